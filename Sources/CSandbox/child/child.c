@@ -1,0 +1,217 @@
+/*
+ * The sandbox child, from clone() to execve(), as an ordered list of steps.
+ *
+ * Phase 1 (prepare) runs as soon as the monitor has written the id maps: it builds the root and
+ * says READY. Phase 2 (run) waits for the run message, so a prepared child can sit in a warm pool
+ * until a call arrives. Then this process becomes init (pid 1) and forks the tool.
+ */
+#include "child_internal.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <sys/capability.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+/* Static, not stack: the run message holds argv and env (up to ARG_MAX) and the child has no
+ * allocator. Each child is a copy-on-write copy, so sharing the symbol is harmless. */
+static uint8_t run_message[4u << 20];
+#define MAX_ARGS 65536
+static char *run_argv[MAX_ARGS + 1];
+static char *run_envp[MAX_ARGS + 1];
+
+struct run_plan {
+    uint64_t rlimits[CSB_RLIMIT_COUNT];
+    uint32_t flags;
+    const char *cwd;
+    const char *search_path;
+    const uint8_t *filter;
+    uint32_t filter_len;
+};
+
+/* Closes every descriptor but those in keep[] (any order, -1 entries ignored). */
+static void close_all_except(const int *keep, int n)
+{
+    int lo = 0;
+    while (1) {
+        int next = -1;
+        for (int i = 0; i < n; i++)
+            if (keep[i] >= lo && (next < 0 || keep[i] < next))
+                next = keep[i];
+        if (next < 0) {
+            syscall(SYS_close_range, (unsigned)lo, ~0u, 0);
+            return;
+        }
+        if (next > lo)
+            syscall(SYS_close_range, (unsigned)lo, (unsigned)(next - 1), 0);
+        lo = next + 1;
+    }
+}
+
+static void reset_signals(void)
+{
+    struct sigaction dfl;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    for (int sig = 1; sig < _NSIG; sig++)
+        (void)sigaction(sig, &dfl, NULL); /* fails harmlessly for SIGKILL, SIGSTOP, libc-internal */
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+static void read_run_message(int control_fd, struct run_plan *plan)
+{
+    uint8_t tag;
+    uint32_t len;
+    if (csb_read_full(control_fd, &tag, 1) < 0)
+        _exit(CSB_EXIT_SETUP_FAILED); /* the monitor went away: nothing to report to */
+    if (tag != CSB_TAG_RUN || csb_read_full(control_fd, &len, 4) < 0 || len > sizeof run_message ||
+        csb_read_full(control_fd, run_message, len) < 0)
+        csb_child_die(control_fd, CSB_STEP_RUN_MESSAGE, EPROTO, "bad run message");
+
+    struct csb_cursor c = {run_message, len};
+    for (int i = 0; i < CSB_RLIMIT_COUNT; i++)
+        if (csb_take_u64(&c, &plan->rlimits[i]) < 0)
+            csb_child_die(control_fd, CSB_STEP_RUN_MESSAGE, EPROTO, "rlimits");
+    uint32_t argc, envc;
+    if (csb_take_u32(&c, &plan->flags) < 0 || (plan->cwd = csb_take_string(&c)) == NULL ||
+        csb_take_u32(&c, &argc) < 0 || argc == 0 || argc > MAX_ARGS)
+        csb_child_die(control_fd, CSB_STEP_RUN_MESSAGE, EPROTO, "argv");
+    for (uint32_t i = 0; i < argc; i++)
+        if ((run_argv[i] = (char *)csb_take_string(&c)) == NULL)
+            csb_child_die(control_fd, CSB_STEP_RUN_MESSAGE, EPROTO, "argv string");
+    run_argv[argc] = NULL;
+    if (csb_take_u32(&c, &envc) < 0 || envc > MAX_ARGS)
+        csb_child_die(control_fd, CSB_STEP_RUN_MESSAGE, EPROTO, "env");
+    for (uint32_t i = 0; i < envc; i++)
+        if ((run_envp[i] = (char *)csb_take_string(&c)) == NULL)
+            csb_child_die(control_fd, CSB_STEP_RUN_MESSAGE, EPROTO, "env string");
+    run_envp[envc] = NULL;
+    if ((plan->search_path = csb_take_string(&c)) == NULL || csb_take_u32(&c, &plan->filter_len) < 0 ||
+        (plan->filter = csb_take_bytes(&c, plan->filter_len)) == NULL)
+        csb_child_die(control_fd, CSB_STEP_RUN_MESSAGE, EPROTO, "filter");
+}
+
+/* The tool: pid 2 of the sandbox. Every step narrows what it can do; seccomp comes last so the
+ * filter need not allow anything the set-up itself used. */
+__attribute__((noreturn)) static void run_tool(int control_fd, const struct csb_child_config *config,
+                                               const struct run_plan *plan)
+{
+    reset_signals();
+    /* init is our parent; if it dies the namespace dies, but say so explicitly anyway. */
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+        csb_child_die(control_fd, CSB_STEP_PDEATHSIG, errno, NULL);
+    /* A new session detaches any controlling terminal: no TIOCSTI into the caller's shell. */
+    if (setsid() < 0)
+        csb_child_die(control_fd, CSB_STEP_SETSID, errno, NULL);
+    if (dup2(config->stdin_fd, 0) < 0 || dup2(config->stdout_fd, 1) < 0 || dup2(config->stderr_fd, 2) < 0)
+        csb_child_die(control_fd, CSB_STEP_STDIO, errno, NULL);
+    int keep[] = {0, 1, 2, control_fd};
+    close_all_except(keep, 4);
+    if (csb_drop_capabilities() < 0)
+        csb_child_die(control_fd, CSB_STEP_CAPS, errno, NULL);
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+        csb_child_die(control_fd, CSB_STEP_NO_NEW_PRIVS, errno, NULL);
+    if (chdir(plan->cwd) < 0)
+        csb_child_die(control_fd, CSB_STEP_CHDIR, errno, plan->cwd);
+    if (plan->filter_len > 0) {
+        int listener = csb_load_filter(plan->filter, plan->filter_len, plan->flags & CSB_RUN_LISTENER);
+        if (listener < 0)
+            csb_child_die(control_fd, CSB_STEP_SECCOMP, errno, NULL);
+        if (plan->flags & CSB_RUN_LISTENER) {
+            /* The listener cannot travel by SCM_RIGHTS: sendmsg is itself notified now, and nobody
+             * holds the listener yet. The monitor takes it with pidfd_getfd instead, finding our
+             * host pid through SO_PASSCRED; we wait for its ack so the fd outlives us until then. */
+            struct {
+                uint8_t tag;
+                int32_t fd;
+            } __attribute__((packed)) msg = {CSB_TAG_LISTENER, listener};
+            uint8_t ack = 0;
+            if (csb_write_full(control_fd, &msg, sizeof msg) < 0 || csb_read_full(control_fd, &ack, 1) < 0 ||
+                ack != CSB_TAG_ACK)
+                csb_child_die(control_fd, CSB_STEP_LISTENER, errno, NULL);
+            close(listener);
+        }
+    }
+    int err = csb_exec(run_argv[0], run_argv, run_envp, plan->search_path);
+    csb_child_die(control_fd, CSB_STEP_EXEC, err, run_argv[0]);
+}
+
+__attribute__((noreturn)) static void child_main(const struct csb_child_config *config)
+{
+    int control_fd = config->control_fd;
+    /* First, before anything can block: die with the monitor. */
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+        csb_child_die(control_fd, CSB_STEP_PDEATHSIG, errno, NULL);
+    /* Drop our copies of the monitor's descriptors, or its pipes would never see EOF. */
+    int keep[] = {control_fd, config->stdin_fd, config->stdout_fd, config->stderr_fd};
+    close_all_except(keep, 4);
+
+    /* Wait for the id maps (and the idmapped workspace, when there is one). If the monitor died
+     * before PDEATHSIG was armed, this read sees EOF. */
+    int idmapped_fd = -1;
+    while (1) {
+        uint8_t tag = 0;
+        int fd = -1;
+        ssize_t n = csb_recv_msg(control_fd, &tag, 1, &fd, NULL);
+        if (n <= 0)
+            _exit(CSB_EXIT_SETUP_FAILED);
+        if (tag == CSB_TAG_MOUNTFD) {
+            idmapped_fd = fd;
+            continue;
+        }
+        if (tag == CSB_TAG_GO)
+            break;
+        csb_child_die(control_fd, CSB_STEP_SYNC, EPROTO, "unexpected tag");
+    }
+    /* The creator's kuid sticks until we switch to the mapped root explicitly. */
+    if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+        csb_child_die(control_fd, CSB_STEP_SETID, errno, NULL);
+
+    csb_build_root(control_fd, config->plan, config->plan_len, idmapped_fd);
+
+    uint8_t ready = CSB_TAG_READY;
+    if (csb_write_full(control_fd, &ready, 1) < 0)
+        _exit(CSB_EXIT_SETUP_FAILED);
+    struct run_plan plan;
+    read_run_message(control_fd, &plan);
+
+    if (csb_apply_rlimits(plan.rlimits) < 0)
+        csb_child_die(control_fd, CSB_STEP_RLIMIT, errno, NULL);
+    /* Before the fork, or a tool that exits at once could send a SIGCHLD that an init with the
+     * default disposition drops, and init would wait forever. The tool unblocks in reset_signals. */
+    sigset_t all;
+    sigfillset(&all);
+    sigprocmask(SIG_SETMASK, &all, NULL);
+    /* Also before the fork: the tool runs as our kuid and must never find an init it may open
+     * /proc/1/mem of, not even while it is still setting itself up. */
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    /* Raw fork: glibc's fork() runs atfork handlers and takes locks another thread of the
+     * monitor may have held at clone time. */
+    long tool = syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+    if (tool < 0)
+        csb_child_die(control_fd, CSB_STEP_FORK_TOOL, errno, NULL);
+    if (tool == 0)
+        run_tool(control_fd, config, &plan);
+    csb_run_init(control_fd, (pid_t)tool);
+}
+
+cap_t csb_empty_caps;
+static pthread_once_t empty_caps_once = PTHREAD_ONCE_INIT;
+static void make_empty_caps(void) { csb_empty_caps = cap_init(); }
+
+pid_t csb_clone_sandbox(int ns_flags, const struct csb_child_config *config, int *pidfd)
+{
+    pthread_once(&empty_caps_once, make_empty_caps);
+    if (csb_empty_caps == NULL)
+        return -1;
+    *pidfd = -1;
+    long pid = syscall(SYS_clone, (unsigned long)ns_flags | CLONE_PIDFD | SIGCHLD, NULL, pidfd, NULL, 0);
+    if (pid == 0)
+        child_main(config);
+    return (pid_t)pid;
+}

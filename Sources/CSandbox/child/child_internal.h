@@ -1,0 +1,55 @@
+/*
+ * Helpers shared by the child-side files. Everything declared here is async-signal-safe: it may
+ * run in a process cloned from a multi-threaded parent, so it uses raw syscalls and the caller's
+ * buffers only.
+ */
+#ifndef CSB_CHILD_INTERNAL_H
+#define CSB_CHILD_INTERNAL_H
+
+#include "../include/csandbox.h"
+#include <stdint.h>
+#include <stddef.h>
+
+/* Where the child builds things before the final pivot: BASE is a private tmpfs that becomes the
+ * root for a moment, OLDROOT holds the host's root while binds are taken from it. */
+#define CSB_BASE "/tmp"
+#define CSB_OLDROOT "/oldroot"
+#define CSB_NEWROOT "/newroot"
+
+/* Reports (step, errno, detail) on the control socket and exits; never returns. */
+__attribute__((noreturn)) void csb_child_die(int control_fd, enum csb_step step, int err, const char *detail);
+
+int csb_write_full(int fd, const void *buf, size_t len);
+int csb_read_full(int fd, void *buf, size_t len);
+
+/* Joins `prefix` and `path` into out (size len); returns -1 if it does not fit. */
+int csb_join_path(char *out, size_t len, const char *prefix, const char *path);
+/* mkdir -p for a path inside the new root; ignores EEXIST. */
+int csb_mkdir_p(const char *path, unsigned mode);
+/* Creates an empty regular file (mount point for a file bind). */
+int csb_touch(const char *path);
+
+/* A cursor over a byte plan or run message, bounds-checked. */
+struct csb_cursor {
+    const uint8_t *p;
+    size_t left;
+};
+int csb_take_u32(struct csb_cursor *c, uint32_t *out);
+int csb_take_u64(struct csb_cursor *c, uint64_t *out);
+/* A NUL-terminated string of declared length; returns NULL if malformed. */
+const char *csb_take_string(struct csb_cursor *c);
+const uint8_t *csb_take_bytes(struct csb_cursor *c, size_t len);
+
+/* Steps, one file each. */
+void csb_build_root(int control_fd, const uint8_t *plan, size_t plan_len, int idmapped_fd);
+int csb_drop_capabilities(void);
+int csb_apply_rlimits(const uint64_t limits[CSB_RLIMIT_COUNT]);
+int csb_loopback_up(void);
+/* Loads the BPF program; returns the listener fd when `listener`, 0 without, -1 with errno. */
+int csb_load_filter(const uint8_t *filter, size_t len, int listener);
+/* execve with a PATH search done by hand (execvpe is not async-signal-safe); returns errno. */
+int csb_exec(const char *file, char *const argv[], char *const envp[], const char *search_path);
+/* pid 1 of the sandbox: reaps, forwards signals, reports the tool's status; never returns. */
+__attribute__((noreturn)) void csb_run_init(int control_fd, pid_t tool);
+
+#endif

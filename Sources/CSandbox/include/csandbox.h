@@ -1,0 +1,223 @@
+/*
+ * CSandbox: everything Swift cannot or must not do itself.
+ *
+ * Two halves, kept apart on purpose:
+ *  - child side (child.c, init.c, mount.c, caps.c, limits.c, net.c, seccomp_load.c, exec.c): runs
+ *    between clone() and execve() in a copy of a possibly multi-threaded process, so it is
+ *    async-signal-safe: raw syscalls, stack or static buffers, no malloc, no stdio, no locks.
+ *  - monitor side (spawn.c, seccomp_compile.c, notify.c, idmap.c, fds.c): runs in the worker
+ *    outside the sandbox and may allocate.
+ *
+ * Swift sees plain structs and functions only; every buffer crossing the boundary is a flat
+ * byte plan built by Swift (see plan.h for the format) so the child never parses anything richer
+ * than length-prefixed records.
+ */
+#ifndef CSANDBOX_H
+#define CSANDBOX_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- The prepare plan: ops the child executes to build its root. ------------------------- */
+
+/* Record layout (little endian, packed by Swift): u32 op, u32 flags, u64 num, u32 len_a, u32 len_b,
+ * then len_a bytes of a and len_b bytes of b; each string includes its terminating NUL. */
+enum csb_op {
+    CSB_OP_BIND = 1,       /* a: host source, b: target; flags: WRITABLE, OPTIONAL */
+    CSB_OP_TMPFS = 2,      /* b: target; num: size in bytes */
+    CSB_OP_SYMLINK = 3,    /* a: link text, b: target */
+    CSB_OP_WORKSPACE = 4,  /* a: host path, b: target; flags: WRITABLE, IDMAPPED */
+    CSB_OP_PROC = 5,       /* b: target ("/proc"); /proc/sys is made read-only */
+    CSB_OP_DEV = 6,        /* b: target ("/dev"): tmpfs with null, zero, full, random, urandom */
+    CSB_OP_HOSTNAME = 7,   /* a: hostname */
+    CSB_OP_LOOPBACK = 8,   /* bring up lo in the new network namespace */
+};
+
+enum csb_op_flag {
+    CSB_FLAG_WRITABLE = 1u << 0,
+    CSB_FLAG_OPTIONAL = 1u << 1,
+    CSB_FLAG_IDMAPPED = 1u << 2,
+};
+
+/* ---- Messages on the control socket (monitor <-> sandbox), one tag byte first. ------------ */
+
+enum csb_tag {
+    CSB_TAG_GO = 'G',        /* monitor -> child: id maps and cgroups are in place */
+    CSB_TAG_MOUNTFD = 'M',   /* monitor -> child: the idmapped workspace mount (SCM_RIGHTS) */
+    CSB_TAG_READY = 'R',     /* child -> monitor: root built, waiting for the run message */
+    CSB_TAG_RUN = 'U',       /* monitor -> child: u32 length, then the run message */
+    CSB_TAG_ERROR = 'E',     /* child -> monitor: struct csb_error follows */
+    CSB_TAG_LISTENER = 'L',  /* tool -> monitor: i32 fd number of the seccomp listener */
+    CSB_TAG_ACK = 'A',       /* monitor -> tool: listener taken */
+    CSB_TAG_STATUS = 'S',    /* init -> monitor: i32 wait status of the tool, i32 tool pid */
+};
+
+/* The set-up steps, reported with errno when one fails; Swift turns them into sentences. */
+enum csb_step {
+    CSB_STEP_NONE = 0,
+    CSB_STEP_SYNC,
+    CSB_STEP_SETID,
+    CSB_STEP_PDEATHSIG,
+    CSB_STEP_MOUNT_PRIVATE,
+    CSB_STEP_MOUNT_BASE,
+    CSB_STEP_PIVOT_OLD,
+    CSB_STEP_MOUNT_NEWROOT,
+    CSB_STEP_BIND,
+    CSB_STEP_TMPFS,
+    CSB_STEP_SYMLINK,
+    CSB_STEP_WORKSPACE,
+    CSB_STEP_PROC,
+    CSB_STEP_DEV,
+    CSB_STEP_HOSTNAME,
+    CSB_STEP_LOOPBACK,
+    CSB_STEP_UMOUNT_OLD,
+    CSB_STEP_PIVOT_NEW,
+    CSB_STEP_REMOUNT_ROOT,
+    CSB_STEP_RUN_MESSAGE,
+    CSB_STEP_RLIMIT,
+    CSB_STEP_FORK_TOOL,
+    CSB_STEP_STDIO,
+    CSB_STEP_SETSID,
+    CSB_STEP_CAPS,
+    CSB_STEP_NO_NEW_PRIVS,
+    CSB_STEP_CHDIR,
+    CSB_STEP_SECCOMP,
+    CSB_STEP_LISTENER,
+    CSB_STEP_EXEC,
+    CSB_STEP_PLAN,
+};
+
+struct csb_error {
+    uint32_t step;      /* enum csb_step */
+    int32_t err;        /* errno, or 0 */
+    char detail[240];   /* the path or name the step worked on, NUL-terminated */
+};
+
+/* The run message (after CSB_TAG_RUN and its u32 length), little endian:
+ *   u64 rlimits[CSB_RLIMIT_COUNT] (0 = leave unset)
+ *   u32 flags (CSB_RUN_*)
+ *   string cwd
+ *   u32 argc, argc strings; u32 envc, envc strings ("KEY=VALUE"); string PATH to search
+ *   u32 filter_len, filter bytes (struct sock_filter[]; 0 = no filter)
+ * A string is u32 length (with NUL) + bytes. */
+enum csb_rlimit_slot {
+    CSB_RLIMIT_AS = 0,
+    CSB_RLIMIT_NPROC,
+    CSB_RLIMIT_FSIZE,
+    CSB_RLIMIT_CPU,
+    CSB_RLIMIT_NOFILE,
+    CSB_RLIMIT_COUNT,
+};
+
+enum csb_run_flag {
+    CSB_RUN_LISTENER = 1u << 0,   /* install the filter with a user-notification listener */
+};
+
+/* ---- Monitor side. ------------------------------------------------------------------------ */
+
+/* What the cloned child inherits; the fds are in the monitor's table at clone time. */
+struct csb_child_config {
+    int control_fd;   /* the child's end of the control socketpair */
+    int stdin_fd;
+    int stdout_fd;
+    int stderr_fd;
+    const uint8_t *_Nonnull plan;
+    size_t plan_len;
+};
+
+/* Namespace sets (CLONE_NEW* bits): every sandbox gets user, mount, pid, ipc and uts; net is
+ * added unless the profile shares the host's network. */
+enum csb_namespaces {
+    CSB_NS_BASE = 0x10000000 | 0x00020000 | 0x20000000 | 0x08000000 | 0x04000000,
+    CSB_NS_NET = 0x40000000,
+};
+
+/* clone(2) with `ns_flags`, returning the child's pid (and a pidfd in *pidfd), or -1 with errno.
+ * The child runs the prepare plan and then the run message and never returns. */
+pid_t csb_clone_sandbox(int ns_flags, const struct csb_child_config *_Nonnull config, int *_Nonnull pidfd);
+
+/* Sends one tag byte plus an optional fd (SCM_RIGHTS). */
+int csb_send_tag_fd(int sock, uint8_t tag, int fd);
+/* Receives up to `len` bytes; if an fd arrives it is stored in *fd (else -1). If `want_pid` is
+ * non-NULL the sender's pid, translated into the receiver's pid namespace (SO_PASSCRED), is
+ * stored there. Returns bytes read, 0 at EOF, -1 with errno. */
+ssize_t csb_recv_msg(int sock, void *_Nonnull buf, size_t len, int *_Nonnull fd, pid_t *_Nullable want_pid);
+
+/* An idmapped, detached copy of `path` (open_tree + mount_setattr), owned through the user
+ * namespace `userns_fd`, with nosuid/nodev (and rdonly unless writable). Returns the mount fd. */
+int csb_idmapped_tree(const char *_Nonnull path, int userns_fd, int writable);
+
+/* Compiles the rules with libseccomp into a BPF program (struct sock_filter[]) in *out (malloc'd;
+ * free with csb_free). On failure returns -1 and writes a sentence into err. */
+struct csb_rule_arg {
+    uint32_t index;
+    uint32_t op;      /* enum csb_arg_op */
+    uint64_t value;
+    uint64_t mask;
+};
+enum csb_arg_op { CSB_ARG_EQ = 0, CSB_ARG_NE, CSB_ARG_LT, CSB_ARG_LE, CSB_ARG_GT, CSB_ARG_GE, CSB_ARG_MASKED_EQ };
+enum csb_action { CSB_ACTION_NOTIFY = 0, CSB_ACTION_ERRNO, CSB_ACTION_KILL, CSB_ACTION_ALLOW };
+struct csb_rule {
+    const char *_Nonnull syscall;
+    uint32_t action;  /* enum csb_action */
+    int32_t err;      /* for ERRNO */
+    uint32_t arg_count;
+    const struct csb_rule_arg *_Nullable args;
+};
+int csb_compile_filter(const struct csb_rule *_Nonnull rules, size_t count, uint8_t *_Nullable *_Nonnull out,
+                       size_t *_Nonnull out_len, char *_Nonnull err, size_t err_len);
+void csb_free(void *_Nullable p);
+
+/* Syscall number <-> name for the native architecture (libseccomp's tables). */
+int csb_syscall_number(const char *_Nonnull name);
+/* Writes the name of `nr` into buf; returns 0, or -1 if unknown. */
+int csb_syscall_name(int nr, char *_Nonnull buf, size_t len);
+
+/* ---- seccomp user notification (monitor side). -------------------------------------------- */
+
+struct csb_notification {
+    uint64_t id;
+    uint32_t pid;     /* in the monitor's pid namespace */
+    int32_t nr;
+    uint32_t arch;
+    uint64_t args[6];
+};
+/* Blocks until a notification arrives. 0 on success, -1 with errno (ENOENT: the caller died). */
+int csb_notify_receive(int listener, struct csb_notification *_Nonnull out);
+/* Answers a notification: error (positive errno) fails the call; error 0 with `continue_call`
+ * lets the kernel run it. Returns 0 or -1 with errno. */
+int csb_notify_respond(int listener, uint64_t id, int32_t error, int continue_call);
+/* Whether the notification is still pending (the pid has not been reused since). */
+int csb_notify_id_valid(int listener, uint64_t id);
+/* Reads `len` bytes of process `pid` at `addr`; returns bytes read or -1. */
+ssize_t csb_read_process_memory(pid_t pid, uint64_t addr, void *_Nonnull buf, size_t len);
+
+/* ---- Small syscalls Swift cannot call (variadic or no wrapper). ---------------------------- */
+int csb_pidfd_open(pid_t pid);
+int csb_pidfd_getfd(int pidfd, int target_fd);
+int csb_pidfd_send_signal(int pidfd, int sig);
+int csb_set_cloexec(int fd);
+int csb_pipe_cloexec(int fds[_Nonnull 2]);
+int csb_socketpair_control(int fds[_Nonnull 2]);
+
+/* ---- Host probes for `jcs doctor` (monitor side, each forks a throwaway child). ------------ */
+/* Each returns 0 when the layer works, else an errno. */
+int csb_probe_userns(void);
+int csb_probe_seccomp_filter(void);
+int csb_probe_seccomp_notify(void);
+int csb_probe_landlock_abi(void);   /* returns the ABI version (>0), or -errno */
+int csb_probe_pivot_root(void);
+int csb_probe_idmapped_mount(const char *_Nonnull path);
+
+/* Exit status of the worker or CLI when the sandbox itself could not be set up. */
+#define CSB_EXIT_SETUP_FAILED 125
+
+#ifdef __cplusplus
+}
+#endif
+#endif

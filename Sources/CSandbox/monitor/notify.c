@@ -1,0 +1,71 @@
+/* seccomp user notification, monitor side: the kernel parks the tool's syscall until we answer. */
+#include "../include/csandbox.h"
+
+#include <errno.h>
+#include <seccomp.h>
+#include <stdlib.h>
+#include <string.h>
+
+int csb_notify_receive(int listener, struct csb_notification *out)
+{
+    struct seccomp_notif *req = NULL;
+    struct seccomp_notif_resp *resp = NULL;
+    if (seccomp_notify_alloc(&req, &resp) != 0) {
+        errno = ENOMEM;
+        return -1;
+    }
+    int rc = seccomp_notify_receive(listener, req);
+    if (rc == 0) {
+        out->id = req->id;
+        out->pid = req->pid;
+        out->nr = req->data.nr;
+        out->arch = req->data.arch;
+        memcpy(out->args, req->data.args, sizeof out->args);
+    }
+    seccomp_notify_free(req, resp);
+    if (rc != 0) {
+        errno = -rc;
+        return -1;
+    }
+    return 0;
+}
+
+int csb_notify_respond(int listener, uint64_t id, int32_t error, int continue_call)
+{
+    struct seccomp_notif *req = NULL;
+    struct seccomp_notif_resp *resp = NULL;
+    if (seccomp_notify_alloc(&req, &resp) != 0) {
+        errno = ENOMEM;
+        return -1;
+    }
+    memset(resp, 0, sizeof *resp);
+    resp->id = id;
+    resp->error = continue_call ? 0 : -error;
+    resp->flags = continue_call ? SECCOMP_USER_NOTIF_FLAG_CONTINUE : 0;
+    int rc = seccomp_notify_respond(listener, resp);
+    seccomp_notify_free(req, resp);
+    if (rc != 0) {
+        errno = -rc;
+        return -1;
+    }
+    return 0;
+}
+
+int csb_notify_id_valid(int listener, uint64_t id) { return seccomp_notify_id_valid(listener, id) == 0; }
+
+int csb_syscall_number(const char *name)
+{
+    int nr = seccomp_syscall_resolve_name(name);
+    return nr == __NR_SCMP_ERROR ? -1 : nr;
+}
+
+int csb_syscall_name(int nr, char *buf, size_t len)
+{
+    char *name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, nr);
+    if (name == NULL || len == 0)
+        return -1;
+    strncpy(buf, name, len - 1);
+    buf[len - 1] = '\0';
+    free(name);
+    return 0;
+}

@@ -1,0 +1,96 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CSandbox
+
+/// What this host can enforce, found by trying each layer (`jcs doctor`).
+public struct HostCapabilities: Sendable {
+    public struct Layer: Sendable {
+        public var name: String
+        public var available: Bool
+        public var detail: String
+    }
+
+    public var layers: [Layer]
+    public var cgroups: CgroupLayout
+
+    public func has(_ name: String) -> Bool { layers.first { $0.name == name }?.available ?? false }
+
+    public static func probe() -> HostCapabilities {
+        func errnoLayer(_ name: String, _ rc: Int32, ok: String, missing: String) -> Layer {
+            rc == 0
+                ? Layer(name: name, available: true, detail: ok)
+                : Layer(name: name, available: false, detail: "\(missing): \(SandboxError.errnoText(rc))")
+        }
+        var layers: [Layer] = []
+        layers.append(
+            errnoLayer(
+                "user_namespaces", csb_probe_userns(), ok: "user, mount, pid and network namespaces can be created",
+                missing: "no sandbox can be built"))
+        layers.append(
+            errnoLayer(
+                "seccomp_filter", csb_probe_seccomp_filter(), ok: "syscall filters load",
+                missing: "no syscall can be denied"))
+        layers.append(
+            errnoLayer(
+                "seccomp_notify", csb_probe_seccomp_notify(),
+                ok: "denied syscalls and network attempts are reported with their evidence",
+                missing: "denials carry no evidence"))
+        let landlock = csb_probe_landlock_abi()
+        layers.append(
+            landlock > 0
+                ? Layer(name: "landlock", available: true, detail: "ABI \(landlock) (not used yet: namespaces enforce paths)")
+                : Layer(name: "landlock", available: false, detail: "not available: \(SandboxError.errnoText(-landlock))"))
+        layers.append(
+            errnoLayer(
+                "pivot_root", csb_probe_pivot_root(), ok: "the sandbox root replaces the host's",
+                missing: "no sandbox root can be built"))
+        layers.append(
+            errnoLayer(
+                "idmapped_mount", csb_probe_idmapped_mount("/tmp"),
+                ok: "root-owned projects are writable from the sandbox and keep their owner",
+                missing: "root-owned projects cannot be written (downgrade: read-only)"))
+        let cgroups = Sandbox.cgroupLayout
+        let version = cgroups.version?.rawValue ?? "none"
+        layers.append(
+            Layer(
+                name: "memory_cgroup", available: cgroups.memory,
+                detail: cgroups.memory
+                    ? "cgroup \(version) enforces memory limits and reports OOM kills"
+                    : "no writable memory controller: limits fall back to RLIMIT_AS without reporting"))
+        layers.append(
+            Layer(
+                name: "pids_cgroup", available: cgroups.pids,
+                detail: cgroups.pids
+                    ? "cgroup \(version) enforces process limits and reports refused forks"
+                    : "no writable pids controller: limits fall back to RLIMIT_NPROC without reporting"))
+        return HostCapabilities(layers: layers, cgroups: cgroups)
+    }
+
+    /// Whether `profile` can run here, and which of its allowed downgrades it would need.
+    public func verdict(for profile: Profile) -> (runnable: Bool, missing: [String], downgraded: [String]) {
+        var missing: [String] = []
+        var downgraded: [String] = []
+        for hard in ["user_namespaces", "seccomp_filter", "pivot_root"] where !has(hard) { missing.append(hard) }
+        let optional: [(String, Profile.Downgrade)] = [
+            ("seccomp_notify", .seccompNotify), ("memory_cgroup", .memoryCgroup), ("pids_cgroup", .pidsCgroup),
+            ("idmapped_mount", .idmappedMount),
+        ]
+        for (layer, downgrade) in optional where !has(layer) {
+            if profile.allowedDowngrades.contains(downgrade) { downgraded.append(layer) } else { missing.append(layer) }
+        }
+        return (missing.isEmpty, missing, downgraded)
+    }
+
+    public var json: JSONValue {
+        var object: [String: JSONValue] = [:]
+        for layer in layers {
+            object[layer.name] = ["available": .bool(layer.available), "detail": .string(layer.detail)]
+        }
+        return [
+            "layers": .object(object),
+            "cgroup_version": cgroups.version.map { .string($0.rawValue) } ?? .null,
+            "uid": .int(Int64(geteuid())),
+        ]
+    }
+}

@@ -1,0 +1,191 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One sandbox's cgroup: where memory and process limits are enforced *and counted*, so the
+/// result can say that a limit fired (an rlimit only makes allocations fail silently).
+///
+/// v2 when the unified hierarchy delegates `memory` and `pids` to the worker's cgroup, else v1
+/// controllers. The group is created under the worker's own cgroup, never at the root, so a
+/// supervisor's accounting of the worker still covers its sandboxes.
+/// Which cgroup hierarchy enforces a sandbox's limits.
+public enum CgroupVersion: String, Sendable { case v1, v2 }
+
+final class Cgroup {
+    typealias Version = CgroupVersion
+
+    let version: Version
+    /// v2: one directory; v1: the memory and pids directories (either may be missing).
+    private let memoryDir: String?
+    private let pidsDir: String?
+
+    private init(version: Version, memoryDir: String?, pidsDir: String?) {
+        self.version = version
+        self.memoryDir = memoryDir
+        self.pidsDir = pidsDir
+    }
+
+    var hasMemory: Bool { memoryDir != nil }
+    var hasPids: Bool { pidsDir != nil }
+
+    private static let counter = Counter()
+
+    /// Creates the group; nil controllers the host cannot give are simply absent.
+    static func create(layout: CgroupLayout) -> Cgroup? {
+        let name = "jcs-\(getpid())-\(counter.next())"
+        switch layout.version {
+        case .v2?:
+            guard let base = layout.v2Dir else { return nil }
+            let dir = "\(base)/\(name)"
+            guard mkdir(dir, 0o755) == 0 else { return nil }
+            return Cgroup(version: .v2, memoryDir: layout.v2Memory ? dir : nil, pidsDir: layout.v2Pids ? dir : nil)
+        case .v1?:
+            var memory: String? = nil
+            var pids: String? = nil
+            if let base = layout.v1Memory, mkdir("\(base)/\(name)", 0o755) == 0 { memory = "\(base)/\(name)" }
+            if let base = layout.v1Pids, mkdir("\(base)/\(name)", 0o755) == 0 { pids = "\(base)/\(name)" }
+            guard memory != nil || pids != nil else { return nil }
+            return Cgroup(version: .v1, memoryDir: memory, pidsDir: pids)
+        case nil:
+            return nil
+        }
+    }
+
+    func add(pid: pid_t) throws(SandboxError) {
+        for dir in Set([memoryDir, pidsDir].compactMap { $0 }) {
+            try POSIX.writeFile("\(dir)/cgroup.procs", "\(pid)\n")
+        }
+    }
+
+    func setLimits(memoryBytes: UInt64, maxProcs: Int) throws(SandboxError) {
+        if let memoryDir {
+            switch version {
+            case .v2:
+                try POSIX.writeFile("\(memoryDir)/memory.max", "\(memoryBytes)\n")
+                // Without this, v2 swaps instead of killing and the limit never "fires".
+                _ = try? POSIX.writeFile("\(memoryDir)/memory.swap.max", "0\n")
+            case .v1:
+                try POSIX.writeFile("\(memoryDir)/memory.limit_in_bytes", "\(memoryBytes)\n")
+            }
+        }
+        if let pidsDir {
+            // init is one of the processes.
+            try POSIX.writeFile("\(pidsDir)/pids.max", "\(maxProcs + 1)\n")
+        }
+    }
+
+    /// How many times the OOM killer ran in this group.
+    var oomKills: Int {
+        guard let memoryDir else { return 0 }
+        let file = version == .v2 ? "memory.events" : "memory.oom_control"
+        return Cgroup.counter(named: "oom_kill", in: POSIX.readFile("\(memoryDir)/\(file)"))
+    }
+
+    /// How many forks the pids limit refused.
+    var pidsRefused: Int {
+        guard let pidsDir else { return 0 }
+        return Cgroup.counter(named: "max", in: POSIX.readFile("\(pidsDir)/pids.events"))
+    }
+
+    /// Removes the group; call once every process in it is gone.
+    func remove() {
+        for dir in Set([memoryDir, pidsDir].compactMap { $0 }) {
+            // A just-killed group may still hold exiting tasks for a moment.
+            for _ in 0..<50 {
+                if rmdir(dir) == 0 || errno == ENOENT { break }
+                usleep(1000)
+            }
+        }
+    }
+
+    private static func counter(named name: String, in text: String?) -> Int {
+        guard let text else { return 0 }
+        for line in text.split(separator: "\n") {
+            let parts = line.split(separator: " ")
+            if parts.count == 2, parts[0] == name { return Int(parts[1]) ?? 0 }
+        }
+        return 0
+    }
+}
+
+/// A thread-safe counter for unique group names.
+private final class Counter: @unchecked Sendable {
+    private var value = 0
+    private var lock = pthread_mutex_t()
+    init() { pthread_mutex_init(&lock, nil) }
+    func next() -> Int {
+        pthread_mutex_lock(&lock)
+        defer { pthread_mutex_unlock(&lock) }
+        value += 1
+        return value
+    }
+}
+
+/// Where this process may create cgroups, read once from /proc/self/{cgroup,mountinfo}.
+public struct CgroupLayout: Sendable, Equatable {
+    public var version: CgroupVersion?
+    public var v2Dir: String?
+    public var v2Memory = false
+    public var v2Pids = false
+    public var v1Memory: String?
+    public var v1Pids: String?
+
+    public var memory: Bool { version == .v2 ? v2Memory : v1Memory != nil }
+    public var pids: Bool { version == .v2 ? v2Pids : v1Pids != nil }
+
+    public static func detect() -> CgroupLayout {
+        var layout = CgroupLayout()
+        guard let mountinfo = POSIX.readFile("/proc/self/mountinfo"),
+            let membership = POSIX.readFile("/proc/self/cgroup")
+        else { return layout }
+        // /proc/self/cgroup: "hierarchy:controllers:path"; "0::path" is the unified one.
+        var paths: [String: String] = [:]
+        for line in membership.split(separator: "\n") {
+            let parts = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
+            guard parts.count == 3 else { continue }
+            for controller in parts[1].split(separator: ",") { paths[String(controller)] = String(parts[2]) }
+            if parts[1].isEmpty { paths[""] = String(parts[2]) }
+        }
+        var v1Mounts: [String: String] = [:]
+        var v2Mount: String?
+        for line in mountinfo.split(separator: "\n") {
+            // "... mountpoint ... - fstype source superoptions"
+            let halves = line.split(separator: " - ", maxSplits: 1)
+            guard halves.count == 2 else { continue }
+            let left = halves[0].split(separator: " ")
+            let right = halves[1].split(separator: " ")
+            guard left.count >= 5, right.count >= 3 else { continue }
+            let mountPoint = String(left[4])
+            if right[0] == "cgroup2" { v2Mount = mountPoint }
+            if right[0] == "cgroup" {
+                for option in right[2].split(separator: ",") where option == "memory" || option == "pids" {
+                    v1Mounts[String(option)] = mountPoint
+                }
+            }
+        }
+        func join(_ mount: String, _ path: String?) -> String? {
+            guard let path else { return nil }
+            return path == "/" ? mount : mount + path
+        }
+        if let v2Mount, let dir = join(v2Mount, paths[""]),
+            let delegated = POSIX.readFile("\(dir)/cgroup.subtree_control")
+        {
+            let controllers = delegated.split(whereSeparator: { $0 == " " || $0 == "\n" })
+            if controllers.contains("memory") || controllers.contains("pids") {
+                layout.version = .v2
+                layout.v2Dir = dir
+                layout.v2Memory = controllers.contains("memory")
+                layout.v2Pids = controllers.contains("pids")
+                return layout
+            }
+        }
+        if let mount = v1Mounts["memory"], let dir = join(mount, paths["memory"]), access(dir, W_OK) == 0 {
+            layout.v1Memory = dir
+        }
+        if let mount = v1Mounts["pids"], let dir = join(mount, paths["pids"]), access(dir, W_OK) == 0 {
+            layout.v1Pids = dir
+        }
+        if layout.v1Memory != nil || layout.v1Pids != nil { layout.version = .v1 }
+        return layout
+    }
+}

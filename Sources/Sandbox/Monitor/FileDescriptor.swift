@@ -1,0 +1,106 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CSandbox
+
+/// An owned file descriptor: closed exactly once, by `close()` or when the owner goes away.
+/// The monitor juggles a dozen descriptors per sandbox; a leaked one keeps a pipe open and a
+/// read waiting for EOF forever, so ownership is never implicit.
+public final class OwnedFD {
+    public private(set) var raw: Int32
+
+    public init(_ raw: Int32) { self.raw = raw }
+
+    public var isOpen: Bool { raw >= 0 }
+
+    public func close() {
+        guard raw >= 0 else { return }
+        // EINTR on close still closes the descriptor on Linux; retrying could close another's.
+        _ = Glibc.close(raw)
+        raw = -1
+    }
+
+    /// Hands the descriptor to a new owner; this one forgets it.
+    public func take() -> Int32 {
+        let fd = raw
+        raw = -1
+        return fd
+    }
+
+    deinit { close() }
+}
+
+enum POSIX {
+    /// A pipe whose ends are both close-on-exec.
+    static func pipe() throws(SandboxError) -> (read: OwnedFD, write: OwnedFD) {
+        var fds: [Int32] = [-1, -1]
+        guard csb_pipe_cloexec(&fds) == 0 else { throw .lastError("pipe2") }
+        return (OwnedFD(fds[0]), OwnedFD(fds[1]))
+    }
+
+    static func open(_ path: String, _ flags: Int32, _ mode: mode_t = 0) throws(SandboxError) -> OwnedFD {
+        let fd = Glibc.open(path, flags | O_CLOEXEC, mode)
+        guard fd >= 0 else { throw .lastError("open(\(path))") }
+        return OwnedFD(fd)
+    }
+
+    static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + offset, bytes.count - offset) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                return false
+            }
+            offset += n
+        }
+        return true
+    }
+
+    static func writeFile(_ path: String, _ text: String) throws(SandboxError) {
+        let fd = Glibc.open(path, O_WRONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw .lastError("open(\(path))") }
+        defer { _ = Glibc.close(fd) }
+        guard writeAll(fd, Array(text.utf8)) else { throw .lastError("write(\(path))") }
+    }
+
+    /// Reads a small file (procfs, cgroupfs) whole; nil if it cannot be opened.
+    static func readFile(_ path: String, limit: Int = 1 << 20) -> String? {
+        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { _ = Glibc.close(fd) }
+        var out: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 8192)
+        while out.count < limit {
+            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0, errno == EINTR { continue }
+            if n <= 0 { break }
+            out.append(contentsOf: buffer[0..<n])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Reads a whole file as bytes, or throws with the reason.
+    static func readBytes(_ path: String, limit: Int) throws(SandboxError) -> [UInt8] {
+        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw .lastError("open(\(path))") }
+        defer { _ = Glibc.close(fd) }
+        var out: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0, errno == EINTR { continue }
+            if n < 0 { throw .lastError("read(\(path))") }
+            if n == 0 { break }
+            out.append(contentsOf: buffer[0..<n])
+            if out.count > limit { throw .invalidRequest(field: path, reason: "larger than \(limit) bytes") }
+        }
+        return out
+    }
+
+    static func realpath(_ path: String) -> String? {
+        guard let resolved = Glibc.realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+}

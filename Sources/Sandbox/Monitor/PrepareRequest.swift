@@ -1,0 +1,75 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CSandbox
+
+/// The byte plan the child executes to build its root (format: `csandbox.h`, `enum csb_op`).
+/// Built here, in Swift, so the child never parses anything but length-prefixed records.
+struct MountPlan {
+    private(set) var bytes: [UInt8] = []
+
+    mutating func append(_ op: csb_op, flags: UInt32 = 0, num: UInt64 = 0, a: String = "", b: String = "") {
+        bytes.appendLE(op.rawValue)
+        bytes.appendLE(flags)
+        bytes.appendLE(num)
+        let aBytes = Array(a.utf8) + [0]
+        let bBytes = Array(b.utf8) + [0]
+        bytes.appendLE(UInt32(aBytes.count))
+        bytes.appendLE(UInt32(bBytes.count))
+        bytes.append(contentsOf: aBytes)
+        bytes.append(contentsOf: bBytes)
+    }
+
+    /// The plan for `profile` with the project at `root` (a real path). Bind sources are resolved
+    /// here, on the host, because inside the child an absolute symlink would resolve against the
+    /// half-built root.
+    static func build(profile: Profile, root: String, idmapped: Bool) throws(SandboxError) -> MountPlan {
+        var plan = MountPlan()
+        let fs = profile.filesystem
+        for (index, mount) in fs.mounts.enumerated() {
+            switch mount {
+            case .bind(let source, let target, let writable, let optional):
+                guard let resolved = POSIX.realpath(source) else {
+                    if optional { continue }
+                    throw .invalidRequest(
+                        field: "filesystem.mounts[\(index)].source",
+                        reason: "'\(source)' does not exist on this host (mark the mount optional to skip it)")
+                }
+                var flags: UInt32 = 0
+                if writable { flags |= CSB_FLAG_WRITABLE.rawValue }
+                plan.append(CSB_OP_BIND, flags: flags, a: resolved, b: target)
+            case .tmpfs(let target, let sizeMB):
+                plan.append(CSB_OP_TMPFS, num: UInt64(sizeMB) << 20, b: target)
+            case .symlink(let target, let to):
+                plan.append(CSB_OP_SYMLINK, a: to, b: target)
+            }
+        }
+        var workspaceFlags: UInt32 = 0
+        if fs.workspaceWritable { workspaceFlags |= CSB_FLAG_WRITABLE.rawValue }
+        if idmapped { workspaceFlags |= CSB_FLAG_IDMAPPED.rawValue }
+        plan.append(CSB_OP_WORKSPACE, flags: workspaceFlags, a: root, b: fs.workspacePath)
+        if fs.tmpSizeMB > 0 {
+            plan.append(CSB_OP_TMPFS, num: UInt64(fs.tmpSizeMB) << 20, b: "/tmp")
+        }
+        plan.append(CSB_OP_PROC, b: "/proc")
+        plan.append(CSB_OP_DEV, b: "/dev")
+        plan.append(CSB_OP_HOSTNAME, a: profile.identity.hostname, b: "/")
+        if profile.network.mode == .none {
+            plan.append(CSB_OP_LOOPBACK, a: "lo", b: "/")
+        }
+        return plan
+    }
+}
+
+extension Array where Element == UInt8 {
+    mutating func appendLE<T: FixedWidthInteger>(_ value: T) {
+        Swift.withUnsafeBytes(of: value.littleEndian) { append(contentsOf: $0) }
+    }
+
+    mutating func appendCString(_ s: String) {
+        let bytes = Array(s.utf8)
+        appendLE(UInt32(bytes.count + 1))
+        append(contentsOf: bytes)
+        append(0)
+    }
+}

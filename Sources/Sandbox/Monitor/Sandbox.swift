@@ -1,0 +1,285 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CSandbox
+
+/// One single-use sandbox, owned by the monitor: prepared (namespaces, id maps, cgroup, root
+/// built) by `prepare`, then run exactly once by `run`.
+///
+/// The split is the worker protocol's *prepare* and *run*: a pool can prepare sandboxes before
+/// calls arrive and pay only for `run` on the call path.
+///
+/// - Important: `run` blocks the calling thread until the tool is gone (it polls pipes and the
+///   seccomp listener); call it from a thread of its own, never from an actor's executor.
+public final class Sandbox {
+    /// Where the tool's stdin comes from.
+    public enum Stdin: Sendable, Equatable {
+        case null
+        /// A descriptor of the monitor, duplicated into the sandbox (the CLI's own stdin).
+        case inherit(Int32)
+    }
+
+    private enum State {
+        case prepared
+        case finished
+    }
+
+    public let profile: Profile
+    public let profileSHA256: String
+    /// The host uid the sandbox's root maps to.
+    public let hostUID: uid_t
+    /// Whether the workspace is an idmapped mount.
+    public let idmapped: Bool
+    /// The host pid of the sandbox's init.
+    public let pid: pid_t
+
+    private let filter: SeccompProgram
+    private let pidfd: OwnedFD
+    private let control: OwnedFD
+    private let stdoutRead: OwnedFD
+    private let stderrRead: OwnedFD
+    private let cgroup: Cgroup?
+    private var state: State = .prepared
+    private var reaped = false
+
+    /// The cgroup layout of this process, read once.
+    public static let cgroupLayout = CgroupLayout.detect()
+
+    /// Builds a sandbox for `profile` around the project at `root` and waits until its root is
+    /// built. Fails closed: a layer the profile needs and the host lacks is an error unless the
+    /// profile lists it in `allow_downgrades`.
+    public static func prepare(
+        profile: Profile, root: String, filter: SeccompProgram, stdin: Stdin = .null
+    ) throws(SandboxError) -> Sandbox {
+        guard let realRoot = POSIX.realpath(root) else {
+            throw .invalidRoot(path: root, reason: String(cString: strerror(errno)))
+        }
+        var st = stat()
+        guard stat(realRoot, &st) == 0 else { throw .invalidRoot(path: root, reason: String(cString: strerror(errno))) }
+        guard st.st_mode & S_IFMT == S_IFDIR else { throw .invalidRoot(path: root, reason: "not a directory") }
+
+        let privileged = geteuid() == 0
+        var uid: uid_t
+        var gid: gid_t
+        var idmapped = false
+        if !privileged {
+            // An unprivileged monitor may map only itself.
+            uid = geteuid()
+            gid = getegid()
+        } else if st.st_uid != 0 {
+            // The project's owner is unprivileged: run as that owner, files keep their owner.
+            uid = st.st_uid
+            gid = st.st_gid != 0 ? st.st_gid : profile.identity.hostGID
+        } else {
+            uid = profile.identity.hostUID
+            gid = profile.identity.hostGID
+            idmapped = true
+        }
+        let plan = try MountPlan.build(profile: profile, root: realRoot, idmapped: idmapped)
+
+        let cgroup = try makeCgroup(profile: profile, privileged: privileged)
+        let stdoutPipe = try POSIX.pipe()
+        let stderrPipe = try POSIX.pipe()
+        let stdinFD: OwnedFD
+        switch stdin {
+        case .null: stdinFD = try POSIX.open("/dev/null", O_RDONLY)
+        case .inherit(let fd):
+            let copy = fcntl(fd, F_DUPFD_CLOEXEC, 3)
+            guard copy >= 0 else { throw .lastError("dup(stdin)") }
+            stdinFD = OwnedFD(copy)
+        }
+        var pair: [Int32] = [-1, -1]
+        guard csb_socketpair_control(&pair) == 0 else { throw .lastError("socketpair") }
+        let control = OwnedFD(pair[0])
+        let childControl = OwnedFD(pair[1])
+
+        var flags = Int32(CSB_NS_BASE.rawValue)
+        if profile.network.mode == .none { flags |= Int32(CSB_NS_NET.rawValue) }
+        var pidfdRaw: Int32 = -1
+        let pid: pid_t = plan.bytes.withUnsafeBufferPointer { planBuffer in
+            var config = csb_child_config(
+                control_fd: childControl.raw, stdin_fd: stdinFD.raw, stdout_fd: stdoutPipe.write.raw,
+                stderr_fd: stderrPipe.write.raw, plan: planBuffer.baseAddress!, plan_len: planBuffer.count)
+            return csb_clone_sandbox(flags, &config, &pidfdRaw)
+        }
+        guard pid > 0 else {
+            cgroup?.remove()
+            throw .lastError("clone(user, mount, pid, net, ipc, uts namespaces)")
+        }
+        // The child holds its own copies now; ours would keep the pipes from ever reaching EOF.
+        childControl.close()
+        stdinFD.close()
+        stdoutPipe.write.close()
+        stderrPipe.write.close()
+
+        let sandbox = Sandbox(
+            profile: profile, filter: filter, pid: pid, pidfd: OwnedFD(pidfdRaw), control: control,
+            stdoutRead: stdoutPipe.read, stderrRead: stderrPipe.read, cgroup: cgroup, hostUID: uid,
+            idmapped: idmapped)
+        try sandbox.release(uid: uid, gid: gid, root: realRoot, privileged: privileged)
+        return sandbox
+    }
+
+    private init(
+        profile: Profile, filter: SeccompProgram, pid: pid_t, pidfd: OwnedFD, control: OwnedFD, stdoutRead: OwnedFD,
+        stderrRead: OwnedFD, cgroup: Cgroup?, hostUID: uid_t, idmapped: Bool
+    ) {
+        self.profile = profile
+        self.profileSHA256 = profile.sha256
+        self.filter = filter
+        self.pid = pid
+        self.pidfd = pidfd
+        self.control = control
+        self.stdoutRead = stdoutRead
+        self.stderrRead = stderrRead
+        self.cgroup = cgroup
+        self.hostUID = hostUID
+        self.idmapped = idmapped
+    }
+
+    deinit {
+        if !reaped { destroy() }
+    }
+
+    private static func makeCgroup(profile: Profile, privileged: Bool) throws(SandboxError) -> Cgroup? {
+        let layout = cgroupLayout
+        let allowed = Set(profile.allowedDowngrades)
+        if !layout.memory && !allowed.contains(.memoryCgroup) {
+            throw .hostLacks(
+                layer: "the memory limit with reporting",
+                reason: privileged ? "no writable memory cgroup controller (v1 or delegated v2)" : "cgroups need root")
+        }
+        if !layout.pids && !allowed.contains(.pidsCgroup) {
+            throw .hostLacks(
+                layer: "the process limit with reporting",
+                reason: privileged ? "no writable pids cgroup controller (v1 or delegated v2)" : "cgroups need root")
+        }
+        guard layout.memory || layout.pids else { return nil }
+        guard let cgroup = Cgroup.create(layout: layout) else {
+            if allowed.contains(.memoryCgroup) && allowed.contains(.pidsCgroup) { return nil }
+            throw .hostLacks(layer: "cgroup limits", reason: "creating a cgroup failed: \(String(cString: strerror(errno)))")
+        }
+        let limits = profile.limits
+        do {
+            try cgroup.setLimits(memoryBytes: UInt64(limits.memoryMB) << 20, maxProcs: limits.maxProcs)
+        } catch {
+            cgroup.remove()
+            throw error
+        }
+        return cgroup
+    }
+
+    /// The monitor's half of set-up: id maps, cgroup membership, the idmapped workspace; then
+    /// lets the child go and waits for READY.
+    private func release(uid: uid_t, gid: gid_t, root: String, privileged: Bool) throws(SandboxError) {
+        do throws(SandboxError) {
+            try POSIX.writeFile("/proc/\(pid)/setgroups", "deny\n")
+            try POSIX.writeFile("/proc/\(pid)/uid_map", "0 \(uid) 1\n")
+            try POSIX.writeFile("/proc/\(pid)/gid_map", "0 \(gid) 1\n")
+            try cgroup?.add(pid: pid)
+            if idmapped {
+                let userns = try POSIX.open("/proc/\(pid)/ns/user", O_RDONLY)
+                let tree = csb_idmapped_tree(root, userns.raw, profile.filesystem.workspaceWritable ? 1 : 0)
+                guard tree >= 0 else {
+                    throw SandboxError.hostLacks(
+                        layer: "a writable root-owned workspace",
+                        reason: "idmapped mount of '\(root)' failed: \(SandboxError.errnoText(errno))")
+                }
+                let treeFD = OwnedFD(tree)
+                guard csb_send_tag_fd(control.raw, UInt8(CSB_TAG_MOUNTFD.rawValue), treeFD.raw) == 0 else {
+                    throw SandboxError.lastError("sendmsg(mount fd)")
+                }
+            }
+            guard csb_send_tag_fd(control.raw, UInt8(CSB_TAG_GO.rawValue), -1) == 0 else {
+                throw SandboxError.lastError("sendmsg(go)")
+            }
+            var reader = ControlReader()
+            let deadline = Timestamp.monotonicNs() + 10_000_000_000
+            while true {
+                let wait = Int32(max(0, Int64(deadline) - Int64(Timestamp.monotonicNs())) / 1_000_000)
+                guard wait > 0, Sandbox.waitReadable(control.raw, timeoutMs: wait) else {
+                    throw SandboxError.protocolViolation(reason: "the sandbox did not finish set-up within 10 s")
+                }
+                guard try reader.fill(from: control.raw) else {
+                    throw SandboxError.protocolViolation(reason: "the sandbox exited during set-up")
+                }
+                while let message = reader.next() {
+                    switch message {
+                    case .ready: return
+                    case .error(let step, let err, let detail):
+                        throw SandboxError.setupFailed(step: SetupStep.name(step), errno: err, detail: detail)
+                    default: throw SandboxError.protocolViolation(reason: "unexpected message during set-up")
+                    }
+                }
+            }
+        } catch {
+            destroy()
+            throw error
+        }
+    }
+
+    /// Kills whatever is left and reaps init. Killing pid 1 of the namespace takes every
+    /// process in it along, daemons included.
+    /// Returns the cgroup's counters, read after every process is gone and before it is removed.
+    @discardableResult
+    private func destroy() -> (oomKills: Int, pidsRefused: Int) {
+        guard !reaped else { return (0, 0) }
+        _ = csb_pidfd_send_signal(pidfd.raw, SIGKILL)
+        var status: Int32 = 0
+        // init's exit waits until the kernel has reaped every process of its namespace, so once
+        // this returns nothing of the tool is left on the host.
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        reaped = true
+        state = .finished
+        let counters = (cgroup?.oomKills ?? 0, cgroup?.pidsRefused ?? 0)
+        cgroup?.remove()
+        return counters
+    }
+
+    static func waitReadable(_ fd: Int32, timeoutMs: Int32) -> Bool {
+        var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        while true {
+            let rc = poll(&p, 1, timeoutMs)
+            if rc < 0 && errno == EINTR { continue }
+            return rc > 0
+        }
+    }
+
+    /// Runs `request` in this sandbox and returns when the tool and everything it started are
+    /// gone. `output` receives stdout/stderr chunks as they arrive (already capped).
+    ///
+    /// - Parameters:
+    ///   - output: receives stdout (1) and stderr (2) chunks as they arrive, already capped.
+    ///   - onViolation: receives each violation as the monitor records it.
+    public func run(
+        _ request: RunRequest, output: ((Int32, ArraySlice<UInt8>) -> Void)? = nil,
+        onViolation: ((Violation) -> Void)? = nil
+    ) throws(SandboxError) -> SandboxResult {
+        guard case .prepared = state else {
+            throw .invalidRequest(field: "sandbox", reason: "a sandbox runs one command; prepare another")
+        }
+        state = .finished
+        let rlimitAS: UInt64 = (cgroup?.hasMemory ?? false) ? 0 : UInt64(profile.limits.memoryMB) << 20
+        let body: [UInt8]
+        do {
+            body = try request.message(profile: profile, filter: filter, rlimitAS: rlimitAS)
+        } catch {
+            destroy()
+            throw error
+        }
+        var message: [UInt8] = [UInt8(CSB_TAG_RUN.rawValue)]
+        message.appendLE(UInt32(body.count))
+        message.append(contentsOf: body)
+        var loop = RunLoop(
+            pidfd: pidfd.raw, limits: profile.limits, filter: filter, output: output, onViolation: onViolation,
+            started: Timestamp.monotonicNs())
+        guard POSIX.writeAll(control.raw, message) else {
+            destroy()
+            throw .protocolViolation(reason: "the sandbox exited before the run message was sent")
+        }
+        let outcome = loop.run(control: control.raw, stdout: stdoutRead.raw, stderr: stderrRead.raw)
+        let counters = destroy()
+        return try outcome.result(
+            oomKills: counters.oomKills, pidsRefused: counters.pidsRefused, profile: profile, sha256: profileSHA256)
+    }
+}

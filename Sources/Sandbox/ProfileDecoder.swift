@@ -1,0 +1,641 @@
+import Glibc
+
+/// Builds a `Profile` from JSON text in the format of docs/profiles.md, or reports every problem.
+///
+/// Strict on purpose, because the text decides what a sandbox enforces: unknown keys at any level,
+/// wrong types, out-of-range numbers, unsafe paths and unknown syscall or errno names are errors,
+/// each with its JSON path, and all of them are reported in one pass.
+///
+/// A key a profile leaves out takes its value from the built-in `default` profile
+/// (profiles/default.json), which spells out every key; that file is the one place the defaults
+/// live. Keys inside list elements (a mount, a rule, a condition) have fixed defaults instead, listed
+/// in docs/profiles.md.
+public enum ProfileDecoder {
+    /// The largest file `load(path:)` reads. Profiles are a few kilobytes; the bound keeps a wrong
+    /// path (a device, a log) from being read whole.
+    public static let maximumFileSize = 1 << 20
+
+    public static func decode(text: String) throws(ProfileErrors) -> Profile {
+        try decode(bytes: Array(text.utf8), defaults: builtinDefault)
+    }
+
+    /// Reads and decodes the profile file at `path`, telling a file that cannot be read apart from a
+    /// profile that is wrong.
+    public static func load(path: String) throws(ProfileLoadError) -> Profile {
+        let bytes = try readFile(path)
+        do {
+            return try decode(bytes: bytes, defaults: builtinDefault)
+        } catch {
+            throw .invalid(path: path, error)
+        }
+    }
+
+    /// The built-in `default` profile, decoded once. Decoding it needs no defaults because it spells
+    /// out every key; a test decodes it, so a broken embedded copy never ships.
+    static let builtinDefault: Profile = {
+        do {
+            return try decode(bytes: Array(BuiltinProfiles.default.utf8), defaults: nil)
+        } catch {
+            preconditionFailure("the embedded default profile is invalid:\n\(error)")
+        }
+    }()
+
+    private static func decode(bytes: [UInt8], defaults: Profile?) throws(ProfileErrors) -> Profile {
+        let json: JSONValue
+        do {
+            json = try JSONParser.parse(bytes)
+        } catch {
+            throw ProfileErrors([ProfileError(path: "$", kind: .invalidJSON(error))])
+        }
+        var decoding = Decoding(defaults: defaults)
+        guard let profile = decoding.profile(json), decoding.errors.isEmpty else {
+            throw ProfileErrors(decoding.errors)
+        }
+        return profile
+    }
+
+    private static func readFile(_ path: String) throws(ProfileLoadError) -> [UInt8] {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw .unreadable(path: path, errno: errno) }
+        defer { close(descriptor) }
+        var contents: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw .unreadable(path: path, errno: errno)
+            }
+            if count == 0 { return contents }
+            contents.append(contentsOf: chunk[..<count])
+            if contents.count > maximumFileSize { throw .tooLarge(path: path, limit: maximumFileSize) }
+        }
+    }
+}
+
+/// A key of an object being decoded, with its JSON path; `value` is nil when the key is absent.
+private struct Field {
+    let path: String
+    let value: JSONValue?
+}
+
+/// An object whose keys have been checked against the schema.
+private struct Members {
+    let path: String
+    let values: [String: JSONValue]
+
+    subscript(key: String) -> Field {
+        Field(path: memberPath(path, key), value: values[key])
+    }
+}
+
+/// `$.limits` for keys that are identifiers, `$.environment.set["MY-VAR"]` for any other.
+private func memberPath(_ parent: String, _ key: String) -> String {
+    let isIdentifier = key.utf8.first.map { $0 == UInt8(ascii: "_") || $0.isASCIILetter } == true
+        && key.utf8.allSatisfy { $0 == UInt8(ascii: "_") || $0.isASCIILetter || $0.isASCIIDigit }
+    return isIdentifier ? "\(parent).\(key)" : "\(parent)[\(JSONWriter.text(.string(key)))]"
+}
+
+/// One walk over a parsed profile that records every problem instead of stopping at the first.
+/// Each method returns nil when its part is invalid, with the reasons already in `errors`.
+private struct Decoding {
+    /// Where absent keys take their values from; nil while decoding the built-in default itself,
+    /// which therefore must spell out every key.
+    let defaults: Profile?
+    private(set) var errors: [ProfileError] = []
+
+    init(defaults: Profile?) {
+        self.defaults = defaults
+    }
+
+    mutating func profile(_ value: JSONValue) -> Profile? {
+        let keys = [
+            "name", "description", "filesystem", "network", "seccomp", "limits", "environment", "identity",
+            "allow_downgrades",
+        ]
+        guard let root = members(Field(path: "$", value: value), keys: keys) else { return nil }
+        let name = name(root["name"])
+        let description = string(root["description"], default: "")
+        let filesystem = filesystem(root["filesystem"])
+        let network = network(root["network"])
+        let seccomp = seccomp(root["seccomp"])
+        let limits = limits(root["limits"])
+        let environment = environment(root["environment"])
+        let identity = identity(root["identity"])
+        let downgrades = downgrades(root["allow_downgrades"])
+        guard let name, let description, let filesystem, let network, let seccomp, let limits, let environment,
+            let identity, let downgrades
+        else { return nil }
+        return Profile(
+            name: name, description: description, filesystem: filesystem, network: network, seccomp: seccomp,
+            limits: limits, environment: environment, identity: identity, allowedDowngrades: downgrades
+        )
+    }
+
+    // MARK: Sections
+
+    mutating func filesystem(_ field: Field) -> Profile.Filesystem? {
+        let fallback = defaults?.filesystem
+        guard field.value != nil else { return absent(field, default: fallback) }
+        guard let members = members(field, keys: ["workspace", "mounts", "tmp_size_mb"]) else { return nil }
+        let workspaceField = members["workspace"]
+        let workspace = workspace(workspaceField)
+        let tmpSizeMB = int(members["tmp_size_mb"], in: 0 ... 65536, default: fallback?.tmpSizeMB)
+        let mountsField = members["mounts"]
+        let mounts = mounts(mountsField, tmpfsAtTmp: tmpSizeMB.map { $0 > 0 })
+        guard let workspace, let tmpSizeMB, let mounts else { return nil }
+
+        // Mounts are made after the workspace, so one at, above or below it would hide or split it.
+        // Checked on the effective list: moving the workspace under a default mount is caught too.
+        let errorCount = errors.count
+        for (index, mount) in mounts.enumerated() where overlaps(mount.target, workspace.path) {
+            if mountsField.value != nil {
+                fail("\(mountsField.path)[\(index)].target", .overlapsWorkspace(workspace.path))
+            } else {
+                fail("\(workspaceField.path).path", .overlapsDefaultMount(mount.target))
+            }
+        }
+        guard errors.count == errorCount else { return nil }
+        return Profile.Filesystem(
+            workspacePath: workspace.path, workspaceWritable: workspace.writable, mounts: mounts, tmpSizeMB: tmpSizeMB
+        )
+    }
+
+    mutating func workspace(_ field: Field) -> (path: String, writable: Bool)? {
+        let fallback = defaults.map { (path: $0.filesystem.workspacePath, writable: $0.filesystem.workspaceWritable) }
+        guard field.value != nil else { return absent(field, default: fallback) }
+        guard let members = members(field, keys: ["path", "writable"]) else { return nil }
+        let path = absolutePath(members["path"], default: fallback?.path, reserved: ["/proc", "/dev", "/tmp"])
+        let writable = bool(members["writable"], default: fallback?.writable)
+        guard let path, let writable else { return nil }
+        return (path, writable)
+    }
+
+    /// The mount list, with the checks that need the whole list: duplicate targets, a target at
+    /// the `/tmp` tmpfs, and targets that would resolve through a symlink the list creates.
+    mutating func mounts(_ field: Field, tmpfsAtTmp: Bool?) -> [Profile.Mount]? {
+        guard let value = field.value else { return absent(field, default: defaults?.filesystem.mounts) }
+        guard let elements = elements(field.path, value) else { return nil }
+        let errorCount = errors.count
+        var mounts: [(targetPath: String, mount: Profile.Mount)] = []
+        var firstTargetPaths: [String: String] = [:]
+        for element in elements {
+            guard let mount = mount(element) else { continue }
+            let targetPath = "\(element.path).target"
+            if let firstPath = firstTargetPaths[mount.target] {
+                fail(targetPath, .duplicateTarget(firstAt: firstPath))
+                continue
+            }
+            firstTargetPaths[mount.target] = targetPath
+            if mount.target == "/tmp" && tmpfsAtTmp == true { fail(targetPath, .conflictsWithTmp) }
+            mounts.append((targetPath, mount))
+        }
+        let symlinks = mounts.compactMap { entry -> String? in
+            if case .symlink(let target, _) = entry.mount { target } else { nil }
+        }
+        for entry in mounts {
+            if let symlink = symlinks.first(where: { isStrictlyUnder(entry.mount.target, $0) }) {
+                fail(entry.targetPath, .underSymlink(symlink))
+            }
+        }
+        return errors.count == errorCount ? mounts.map(\.mount) : nil
+    }
+
+    mutating func mount(_ field: Field) -> Profile.Mount? {
+        guard let members = members(field, keys: MountType.allKeys) else { return nil }
+        let errorCount = errors.count
+        let type: MountType? = choice(members["type"], default: nil)
+        if let type {
+            for key in members.values.keys.sorted() where MountType.allKeys.contains(key) && !type.keys.contains(key) {
+                fail(members[key].path, .keyNotAllowedForMountType(type.rawValue))
+            }
+        }
+        let target = absolutePath(members["target"], default: nil, reserved: ["/proc", "/dev"])
+        let mount: Profile.Mount?
+        switch type {
+        case .bind:
+            let source = absolutePath(members["source"], default: nil, reserved: [], allowRoot: true)
+            let writable = bool(members["writable"], default: false)
+            let optional = bool(members["optional"], default: false)
+            guard let target, let source, let writable, let optional else { return nil }
+            mount = .bind(source: source, target: target, writable: writable, optional: optional)
+        case .tmpfs:
+            // No 0: for tmpfs, size=0 means no limit at all.
+            let sizeMB = int(members["size_mb"], in: 1 ... 65536, default: 16)
+            guard let target, let sizeMB else { return nil }
+            mount = .tmpfs(target: target, sizeMB: sizeMB)
+        case .symlink:
+            let destination = symlinkDestination(members["to"])
+            guard let target, let destination else { return nil }
+            mount = .symlink(target: target, to: destination)
+        case nil:
+            return nil
+        }
+        return errors.count == errorCount ? mount : nil
+    }
+
+    mutating func network(_ field: Field) -> Profile.Network? {
+        let fallback = defaults?.network
+        guard field.value != nil else { return absent(field, default: fallback) }
+        guard let members = members(field, keys: ["mode"]) else { return nil }
+        return choice(members["mode"], default: fallback?.mode).map(Profile.Network.init(mode:))
+    }
+
+    mutating func seccomp(_ field: Field) -> Profile.Seccomp? {
+        let fallback = defaults?.seccomp
+        guard field.value != nil else { return absent(field, default: fallback) }
+        guard let members = members(field, keys: ["rules"]) else { return nil }
+        let rulesField = members["rules"]
+        guard let value = rulesField.value else { return absent(rulesField, default: fallback) }
+        guard let elements = elements(rulesField.path, value) else { return nil }
+        let errorCount = errors.count
+        var rules: [Profile.SeccompRule] = []
+        for element in elements {
+            if let rule = rule(element) { rules.append(rule) }
+        }
+        return errors.count == errorCount ? Profile.Seccomp(rules: rules) : nil
+    }
+
+    mutating func rule(_ field: Field) -> Profile.SeccompRule? {
+        guard let members = members(field, keys: ["syscalls", "action", "errno", "args", "report_kind"]) else {
+            return nil
+        }
+        let syscalls = syscalls(members["syscalls"])
+        let action: Profile.SeccompRule.Action? = choice(members["action"], default: .deny)
+        let errnoName = errnoName(members["errno"])
+        let conditions = conditions(members["args"])
+        let reportKind: ReportKind? = choice(members["report_kind"], default: .syscallDenied)
+        guard let syscalls, let action, let errnoName, let conditions, let reportKind else { return nil }
+        return Profile.SeccompRule(
+            syscalls: syscalls, action: action, errno: errnoName, args: conditions, reportKind: reportKind.rawValue
+        )
+    }
+
+    mutating func syscalls(_ field: Field) -> [String]? {
+        guard let value = field.value else { return absent(field, default: nil) }
+        guard let entries = uniqueStrings(field.path, value) else { return nil }
+        let errorCount = errors.count
+        if value.arrayValue?.isEmpty == true { fail(field.path, .empty) }
+        for entry in entries where SyscallNames.x86_64[entry.string] == nil {
+            fail(entry.path, .unknownSyscall(entry.string))
+        }
+        return errors.count == errorCount ? entries.map(\.string) : nil
+    }
+
+    mutating func errnoName(_ field: Field) -> String? {
+        guard let name = string(field, default: "EPERM") else { return nil }
+        guard ErrnoNames.x86_64[name] != nil else {
+            fail(field.path, .unknownErrno(name))
+            return nil
+        }
+        return name
+    }
+
+    mutating func conditions(_ field: Field) -> [Profile.ArgCondition]? {
+        guard let value = field.value else { return [] }
+        guard let elements = elements(field.path, value) else { return nil }
+        let errorCount = errors.count
+        var conditions: [Profile.ArgCondition] = []
+        for element in elements {
+            if let condition = condition(element) { conditions.append(condition) }
+        }
+        return errors.count == errorCount ? conditions : nil
+    }
+
+    mutating func condition(_ field: Field) -> Profile.ArgCondition? {
+        guard let members = members(field, keys: ["index", "op", "value", "mask"]) else { return nil }
+        let index = int(members["index"], in: 0 ... 5, default: nil)
+        let op: Profile.ArgCondition.Op? = choice(members["op"], default: nil)
+        let value = integer(members["value"], in: 0 ... UInt64.max, default: nil)
+        let maskField = members["mask"]
+        let mask: UInt64?
+        switch op {
+        case .maskedEq where maskField.value == nil:
+            fail(maskField.path, .maskRequired)
+            mask = nil
+        case .maskedEq:
+            mask = integer(maskField, in: 0 ... UInt64.max, default: nil)
+        case .some where maskField.value != nil:
+            fail(maskField.path, .maskNotAllowed)
+            mask = nil
+        case .some:
+            mask = 0
+        case nil:
+            mask = nil
+        }
+        guard let index, let op, let value, let mask else { return nil }
+        if op == .maskedEq && value & ~mask != 0 {
+            fail(members["value"].path, .valueOutsideMask)
+            return nil
+        }
+        return Profile.ArgCondition(index: index, op: op, value: value, mask: mask)
+    }
+
+    mutating func limits(_ field: Field) -> Profile.Limits? {
+        let fallback = defaults?.limits
+        guard field.value != nil else { return absent(field, default: fallback) }
+        let keys = [
+            "timeout_ms", "memory_mb", "max_procs", "file_size_mb", "cpu_seconds", "max_output_bytes", "max_open_files",
+        ]
+        guard let members = members(field, keys: keys) else { return nil }
+        let timeoutMs = int(members["timeout_ms"], in: 1 ... 86_400_000, default: fallback?.timeoutMs)
+        let memoryMB = int(members["memory_mb"], in: 8 ... 1_048_576, default: fallback?.memoryMB)
+        let maxProcs = int(members["max_procs"], in: 1 ... 65536, default: fallback?.maxProcs)
+        let fileSizeMB = int(members["file_size_mb"], in: 1 ... 1_048_576, default: fallback?.fileSizeMB)
+        let cpuSeconds = int(members["cpu_seconds"], in: 1 ... 86400, default: fallback?.cpuSeconds)
+        let maxOutputBytes = int(
+            members["max_output_bytes"], in: 0 ... 1_073_741_824, default: fallback?.maxOutputBytes)
+        let maxOpenFiles = int(members["max_open_files"], in: 16 ... 1_048_576, default: fallback?.maxOpenFiles)
+        guard let timeoutMs, let memoryMB, let maxProcs, let fileSizeMB, let cpuSeconds, let maxOutputBytes,
+            let maxOpenFiles
+        else { return nil }
+        return Profile.Limits(
+            timeoutMs: timeoutMs, memoryMB: memoryMB, maxProcs: maxProcs, fileSizeMB: fileSizeMB,
+            cpuSeconds: cpuSeconds, maxOutputBytes: maxOutputBytes, maxOpenFiles: maxOpenFiles
+        )
+    }
+
+    mutating func environment(_ field: Field) -> Profile.Environment? {
+        let fallback = defaults?.environment
+        guard field.value != nil else { return absent(field, default: fallback) }
+        guard let members = members(field, keys: ["set", "allow"]) else { return nil }
+        let variables = variables(members["set"], default: fallback?.set)
+        let allow = allowPatterns(members["allow"], default: fallback?.allow)
+        guard let variables, let allow else { return nil }
+        return Profile.Environment(set: variables, allow: allow)
+    }
+
+    mutating func variables(_ field: Field, default fallback: [String: String]?) -> [String: String]? {
+        guard let value = field.value else { return absent(field, default: fallback) }
+        guard case .object(let values) = value else {
+            fail(field.path, .wrongType(expected: .object, got: value))
+            return nil
+        }
+        let errorCount = errors.count
+        var variables: [String: String] = [:]
+        for name in values.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
+            let member = Field(path: memberPath(field.path, name), value: values[name])
+            if !isVariableName(name.utf8) { fail(member.path, .invalidEnvironmentName) }
+            guard let text = string(member, default: nil) else { continue }
+            // execve takes C strings: a NUL would silently cut the value short.
+            if text.utf8.contains(0) { fail(member.path, .containsNUL) }
+            variables[name] = text
+        }
+        return errors.count == errorCount ? variables : nil
+    }
+
+    mutating func allowPatterns(_ field: Field, default fallback: [String]?) -> [String]? {
+        guard let value = field.value else { return absent(field, default: fallback) }
+        guard let entries = uniqueStrings(field.path, value) else { return nil }
+        let errorCount = errors.count
+        for entry in entries {
+            // A prefix is required before '*': a lone "*" would turn the allowlist off.
+            let name = entry.string.utf8.last == UInt8(ascii: "*") ? entry.string.utf8.dropLast() : entry.string.utf8[...]
+            if !isVariableName(name) { fail(entry.path, .invalidEnvironmentPattern) }
+        }
+        return errors.count == errorCount ? entries.map(\.string) : nil
+    }
+
+    mutating func identity(_ field: Field) -> Profile.Identity? {
+        let fallback = defaults?.identity
+        guard field.value != nil else { return absent(field, default: fallback) }
+        guard let members = members(field, keys: ["host_uid", "host_gid", "hostname"]) else { return nil }
+        // Never 0 (host root) and never 4294967295, which the kernel reads as "no id".
+        let ids: ClosedRange<UInt64> = 1 ... 4_294_967_294
+        let uid = integer(members["host_uid"], in: ids, default: fallback.map { UInt64($0.hostUID) })
+        let gid = integer(members["host_gid"], in: ids, default: fallback.map { UInt64($0.hostGID) })
+        let hostname = hostname(members["hostname"], default: fallback?.hostname)
+        guard let uid, let gid, let hostname else { return nil }
+        return Profile.Identity(hostUID: UInt32(uid), hostGID: UInt32(gid), hostname: hostname)
+    }
+
+    mutating func downgrades(_ field: Field) -> [Profile.Downgrade]? {
+        guard let value = field.value else { return absent(field, default: defaults?.allowedDowngrades) }
+        guard let entries = uniqueStrings(field.path, value) else { return nil }
+        let errorCount = errors.count
+        var downgrades: [Profile.Downgrade] = []
+        for entry in entries {
+            let downgrade: Profile.Downgrade? = choice(Field(path: entry.path, value: .string(entry.string)), default: nil)
+            if let downgrade { downgrades.append(downgrade) }
+        }
+        return errors.count == errorCount ? downgrades : nil
+    }
+
+    // MARK: Strings with a shape
+
+    mutating func name(_ field: Field) -> String? {
+        guard let name = string(field, default: nil) else { return nil }
+        let isValid = (1 ... 64).contains(name.utf8.count)
+            && name.utf8.allSatisfy { $0.isASCIILowercase || $0.isASCIIDigit || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") }
+        guard isValid else {
+            fail(field.path, .invalidName)
+            return nil
+        }
+        return name
+    }
+
+    mutating func hostname(_ field: Field, default fallback: String?) -> String? {
+        guard let hostname = string(field, default: fallback) else { return nil }
+        let isValid = (1 ... 64).contains(hostname.utf8.count)
+            && hostname.utf8.allSatisfy {
+                $0.isASCIILetter || $0.isASCIIDigit || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".")
+            }
+        guard isValid else {
+            fail(field.path, .invalidHostname)
+            return nil
+        }
+        return hostname
+    }
+
+    /// An absolute, normalized path that is not `/` (unless `allowRoot`) and not one of `reserved`
+    /// or under it.
+    mutating func absolutePath(
+        _ field: Field, default fallback: String?, reserved: [String], allowRoot: Bool = false
+    ) -> String? {
+        guard let path = string(field, default: fallback) else { return nil }
+        let components = path.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false).dropFirst()
+        let problem: ProfileError.Kind? =
+            if path.utf8.contains(0) {
+                .containsNUL
+            } else if !path.hasPrefix("/") {
+                .notAbsolutePath
+            } else if path.utf8.count >= Int(PATH_MAX) {
+                .pathTooLong
+            } else if components.contains(where: { $0.elementsEqual("..".utf8) }) {
+                .pathWithDotDot
+            } else if path == "/" {
+                allowRoot ? nil : .rootPath
+            } else if components.contains(where: { $0.isEmpty || $0.elementsEqual(".".utf8) }) {
+                .unnormalizedPath
+            } else if let root = reserved.first(where: { isSameOrUnder(path, $0) }) {
+                .reservedPath(root)
+            } else {
+                nil
+            }
+        if let problem {
+            fail(field.path, problem)
+            return nil
+        }
+        return path
+    }
+
+    /// Where a symlink points: relative or absolute, resolved inside the sandbox's root.
+    mutating func symlinkDestination(_ field: Field) -> String? {
+        guard let destination = string(field, default: nil) else { return nil }
+        if destination.isEmpty {
+            fail(field.path, .empty)
+            return nil
+        }
+        if destination.utf8.contains(0) {
+            fail(field.path, .containsNUL)
+            return nil
+        }
+        return destination
+    }
+
+    // MARK: Typed reads
+
+    /// The default of an absent key, or a `required` error when it has none.
+    mutating func absent<Value>(_ field: Field, default fallback: Value?) -> Value? {
+        if fallback == nil { fail(field.path, .required) }
+        return fallback
+    }
+
+    /// The object's members, after reporting every key not in `keys` (in byte order, so the report
+    /// is the same on every run).
+    mutating func members<Keys: Collection<String>>(_ field: Field, keys: Keys) -> Members? {
+        guard let value = field.value else { return absent(field, default: nil) }
+        guard case .object(let values) = value else {
+            fail(field.path, .wrongType(expected: .object, got: value))
+            return nil
+        }
+        let members = Members(path: field.path, values: values)
+        for key in values.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) where !keys.contains(key) {
+            fail(members[key].path, .unknownKey)
+        }
+        return members
+    }
+
+    /// The elements of an array, each as a field with its indexed path.
+    mutating func elements(_ path: String, _ value: JSONValue) -> [Field]? {
+        guard case .array(let values) = value else {
+            fail(path, .wrongType(expected: .array, got: value))
+            return nil
+        }
+        return values.enumerated().map { Field(path: "\(path)[\($0.offset)]", value: $0.element) }
+    }
+
+    /// The strings of a list that stands for a set. A repeated entry is refused: it is a mistake, and
+    /// it would change the profile's sha256 without changing the sandbox. Returns the good entries
+    /// even when some are bad, so that callers can check those too; nil only when `value` is not an
+    /// array.
+    mutating func uniqueStrings(_ path: String, _ value: JSONValue) -> [(path: String, string: String)]? {
+        guard let elements = elements(path, value) else { return nil }
+        var seen: Set<String> = []
+        var entries: [(path: String, string: String)] = []
+        for element in elements {
+            guard let string = string(element, default: nil) else { continue }
+            if seen.insert(string).inserted {
+                entries.append((element.path, string))
+            } else {
+                fail(element.path, .duplicateEntry(string))
+            }
+        }
+        return entries
+    }
+
+    mutating func string(_ field: Field, default fallback: String?) -> String? {
+        guard let value = field.value else { return absent(field, default: fallback) }
+        guard case .string(let string) = value else {
+            fail(field.path, .wrongType(expected: .string, got: value))
+            return nil
+        }
+        return string
+    }
+
+    mutating func bool(_ field: Field, default fallback: Bool?) -> Bool? {
+        guard let value = field.value else { return absent(field, default: fallback) }
+        guard case .bool(let flag) = value else {
+            fail(field.path, .wrongType(expected: .boolean, got: value))
+            return nil
+        }
+        return flag
+    }
+
+    /// An integer in `range`. Integers must be written as such: `512.0` or `5e2` is not one.
+    mutating func integer(_ field: Field, in range: ClosedRange<UInt64>, default fallback: UInt64?) -> UInt64? {
+        guard let value = field.value else { return absent(field, default: fallback) }
+        guard let integer = value.uint64Value, range.contains(integer) else {
+            fail(field.path, .integerOutOfRange(range, got: value))
+            return nil
+        }
+        return integer
+    }
+
+    mutating func int(_ field: Field, in range: ClosedRange<Int>, default fallback: Int?) -> Int? {
+        let range = UInt64(range.lowerBound) ... UInt64(range.upperBound)
+        return integer(field, in: range, default: fallback.map(UInt64.init)).map(Int.init)
+    }
+
+    /// One of the words a closed set accepts, such as an action or a network mode.
+    mutating func choice<Choice: RawRepresentable<String> & CaseIterable>(
+        _ field: Field, default fallback: Choice?
+    ) -> Choice? {
+        guard let word = string(field, default: fallback?.rawValue) else { return nil }
+        guard let choice = Choice(rawValue: word) else {
+            fail(field.path, .unknownValue(word, allowed: Choice.allCases.map(\.rawValue)))
+            return nil
+        }
+        return choice
+    }
+
+    mutating func fail(_ path: String, _ kind: ProfileError.Kind) {
+        errors.append(ProfileError(path: path, kind: kind))
+    }
+}
+
+/// The three kinds of mount, each with the keys it accepts.
+private enum MountType: String, CaseIterable {
+    case bind, tmpfs, symlink
+
+    var keys: Set<String> {
+        switch self {
+        case .bind: ["type", "source", "target", "writable", "optional"]
+        case .tmpfs: ["type", "target", "size_mb"]
+        case .symlink: ["type", "target", "to"]
+        }
+    }
+
+    static let allKeys = allCases.reduce(into: Set<String>()) { $0.formUnion($1.keys) }
+}
+
+/// The violation kinds a seccomp rule may report; the model keeps the kind as a string.
+private enum ReportKind: String, CaseIterable {
+    case syscallDenied = "syscall_denied"
+    case networkProtocolDenied = "network_protocol_denied"
+    case namespaceDenied = "namespace_denied"
+}
+
+private func isSameOrUnder(_ path: String, _ ancestor: String) -> Bool {
+    path == ancestor || isStrictlyUnder(path, ancestor)
+}
+
+private func isStrictlyUnder(_ path: String, _ ancestor: String) -> Bool {
+    path.hasPrefix(ancestor + "/")
+}
+
+private func overlaps(_ first: String, _ second: String) -> Bool {
+    isSameOrUnder(first, second) || isStrictlyUnder(second, first)
+}
+
+/// A portable variable name: a letter or `_`, then letters, digits or `_`.
+private func isVariableName(_ name: some Collection<UInt8>) -> Bool {
+    guard let first = name.first, first == UInt8(ascii: "_") || first.isASCIILetter else { return false }
+    return name.allSatisfy { $0 == UInt8(ascii: "_") || $0.isASCIILetter || $0.isASCIIDigit }
+}
+
+extension UInt8 {
+    fileprivate var isASCIILowercase: Bool { (UInt8(ascii: "a") ... UInt8(ascii: "z")).contains(self) }
+    fileprivate var isASCIILetter: Bool { isASCIILowercase || (UInt8(ascii: "A") ... UInt8(ascii: "Z")).contains(self) }
+    fileprivate var isASCIIDigit: Bool { (UInt8(ascii: "0") ... UInt8(ascii: "9")).contains(self) }
+}

@@ -1,0 +1,105 @@
+/// The worker protocol: JSON lines on two pipes (`docs/worker-protocol.md`). The caller writes
+/// `prepare` then `run` on the worker's stdin; the worker answers on its stdout with `ready`,
+/// any number of `violation`s as they happen, then one `result` — or an `error` at any point.
+public enum WorkerMessage: Sendable, Equatable {
+    /// Build the sandbox. `profile` is the effective profile in its file format; `bpf` the
+    /// filter compiled by the caller (once per profile), or nil to have the worker compile it.
+    case prepare(root: String, profile: JSONValue, bpf: [UInt8]?)
+    case ready(pid: Int, hostUID: Int, idmapped: Bool)
+    case run(argv: [String], env: [(String, String)], cwd: String?)
+    case violation(Violation)
+    case result(SandboxResult)
+    case error(code: String, message: String)
+
+    public static func == (lhs: WorkerMessage, rhs: WorkerMessage) -> Bool { lhs.json == rhs.json }
+
+    public var json: JSONValue {
+        switch self {
+        case .prepare(let root, let profile, let bpf):
+            var o: [String: JSONValue] = ["type": "prepare", "root": .string(root), "profile": profile]
+            if let bpf { o["seccomp_bpf"] = .string(Base64.encode(bpf)) }
+            return .object(o)
+        case .ready(let pid, let uid, let idmapped):
+            return ["type": "ready", "pid": .int(Int64(pid)), "host_uid": .int(Int64(uid)), "idmapped": .bool(idmapped)]
+        case .run(let argv, let env, let cwd):
+            var envObject: [String: JSONValue] = [:]
+            for (k, v) in env { envObject[k] = .string(v) }
+            return [
+                "type": "run", "argv": .array(argv.map { .string($0) }), "env": .object(envObject),
+                "cwd": cwd.map { .string($0) } ?? .null,
+            ]
+        case .violation(let v):
+            var o = v.json.objectValue ?? [:]
+            o["type"] = "violation"
+            return .object(o)
+        case .result(let r):
+            var o = r.json.objectValue ?? [:]
+            o["type"] = "result"
+            return .object(o)
+        case .error(let code, let message):
+            return ["type": "error", "code": .string(code), "message": .string(message)]
+        }
+    }
+
+    public init(json: JSONValue) throws(SandboxError) {
+        guard let type = json["type"]?.stringValue else { throw .protocolViolation(reason: "message without a type") }
+        switch type {
+        case "prepare":
+            guard let root = json["root"]?.stringValue, let profile = json["profile"], profile.objectValue != nil else {
+                throw .protocolViolation(reason: "prepare needs 'root' and 'profile'")
+            }
+            var bpf: [UInt8]? = nil
+            if let text = json["seccomp_bpf"]?.stringValue {
+                guard let decoded = Base64.decode(text) else {
+                    throw .protocolViolation(reason: "seccomp_bpf is not valid base64")
+                }
+                bpf = decoded
+            }
+            self = .prepare(root: root, profile: profile, bpf: bpf)
+        case "ready":
+            self = .ready(
+                pid: json["pid"]?.intValue ?? 0, hostUID: json["host_uid"]?.intValue ?? 0,
+                idmapped: json["idmapped"]?.boolValue ?? false)
+        case "run":
+            guard let argv = json["argv"]?.arrayValue?.compactMap(\.stringValue), !argv.isEmpty else {
+                throw .protocolViolation(reason: "run needs a non-empty 'argv' of strings")
+            }
+            var env: [(String, String)] = []
+            if let object = json["env"]?.objectValue {
+                for (k, v) in object.sorted(by: { $0.key < $1.key }) {
+                    guard let s = v.stringValue else { throw .protocolViolation(reason: "env.\(k) must be a string") }
+                    env.append((k, s))
+                }
+            }
+            self = .run(argv: argv, env: env, cwd: json["cwd"]?.stringValue)
+        case "violation":
+            self = .violation(try Violation(json: json))
+        case "result":
+            self = .result(try SandboxResult(json: json))
+        case "error":
+            self = .error(code: json["code"]?.stringValue ?? "unknown", message: json["message"]?.stringValue ?? "")
+        default:
+            throw .protocolViolation(reason: "unknown message type '\(type)'")
+        }
+    }
+}
+
+extension SandboxResult {
+    /// Decodes what `json` writes (the worker's `result` line).
+    public init(json: JSONValue) throws(SandboxError) {
+        guard let profile = json["profile"], let name = profile["name"]?.stringValue,
+            let sha = profile["sha256"]?.stringValue, let timedOut = json["timed_out"]?.boolValue
+        else { throw .protocolViolation(reason: "malformed result") }
+        var violations: [Violation] = []
+        for v in json["violations"]?.arrayValue ?? [] { violations.append(try Violation(json: v)) }
+        self.init(
+            exitCode: json["exit_code"]?.intValue, signal: json["signal"]?.intValue, timedOut: timedOut,
+            limitFired: json["limit_fired"]?.stringValue.flatMap(Limit.init(rawValue:)),
+            limitsFired: (json["limits_fired"]?.arrayValue ?? []).compactMap { $0.stringValue.flatMap(Limit.init(rawValue:)) },
+            stdout: Array((json["stdout"]?.stringValue ?? "").utf8), stderr: Array((json["stderr"]?.stringValue ?? "").utf8),
+            stdoutTruncated: json["stdout_truncated"]?.boolValue ?? false,
+            stderrTruncated: json["stderr_truncated"]?.boolValue ?? false,
+            durationMs: json["duration_ms"]?.intValue ?? 0, profileName: name, profileSHA256: sha,
+            violations: violations, execError: json["exec_error"]?.stringValue)
+    }
+}

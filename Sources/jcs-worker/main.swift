@@ -1,0 +1,76 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Sandbox
+
+// jcs-worker: the monitor of one sandbox. Reads `prepare` and `run` (JSON lines) on stdin and
+// answers on stdout (docs/worker-protocol.md). It stays outside the sandbox for its whole life;
+// nothing inside can reach it (other pid namespace, no shared descriptors).
+//
+// Exit status: 0 after a `result`, 125 when the sandbox could not be set up (an `error` line
+// says why), 2 for a protocol error from the caller.
+
+func send(_ message: WorkerMessage) {
+    let line = JSONWriter.jsonLine(message.json)
+    if !line.utf8.withContiguousStorageIfAvailable({ buffer -> Bool in
+        var offset = 0
+        while offset < buffer.count {
+            let n = write(1, buffer.baseAddress! + offset, buffer.count - offset)
+            if n < 0 { if errno == EINTR { continue }; return false }
+            offset += n
+        }
+        return true
+    })! {
+        exit(2)  // the caller is gone
+    }
+}
+
+func fail(_ error: SandboxError, status: Int32 = 125) -> Never {
+    send(.error(code: error.code, message: error.description))
+    exit(status)
+}
+
+func nextMessage(_ reader: inout LineReader) -> WorkerMessage? {
+    do {
+        guard let line = try reader.next() else { return nil }
+        return try WorkerMessage(json: try JSONParser.parse(line))
+    } catch let error as SandboxError {
+        fail(error, status: 2)
+    } catch {
+        fail(.protocolViolation(reason: "malformed JSON line: \(error)"), status: 2)
+    }
+}
+
+// A broken stdout pipe must be an error from write, not a silent death mid-report.
+signal(SIGPIPE, SIG_IGN)
+var reader = LineReader(fd: 0)
+guard case .prepare(let root, let profileJSON, let bpf)? = nextMessage(&reader) else {
+    fail(.protocolViolation(reason: "the first message must be 'prepare'"), status: 2)
+}
+let sandbox: Sandbox
+do {
+    let profile: Profile
+    do {
+        profile = try ProfileDecoder.decode(text: JSONWriter.text(profileJSON))
+    } catch {
+        fail(.invalidRequest(field: "profile", reason: error.description), status: 2)
+    }
+    let filter = try SeccompProgram(profile: profile, precompiled: bpf)
+    sandbox = try Sandbox.prepare(profile: profile, root: root, filter: filter)
+} catch {
+    fail(error)
+}
+send(.ready(pid: Int(sandbox.pid), hostUID: Int(sandbox.hostUID), idmapped: sandbox.idmapped))
+
+guard case .run(let argv, let env, let cwd)? = nextMessage(&reader) else {
+    // The caller dropped a prepared sandbox (pool shrinking, shutdown): nothing to report.
+    exit(0)
+}
+do {
+    let result = try sandbox.run(
+        RunRequest(argv: argv, environment: env, workingDirectory: cwd),
+        onViolation: { send(.violation($0)) })
+    send(.result(result))
+} catch {
+    fail(error)
+}

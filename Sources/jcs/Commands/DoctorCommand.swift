@@ -1,0 +1,61 @@
+import ArgumentParser
+import Sandbox
+
+struct DoctorCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "doctor",
+        abstract: "Probe what this host can enforce.",
+        discussion: """
+            Tries each isolation layer for real in a throwaway child: user namespaces, seccomp
+            filters and user notification, Landlock, pivot_root, idmapped mounts, and the cgroup
+            controllers that enforce and report the memory and process limits (v1 or v2). Prints
+            one line per layer with what it means for sandboxes. With --profile, also says
+            whether that profile can run here: a profile needing a missing layer is refused
+            unless it lists the downgrade in allow_downgrades.
+
+            Exit status: 0 when every layer the profile needs is present, 1 otherwise.
+
+            EXAMPLE
+              jcs doctor --profile strict --json
+            """
+    )
+
+    @Option(name: .long, help: "Check this profile (a built-in name or a file) against the host.")
+    var profile: String = "default"
+
+    @Flag(name: .long, help: "Print the report as JSON.")
+    var json = false
+
+    func run() throws {
+        let report = HostCapabilities.probe()
+        let profile: Profile
+        do {
+            profile = try ProfileResolver.resolve(nameOrPath: self.profile)
+        } catch {
+            throw ValidationError("--profile: \(error)")
+        }
+        let verdict = report.verdict(for: profile)
+        if json {
+            var object = report.json.objectValue ?? [:]
+            object["profile"] = [
+                "name": .string(profile.name), "runnable": .bool(verdict.runnable),
+                "missing": .array(verdict.missing.map { .string($0) }),
+                "downgraded": .array(verdict.downgraded.map { .string($0) }),
+            ]
+            print(JSONWriter.text(.object(object)))
+        } else {
+            for layer in report.layers {
+                let mark = layer.available ? "ok  " : "MISSING"
+                print("\(mark)  \(layer.name): \(layer.detail)")
+            }
+            print("")
+            if verdict.runnable {
+                let note = verdict.downgraded.isEmpty ? "" : " (downgraded: \(verdict.downgraded.joined(separator: ", ")))"
+                print("profile '\(profile.name)' can run on this host\(note)")
+            } else {
+                print("profile '\(profile.name)' is refused on this host: missing \(verdict.missing.joined(separator: ", "))")
+            }
+        }
+        if !verdict.runnable { throw ExitCode(1) }
+    }
+}

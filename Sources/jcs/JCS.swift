@@ -1,0 +1,26 @@
+import ArgumentParser
+
+/// `jcs`: the Jido.Code.Server command line. Commands that talk to the daemon arrive with the
+/// daemon; the sandbox, profile and doctor commands work on their own.
+@main
+struct JCS: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "jcs",
+        abstract: "Jido.Code.Server: run coding-assistant tools in kernel-enforced sandboxes.",
+        discussion: """
+            Every command takes --help. Commands that print data take --json for scripts.
+
+            EXIT STATUS
+              0     success
+              1     the command's check failed (e.g. an invalid profile)
+              2     usage error
+              124   sandbox run: the tool hit its wall-clock timeout
+              125   sandbox run: the sandbox could not be set up (the reason is printed)
+              126   sandbox run: the command is not executable
+              127   sandbox run: the command was not found
+              128+N sandbox run: the tool was killed by signal N
+            """,
+        version: "0.1.0",
+        subcommands: [SandboxCommand.self, ProfileCommand.self, DoctorCommand.self]
+    )
+}
