@@ -21,6 +21,8 @@ public enum SandboxError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidRequest(field: String, reason: String)
     /// The sandbox child vanished or spoke out of protocol.
     case protocolViolation(reason: String)
+    /// An error a `jcs-worker` reported, with its code (one of the codes above).
+    case reported(code: String, message: String)
 
     public var description: String {
         switch self {
@@ -34,6 +36,7 @@ public enum SandboxError: Error, Sendable, Equatable, CustomStringConvertible {
         case .filterCompile(let reason): "seccomp filter: \(reason)"
         case .invalidRequest(let field, let reason): "\(field): \(reason)"
         case .protocolViolation(let reason): "sandbox protocol error: \(reason)"
+        case .reported(_, let message): message
         }
     }
 
@@ -47,6 +50,7 @@ public enum SandboxError: Error, Sendable, Equatable, CustomStringConvertible {
         case .filterCompile: "filter_compile_failed"
         case .invalidRequest: "invalid_request"
         case .protocolViolation: "protocol_error"
+        case .reported(let code, _): code
         }
     }
 

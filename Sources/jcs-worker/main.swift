@@ -48,6 +48,7 @@ guard case .prepare(let root, let profileJSON, let bpf)? = nextMessage(&reader) 
     fail(.protocolViolation(reason: "the first message must be 'prepare'"), status: 2)
 }
 let sandbox: Sandbox
+let filter: SeccompProgram
 do {
     let profile: Profile
     do {
@@ -55,8 +56,8 @@ do {
     } catch {
         fail(.invalidRequest(field: "profile", reason: error.description), status: 2)
     }
-    let filter = try SeccompProgram(profile: profile, precompiled: bpf)
-    sandbox = try Sandbox.prepare(profile: profile, root: root, filter: filter)
+    filter = try SeccompProgram(profile: profile, precompiled: bpf)
+    sandbox = try Sandbox.prepare(profile: profile, root: root)
 } catch {
     fail(error)
 }
@@ -68,7 +69,7 @@ guard case .run(let argv, let env, let cwd)? = nextMessage(&reader) else {
 }
 do {
     let result = try sandbox.run(
-        RunRequest(argv: argv, environment: env, workingDirectory: cwd),
+        RunRequest(argv: argv, environment: env, workingDirectory: cwd), filter: filter,
         onViolation: { send(.violation($0)) })
     send(.result(result))
 } catch {

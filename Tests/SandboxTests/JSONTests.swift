@@ -39,7 +39,7 @@ struct JSONParserTests {
 
     @Test func integersBeyondUInt64BecomeDoubles() throws {
         #expect(try JSONParser.parse("18446744073709551616") == .double(18_446_744_073_709_551_616))
-        #expect(try JSONParser.parse("-9223372036854775809") == .double(-9_223_372_036_854_775_809))
+        #expect(try JSONParser.parse("-9223372036854775809") == .double(-0x1p63))
     }
 
     @Test func fractionsAndExponentsAreDoublesEvenWhenIntegral() throws {
@@ -159,7 +159,7 @@ struct JSONParserTests {
         #expect(parseFailure("tru")?.reason == .invalidLiteral)
         #expect(parseFailure("[nul]")?.reason == .invalidLiteral)
         #expect(parseFailure("True")?.reason == .expected(.value, found: UInt8(ascii: "T")))
-        #expect(parseFailure("falsy")?.reason == .expected(.endOfInput, found: UInt8(ascii: "y")))
+        #expect(parseFailure("falsey")?.reason == .expected(.endOfInput, found: UInt8(ascii: "y")))
     }
 
     @Test func rejectsMissingSeparators() {
@@ -207,7 +207,7 @@ struct JSONWriterTests {
         #expect(JSONWriter.text([.double(.infinity), .double(-.infinity), .double(.nan)]) == "[null,null,null]")
     }
 
-    @Test(arguments: [0.1, 1e300, -2.5e-8, 123456.789, 5e-324, 1.0])
+    @Test(arguments: [0.1, 1e300, -2.5e-8, 123456.789, .leastNonzeroMagnitude, 1.0])
     func doublesRoundTripThroughTheirShortestText(value: Double) throws {
         let text = JSONWriter.text(.double(value))
         #expect(!text.contains("inf") && !text.contains("nan"))

@@ -203,6 +203,8 @@ int csb_pidfd_getfd(int pidfd, int target_fd);
 int csb_pidfd_send_signal(int pidfd, int sig);
 int csb_set_cloexec(int fd);
 int csb_pipe_cloexec(int fds[_Nonnull 2]);
+/* posix_spawn_file_actions_addclosefrom_np, which needs _GNU_SOURCE to be declared. */
+int csb_spawn_actions_closefrom(void *_Nonnull actions, int from);
 int csb_socketpair_control(int fds[_Nonnull 2]);
 
 /* ---- Host probes for `jcs doctor` (monitor side, each forks a throwaway child). ------------ */

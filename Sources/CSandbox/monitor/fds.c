@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <spawn.h>
 #include <unistd.h>
 
 int csb_send_tag_fd(int sock, uint8_t tag, int fd)
@@ -87,3 +88,8 @@ int csb_set_cloexec(int fd)
 }
 
 int csb_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
+
+int csb_spawn_actions_closefrom(void *actions, int from)
+{
+    return posix_spawn_file_actions_addclosefrom_np((posix_spawn_file_actions_t *)actions, from);
+}

@@ -75,12 +75,13 @@ private struct Scanner {
     mutating func parseObject(depth: Int) throws(JSONParseError) -> JSONValue {
         guard depth <= JSONParser.maximumDepth else { throw error(.nestingTooDeep(limit: JSONParser.maximumDepth)) }
         index += 1
-        var members: [String: JSONValue] = [:]
         skipWhitespace()
         if current == .closeBrace {
             index += 1
-            return .object(members)
+            return .object([:])
         }
+        var pending: [(key: String, value: JSONValue, keyOffset: Int)] = []
+        pending.reserveCapacity(32)
         while true {
             skipWhitespace()
             guard current == .quote else { throw error(.expected(.objectKey, found: current)) }
@@ -89,14 +90,17 @@ private struct Scanner {
             skipWhitespace()
             guard current == .colon else { throw error(.expected(.colon, found: current)) }
             index += 1
-            let value = try parseValue(depth: depth)
-            if members.updateValue(value, forKey: key) != nil {
-                throw error(.duplicateKey(key), at: keyOffset)
-            }
+            pending.append((key, try parseValue(depth: depth), keyOffset))
             skipWhitespace()
             switch current {
             case .comma: index += 1
-            case .closeBrace: index += 1; return .object(members)
+            case .closeBrace:
+                index += 1
+                var members = [String: JSONValue](minimumCapacity: pending.count)
+                for member in pending where members.updateValue(member.value, forKey: member.key) != nil {
+                    throw error(.duplicateKey(member.key), at: member.keyOffset)
+                }
+                return .object(members)
             default: throw error(.expected(.commaOrEndOfObject, found: current))
             }
         }

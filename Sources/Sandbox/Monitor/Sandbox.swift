@@ -33,12 +33,11 @@ public final class Sandbox {
     /// The host pid of the sandbox's init.
     public let pid: pid_t
 
-    private let filter: SeccompProgram
     private let pidfd: OwnedFD
     private let control: OwnedFD
     private let stdoutRead: OwnedFD
     private let stderrRead: OwnedFD
-    private let cgroup: Cgroup?
+    private var cgroup: Cgroup?
     private var state: State = .prepared
     private var reaped = false
 
@@ -46,11 +45,10 @@ public final class Sandbox {
     public static let cgroupLayout = CgroupLayout.detect()
 
     /// Builds a sandbox for `profile` around the project at `root` and waits until its root is
-    /// built. Fails closed: a layer the profile needs and the host lacks is an error unless the
+    /// built. The seccomp filter is only needed by `run`, so a caller can compile it meanwhile.
+    /// Fails closed: a layer the profile needs and the host lacks is an error unless the
     /// profile lists it in `allow_downgrades`.
-    public static func prepare(
-        profile: Profile, root: String, filter: SeccompProgram, stdin: Stdin = .null
-    ) throws(SandboxError) -> Sandbox {
+    public static func prepare(profile: Profile, root: String, stdin: Stdin = .null) throws(SandboxError) -> Sandbox {
         guard let realRoot = POSIX.realpath(root) else {
             throw .invalidRoot(path: root, reason: String(cString: strerror(errno)))
         }
@@ -76,8 +74,9 @@ public final class Sandbox {
             idmapped = true
         }
         let plan = try MountPlan.build(profile: profile, root: realRoot, idmapped: idmapped)
+        Trace.mark("plan built")
 
-        let cgroup = try makeCgroup(profile: profile, privileged: privileged)
+        try checkCgroupLayers(profile: profile, privileged: privileged)
         let stdoutPipe = try POSIX.pipe()
         let stderrPipe = try POSIX.pipe()
         let stdinFD: OwnedFD
@@ -102,8 +101,8 @@ public final class Sandbox {
                 stderr_fd: stderrPipe.write.raw, plan: planBuffer.baseAddress!, plan_len: planBuffer.count)
             return csb_clone_sandbox(flags, &config, &pidfdRaw)
         }
+        Trace.mark("cloned")
         guard pid > 0 else {
-            cgroup?.remove()
             throw .lastError("clone(user, mount, pid, net, ipc, uts namespaces)")
         }
         // The child holds its own copies now; ours would keep the pipes from ever reaching EOF.
@@ -113,26 +112,23 @@ public final class Sandbox {
         stderrPipe.write.close()
 
         let sandbox = Sandbox(
-            profile: profile, filter: filter, pid: pid, pidfd: OwnedFD(pidfdRaw), control: control,
-            stdoutRead: stdoutPipe.read, stderrRead: stderrPipe.read, cgroup: cgroup, hostUID: uid,
-            idmapped: idmapped)
+            profile: profile, pid: pid, pidfd: OwnedFD(pidfdRaw), control: control, stdoutRead: stdoutPipe.read,
+            stderrRead: stderrPipe.read, hostUID: uid, idmapped: idmapped)
         try sandbox.release(uid: uid, gid: gid, root: realRoot, privileged: privileged)
         return sandbox
     }
 
     private init(
-        profile: Profile, filter: SeccompProgram, pid: pid_t, pidfd: OwnedFD, control: OwnedFD, stdoutRead: OwnedFD,
-        stderrRead: OwnedFD, cgroup: Cgroup?, hostUID: uid_t, idmapped: Bool
+        profile: Profile, pid: pid_t, pidfd: OwnedFD, control: OwnedFD, stdoutRead: OwnedFD, stderrRead: OwnedFD,
+        hostUID: uid_t, idmapped: Bool
     ) {
         self.profile = profile
         self.profileSHA256 = profile.sha256
-        self.filter = filter
         self.pid = pid
         self.pidfd = pidfd
         self.control = control
         self.stdoutRead = stdoutRead
         self.stderrRead = stderrRead
-        self.cgroup = cgroup
         self.hostUID = hostUID
         self.idmapped = idmapped
     }
@@ -141,7 +137,8 @@ public final class Sandbox {
         if !reaped { destroy() }
     }
 
-    private static func makeCgroup(profile: Profile, privileged: Bool) throws(SandboxError) -> Cgroup? {
+    /// Fails closed before anything is created when a cgroup layer is missing and not waived.
+    private static func checkCgroupLayers(profile: Profile, privileged: Bool) throws(SandboxError) {
         let layout = cgroupLayout
         let allowed = Set(profile.allowedDowngrades)
         if !layout.memory && !allowed.contains(.memoryCgroup) {
@@ -154,6 +151,11 @@ public final class Sandbox {
                 layer: "the process limit with reporting",
                 reason: privileged ? "no writable pids cgroup controller (v1 or delegated v2)" : "cgroups need root")
         }
+    }
+
+    private static func makeCgroup(profile: Profile) throws(SandboxError) -> Cgroup? {
+        let layout = cgroupLayout
+        let allowed = Set(profile.allowedDowngrades)
         guard layout.memory || layout.pids else { return nil }
         guard let cgroup = Cgroup.create(layout: layout) else {
             if allowed.contains(.memoryCgroup) && allowed.contains(.pidsCgroup) { return nil }
@@ -176,7 +178,7 @@ public final class Sandbox {
             try POSIX.writeFile("/proc/\(pid)/setgroups", "deny\n")
             try POSIX.writeFile("/proc/\(pid)/uid_map", "0 \(uid) 1\n")
             try POSIX.writeFile("/proc/\(pid)/gid_map", "0 \(gid) 1\n")
-            try cgroup?.add(pid: pid)
+            Trace.mark("id maps written")
             if idmapped {
                 let userns = try POSIX.open("/proc/\(pid)/ns/user", O_RDONLY)
                 let tree = csb_idmapped_tree(root, userns.raw, profile.filesystem.workspaceWritable ? 1 : 0)
@@ -190,9 +192,16 @@ public final class Sandbox {
                     throw SandboxError.lastError("sendmsg(mount fd)")
                 }
             }
+            Trace.mark("workspace ready")
             guard csb_send_tag_fd(control.raw, UInt8(CSB_TAG_GO.rawValue), -1) == 0 else {
                 throw SandboxError.lastError("sendmsg(go)")
             }
+            // While the child builds its root: the cgroup. Creating a memory cgroup and
+            // migrating into it are the slowest steps of set-up; the tool only starts after
+            // READY and the run message, so joining now still covers every process of it.
+            cgroup = try Sandbox.makeCgroup(profile: profile)
+            try cgroup?.add(pid: pid)
+            Trace.mark("joined cgroup")
             var reader = ControlReader()
             let deadline = Timestamp.monotonicNs() + 10_000_000_000
             while true {
@@ -205,7 +214,9 @@ public final class Sandbox {
                 }
                 while let message = reader.next() {
                     switch message {
-                    case .ready: return
+                    case .ready:
+                        Trace.mark("sandbox ready")
+                        return
                     case .error(let step, let err, let detail):
                         throw SandboxError.setupFailed(step: SetupStep.name(step), errno: err, detail: detail)
                     default: throw SandboxError.protocolViolation(reason: "unexpected message during set-up")
@@ -249,10 +260,11 @@ public final class Sandbox {
     /// gone. `output` receives stdout/stderr chunks as they arrive (already capped).
     ///
     /// - Parameters:
+    ///   - filter: `profile`'s compiled seccomp rules.
     ///   - output: receives stdout (1) and stderr (2) chunks as they arrive, already capped.
     ///   - onViolation: receives each violation as the monitor records it.
     public func run(
-        _ request: RunRequest, output: ((Int32, ArraySlice<UInt8>) -> Void)? = nil,
+        _ request: RunRequest, filter: SeccompProgram, output: ((Int32, ArraySlice<UInt8>) -> Void)? = nil,
         onViolation: ((Violation) -> Void)? = nil
     ) throws(SandboxError) -> SandboxResult {
         guard case .prepared = state else {
@@ -277,8 +289,11 @@ public final class Sandbox {
             destroy()
             throw .protocolViolation(reason: "the sandbox exited before the run message was sent")
         }
+        Trace.mark("run sent")
         let outcome = loop.run(control: control.raw, stdout: stdoutRead.raw, stderr: stderrRead.raw)
+        Trace.mark("tool finished")
         let counters = destroy()
+        Trace.mark("sandbox reaped")
         return try outcome.result(
             oomKills: counters.oomKills, pidsRefused: counters.pidsRefused, profile: profile, sha256: profileSHA256)
     }

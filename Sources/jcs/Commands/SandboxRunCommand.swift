@@ -100,13 +100,15 @@ struct SandboxRunCommand: ParsableCommand {
             if let memoryMB { profile.limits.memoryMB = memoryMB }
             if let maxProcs { profile.limits.maxProcs = maxProcs }
             if let maxOutputBytes { profile.limits.maxOutputBytes = maxOutputBytes }
-            let filter = try SeccompProgram(profile: profile)
-            let sandbox = try Sandbox.prepare(
-                profile: profile, root: root ?? ".", filter: filter, stdin: .inherit(0))
+            Trace.mark("profile resolved")
+            let compile = BackgroundCompile(profile: profile)
+            let sandbox = try Sandbox.prepare(profile: profile, root: root ?? ".", stdin: .inherit(0))
+            let filter = try compile.program()
+            Trace.mark("filter compiled")
             let request = RunRequest(argv: argv, environment: environment)
             let streaming = !json
             result = try sandbox.run(
-                request,
+                request, filter: filter,
                 output: streaming ? { fd, chunk in Self.writeAll(fd, chunk) } : nil,
                 onViolation: streaming ? { Self.writeAll(2, Array("jcs: violation: \(Self.describe($0))\n".utf8)[...]) } : nil)
         } catch let error as ProfileLoadError {

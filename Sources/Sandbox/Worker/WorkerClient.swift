@@ -1,0 +1,136 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CSandbox
+
+/// The caller's side of one `jcs-worker` process: spawned with `posix_spawn`, fed `prepare` and
+/// `run` on its stdin, read on its stdout. One worker runs one command.
+///
+/// - Important: `prepare` and `run` block the calling thread; call them from a thread of their
+///   own (the coordinator's worker threads, the pool's preparer), never on an actor's executor.
+public final class WorkerClient {
+    public let pid: pid_t
+    private let input: OwnedFD
+    private let output: OwnedFD
+    private var reader: LineReader
+    private var reaped = false
+    public private(set) var ready: (pid: Int, hostUID: Int, idmapped: Bool)?
+
+    /// Spawns `executable` (the `jcs-worker` binary) with its stdin and stdout on pipes and its
+    /// stderr on ours. Every other descriptor of this process is closed in the worker.
+    public init(executable: String) throws(SandboxError) {
+        let toWorker = try POSIX.pipe()
+        let fromWorker = try POSIX.pipe()
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, toWorker.read.raw, 0)
+        posix_spawn_file_actions_adddup2(&actions, fromWorker.write.raw, 1)
+        // Nothing of the caller (sockets, journals, other workers' pipes) may leak into a worker.
+        _ = csb_spawn_actions_closefrom(&actions, 3)
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        // The worker must not inherit a blocked mask or ignored signals from the caller's runtime.
+        var none = sigset_t()
+        sigemptyset(&none)
+        var all = sigset_t()
+        sigfillset(&all)
+        posix_spawnattr_setsigmask(&attributes, &none)
+        posix_spawnattr_setsigdefault(&attributes, &all)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        var pid: pid_t = 0
+        let argv: [UnsafeMutablePointer<CChar>?] = [strdup(executable), nil]
+        defer { argv.forEach { free($0) } }
+        let rc = posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
+        guard rc == 0 else { throw .system(call: "posix_spawn(\(executable))", errno: rc) }
+        self.pid = pid
+        toWorker.read.close()
+        fromWorker.write.close()
+        input = toWorker.write
+        output = fromWorker.read
+        reader = LineReader(fd: output.raw)
+    }
+
+    deinit {
+        if !reaped {
+            kill(pid, SIGKILL)
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        }
+    }
+
+    /// Builds the sandbox; returns when the worker says `ready`.
+    public func prepare(root: String, profile: Profile, bpf: [UInt8]?) throws(SandboxError) {
+        try send(.prepare(root: root, profile: profile.canonicalJSON, bpf: bpf))
+        switch try receive() {
+        case .ready(let pid, let uid, let idmapped): ready = (pid, uid, idmapped)
+        case .error(let code, let message): throw WorkerClient.error(code: code, message: message)
+        default: throw .protocolViolation(reason: "expected 'ready' from the worker")
+        }
+    }
+
+    /// Runs the command and returns the result. Violations arrive through `onViolation` as the
+    /// worker reports them, before the result.
+    public func run(
+        argv: [String], env: [(String, String)] = [], cwd: String? = nil, onViolation: ((Violation) -> Void)? = nil
+    ) throws(SandboxError) -> SandboxResult {
+        try send(.run(argv: argv, env: env, cwd: cwd))
+        defer { reap() }
+        while true {
+            switch try receive() {
+            case .violation(let violation): onViolation?(violation)
+            case .result(let result): return result
+            case .error(let code, let message): throw WorkerClient.error(code: code, message: message)
+            default: throw .protocolViolation(reason: "unexpected message from the worker")
+            }
+        }
+    }
+
+    /// Ends a worker that will not be used (its sandbox is torn down with it).
+    public func discard() {
+        input.close()
+        reap()
+    }
+
+    private func reap() {
+        guard !reaped else { return }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        reaped = true
+    }
+
+    private func send(_ message: WorkerMessage) throws(SandboxError) {
+        guard POSIX.writeAll(input.raw, Array(JSONWriter.jsonLine(message.json).utf8)) else {
+            throw .protocolViolation(reason: "the worker exited (write: \(SandboxError.errnoText(errno)))")
+        }
+    }
+
+    private func receive() throws(SandboxError) -> WorkerMessage {
+        guard let line = try reader.next() else {
+            throw .protocolViolation(reason: "the worker exited without answering")
+        }
+        let value: JSONValue
+        do {
+            value = try JSONParser.parse(line)
+        } catch {
+            throw .protocolViolation(reason: "the worker wrote malformed JSON: \(error)")
+        }
+        return try WorkerMessage(json: value)
+    }
+
+    private static func error(code: String, message: String) -> SandboxError {
+        .reported(code: code, message: message)
+    }
+
+    /// The `jcs-worker` next to the running executable, or `$JCS_WORKER` when set.
+    public static func defaultExecutable() -> String {
+        if let override = getenv("JCS_WORKER") { return String(cString: override) }
+        var buffer = [CChar](repeating: 0, count: 4096)
+        let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+        guard n > 0 else { return "jcs-worker" }
+        let exe = String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let dir = exe.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+        return "\(dir)/jcs-worker"
+    }
+}

@@ -1,0 +1,245 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Sandbox
+
+// jcs-bench sandbox [--iterations N] [--warmup N] [--json]
+//
+// Measures, in one run and on one machine state, the latency of running /bin/true:
+//   spawn   bare posix_spawn + waitpid (the floor)
+//   worker  a sandboxed call through a warm jcs-worker pool (the coordinator's path)
+//   inproc  prepare + run in this process, no worker exec (what a zygote would cost)
+//   cli     `jcs sandbox run -- /bin/true`, its own start-up included
+//   bwrap   `bwrap --unshare-all` with an equivalent root
+// with 1 and 2 callers in parallel, and prints p50, p99, calls/s and ratios against bwrap.
+
+struct Options {
+    var iterations = 300
+    var warmup = 20
+    var json = false
+    var binDir = ""
+}
+
+func log(_ message: String) {
+    let bytes = Array((message + "\n").utf8)
+    _ = bytes.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+}
+
+func fail(_ message: String) -> Never {
+    log("jcs-bench: \(message)")
+    exit(2)
+}
+
+/// Runs `body` `count` times on each of `callers` threads; returns every latency in ns and the
+/// wall time of the whole batch.
+final class Batch: @unchecked Sendable {
+    let body: @Sendable () -> Bool
+    let count: Int
+    var latencies: [[UInt64]]
+    var failures = 0
+    init(callers: Int, count: Int, body: @escaping @Sendable () -> Bool) {
+        self.body = body
+        self.count = count
+        latencies = Array(repeating: [], count: callers)
+    }
+}
+
+final class ThreadContext {
+    let batch: Batch
+    let index: Int
+    init(batch: Batch, index: Int) {
+        self.batch = batch
+        self.index = index
+    }
+}
+
+func measure(callers: Int, count: Int, body: @escaping @Sendable () -> Bool) -> (latencies: [UInt64], wallNs: UInt64, failures: Int) {
+    let batch = Batch(callers: callers, count: count, body: body)
+    let start = Timestamp.monotonicNs()
+    var threads: [pthread_t] = []
+    for i in 0..<callers {
+        let context = Unmanaged.passRetained(ThreadContext(batch: batch, index: i)).toOpaque()
+        var thread = pthread_t()
+        pthread_create(&thread, nil, { raw in
+            let context = Unmanaged<ThreadContext>.fromOpaque(raw!).takeRetainedValue()
+            var mine: [UInt64] = []
+            var failed = 0
+            for _ in 0..<context.batch.count {
+                let t0 = Timestamp.monotonicNs()
+                if !context.batch.body() { failed += 1 }
+                mine.append(Timestamp.monotonicNs() - t0)
+            }
+            context.batch.latencies[context.index] = mine
+            if failed > 0 { context.batch.failures += failed }
+            return nil
+        }, context)
+        threads.append(thread)
+    }
+    for thread in threads { pthread_join(thread, nil) }
+    return (batch.latencies.flatMap { $0 }.sorted(), Timestamp.monotonicNs() - start, batch.failures)
+}
+
+struct Row {
+    var variant: String
+    var callers: Int
+    var p50: Double
+    var p99: Double
+    var callsPerSecond: Double
+    var failures: Int
+}
+
+func percentile(_ sorted: [UInt64], _ p: Double) -> Double {
+    guard !sorted.isEmpty else { return .nan }
+    let index = min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.up)) - 1)
+    return Double(sorted[max(0, index)]) / 1_000_000
+}
+
+func fmt(_ v: Double, _ digits: Int = 2) -> String {
+    guard v.isFinite else { return "-" }
+    var s = String(Int((v * pow(10, Double(digits))).rounded()))
+    while s.count <= digits { s = "0" + s }
+    return digits == 0 ? s : "\(s.dropLast(digits)).\(s.suffix(digits))"
+}
+
+@main
+enum Bench {
+    static func main() {
+        var options = Options()
+        var args = Array(CommandLine.arguments.dropFirst())
+        guard args.first == "sandbox" else { fail("usage: jcs-bench sandbox [--iterations N] [--warmup N] [--json]") }
+        args.removeFirst()
+        while let arg = args.first {
+            args.removeFirst()
+            switch arg {
+            case "--iterations": options.iterations = Int(args.removeFirst()) ?? options.iterations
+            case "--warmup": options.warmup = Int(args.removeFirst()) ?? options.warmup
+            case "--json": options.json = true
+            default: fail("unknown argument \(arg)")
+            }
+        }
+        options.binDir = {
+            var buffer = [CChar](repeating: 0, count: 4096)
+            let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+            let exe = String(decoding: buffer[0..<max(0, n)].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            return exe.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+        }()
+
+        /// posix_spawn + waitpid with stdio on /dev/null; returns the exit status.
+        @Sendable func spawnAndWait(_ argv: [String]) -> Int32 {
+            var actions = posix_spawn_file_actions_t()
+            posix_spawn_file_actions_init(&actions)
+            defer { posix_spawn_file_actions_destroy(&actions) }
+            for (fd, flags) in [(Int32(0), O_RDONLY), (1, O_WRONLY), (2, O_WRONLY)] {
+                posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", flags, 0)
+            }
+            let cargs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
+            defer { cargs.forEach { free($0) } }
+            var pid: pid_t = 0
+            guard posix_spawn(&pid, argv[0], &actions, nil, cargs, environ) == 0 else { return -1 }
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+            return status
+        }
+
+        // The workspace every variant mounts.
+        var template = Array("/tmp/jcs-bench-XXXXXX".utf8CString)
+        guard template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) != nil else { fail("mkdtemp failed") }
+        let workspace = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        defer { rmdir(workspace) }
+
+        let profile: Profile
+        do { profile = try ProfileResolver.resolve(nameOrPath: "default") } catch { fail("default profile: \(error)") }
+        let filter: SeccompProgram
+        do { filter = try SeccompProgram(profile: profile) } catch { fail("filter: \(error)") }
+        let bwrapPath = ["/usr/bin/bwrap", "/bin/bwrap"].first { (path: String) in access(path, X_OK) == 0 }
+        let jcs = "\(options.binDir)/jcs"
+        let worker = "\(options.binDir)/jcs-worker"
+
+        var variants: [(String, @Sendable () -> Bool)] = []
+        variants.append(("spawn", { spawnAndWait(["/bin/true"]) == 0 }))
+        let pool = WorkerPool(executable: worker, root: workspace, profile: profile, filter: filter, size: 4)
+        variants.append(("worker", {
+            do {
+                let client = try pool.take()
+                return try client.run(argv: ["/bin/true"]).exitCode == 0
+            } catch {
+                log("worker: \(error)")
+                return false
+            }
+        }))
+        variants.append(("inproc", {
+            do {
+                let sandbox = try Sandbox.prepare(profile: profile, root: workspace)
+                return try sandbox.run(RunRequest(argv: ["/bin/true"]), filter: filter).exitCode == 0
+            } catch {
+                log("inproc: \(error)")
+                return false
+            }
+        }))
+        variants.append(("cli", { spawnAndWait([jcs, "sandbox", "run", "--root", workspace, "--", "/bin/true"]) == 0 }))
+        if let bwrapPath {
+            let argv = [
+                bwrapPath, "--unshare-all", "--die-with-parent", "--ro-bind", "/usr", "/usr", "--symlink", "usr/bin", "/bin",
+                "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64", "--symlink", "usr/sbin", "/sbin",
+                "--ro-bind", "/etc", "/etc", "--bind", workspace, "/workspace", "--proc", "/proc", "--dev", "/dev",
+                "--tmpfs", "/tmp", "--chdir", "/workspace", "/bin/true",
+            ]
+            variants.append(("bwrap", { spawnAndWait(argv) == 0 }))
+        } else {
+            log("jcs-bench: bwrap not found: the bwrap baseline is skipped (scripts/bench installs bubblewrap)")
+        }
+
+        var rows: [Row] = []
+        for callers in [1, 2] {
+            for (name, body) in variants {
+                _ = measure(callers: callers, count: options.warmup, body: body)
+                let (latencies, wall, failures) = measure(callers: callers, count: options.iterations, body: body)
+                let row = Row(
+                    variant: name, callers: callers, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99),
+                    callsPerSecond: Double(latencies.count) / (Double(wall) / 1e9), failures: failures)
+                rows.append(row)
+                if !options.json {
+                    log("measured \(name) with \(callers) caller(s)")
+                }
+            }
+        }
+        pool.shutdown()
+
+        func ratio(_ variant: String, _ callers: Int) -> Double? {
+            guard let a = rows.first(where: { $0.variant == variant && $0.callers == callers }),
+                let b = rows.first(where: { $0.variant == "bwrap" && $0.callers == callers })
+            else { return nil }
+            return a.p50 / b.p50
+        }
+
+        if options.json {
+            let value: JSONValue = .object([
+                "iterations": .int(Int64(options.iterations)),
+                "rows": .array(rows.map { r in
+                    [
+                        "variant": .string(r.variant), "callers": .int(Int64(r.callers)), "p50_ms": .double(r.p50),
+                        "p99_ms": .double(r.p99), "calls_per_s": .double(r.callsPerSecond), "failures": .int(Int64(r.failures)),
+                        "p50_vs_bwrap": ratio(r.variant, r.callers).map { .double($0) } ?? .null,
+                    ]
+                }),
+            ])
+            print(JSONWriter.text(value))
+        } else {
+            print("variant  callers  p50 ms   p99 ms   calls/s   p50 vs bwrap  failures")
+            for r in rows {
+                let cells = [
+                    r.variant.padding(8), String(r.callers).padding(8), fmt(r.p50).padding(8), fmt(r.p99).padding(8),
+                    fmt(r.callsPerSecond, 0).padding(9), (ratio(r.variant, r.callers).map { fmt($0) + "x" } ?? "-").padding(13),
+                    String(r.failures),
+                ]
+                print(cells.joined(separator: " "))
+            }
+        }
+
+
+    }
+}
+
+extension String {
+    func padding(_ width: Int) -> String { count >= width ? self : self + String(repeating: " ", count: width - count) }
+}
