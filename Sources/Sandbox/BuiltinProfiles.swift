@@ -56,7 +56,12 @@ public enum BuiltinProfiles {
       {
         "syscalls": ["personality"],
         "action": "deny", "errno": "EPERM", "report_kind": "syscall_denied",
-        "args": [{"index": 0, "op": "ne", "value": 0}, {"index": 0, "op": "ne", "value": 4294967295}]
+        "args": [{"index": 0, "op": "masked_eq", "value": 1048576, "mask": 1048576}]
+      },
+      {
+        "syscalls": ["personality"],
+        "action": "deny", "errno": "EPERM", "report_kind": "syscall_denied",
+        "args": [{"index": 0, "op": "masked_eq", "value": 4194304, "mask": 4194304}]
       },
       {
         "syscalls": ["setns", "unshare"],
@@ -116,7 +121,47 @@ public enum BuiltinProfiles {
       {
         "syscalls": ["socket"],
         "action": "deny", "errno": "EAFNOSUPPORT", "report_kind": "network_protocol_denied",
-        "args": [{"index": 0, "op": "ne", "value": 1}, {"index": 0, "op": "ne", "value": 2}, {"index": 0, "op": "ne", "value": 10}]
+        "args": [{"index": 0, "op": "masked_eq", "value": 0, "mask": 4294967295}]
+      },
+      {
+        "syscalls": ["socket"],
+        "action": "deny", "errno": "EAFNOSUPPORT", "report_kind": "network_protocol_denied",
+        "args": [{"index": 0, "op": "masked_eq", "value": 3, "mask": 4294967295}]
+      },
+      {
+        "syscalls": ["socket"],
+        "action": "deny", "errno": "EAFNOSUPPORT", "report_kind": "network_protocol_denied",
+        "args": [{"index": 0, "op": "masked_eq", "value": 4, "mask": 4294967295}]
+      },
+      {
+        "syscalls": ["socket"],
+        "action": "deny", "errno": "EAFNOSUPPORT", "report_kind": "network_protocol_denied",
+        "args": [{"index": 0, "op": "masked_eq", "value": 5, "mask": 4294967295}]
+      },
+      {
+        "syscalls": ["socket"],
+        "action": "deny", "errno": "EAFNOSUPPORT", "report_kind": "network_protocol_denied",
+        "args": [{"index": 0, "op": "masked_eq", "value": 6, "mask": 4294967295}]
+      },
+      {
+        "syscalls": ["socket"],
+        "action": "deny", "errno": "EAFNOSUPPORT", "report_kind": "network_protocol_denied",
+        "args": [{"index": 0, "op": "masked_eq", "value": 7, "mask": 4294967295}]
+      },
+      {
+        "syscalls": ["socket"],
+        "action": "deny", "errno": "EAFNOSUPPORT", "report_kind": "network_protocol_denied",
+        "args": [{"index": 0, "op": "masked_eq", "value": 8, "mask": 4294967295}]
+      },
+      {
+        "syscalls": ["socket"],
+        "action": "deny", "errno": "EAFNOSUPPORT", "report_kind": "network_protocol_denied",
+        "args": [{"index": 0, "op": "masked_eq", "value": 9, "mask": 4294967295}]
+      },
+      {
+        "syscalls": ["socket"],
+        "action": "deny", "errno": "EAFNOSUPPORT", "report_kind": "network_protocol_denied",
+        "args": [{"index": 0, "op": "gt", "value": 10}]
       },
       {
         "syscalls": ["socket"],
@@ -126,12 +171,12 @@ public enum BuiltinProfiles {
       {
         "syscalls": ["socket"],
         "action": "deny", "errno": "EPERM", "report_kind": "network_protocol_denied",
-        "args": [{"index": 0, "op": "eq", "value": 2}, {"index": 2, "op": "eq", "value": 1}]
+        "args": [{"index": 0, "op": "eq", "value": 2}, {"index": 2, "op": "masked_eq", "value": 1, "mask": 4294967295}]
       },
       {
         "syscalls": ["socket"],
         "action": "deny", "errno": "EPERM", "report_kind": "network_protocol_denied",
-        "args": [{"index": 0, "op": "eq", "value": 10}, {"index": 2, "op": "eq", "value": 58}]
+        "args": [{"index": 0, "op": "eq", "value": 10}, {"index": 2, "op": "masked_eq", "value": 58, "mask": 4294967295}]
       }
     ]
   },
@@ -198,7 +243,12 @@ public enum BuiltinProfiles {
       {
         "syscalls": ["personality"],
         "action": "deny", "errno": "EPERM", "report_kind": "syscall_denied",
-        "args": [{"index": 0, "op": "ne", "value": 0}, {"index": 0, "op": "ne", "value": 4294967295}]
+        "args": [{"index": 0, "op": "masked_eq", "value": 1048576, "mask": 1048576}]
+      },
+      {
+        "syscalls": ["personality"],
+        "action": "deny", "errno": "EPERM", "report_kind": "syscall_denied",
+        "args": [{"index": 0, "op": "masked_eq", "value": 4194304, "mask": 4194304}]
       },
       {
         "syscalls": ["setns", "unshare"],
@@ -258,7 +308,47 @@ public enum BuiltinProfiles {
       {
         "syscalls": ["socket"],
         "action": "deny", "errno": "EAFNOSUPPORT", "report_kind": "network_protocol_denied",
-        "args": [{"index": 0, "op": "ne", "value": 1}, {"index": 0, "op": "ne", "value": 2}, {"index": 0, "op": "ne", "value": 10}]
+        "args": [{"index": 0, "op": "masked_eq", "value": 0, "mask": 4294967295}]
+      },
+      {
+        "syscalls": ["socket"],
+        "action": "deny", "errno": "EAFNOSUPPORT", "report_kind": "network_protocol_denied",
+        "args": [{"index": 0, "op": "masked_eq", "value": 3, "mask": 4294967295}]
+      },
+      {
+        "syscalls": ["socket"],
+        "action": "deny", "errno": "EAFNOSUPPORT", "report_kind": "network_protocol_denied",
+        "args": [{"index": 0, "op": "masked_eq", "value": 4, "mask": 4294967295}]
+      },
+      {
+        "syscalls": ["socket"],
+        "action": "deny", "errno": "EAFNOSUPPORT", "report_kind": "network_protocol_denied",
+        "args": [{"index": 0, "op": "masked_eq", "value": 5, "mask": 4294967295}]
+      },
+      {
+        "syscalls": ["socket"],
+        "action": "deny", "errno": "EAFNOSUPPORT", "report_kind": "network_protocol_denied",
+        "args": [{"index": 0, "op": "masked_eq", "value": 6, "mask": 4294967295}]
+      },
+      {
+        "syscalls": ["socket"],
+        "action": "deny", "errno": "EAFNOSUPPORT", "report_kind": "network_protocol_denied",
+        "args": [{"index": 0, "op": "masked_eq", "value": 7, "mask": 4294967295}]
+      },
+      {
+        "syscalls": ["socket"],
+        "action": "deny", "errno": "EAFNOSUPPORT", "report_kind": "network_protocol_denied",
+        "args": [{"index": 0, "op": "masked_eq", "value": 8, "mask": 4294967295}]
+      },
+      {
+        "syscalls": ["socket"],
+        "action": "deny", "errno": "EAFNOSUPPORT", "report_kind": "network_protocol_denied",
+        "args": [{"index": 0, "op": "masked_eq", "value": 9, "mask": 4294967295}]
+      },
+      {
+        "syscalls": ["socket"],
+        "action": "deny", "errno": "EAFNOSUPPORT", "report_kind": "network_protocol_denied",
+        "args": [{"index": 0, "op": "gt", "value": 10}]
       },
       {
         "syscalls": ["socket"],
@@ -268,12 +358,12 @@ public enum BuiltinProfiles {
       {
         "syscalls": ["socket"],
         "action": "deny", "errno": "EPERM", "report_kind": "network_protocol_denied",
-        "args": [{"index": 0, "op": "eq", "value": 2}, {"index": 2, "op": "eq", "value": 1}]
+        "args": [{"index": 0, "op": "eq", "value": 2}, {"index": 2, "op": "masked_eq", "value": 1, "mask": 4294967295}]
       },
       {
         "syscalls": ["socket"],
         "action": "deny", "errno": "EPERM", "report_kind": "network_protocol_denied",
-        "args": [{"index": 0, "op": "eq", "value": 10}, {"index": 2, "op": "eq", "value": 58}]
+        "args": [{"index": 0, "op": "eq", "value": 10}, {"index": 2, "op": "masked_eq", "value": 58, "mask": 4294967295}]
       }
     ]
   },
@@ -340,7 +430,12 @@ public enum BuiltinProfiles {
       {
         "syscalls": ["personality"],
         "action": "deny", "errno": "EPERM", "report_kind": "syscall_denied",
-        "args": [{"index": 0, "op": "ne", "value": 0}, {"index": 0, "op": "ne", "value": 4294967295}]
+        "args": [{"index": 0, "op": "masked_eq", "value": 1048576, "mask": 1048576}]
+      },
+      {
+        "syscalls": ["personality"],
+        "action": "deny", "errno": "EPERM", "report_kind": "syscall_denied",
+        "args": [{"index": 0, "op": "masked_eq", "value": 4194304, "mask": 4194304}]
       },
       {
         "syscalls": ["setns", "unshare"],
@@ -400,7 +495,47 @@ public enum BuiltinProfiles {
       {
         "syscalls": ["socket"],
         "action": "deny", "errno": "EAFNOSUPPORT", "report_kind": "network_protocol_denied",
-        "args": [{"index": 0, "op": "ne", "value": 1}, {"index": 0, "op": "ne", "value": 2}, {"index": 0, "op": "ne", "value": 10}]
+        "args": [{"index": 0, "op": "masked_eq", "value": 0, "mask": 4294967295}]
+      },
+      {
+        "syscalls": ["socket"],
+        "action": "deny", "errno": "EAFNOSUPPORT", "report_kind": "network_protocol_denied",
+        "args": [{"index": 0, "op": "masked_eq", "value": 3, "mask": 4294967295}]
+      },
+      {
+        "syscalls": ["socket"],
+        "action": "deny", "errno": "EAFNOSUPPORT", "report_kind": "network_protocol_denied",
+        "args": [{"index": 0, "op": "masked_eq", "value": 4, "mask": 4294967295}]
+      },
+      {
+        "syscalls": ["socket"],
+        "action": "deny", "errno": "EAFNOSUPPORT", "report_kind": "network_protocol_denied",
+        "args": [{"index": 0, "op": "masked_eq", "value": 5, "mask": 4294967295}]
+      },
+      {
+        "syscalls": ["socket"],
+        "action": "deny", "errno": "EAFNOSUPPORT", "report_kind": "network_protocol_denied",
+        "args": [{"index": 0, "op": "masked_eq", "value": 6, "mask": 4294967295}]
+      },
+      {
+        "syscalls": ["socket"],
+        "action": "deny", "errno": "EAFNOSUPPORT", "report_kind": "network_protocol_denied",
+        "args": [{"index": 0, "op": "masked_eq", "value": 7, "mask": 4294967295}]
+      },
+      {
+        "syscalls": ["socket"],
+        "action": "deny", "errno": "EAFNOSUPPORT", "report_kind": "network_protocol_denied",
+        "args": [{"index": 0, "op": "masked_eq", "value": 8, "mask": 4294967295}]
+      },
+      {
+        "syscalls": ["socket"],
+        "action": "deny", "errno": "EAFNOSUPPORT", "report_kind": "network_protocol_denied",
+        "args": [{"index": 0, "op": "masked_eq", "value": 9, "mask": 4294967295}]
+      },
+      {
+        "syscalls": ["socket"],
+        "action": "deny", "errno": "EAFNOSUPPORT", "report_kind": "network_protocol_denied",
+        "args": [{"index": 0, "op": "gt", "value": 10}]
       },
       {
         "syscalls": ["socket"],
@@ -410,12 +545,12 @@ public enum BuiltinProfiles {
       {
         "syscalls": ["socket"],
         "action": "deny", "errno": "EPERM", "report_kind": "network_protocol_denied",
-        "args": [{"index": 0, "op": "eq", "value": 2}, {"index": 2, "op": "eq", "value": 1}]
+        "args": [{"index": 0, "op": "eq", "value": 2}, {"index": 2, "op": "masked_eq", "value": 1, "mask": 4294967295}]
       },
       {
         "syscalls": ["socket"],
         "action": "deny", "errno": "EPERM", "report_kind": "network_protocol_denied",
-        "args": [{"index": 0, "op": "eq", "value": 10}, {"index": 2, "op": "eq", "value": 58}]
+        "args": [{"index": 0, "op": "eq", "value": 10}, {"index": 2, "op": "masked_eq", "value": 58, "mask": 4294967295}]
       }
     ]
   },

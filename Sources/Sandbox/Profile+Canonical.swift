@@ -74,7 +74,9 @@ extension Profile.SeccompRule {
 extension Profile.ArgCondition {
     /// `mask` only for `masked_eq`, the one op that reads it (the decoder refuses it elsewhere).
     fileprivate var canonicalJSON: JSONValue {
-        var members: [String: JSONValue] = ["index": .int(Int64(index)), "op": .string(op.rawValue), "value": .uint(value)]
+        var members: [String: JSONValue] = [
+            "index": .int(Int64(index)), "op": .string(op.rawValue), "value": .uint(value),
+        ]
         if op == .maskedEq { members["mask"] = .uint(mask) }
         return .object(members)
     }

@@ -40,7 +40,7 @@ extension Profile {
         public var workspacePath: String
         /// Whether the tool may write the project. Read-only profiles still see the files.
         public var workspaceWritable: Bool
-        /// Mounts made in the new root, in order, after the workspace.
+        /// Mounts made in the new root, in order, before the workspace.
         public var mounts: [Mount]
         /// Size of the private tmpfs at `/tmp`, in MiB; 0 means no `/tmp`.
         public var tmpSizeMB: Int
@@ -83,10 +83,11 @@ extension Profile {
     }
 
     public struct Seccomp: Sendable, Equatable {
-        /// The rules, evaluated by the kernel; a syscall matched by no rule is allowed.
+        /// The rules, evaluated by the kernel; a syscall matched by no rule is allowed. The network
+        /// calls (`connect`, `sendto`, `sendmsg`, `sendmmsg`) are added by `SeccompProgram` when
+        /// the network mode is `none`: the monitor reports their destinations.
         public var rules: [SeccompRule]
-        /// Send `connect`, `sendto`, `sendmsg` and `sendmmsg` to the monitor, which reports the
-        /// destination. Forced on for `network.mode == none`, off for `host`.
+
         public init(rules: [SeccompRule]) { self.rules = rules }
     }
 

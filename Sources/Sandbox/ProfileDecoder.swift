@@ -16,7 +16,7 @@ public enum ProfileDecoder {
     public static let maximumFileSize = 1 << 20
 
     public static func decode(text: String) throws(ProfileErrors) -> Profile {
-        try decode(bytes: Array(text.utf8), defaults: builtinDefault)
+        try decode(bytes: Array(text.utf8))
     }
 
     /// Reads and decodes the profile file at `path`, telling a file that cannot be read apart from a
@@ -24,29 +24,40 @@ public enum ProfileDecoder {
     public static func load(path: String) throws(ProfileLoadError) -> Profile {
         let bytes = try readFile(path)
         do {
-            return try decode(bytes: bytes, defaults: builtinDefault)
+            return try decode(bytes: bytes)
         } catch {
             throw .invalid(path: path, error)
         }
     }
 
-    /// The built-in `default` profile, decoded once. Decoding it needs no defaults because it spells
-    /// out every key; a test decodes it, so a broken embedded copy never ships.
-    static let builtinDefault: Profile = {
-        do {
-            return try decode(bytes: Array(BuiltinProfiles.default.utf8), defaults: nil)
-        } catch {
-            preconditionFailure("the embedded default profile is invalid:\n\(error)")
-        }
-    }()
-
-    private static func decode(bytes: [UInt8], defaults: Profile?) throws(ProfileErrors) -> Profile {
+    /// Decodes without the defaults first. A complete profile (each built-in one, and the canonical
+    /// form a worker is sent) needs none, so only a profile that leaves keys out, and so has
+    /// `required` errors in that pass, pays for decoding the default profile.
+    private static func decode(bytes: [UInt8]) throws(ProfileErrors) -> Profile {
         let json: JSONValue
         do {
             json = try JSONParser.parse(bytes)
         } catch {
             throw ProfileErrors([ProfileError(path: "$", kind: .invalidJSON(error))])
         }
+        do {
+            return try decode(json, defaults: nil)
+        } catch let errors where errors.errors.contains(where: { $0.kind == .required }) {
+            return try decode(json, defaults: builtinDefault)
+        }
+    }
+
+    /// The built-in `default` profile, decoded once. It spells out every key, so it decodes without
+    /// defaults; a test decodes it, so a broken embedded copy never ships.
+    private static let builtinDefault: Profile = {
+        do {
+            return try decode(JSONParser.parse(BuiltinProfiles.default), defaults: nil)
+        } catch {
+            preconditionFailure("the embedded default profile is invalid:\n\(error)")
+        }
+    }()
+
+    private static func decode(_ json: JSONValue, defaults: Profile?) throws(ProfileErrors) -> Profile {
         var decoding = Decoding(defaults: defaults)
         guard let profile = decoding.profile(json), decoding.errors.isEmpty else {
             throw ProfileErrors(decoding.errors)
@@ -73,10 +84,32 @@ public enum ProfileDecoder {
     }
 }
 
-/// A key of an object being decoded, with its JSON path; `value` is nil when the key is absent.
+/// A value being decoded and where it is; `value` is nil for an absent key. The path string is
+/// built only when something needs it, an error or a child container: building one for every
+/// value took longer than the decoding itself.
 private struct Field {
-    let path: String
+    enum Step {
+        case root
+        case key(String)
+        case index(Int)
+    }
+
+    /// The path of the enclosing object or array.
+    let parentPath: String
+    let step: Step
     let value: JSONValue?
+
+    static func root(_ value: JSONValue) -> Field {
+        Field(parentPath: "", step: .root, value: value)
+    }
+
+    var path: String {
+        switch step {
+        case .root: "$"
+        case .key(let key): memberPath(parentPath, key)
+        case .index(let index): "\(parentPath)[\(index)]"
+        }
+    }
 }
 
 /// An object whose keys have been checked against the schema.
@@ -85,15 +118,19 @@ private struct Members {
     let values: [String: JSONValue]
 
     subscript(key: String) -> Field {
-        Field(path: memberPath(path, key), value: values[key])
+        Field(parentPath: path, step: .key(key), value: values[key])
     }
 }
 
 /// `$.limits` for keys that are identifiers, `$.environment.set["MY-VAR"]` for any other.
 private func memberPath(_ parent: String, _ key: String) -> String {
-    let isIdentifier = key.utf8.first.map { $0 == UInt8(ascii: "_") || $0.isASCIILetter } == true
-        && key.utf8.allSatisfy { $0 == UInt8(ascii: "_") || $0.isASCIILetter || $0.isASCIIDigit }
-    return isIdentifier ? "\(parent).\(key)" : "\(parent)[\(JSONWriter.text(.string(key)))]"
+    isVariableName(key.utf8) ? "\(parent).\(key)" : "\(parent)[\(JSONWriter.text(.string(key)))]"
+}
+
+/// Keys in the order of their UTF-8 bytes, the order errors about them are reported in, so the
+/// report is the same on every run whatever order a dictionary holds them in.
+private func utf8Sorted(_ keys: some Sequence<String>) -> [String] {
+    keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
 }
 
 /// One walk over a parsed profile that records every problem instead of stopping at the first.
@@ -113,7 +150,7 @@ private struct Decoding {
             "name", "description", "filesystem", "network", "seccomp", "limits", "environment", "identity",
             "allow_downgrades",
         ]
-        guard let root = members(Field(path: "$", value: value), keys: keys) else { return nil }
+        guard let root = members(.root(value), keys: keys) else { return nil }
         let name = name(root["name"])
         let description = string(root["description"], default: "")
         let filesystem = filesystem(root["filesystem"])
@@ -145,8 +182,9 @@ private struct Decoding {
         let mounts = mounts(mountsField, tmpfsAtTmp: tmpSizeMB.map { $0 > 0 })
         guard let workspace, let tmpSizeMB, let mounts else { return nil }
 
-        // Mounts are made after the workspace, so one at, above or below it would hide or split it.
-        // Checked on the effective list: moving the workspace under a default mount is caught too.
+        // The mounts and the workspace share one tree: a mount at, above or below the workspace
+        // hides it or is hidden by it. Checked on the effective list, so that moving the workspace
+        // under a default mount is caught too.
         let errorCount = errors.count
         for (index, mount) in mounts.enumerated() where overlaps(mount.target, workspace.path) {
             if mountsField.value != nil {
@@ -171,31 +209,32 @@ private struct Decoding {
         return (path, writable)
     }
 
-    /// The mount list, with the checks that need the whole list: duplicate targets, a target at
-    /// the `/tmp` tmpfs, and targets that would resolve through a symlink the list creates.
+    /// The mount list, with the checks that need the whole list: duplicate targets, targets the
+    /// `/tmp` tmpfs would cover, and targets that would resolve through a symlink the list creates.
     mutating func mounts(_ field: Field, tmpfsAtTmp: Bool?) -> [Profile.Mount]? {
         guard let value = field.value else { return absent(field, default: defaults?.filesystem.mounts) }
-        guard let elements = elements(field.path, value) else { return nil }
+        guard let elements = elements(field, value) else { return nil }
         let errorCount = errors.count
-        var mounts: [(targetPath: String, mount: Profile.Mount)] = []
-        var firstTargetPaths: [String: String] = [:]
+        var mounts: [(element: Field, mount: Profile.Mount)] = []
+        var firstElements: [String: Field] = [:]
         for element in elements {
             guard let mount = mount(element) else { continue }
-            let targetPath = "\(element.path).target"
-            if let firstPath = firstTargetPaths[mount.target] {
-                fail(targetPath, .duplicateTarget(firstAt: firstPath))
+            if let first = firstElements[mount.target] {
+                fail(targetPath(element), .duplicateTarget(firstAt: targetPath(first)))
                 continue
             }
-            firstTargetPaths[mount.target] = targetPath
-            if mount.target == "/tmp" && tmpfsAtTmp == true { fail(targetPath, .conflictsWithTmp) }
-            mounts.append((targetPath, mount))
+            firstElements[mount.target] = element
+            if tmpfsAtTmp == true && isSameOrUnder(mount.target, "/tmp") {
+                fail(targetPath(element), .conflictsWithTmp)
+            }
+            mounts.append((element, mount))
         }
         let symlinks = mounts.compactMap { entry -> String? in
             if case .symlink(let target, _) = entry.mount { target } else { nil }
         }
         for entry in mounts {
             if let symlink = symlinks.first(where: { isStrictlyUnder(entry.mount.target, $0) }) {
-                fail(entry.targetPath, .underSymlink(symlink))
+                fail(targetPath(entry.element), .underSymlink(symlink))
             }
         }
         return errors.count == errorCount ? mounts.map(\.mount) : nil
@@ -206,7 +245,9 @@ private struct Decoding {
         let errorCount = errors.count
         let type: MountType? = choice(members["type"], default: nil)
         if let type {
-            for key in members.values.keys.sorted() where MountType.allKeys.contains(key) && !type.keys.contains(key) {
+            // Keys of another type; keys of no type at all were reported as unknown above.
+            let foreignKeys = MountType.allKeys.subtracting(type.keys).filter { members.values[$0] != nil }
+            for key in utf8Sorted(foreignKeys) {
                 fail(members[key].path, .keyNotAllowedForMountType(type.rawValue))
             }
         }
@@ -247,7 +288,7 @@ private struct Decoding {
         guard let members = members(field, keys: ["rules"]) else { return nil }
         let rulesField = members["rules"]
         guard let value = rulesField.value else { return absent(rulesField, default: fallback) }
-        guard let elements = elements(rulesField.path, value) else { return nil }
+        guard let elements = elements(rulesField, value) else { return nil }
         let errorCount = errors.count
         var rules: [Profile.SeccompRule] = []
         for element in elements {
@@ -273,11 +314,11 @@ private struct Decoding {
 
     mutating func syscalls(_ field: Field) -> [String]? {
         guard let value = field.value else { return absent(field, default: nil) }
-        guard let entries = uniqueStrings(field.path, value) else { return nil }
+        guard let entries = uniqueStrings(field, value) else { return nil }
         let errorCount = errors.count
         if value.arrayValue?.isEmpty == true { fail(field.path, .empty) }
         for entry in entries where SyscallNames.x86_64[entry.string] == nil {
-            fail(entry.path, .unknownSyscall(entry.string))
+            fail(entry.field.path, .unknownSyscall(entry.string))
         }
         return errors.count == errorCount ? entries.map(\.string) : nil
     }
@@ -293,11 +334,20 @@ private struct Decoding {
 
     mutating func conditions(_ field: Field) -> [Profile.ArgCondition]? {
         guard let value = field.value else { return [] }
-        guard let elements = elements(field.path, value) else { return nil }
+        guard let elements = elements(field, value) else { return nil }
         let errorCount = errors.count
         var conditions: [Profile.ArgCondition] = []
+        var firstElements: [Int: Field] = [:]
         for element in elements {
-            if let condition = condition(element) { conditions.append(condition) }
+            guard let condition = condition(element) else { continue }
+            // libseccomp refuses a rule that compares one argument twice (EINVAL), so such a
+            // profile could never be compiled; say so here rather than when a sandbox starts.
+            if let first = firstElements[condition.index] {
+                fail("\(element.path).index", .argumentComparedTwice(condition.index, firstAt: first.path))
+            } else {
+                firstElements[condition.index] = element
+            }
+            conditions.append(condition)
         }
         return errors.count == errorCount ? conditions : nil
     }
@@ -373,8 +423,9 @@ private struct Decoding {
         }
         let errorCount = errors.count
         var variables: [String: String] = [:]
-        for name in values.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
-            let member = Field(path: memberPath(field.path, name), value: values[name])
+        let members = Members(path: field.path, values: values)
+        for name in utf8Sorted(values.keys) {
+            let member = members[name]
             if !isVariableName(name.utf8) { fail(member.path, .invalidEnvironmentName) }
             guard let text = string(member, default: nil) else { continue }
             // execve takes C strings: a NUL would silently cut the value short.
@@ -386,12 +437,13 @@ private struct Decoding {
 
     mutating func allowPatterns(_ field: Field, default fallback: [String]?) -> [String]? {
         guard let value = field.value else { return absent(field, default: fallback) }
-        guard let entries = uniqueStrings(field.path, value) else { return nil }
+        guard let entries = uniqueStrings(field, value) else { return nil }
         let errorCount = errors.count
         for entry in entries {
             // A prefix is required before '*': a lone "*" would turn the allowlist off.
-            let name = entry.string.utf8.last == UInt8(ascii: "*") ? entry.string.utf8.dropLast() : entry.string.utf8[...]
-            if !isVariableName(name) { fail(entry.path, .invalidEnvironmentPattern) }
+            let pattern = entry.string.utf8
+            let name = pattern.last == UInt8(ascii: "*") ? pattern.dropLast() : pattern[...]
+            if !isVariableName(name) { fail(entry.field.path, .invalidEnvironmentPattern) }
         }
         return errors.count == errorCount ? entries.map(\.string) : nil
     }
@@ -411,11 +463,11 @@ private struct Decoding {
 
     mutating func downgrades(_ field: Field) -> [Profile.Downgrade]? {
         guard let value = field.value else { return absent(field, default: defaults?.allowedDowngrades) }
-        guard let entries = uniqueStrings(field.path, value) else { return nil }
+        guard let entries = uniqueStrings(field, value) else { return nil }
         let errorCount = errors.count
         var downgrades: [Profile.Downgrade] = []
         for entry in entries {
-            let downgrade: Profile.Downgrade? = choice(Field(path: entry.path, value: .string(entry.string)), default: nil)
+            let downgrade: Profile.Downgrade? = choice(entry.field, default: nil)
             if let downgrade { downgrades.append(downgrade) }
         }
         return errors.count == errorCount ? downgrades : nil
@@ -426,7 +478,9 @@ private struct Decoding {
     mutating func name(_ field: Field) -> String? {
         guard let name = string(field, default: nil) else { return nil }
         let isValid = (1 ... 64).contains(name.utf8.count)
-            && name.utf8.allSatisfy { $0.isASCIILowercase || $0.isASCIIDigit || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") }
+            && name.utf8.allSatisfy {
+                $0.isASCIILowercase || $0.isASCIIDigit || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-")
+            }
         guard isValid else {
             fail(field.path, .invalidName)
             return nil
@@ -501,8 +555,7 @@ private struct Decoding {
         return fallback
     }
 
-    /// The object's members, after reporting every key not in `keys` (in byte order, so the report
-    /// is the same on every run).
+    /// The object's members, after reporting every key not in `keys`.
     mutating func members<Keys: Collection<String>>(_ field: Field, keys: Keys) -> Members? {
         guard let value = field.value else { return absent(field, default: nil) }
         guard case .object(let values) = value else {
@@ -510,33 +563,34 @@ private struct Decoding {
             return nil
         }
         let members = Members(path: field.path, values: values)
-        for key in values.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) where !keys.contains(key) {
+        for key in utf8Sorted(values.keys.filter { !keys.contains($0) }) {
             fail(members[key].path, .unknownKey)
         }
         return members
     }
 
     /// The elements of an array, each as a field with its indexed path.
-    mutating func elements(_ path: String, _ value: JSONValue) -> [Field]? {
+    mutating func elements(_ field: Field, _ value: JSONValue) -> [Field]? {
         guard case .array(let values) = value else {
-            fail(path, .wrongType(expected: .array, got: value))
+            fail(field.path, .wrongType(expected: .array, got: value))
             return nil
         }
-        return values.enumerated().map { Field(path: "\(path)[\($0.offset)]", value: $0.element) }
+        let path = field.path
+        return values.enumerated().map { Field(parentPath: path, step: .index($0.offset), value: $0.element) }
     }
 
     /// The strings of a list that stands for a set. A repeated entry is refused: it is a mistake, and
     /// it would change the profile's sha256 without changing the sandbox. Returns the good entries
     /// even when some are bad, so that callers can check those too; nil only when `value` is not an
     /// array.
-    mutating func uniqueStrings(_ path: String, _ value: JSONValue) -> [(path: String, string: String)]? {
-        guard let elements = elements(path, value) else { return nil }
+    mutating func uniqueStrings(_ field: Field, _ value: JSONValue) -> [(field: Field, string: String)]? {
+        guard let elements = elements(field, value) else { return nil }
         var seen: Set<String> = []
-        var entries: [(path: String, string: String)] = []
+        var entries: [(field: Field, string: String)] = []
         for element in elements {
             guard let string = string(element, default: nil) else { continue }
             if seen.insert(string).inserted {
-                entries.append((element.path, string))
+                entries.append((element, string))
             } else {
                 fail(element.path, .duplicateEntry(string))
             }
@@ -592,6 +646,10 @@ private struct Decoding {
     mutating func fail(_ path: String, _ kind: ProfileError.Kind) {
         errors.append(ProfileError(path: path, kind: kind))
     }
+
+    func targetPath(_ mount: Field) -> String {
+        "\(mount.path).target"
+    }
 }
 
 /// The three kinds of mount, each with the keys it accepts.
@@ -600,13 +658,16 @@ private enum MountType: String, CaseIterable {
 
     var keys: Set<String> {
         switch self {
-        case .bind: ["type", "source", "target", "writable", "optional"]
-        case .tmpfs: ["type", "target", "size_mb"]
-        case .symlink: ["type", "target", "to"]
+        case .bind: Self.bindKeys
+        case .tmpfs: Self.tmpfsKeys
+        case .symlink: Self.symlinkKeys
         }
     }
 
-    static let allKeys = allCases.reduce(into: Set<String>()) { $0.formUnion($1.keys) }
+    private static let bindKeys: Set<String> = ["type", "source", "target", "writable", "optional"]
+    private static let tmpfsKeys: Set<String> = ["type", "target", "size_mb"]
+    private static let symlinkKeys: Set<String> = ["type", "target", "to"]
+    static let allKeys = bindKeys.union(tmpfsKeys).union(symlinkKeys)
 }
 
 /// The violation kinds a seccomp rule may report; the model keeps the kind as a string.
@@ -628,7 +689,8 @@ private func overlaps(_ first: String, _ second: String) -> Bool {
     isSameOrUnder(first, second) || isStrictlyUnder(second, first)
 }
 
-/// A portable variable name: a letter or `_`, then letters, digits or `_`.
+/// A portable variable name (and a key that needs no quoting in a path): a letter or `_`, then
+/// letters, digits or `_`.
 private func isVariableName(_ name: some Collection<UInt8>) -> Bool {
     guard let first = name.first, first == UInt8(ascii: "_") || first.isASCIILetter else { return false }
     return name.allSatisfy { $0 == UInt8(ascii: "_") || $0.isASCIILetter || $0.isASCIIDigit }

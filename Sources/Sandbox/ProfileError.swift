@@ -33,7 +33,7 @@ public struct ProfileError: Error, Sendable, Equatable, CustomStringConvertible 
         case overlapsWorkspace(String)
         /// The workspace path overlaps a mount the profile did not list but took from the default.
         case overlapsDefaultMount(String)
-        /// A mount target at `/tmp` while the profile also asks for the `/tmp` tmpfs.
+        /// A mount target at or under `/tmp` while the profile also asks for the `/tmp` tmpfs.
         case conflictsWithTmp
         /// A mount target below a symlink the profile creates: the target would resolve through it.
         case underSymlink(String)
@@ -50,6 +50,8 @@ public struct ProfileError: Error, Sendable, Equatable, CustomStringConvertible 
         case maskNotAllowed
         /// A `masked_eq` value with bits outside its mask, so the condition can never hold.
         case valueOutsideMask
+        /// A second condition on the same argument in one rule, which libseccomp cannot compile.
+        case argumentComparedTwice(Int, firstAt: String)
         case invalidEnvironmentName
         case invalidEnvironmentPattern
     }
@@ -106,6 +108,8 @@ public struct ProfileError: Error, Sendable, Equatable, CustomStringConvertible 
         case .maskRequired: "required when op is masked_eq"
         case .maskNotAllowed: "only allowed when op is masked_eq"
         case .valueOutsideMask: "has bits outside mask, so the condition never holds"
+        case .argumentComparedTwice(let index, let firstPath):
+            "compares argument \(index) again (first at \(firstPath)); a rule may compare each argument once"
         case .invalidEnvironmentName: "must be a variable name: a letter or '_', then letters, digits or '_'"
         case .invalidEnvironmentPattern: "must be a variable name, optionally ending in '*'"
         }
@@ -164,7 +168,8 @@ public enum ProfileLoadError: Error, Sendable, Equatable, CustomStringConvertibl
         case .unknownBuiltin:
             "no built-in profile has this name (\(BuiltinProfiles.byName.keys.sorted().joined(separator: ", "))); "
                 + "write a file path with a '/' or a '.json' suffix"
-        case .invalid(_, let errors): errors.errors.count == 1 ? "invalid profile (1 error)" : "invalid profile (\(errors.errors.count) errors)"
+        case .invalid(_, let errors):
+            errors.errors.count == 1 ? "invalid profile (1 error)" : "invalid profile (\(errors.errors.count) errors)"
         }
     }
 

@@ -50,9 +50,14 @@ public enum SHA256 {
             let temp2 = sigma0 &+ majority
             (h, g, f, e, d, c, b, a) = (g, f, e, d &+ temp1, c, b, a, temp1 &+ temp2)
         }
-        for (index, word) in [a, b, c, d, e, f, g, h].enumerated() {
-            state[index] = state[index] &+ word
-        }
+        state[0] &+= a
+        state[1] &+= b
+        state[2] &+= c
+        state[3] &+= d
+        state[4] &+= e
+        state[5] &+= f
+        state[6] &+= g
+        state[7] &+= h
     }
 
     /// FIPS 180-4 §5.3.3: the first 32 bits of the fractional parts of the square roots of the first

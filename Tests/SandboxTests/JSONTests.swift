@@ -48,6 +48,16 @@ struct JSONParserTests {
         #expect(try JSONParser.parse("512.0").intValue == nil)
     }
 
+    @Test func decimalNumbersConvertExactlyAsTheStandardLibraryDoes() throws {
+        // Across the fast path's edges: 15 to 20 significant digits, powers of ten around ±22.
+        for exponent in -30 ... 30 {
+            for digits in ["1", "7.25", "-0.5", "123456789012345", "9007199254740993", "1234567890.123456789"] {
+                let text = "\(digits)e\(exponent)"
+                #expect(try JSONParser.parse(text) == .double(try #require(Double(text))), "\(text)")
+            }
+        }
+    }
+
     @Test func intAndUIntCompareByValueButNeverEqualADouble() {
         #expect(JSONValue.uint(5) == .int(5))
         #expect(JSONValue.int(-1) != .uint(UInt64.max))

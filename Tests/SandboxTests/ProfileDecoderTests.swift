@@ -13,6 +13,11 @@ private func problems(_ text: String, sourceLocation: SourceLocation = #_sourceL
     }
 }
 
+/// A profile whose one seccomp rule, on `bpf`, has the conditions `args` (a JSON list's contents).
+private func profile(withConditions args: String) -> String {
+    #"{"name": "p", "seccomp": {"rules": [{"syscalls": ["bpf"], "args": [\#(args)]}]}}"#
+}
+
 /// The built-in default profile; every other profile takes its omitted keys from it.
 private func builtinDefault() throws -> Profile {
     try ProfileDecoder.decode(text: BuiltinProfiles.default)
@@ -40,13 +45,25 @@ struct BuiltinProfileTests {
     func embeddedTextIsByteIdenticalToTheProfileFile(name: String) throws {
         let file = try Data(contentsOf: repositoryRoot.appendingPathComponent("profiles/\(name).json"))
         let embedded = try #require(BuiltinProfiles.byName[name])
-        #expect(Array(file) == Array(embedded.utf8), "run scripts/generate-builtin-profiles")
+        // Compared by digest: on a mismatch, two 8 KB byte arrays in the report would help nobody.
+        #expect(SHA256.hexDigest(file) == SHA256.hexDigest(embedded.utf8), "run scripts/generate-builtin-profiles")
     }
 
     @Test func everyProfileFileIsEmbedded() throws {
-        let files = try FileManager.default.contentsOfDirectory(atPath: repositoryRoot.appendingPathComponent("profiles").path)
+        let directory = repositoryRoot.appendingPathComponent("profiles").path
+        let files = try FileManager.default.contentsOfDirectory(atPath: directory)
         let names = files.filter { $0.hasSuffix(".json") }.map { String($0.dropLast(".json".count)) }
         #expect(Set(names) == Set(BuiltinProfiles.byName.keys))
+    }
+
+    @Test func exampleInTheSchemaDocumentIsAValidProfile() throws {
+        let schema = repositoryRoot.appendingPathComponent("docs/profiles.md")
+        let document = try String(contentsOf: schema, encoding: .utf8)
+        let fence = String(repeating: "`", count: 3)
+        let blocks = document.components(separatedBy: fence + "json\n").dropFirst()
+        #expect(blocks.count == 1)
+        let example = try #require(blocks.first?.components(separatedBy: fence).first)
+        #expect(try ProfileDecoder.decode(text: example).name == "ci-tests")
     }
 
     @Test func strictProfileHasTheTightLimits() throws {
@@ -111,7 +128,8 @@ struct ProfileDefaultsTests {
             .bind(source: "/usr", target: "/usr", writable: false, optional: false), .tmpfs(target: "/run", sizeMB: 16),
         ])
         #expect(profile.seccomp.rules == [
-            Profile.SeccompRule(syscalls: ["ptrace"], action: .deny, errno: "EPERM", args: [], reportKind: "syscall_denied"),
+            Profile.SeccompRule(
+                syscalls: ["ptrace"], action: .deny, errno: "EPERM", args: [], reportKind: "syscall_denied"),
         ])
     }
 
@@ -132,8 +150,10 @@ struct ProfileErrorTests {
     }
 
     @Test func nameMustBeLowercaseWordCharacters() {
-        #expect(problems(#"{"name": "My Profile"}"#) == ["$.name: must be 1 to 64 characters from a-z, 0-9, '_' and '-'"])
-        #expect(problems(#"{"name": ""}"#) == ["$.name: must be 1 to 64 characters from a-z, 0-9, '_' and '-'"])
+        let invalid = "$.name: must be 1 to 64 characters from a-z, 0-9, '_' and '-'"
+        #expect(problems(#"{"name": "My Profile"}"#) == [invalid])
+        #expect(problems(#"{"name": ""}"#) == [invalid])
+        #expect(problems(#"{"name": "\#(String(repeating: "a", count: 65))"}"#) == [invalid])
     }
 
     @Test func unknownKeyAtTopLevel() {
@@ -267,12 +287,19 @@ struct ProfileErrorTests {
         #expect(problems(text) == ["$.filesystem.mounts[1].target: is under the symlink at /bin"])
     }
 
-    @Test func mountAtTmpWhileTheTmpTmpfsIsOn() {
-        let text = #"{"name": "p", "filesystem": {"tmp_size_mb": 8, "mounts": [{"type": "tmpfs", "target": "/tmp"}]}}"#
+    @Test func mountAtOrUnderTmpWhileTheTmpTmpfsIsOn() {
+        let text = #"""
+            {"name": "p", "filesystem": {"tmp_size_mb": 8, "mounts": [
+              {"type": "tmpfs", "target": "/tmp"}, {"type": "tmpfs", "target": "/tmp/cache"},
+              {"type": "tmpfs", "target": "/tmpfiles"}]}}
+            """#
+        let conflict = "conflicts with the /tmp tmpfs; set filesystem.tmp_size_mb to 0 to mount your own"
         #expect(problems(text) == [
-            "$.filesystem.mounts[0].target: conflicts with the /tmp tmpfs; set filesystem.tmp_size_mb to 0 to mount your own",
+            "$.filesystem.mounts[0].target: \(conflict)", "$.filesystem.mounts[1].target: \(conflict)",
         ])
-        let withoutTmpfs = #"{"name": "p", "filesystem": {"tmp_size_mb": 0, "mounts": [{"type": "tmpfs", "target": "/tmp"}]}}"#
+        let withoutTmpfs = #"""
+            {"name": "p", "filesystem": {"tmp_size_mb": 0, "mounts": [{"type": "tmpfs", "target": "/tmp"}]}}
+            """#
         #expect(throws: Never.self) { try ProfileDecoder.decode(text: withoutTmpfs) }
     }
 
@@ -309,7 +336,9 @@ struct ProfileErrorTests {
     }
 
     @Test func unknownActionAndReportKind() {
-        let text = #"{"name": "p", "seccomp": {"rules": [{"syscalls": ["bpf"], "action": "explode", "report_kind": "x"}]}}"#
+        let text = #"""
+            {"name": "p", "seccomp": {"rules": [{"syscalls": ["bpf"], "action": "explode", "report_kind": "x"}]}}
+            """#
         #expect(problems(text) == [
             "$.seccomp.rules[0].action: unknown value 'explode'; expected one of: deny, deny_silently, kill",
             "$.seccomp.rules[0].report_kind: unknown value 'x'; "
@@ -319,39 +348,59 @@ struct ProfileErrorTests {
 
     @Test func emptySyscallsList() {
         let text = #"{"name": "p", "seccomp": {"rules": [{"syscalls": []}, {"action": "kill"}]}}"#
-        #expect(problems(text) == ["$.seccomp.rules[0].syscalls: must not be empty", "$.seccomp.rules[1].syscalls: required"])
+        #expect(problems(text) == [
+            "$.seccomp.rules[0].syscalls: must not be empty", "$.seccomp.rules[1].syscalls: required",
+        ])
     }
 
     @Test func argumentIndexOutsideZeroToFive() {
-        let text = #"{"name": "p", "seccomp": {"rules": [{"syscalls": ["bpf"], "args": [{"index": 6, "op": "eq", "value": 0}]}]}}"#
+        let text = profile(withConditions: #"{"index": 6, "op": "eq", "value": 0}"#)
         #expect(problems(text) == ["$.seccomp.rules[0].args[0].index: expected an integer between 0 and 5, got 6"])
     }
 
     @Test func maskedEqWithoutMask() {
-        let text = #"{"name": "p", "seccomp": {"rules": [{"syscalls": ["bpf"], "args": [{"index": 0, "op": "masked_eq", "value": 1}]}]}}"#
+        let text = profile(withConditions: #"{"index": 0, "op": "masked_eq", "value": 1}"#)
         #expect(problems(text) == ["$.seccomp.rules[0].args[0].mask: required when op is masked_eq"])
     }
 
     @Test func maskWithAnotherOp() {
-        let text = #"{"name": "p", "seccomp": {"rules": [{"syscalls": ["bpf"], "args": [{"index": 0, "op": "eq", "value": 1, "mask": 1}]}]}}"#
+        let text = profile(withConditions: #"{"index": 0, "op": "eq", "value": 1, "mask": 1}"#)
         #expect(problems(text) == ["$.seccomp.rules[0].args[0].mask: only allowed when op is masked_eq"])
     }
 
     @Test func maskedValueWithBitsOutsideTheMaskCanNeverMatch() {
-        let text = #"{"name": "p", "seccomp": {"rules": [{"syscalls": ["bpf"], "args": [{"index": 0, "op": "masked_eq", "value": 3, "mask": 1}]}]}}"#
-        #expect(problems(text) == ["$.seccomp.rules[0].args[0].value: has bits outside mask, so the condition never holds"])
+        let text = profile(withConditions: #"{"index": 0, "op": "masked_eq", "value": 3, "mask": 1}"#)
+        #expect(problems(text) == [
+            "$.seccomp.rules[0].args[0].value: has bits outside mask, so the condition never holds",
+        ])
+    }
+
+    @Test func aRuleComparingOneArgumentTwiceCannotBeCompiled() {
+        let text = profile(withConditions: #"""
+            {"index": 0, "op": "ne", "value": 1}, {"index": 1, "op": "eq", "value": 1},
+            {"index": 0, "op": "ne", "value": 2}
+            """#)
+        #expect(problems(text) == [
+            "$.seccomp.rules[0].args[2].index: compares argument 0 again (first at $.seccomp.rules[0].args[0]); "
+                + "a rule may compare each argument once",
+        ])
     }
 
     @Test func argumentValuesAreUnsigned64BitIntegers() {
-        let text = #"{"name": "p", "seccomp": {"rules": [{"syscalls": ["bpf"], "args": [{"index": 0, "op": "lt", "value": -1}, {"index": 0, "op": "gt", "value": 18446744073709551616}]}]}}"#
+        let text = profile(withConditions: #"""
+            {"index": 0, "op": "lt", "value": -1}, {"index": 1, "op": "gt", "value": 18446744073709551616}
+            """#)
         #expect(problems(text) == [
             "$.seccomp.rules[0].args[0].value: expected an integer between 0 and 18446744073709551615, got -1",
-            "$.seccomp.rules[0].args[1].value: expected an integer between 0 and 18446744073709551615, got 1.8446744073709552e+19",
+            "$.seccomp.rules[0].args[1].value: expected an integer between 0 and 18446744073709551615, "
+                + "got 1.8446744073709552e+19",
         ])
     }
 
     @Test func environmentNamesAndPatterns() {
-        let text = #"{"name": "p", "environment": {"set": {"MY-VAR": "x", "OK": 1}, "allow": ["TERM", "*", "LC_*", "TERM"]}}"#
+        let text = #"""
+            {"name": "p", "environment": {"set": {"MY-VAR": "x", "OK": 1}, "allow": ["TERM", "*", "LC_*", "TERM"]}}
+            """#
         #expect(problems(text) == [
             #"$.environment.set["MY-VAR"]: must be a variable name: a letter or '_', then letters, digits or '_'"#,
             "$.environment.set.OK: expected a string, got 1",
@@ -532,7 +581,9 @@ struct ProfileLoadingTests {
 
     @Test func resolverTreatsBareNamesAsBuiltinsAndAnythingWithASlashOrJSONSuffixAsAFile() throws {
         #expect(try ProfileResolver.resolve(nameOrPath: "default") == builtinDefault())
-        #expect(throws: ProfileLoadError.unknownBuiltin(name: "fast")) { try ProfileResolver.resolve(nameOrPath: "fast") }
+        #expect(throws: ProfileLoadError.unknownBuiltin(name: "fast")) {
+            try ProfileResolver.resolve(nameOrPath: "fast")
+        }
         #expect(throws: ProfileLoadError.unreadable(path: "strict.json", errno: ENOENT)) {
             try ProfileResolver.resolve(nameOrPath: "strict.json")
         }

@@ -207,6 +207,14 @@ int csb_pipe_cloexec(int fds[_Nonnull 2]);
 int csb_spawn_actions_closefrom(void *_Nonnull actions, int from);
 int csb_socketpair_control(int fds[_Nonnull 2]);
 
+/* Opens `path` beneath `dirfd` as the kernel would resolve it for the tool, refusing any walk
+ * that leaves it (absolute symlinks, "..", /proc magic links): openat2 with RESOLVE_BENEATH.
+ * Returns an O_PATH fd, or -1 with errno: EXDEV/ELOOP escapes, ENOENT/ENOTDIR missing, EAGAIN a
+ * rename race (retry). */
+int csb_openat2_beneath(int dirfd, const char *_Nonnull path);
+/* An O_PATH descriptor of the directory `path` (O_PATH needs _GNU_SOURCE, which Swift lacks). */
+int csb_open_directory_path(const char *_Nonnull path);
+
 /* ---- Host probes for `jcs doctor` (monitor side, each forks a throwaway child). ------------ */
 /* Each returns 0 when the layer works, else an errno. */
 int csb_probe_userns(void);

@@ -38,7 +38,13 @@ public struct RunRequest: Sendable, Equatable {
     }
 
     /// The run message the child reads (format: `csandbox.h`, after `CSB_TAG_RUN`).
-    func message(profile: Profile, filter: SeccompProgram, rlimitAS: UInt64) throws(SandboxError) -> [UInt8] {
+    ///
+    /// - Parameters:
+    ///   - rlimitAS: the address-space cap, set only when no memory cgroup enforces memory.
+    ///   - pidsCgroup: whether a pids cgroup enforces the process limit (and counts refusals).
+    func message(profile: Profile, filter: SeccompProgram, rlimitAS: UInt64, pidsCgroup: Bool) throws(SandboxError)
+        -> [UInt8]
+    {
         guard let command = argv.first, !command.isEmpty else {
             throw .invalidRequest(field: "argv", reason: "empty command")
         }
@@ -50,8 +56,10 @@ public struct RunRequest: Sendable, Equatable {
         var out: [UInt8] = []
         var rlimits = [UInt64](repeating: 0, count: Int(CSB_RLIMIT_COUNT.rawValue))
         rlimits[Int(CSB_RLIMIT_AS.rawValue)] = rlimitAS
-        // RLIMIT_NPROC counts per user namespace here; init is one of the processes.
-        rlimits[Int(CSB_RLIMIT_NPROC.rawValue)] = UInt64(limits.maxProcs + 1)
+        // RLIMIT_NPROC counts per user namespace here; init is one of the processes. With a pids
+        // cgroup it stays one above the cgroup's limit, as a backstop: the kernel checks it
+        // first, and a fork it refuses is never counted in pids.events.
+        rlimits[Int(CSB_RLIMIT_NPROC.rawValue)] = UInt64(limits.maxProcs + (pidsCgroup ? 2 : 1))
         rlimits[Int(CSB_RLIMIT_FSIZE.rawValue)] = UInt64(limits.fileSizeMB) << 20
         rlimits[Int(CSB_RLIMIT_CPU.rawValue)] = UInt64(limits.cpuSeconds)
         rlimits[Int(CSB_RLIMIT_NOFILE.rawValue)] = UInt64(limits.maxOpenFiles)

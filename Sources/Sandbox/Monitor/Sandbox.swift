@@ -274,7 +274,8 @@ public final class Sandbox {
         let rlimitAS: UInt64 = (cgroup?.hasMemory ?? false) ? 0 : UInt64(profile.limits.memoryMB) << 20
         let body: [UInt8]
         do {
-            body = try request.message(profile: profile, filter: filter, rlimitAS: rlimitAS)
+            body = try request.message(
+                profile: profile, filter: filter, rlimitAS: rlimitAS, pidsCgroup: cgroup?.hasPids ?? false)
         } catch {
             destroy()
             throw error

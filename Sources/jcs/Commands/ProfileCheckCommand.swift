@@ -37,7 +37,7 @@ struct ProfileCheck: ParsableCommand {
 
             EXAMPLES
               $ jcs profile check profiles/strict.json
-              profiles/strict.json: ok (name strict, sha256 9200817…)
+              profiles/strict.json: ok (name strict, sha256 c7879920…)
 
               $ jcs profile check p.json
               p.json: $.seccomp.rules[0].syscalls[1]: unknown syscall 'fork2'
@@ -81,14 +81,14 @@ struct ProfileCheck: ParsableCommand {
             case .success: []
             case .failure(.invalid(_, let errors)):
                 errors.errors.map { ["path": .string($0.path), "reason": .string($0.reason)] }
-            case .failure(let error): [["path": nil, "reason": .string(error.reason)]]
+            case .failure(let error): [["path": .null, "reason": .string(error.reason)]]
             }
         let profile = try? outcome.get()
         return [
             "file": .string(file),
             "valid": .bool(profile != nil),
-            "name": profile.map { .string($0.name) } ?? nil,
-            "sha256": profile.map { .string($0.sha256) } ?? nil,
+            "name": profile.map { .string($0.name) } ?? .null,
+            "sha256": profile.map { .string($0.sha256) } ?? .null,
             "errors": .array(errors),
         ]
     }

@@ -117,7 +117,7 @@ struct SandboxRunCommand: ParsableCommand {
             Self.setupFailed(code: error.code, message: error.description, json: json)
         }
         if json {
-            print(JSONWriter.text(result.json))
+            print(JSONWriter.text(result.json, style: .canonical))
         } else if let message = result.execError {
             Self.writeAll(2, Array("jcs: \(message)\n".utf8)[...])
         } else if let limit = result.limitFired {

@@ -1,0 +1,73 @@
+/// A project's runtime options, validated: every value here has passed `parse`, and every option
+/// has its default until the project's options say otherwise.
+///
+/// The wire names are snake_case (`tool_timeout_ms`); each property notes its name, default and
+/// accepted range. `RuntimeOptions()` is the defaults alone.
+public struct RuntimeOptions: Sendable, Equatable {
+    /// `tool_timeout_ms`, 30000 (1 to 86400000): wall-clock limit of one tool call; the worker
+    /// kills the call's whole process tree when it fires.
+    public var toolTimeoutMs = 30_000
+    /// `tool_timeout_alert_threshold`, 3 (1 to 10000): timeouts of one tool within the window
+    /// that raise `security.repeated_timeout_failures`.
+    public var toolTimeoutAlertThreshold = 3
+    /// `tool_timeout_alert_window_ms`, 300000 (1 to 604800000).
+    public var toolTimeoutAlertWindowMs = 300_000
+    /// `tool_max_output_bytes`, 262144 (0 to 2147483647): a larger result is `output_too_large`.
+    public var toolMaxOutputBytes = 262_144
+    /// `tool_max_artifact_bytes`, 131072 (0 to 2147483647): per artifact, nested ones included.
+    public var toolMaxArtifactBytes = 131_072
+    /// `tool_max_concurrency`, 8 (0 to 1024): calls running at once in the project; 0 refuses all.
+    public var toolMaxConcurrency = 8
+    /// `tool_max_concurrency_per_conversation`, 4 (0 to 1024).
+    public var toolMaxConcurrencyPerConversation = 4
+    /// `allow_tools`, [] (tool names or globs): when not empty, only tools matching an entry run.
+    public var allowTools: [Glob] = []
+    /// `deny_tools`, [] (tool names or globs): tools matching an entry never run, whatever
+    /// `allow_tools` says.
+    public var denyTools: [Glob] = []
+    /// `network_egress_policy`, `deny` (`deny` or `allow`).
+    public var networkEgressPolicy = NetworkEgressPolicy.deny
+    /// `network_allowlist`, []: hosts, `*.suffix`, `host:port`, `[v6]:port` and CIDR blocks that
+    /// `allow` lets through.
+    public var networkAllowlist: [NetworkAllowlistEntry] = []
+    /// `network_allowed_schemes`, ["http", "https"], lowercased.
+    public var networkAllowedSchemes = ["http", "https"]
+    /// `outside_root_allowlist`, []: entries `{"path": …}` or `{"pattern": …}`, each with a
+    /// non-empty `reason_code`.
+    public var outsideRootAllowlist: [OutsideRootEntry] = []
+    /// `sensitive_path_denylist`, `defaultSensitivePathDenylist`: globs over paths (see
+    /// `SensitivePaths` for how they match).
+    public var sensitivePathDenylist = RuntimeOptions.defaultSensitivePathDenylist.map(Glob.init)
+    /// `sensitive_path_allowlist`, []: globs that override the denylist.
+    public var sensitivePathAllowlist: [Glob] = []
+    /// `tool_env_allowlist`, []: variable names or `PREFIX*` that calls may pass to tools.
+    public var toolEnvAllowlist: [EnvPattern] = []
+    /// `protocol_allowlist`, ["cli", "http", "mcp"]: the gateways that may carry calls.
+    public var protocolAllowlist = Gateway.allCases
+    /// `sandbox_profile`, `default`: a built-in profile name or a profile file path, resolved
+    /// when the project starts.
+    public var sandboxProfile = "default"
+    /// `conversation_max_queue_size`, 256 (1 to 65536): events waiting in one conversation before
+    /// `conversation.queue.overflow`.
+    public var conversationMaxQueueSize = 256
+    /// `strict_asset_loading`, false: whether one invalid skill, command or workflow fails the
+    /// project's start instead of being skipped with a diagnostic.
+    public var strictAssetLoading = false
+    /// `watcher`, true: reload assets when their files change.
+    public var watcher = true
+    /// `watcher_debounce_ms`, 250 (0 to 60000).
+    public var watcherDebounceMs = 250
+    /// `data_dir`, `.jido/state`: where the project's state lives, relative to the root, without
+    /// `..`, so it cannot be pointed at another project's state.
+    public var dataDir = ".jido/state"
+
+    /// Credentials and keys as commonly named: dotenv files, PEM and key files, SSH keys and
+    /// config, and the credential files of netrc, npm, PyPI, git, AWS, Docker and Kubernetes.
+    public static let defaultSensitivePathDenylist = [
+        ".env", ".env.*", "*.pem", "*.key", "*.p12", "*.pfx", "id_rsa", "id_dsa", "id_ed25519", "id_ecdsa", ".netrc",
+        ".npmrc", ".pypirc", ".pgpass", ".git-credentials", ".aws/credentials", ".ssh/*", ".docker/config.json",
+        ".kube/config",
+    ]
+
+    public init() {}
+}

@@ -1,0 +1,63 @@
+/// A shell-style pattern for tool names and paths.
+///
+/// `*` matches any run of characters except `/`, `**` any run including `/`, `?` one character
+/// except `/`; every other character matches itself. There are no character classes and no
+/// escapes: option values are short lists written by people, and a smaller language leaves fewer
+/// ways for a pattern to mean something other than what it looks like.
+public struct Glob: Sendable, Hashable, CustomStringConvertible {
+    /// The pattern as written, which is also how options print it back.
+    public let pattern: String
+    private let tokens: [Token]
+
+    private enum Token: Hashable {
+        case scalar(Unicode.Scalar)
+        case anyScalar
+        case anyRun
+        case anyRunAcrossSlash
+    }
+
+    public init(_ pattern: String) {
+        self.pattern = pattern
+        var tokens: [Token] = []
+        for scalar in pattern.unicodeScalars {
+            switch (scalar, tokens.last) {
+            case ("*", .anyRun?), ("*", .anyRunAcrossSlash?): tokens[tokens.count - 1] = .anyRunAcrossSlash
+            case ("*", _): tokens.append(.anyRun)
+            case ("?", _): tokens.append(.anyScalar)
+            default: tokens.append(.scalar(scalar))
+            }
+        }
+        self.tokens = tokens
+    }
+
+    public var description: String { pattern }
+
+    /// Whether the whole of `subject` matches; a pattern never matches just a part of it.
+    ///
+    /// Dynamic programming over (token, position) rather than backtracking, so a pattern such as
+    /// `*a*a*a*b` costs pattern length times subject length, never an exponential search.
+    public func matches(_ subject: String) -> Bool {
+        let scalars = Array(subject.unicodeScalars)
+        // `rest[j]`: the tokens after the current one match `scalars[j...]`.
+        var rest = [Bool](repeating: false, count: scalars.count + 1)
+        rest[scalars.count] = true
+        for token in tokens.reversed() {
+            var here = [Bool](repeating: false, count: scalars.count + 1)
+            for j in stride(from: scalars.count, through: 0, by: -1) {
+                let hasNext = j < scalars.count
+                switch token {
+                case .scalar(let expected):
+                    here[j] = hasNext && scalars[j] == expected && rest[j + 1]
+                case .anyScalar:
+                    here[j] = hasNext && scalars[j] != "/" && rest[j + 1]
+                case .anyRun:
+                    here[j] = rest[j] || (hasNext && scalars[j] != "/" && here[j + 1])
+                case .anyRunAcrossSlash:
+                    here[j] = rest[j] || (hasNext && here[j + 1])
+                }
+            }
+            rest = here
+        }
+        return rest[0]
+    }
+}
