@@ -168,8 +168,10 @@ __attribute__((noreturn)) static void child_main(const struct csb_child_config *
             break;
         csb_child_die(control_fd, CSB_STEP_SYNC, EPROTO, "unexpected tag");
     }
-    /* The creator's kuid sticks until we switch to the mapped root explicitly. */
-    if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+    /* The creator's kuid sticks until we switch to the mapped root explicitly. Raw syscalls:
+     * glibc's setresuid broadcasts to every thread it believes exists, and in this copy of a
+     * multi-threaded monitor those threads are gone, so it would wait for them forever. */
+    if (syscall(SYS_setresgid, 0, 0, 0) < 0 || syscall(SYS_setresuid, 0, 0, 0) < 0)
         csb_child_die(control_fd, CSB_STEP_SETID, errno, NULL);
 
     csb_build_root(control_fd, config->plan, config->plan_len, idmapped_fd);

@@ -87,6 +87,7 @@ struct SandboxRunCommand: ParsableCommand {
     }
 
     func run() throws {
+        Trace.mark("arguments parsed")
         let argv = command.first == "--" ? Array(command.dropFirst()) : command
         var environment: [(String, String)] = []
         for pair in env {
