@@ -53,18 +53,25 @@ let package = Package(
             linkerSettings: staticRuntime
         ),
         .target(name: "CodeServer", dependencies: ["Sandbox"], swiftSettings: strictSwift),
-        .executableTarget(
-            name: "jcs",
+        // The CLI's commands, a library so tests drive them in-process; `jcs` is only its entry.
+        .target(
+            name: "JCSCLI",
             dependencies: [
                 "Sandbox",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
+            swiftSettings: strictSwift
+        ),
+        .executableTarget(
+            name: "jcs",
+            dependencies: ["JCSCLI"],
             swiftSettings: strictSwift,
             linkerSettings: staticRuntime
         ),
         .target(name: "TestSupport", dependencies: ["Sandbox"], path: "Tests/TestSupport", swiftSettings: strictSwift),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "TestSupport"], swiftSettings: strictSwift),
         .testTarget(name: "CodeServerTests", dependencies: ["CodeServer", "TestSupport"], swiftSettings: strictSwift),
+        .testTarget(name: "jcsTests", dependencies: ["JCSCLI"], swiftSettings: strictSwift),
     ],
     swiftLanguageModes: [.v6]
 )

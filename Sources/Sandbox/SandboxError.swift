@@ -96,6 +96,7 @@ enum SetupStep {
         case UInt32(CSB_STEP_LISTENER.rawValue): "handing over the seccomp listener"
         case UInt32(CSB_STEP_EXEC.rawValue): "executing the command"
         case UInt32(CSB_STEP_PLAN.rawValue): "reading the mount plan"
+        case UInt32(CSB_STEP_CGROUP.rawValue): "joining the cgroup"
         default: "step \(raw)"
         }
     }

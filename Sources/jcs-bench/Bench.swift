@@ -34,11 +34,13 @@ func fail(_ message: String) -> Never {
 /// wall time of the whole batch.
 final class Batch: @unchecked Sendable {
     let body: @Sendable () -> Bool
+    let untimed: (@Sendable () -> Void)?
     let count: Int
     var latencies: [[UInt64]]
     var failures = 0
-    init(callers: Int, count: Int, body: @escaping @Sendable () -> Bool) {
+    init(callers: Int, count: Int, untimed: (@Sendable () -> Void)?, body: @escaping @Sendable () -> Bool) {
         self.body = body
+        self.untimed = untimed
         self.count = count
         latencies = Array(repeating: [], count: callers)
     }
@@ -53,8 +55,11 @@ final class ThreadContext {
     }
 }
 
-func measure(callers: Int, count: Int, body: @escaping @Sendable () -> Bool) -> (latencies: [UInt64], wallNs: UInt64, failures: Int) {
-    let batch = Batch(callers: callers, count: count, body: body)
+/// `untimed` runs before each call, outside its latency (but inside the batch's wall time).
+func measure(
+    callers: Int, count: Int, untimed: (@Sendable () -> Void)? = nil, body: @escaping @Sendable () -> Bool
+) -> (latencies: [UInt64], wallNs: UInt64, failures: Int) {
+    let batch = Batch(callers: callers, count: count, untimed: untimed, body: body)
     let start = Timestamp.monotonicNs()
     var threads: [pthread_t] = []
     for i in 0..<callers {
@@ -65,6 +70,7 @@ func measure(callers: Int, count: Int, body: @escaping @Sendable () -> Bool) -> 
             var mine: [UInt64] = []
             var failed = 0
             for _ in 0..<context.batch.count {
+                context.batch.untimed?()
                 let t0 = Timestamp.monotonicNs()
                 if !context.batch.body() { failed += 1 }
                 mine.append(Timestamp.monotonicNs() - t0)
@@ -158,12 +164,24 @@ enum Bench {
         var variants: [(String, @Sendable () -> Bool)] = []
         variants.append(("spawn", { spawnAndWait(["/bin/true"]) == 0 }))
         let pool = WorkerPool(executable: worker, root: workspace, profile: profile, filter: filter, size: 4)
+        let untimed: [String: @Sendable () -> Void] = ["worker-warm": { try? pool.waitUntilFull() }]
+        // worker: back to back, so each call may wait for the pool to refill (throughput).
+        // worker-warm: the pool is full when each call starts (the latency of a call that
+        // arrives while the project is idle, as agent tool calls mostly do); the refill
+        // between calls is not timed.
         variants.append(("worker", {
             do {
-                let client = try pool.take()
-                return try client.run(argv: ["/bin/true"]).exitCode == 0
+                return try pool.take().run(argv: ["/bin/true"]).exitCode == 0
             } catch {
                 log("worker: \(error)")
+                return false
+            }
+        }))
+        variants.append(("worker-warm", {
+            do {
+                return try pool.take().run(argv: ["/bin/true"]).exitCode == 0
+            } catch {
+                log("worker-warm: \(error)")
                 return false
             }
         }))
@@ -192,8 +210,9 @@ enum Bench {
         var rows: [Row] = []
         for callers in [1, 2] {
             for (name, body) in variants {
-                _ = measure(callers: callers, count: options.warmup, body: body)
-                let (latencies, wall, failures) = measure(callers: callers, count: options.iterations, body: body)
+                _ = measure(callers: callers, count: options.warmup, untimed: untimed[name], body: body)
+                let (latencies, wall, failures) = measure(
+                    callers: callers, count: options.iterations, untimed: untimed[name], body: body)
                 let row = Row(
                     variant: name, callers: callers, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99),
                     callsPerSecond: Double(latencies.count) / (Double(wall) / 1e9), failures: failures)

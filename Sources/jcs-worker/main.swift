@@ -41,37 +41,44 @@ func nextMessage(_ reader: inout LineReader) -> WorkerMessage? {
     }
 }
 
+/// One prepare, one run. The sandbox is a local so that it is torn down (its cgroup removed)
+/// after the result is written and before the process exits.
+func serve() -> Int32 {
+    var reader = LineReader(fd: 0)
+    guard case .prepare(let root, let profileJSON, let bpf)? = nextMessage(&reader) else {
+        fail(.protocolViolation(reason: "the first message must be 'prepare'"), status: 2)
+    }
+    let sandbox: Sandbox
+    let filter: SeccompProgram
+    do {
+        let profile: Profile
+        do {
+            profile = try ProfileDecoder.decode(text: JSONWriter.text(profileJSON))
+        } catch {
+            fail(.invalidRequest(field: "profile", reason: error.description), status: 2)
+        }
+        filter = try SeccompProgram(profile: profile, precompiled: bpf)
+        sandbox = try Sandbox.prepare(profile: profile, root: root)
+    } catch {
+        fail(error)
+    }
+    send(.ready(pid: Int(sandbox.pid), hostUID: Int(sandbox.hostUID), idmapped: sandbox.idmapped))
+
+    guard case .run(let argv, let env, let cwd)? = nextMessage(&reader) else {
+        // The caller dropped a prepared sandbox (pool shrinking, shutdown): nothing to report.
+        return 0
+    }
+    do {
+        let result = try sandbox.run(
+            RunRequest(argv: argv, environment: env, workingDirectory: cwd), filter: filter,
+            onViolation: { send(.violation($0)) })
+        send(.result(result))
+    } catch {
+        fail(error)
+    }
+    return 0
+}
+
 // A broken stdout pipe must be an error from write, not a silent death mid-report.
 signal(SIGPIPE, SIG_IGN)
-var reader = LineReader(fd: 0)
-guard case .prepare(let root, let profileJSON, let bpf)? = nextMessage(&reader) else {
-    fail(.protocolViolation(reason: "the first message must be 'prepare'"), status: 2)
-}
-let sandbox: Sandbox
-let filter: SeccompProgram
-do {
-    let profile: Profile
-    do {
-        profile = try ProfileDecoder.decode(text: JSONWriter.text(profileJSON))
-    } catch {
-        fail(.invalidRequest(field: "profile", reason: error.description), status: 2)
-    }
-    filter = try SeccompProgram(profile: profile, precompiled: bpf)
-    sandbox = try Sandbox.prepare(profile: profile, root: root)
-} catch {
-    fail(error)
-}
-send(.ready(pid: Int(sandbox.pid), hostUID: Int(sandbox.hostUID), idmapped: sandbox.idmapped))
-
-guard case .run(let argv, let env, let cwd)? = nextMessage(&reader) else {
-    // The caller dropped a prepared sandbox (pool shrinking, shutdown): nothing to report.
-    exit(0)
-}
-do {
-    let result = try sandbox.run(
-        RunRequest(argv: argv, environment: env, workingDirectory: cwd), filter: filter,
-        onViolation: { send(.violation($0)) })
-    send(.result(result))
-} catch {
-    fail(error)
-}
+exit(serve())

@@ -123,3 +123,62 @@ public func hostProcesses(containing marker: String) -> [pid_t] {
     }
     return found
 }
+
+/// The package's built executables (`jcs`, `jcs-worker`), next to the test bundle.
+public enum BuiltProducts {
+    public static let directory: String = {
+        var buffer = [CChar](repeating: 0, count: 4096)
+        let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+        let exe = String(decoding: buffer[0..<max(0, n)].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return exe.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+    }()
+
+    public static func path(_ name: String) -> String { "\(directory)/\(name)" }
+
+    /// Whether `name` was built (scripts/test builds every product before testing).
+    public static func exists(_ name: String) -> Bool { access(path(name), X_OK) == 0 }
+}
+
+/// Runs a built executable with `args`, stdin from /dev/null, and returns its status and output.
+public func runProduct(_ name: String, _ args: [String], stdin: String? = nil) -> (status: Int32, out: String, err: String) {
+    let outPath = "/tmp/jcs-test-out-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+    let errPath = outPath + ".err"
+    let inPath = outPath + ".in"
+    defer {
+        unlink(outPath)
+        unlink(errPath)
+        unlink(inPath)
+    }
+    if let stdin {
+        let fd = open(inPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        _ = stdin.utf8CString.withUnsafeBytes { write(fd, $0.baseAddress, $0.count - 1) }
+        close(fd)
+    }
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 0, stdin == nil ? "/dev/null" : inPath, O_RDONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+    posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+    let argv = [BuiltProducts.path(name)] + args
+    let cargs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
+    defer { cargs.forEach { free($0) } }
+    var pid: pid_t = 0
+    guard posix_spawn(&pid, argv[0], &actions, nil, cargs, environ) == 0 else { return (-1, "", "spawn failed") }
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+    func slurp(_ path: String) -> String {
+        guard let f = fopen(path, "r") else { return "" }
+        defer { fclose(f) }
+        var out: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = fread(&buffer, 1, buffer.count, f)
+            if n == 0 { break }
+            out.append(contentsOf: buffer[0..<n])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+    let code = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+    return (code, slurp(outPath), slurp(errPath))
+}

@@ -47,8 +47,10 @@ enum csb_op_flag {
 /* ---- Messages on the control socket (monitor <-> sandbox), one tag byte first. ------------ */
 
 enum csb_tag {
-    CSB_TAG_GO = 'G',        /* monitor -> child: id maps and cgroups are in place */
+    CSB_TAG_GO = 'G',        /* monitor -> child: id maps (and the workspace mount) are in place */
     CSB_TAG_MOUNTFD = 'M',   /* monitor -> child: the idmapped workspace mount (SCM_RIGHTS) */
+    CSB_TAG_CGROUP = 'C',    /* monitor -> child: a v1 `tasks` file to write "0" to (SCM_RIGHTS) */
+    CSB_TAG_JOINED = 'J',    /* monitor -> child: no more cgroups; say READY once joined */
     CSB_TAG_READY = 'R',     /* child -> monitor: root built, waiting for the run message */
     CSB_TAG_RUN = 'U',       /* monitor -> child: u32 length, then the run message */
     CSB_TAG_ERROR = 'E',     /* child -> monitor: struct csb_error follows */
@@ -90,6 +92,7 @@ enum csb_step {
     CSB_STEP_LISTENER,
     CSB_STEP_EXEC,
     CSB_STEP_PLAN,
+    CSB_STEP_CGROUP,
 };
 
 struct csb_error {

@@ -15,7 +15,6 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -69,9 +68,10 @@ int csb_probe_landlock_abi(void)
 
 static int pivot_child(void)
 {
+    /* pivot_root(".", ".") needs no put_old directory: an unmapped uid cannot mkdir here. */
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
-        mount("tmpfs", "/tmp", "tmpfs", 0, "size=64k") < 0 || mkdir("/tmp/old", 0700) < 0 ||
-        syscall(SYS_pivot_root, "/tmp", "/tmp/old") < 0 || chdir("/") < 0 || umount2("/old", MNT_DETACH) < 0)
+        mount("tmpfs", "/tmp", "tmpfs", 0, "size=64k") < 0 || chdir("/tmp") < 0 ||
+        syscall(SYS_pivot_root, ".", ".") < 0 || umount2(".", MNT_DETACH) < 0)
         return -1;
     return 0;
 }

@@ -25,7 +25,6 @@ public final class Sandbox {
     }
 
     public let profile: Profile
-    public let profileSHA256: String
     /// The host uid the sandbox's root maps to.
     public let hostUID: uid_t
     /// Whether the workspace is an idmapped mount.
@@ -123,7 +122,6 @@ public final class Sandbox {
         hostUID: uid_t, idmapped: Bool
     ) {
         self.profile = profile
-        self.profileSHA256 = profile.sha256
         self.pid = pid
         self.pidfd = pidfd
         self.control = control
@@ -133,8 +131,11 @@ public final class Sandbox {
         self.idmapped = idmapped
     }
 
+    /// Removing a memory cgroup is the slowest step of tear-down, and nothing in a result
+    /// depends on it: it happens when the sandbox goes away, after the result was handed over.
     deinit {
-        if !reaped { destroy() }
+        destroy()
+        cgroup?.remove()
     }
 
     /// Fails closed before anything is created when a cgroup layer is missing and not waived.
@@ -200,8 +201,21 @@ public final class Sandbox {
             // migrating into it are the slowest steps of set-up; the tool only starts after
             // READY and the run message, so joining now still covers every process of it.
             cgroup = try Sandbox.makeCgroup(profile: profile)
-            try cgroup?.add(pid: pid)
-            Trace.mark("joined cgroup")
+            if let cgroup {
+                if let tasks = try cgroup.tasksFiles() {
+                    for file in tasks {
+                        guard csb_send_tag_fd(control.raw, UInt8(CSB_TAG_CGROUP.rawValue), file.raw) == 0 else {
+                            throw SandboxError.lastError("sendmsg(cgroup)")
+                        }
+                    }
+                } else {
+                    try cgroup.add(pid: pid)
+                }
+            }
+            guard csb_send_tag_fd(control.raw, UInt8(CSB_TAG_JOINED.rawValue), -1) == 0 else {
+                throw SandboxError.lastError("sendmsg(joined)")
+            }
+            Trace.mark("cgroup handed over")
             var reader = ControlReader()
             let deadline = Timestamp.monotonicNs() + 10_000_000_000
             while true {
@@ -230,8 +244,8 @@ public final class Sandbox {
     }
 
     /// Kills whatever is left and reaps init. Killing pid 1 of the namespace takes every
-    /// process in it along, daemons included.
-    /// Returns the cgroup's counters, read after every process is gone and before it is removed.
+    /// process in it along, daemons included. Returns the cgroup's counters, read once every
+    /// process is gone (the group itself is removed in `deinit`).
     @discardableResult
     private func destroy() -> (oomKills: Int, pidsRefused: Int) {
         guard !reaped else { return (0, 0) }
@@ -242,9 +256,7 @@ public final class Sandbox {
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         reaped = true
         state = .finished
-        let counters = (cgroup?.oomKills ?? 0, cgroup?.pidsRefused ?? 0)
-        cgroup?.remove()
-        return counters
+        return (cgroup?.oomKills ?? 0, cgroup?.pidsRefused ?? 0)
     }
 
     static func waitReadable(_ fd: Int32, timeoutMs: Int32) -> Bool {
@@ -296,6 +308,7 @@ public final class Sandbox {
         let counters = destroy()
         Trace.mark("sandbox reaped")
         return try outcome.result(
-            oomKills: counters.oomKills, pidsRefused: counters.pidsRefused, profile: profile, sha256: profileSHA256)
+            oomKills: counters.oomKills, pidsRefused: counters.pidsRefused, profile: profile,
+            sha256: filter.profileSHA256)
     }
 }

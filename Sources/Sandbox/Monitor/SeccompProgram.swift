@@ -15,6 +15,9 @@ public struct SeccompProgram: Sendable {
 
     public let bpf: [UInt8]
     public let needsListener: Bool
+    /// The sha256 of the profile this program was compiled from (its canonical effective
+    /// content), computed with it so one-shot callers pay for it off the critical path.
+    public let profileSHA256: String
     let notified: [Int32: [NotifiedRule]]
     /// Syscalls notified for their destination address (network mode `none`).
     let networkSyscalls: Set<Int32>
@@ -33,6 +36,7 @@ public struct SeccompProgram: Sendable {
             var errno: Int32
             var args: [csb_rule_arg]
         }
+        self.profileSHA256 = profile.sha256
         var pending: [Pending] = []
         var notified: [Int32: [NotifiedRule]] = [:]
         for (index, rule) in profile.seccomp.rules.enumerated() {

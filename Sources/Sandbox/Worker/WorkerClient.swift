@@ -14,6 +14,8 @@ public final class WorkerClient {
     private let output: OwnedFD
     private var reader: LineReader
     private var reaped = false
+    /// Whether the worker sent its final answer (a result); it then exits by itself.
+    private var answered = false
     public private(set) var ready: (pid: Int, hostUID: Int, idmapped: Bool)?
 
     /// Spawns `executable` (the `jcs-worker` binary) with its stdin and stdout on pipes and its
@@ -52,10 +54,26 @@ public final class WorkerClient {
         reader = LineReader(fd: output.raw)
     }
 
+    /// A worker that already answered is left to finish its own tear-down (removing its
+    /// cgroup) and reaped on a short-lived thread, off the caller's path; one that did not is
+    /// killed first.
     deinit {
-        if !reaped {
-            kill(pid, SIGKILL)
+        guard !reaped else { return }
+        var status: Int32 = 0
+        if waitpid(pid, &status, WNOHANG) == pid { return }
+        if !answered { kill(pid, SIGKILL) }
+        var thread = pthread_t()
+        var attributes = pthread_attr_t()
+        pthread_attr_init(&attributes)
+        pthread_attr_setdetachstate(&attributes, Int32(PTHREAD_CREATE_DETACHED))
+        let rc = pthread_create(&thread, &attributes, { raw in
             var status: Int32 = 0
+            let pid = pid_t(Int(bitPattern: raw))
+            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+            return nil
+        }, UnsafeMutableRawPointer(bitPattern: Int(pid)))
+        pthread_attr_destroy(&attributes)
+        if rc != 0 {
             while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         }
     }
@@ -76,11 +94,12 @@ public final class WorkerClient {
         argv: [String], env: [(String, String)] = [], cwd: String? = nil, onViolation: ((Violation) -> Void)? = nil
     ) throws(SandboxError) -> SandboxResult {
         try send(.run(argv: argv, env: env, cwd: cwd))
-        defer { reap() }
         while true {
             switch try receive() {
             case .violation(let violation): onViolation?(violation)
-            case .result(let result): return result
+            case .result(let result):
+                answered = true
+                return result
             case .error(let code, let message): throw WorkerClient.error(code: code, message: message)
             default: throw .protocolViolation(reason: "unexpected message from the worker")
             }

@@ -66,6 +66,18 @@ public final class WorkerPool: @unchecked Sendable {
         return worker
     }
 
+    /// Blocks until `size` workers are prepared (or preparing fails): a caller that wants the
+    /// next calls to pay for *run* only, such as a benchmark of warm latency.
+    public func waitUntilFull() throws(SandboxError) {
+        pthread_mutex_lock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        while ready.count < size {
+            if let lastError { throw lastError }
+            guard state == .running else { return }
+            pthread_cond_wait(&changed, &mutex)
+        }
+    }
+
     /// Stops preparing and discards the prepared workers (their sandboxes die with them).
     public func shutdown() {
         pthread_mutex_lock(&mutex)

@@ -2,9 +2,8 @@ import ArgumentParser
 
 /// `jcs`: the Jido.Code.Server command line. Commands that talk to the daemon arrive with the
 /// daemon; the sandbox, profile and doctor commands work on their own.
-@main
-struct JCS: ParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct JCS: ParsableCommand {
+    public static let configuration = CommandConfiguration(
         commandName: "jcs",
         abstract: "Jido.Code.Server: run coding-assistant tools in kernel-enforced sandboxes.",
         discussion: """
@@ -23,4 +22,6 @@ struct JCS: ParsableCommand {
         version: "0.1.0",
         subcommands: [SandboxCommand.self, ProfileCommand.self, DoctorCommand.self]
     )
+
+    public init() {}
 }

@@ -1,0 +1,102 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Sandbox
+import TestSupport
+import Testing
+
+/// `jcs sandbox run`, `jcs profile check` and `jcs doctor` as users run them.
+@Suite(.enabled(if: BuiltProducts.exists("jcs"), "jcs is not built (run scripts/test, which builds it)"), .serialized)
+struct CLITests {
+    @Test(.enabled(if: HostSupport.canSandbox, "\(HostSupport.reason)"))
+    func sandboxRunJSONHasEveryFieldAndTheCommandsStatus() throws {
+        let project = TempDirectory()
+        let r = runProduct("jcs", ["sandbox", "run", "--root", project.path, "--json", "--", "/bin/sh", "-c", "echo hi; exit 7"])
+        #expect(r.status == 7)
+        let json = try JSONParser.parse(r.out)
+        for key in [
+            "exit_code", "signal", "timed_out", "limit_fired", "stdout", "stderr", "stdout_truncated",
+            "stderr_truncated", "duration_ms", "profile", "violations",
+        ] {
+            #expect(json[key] != nil, "missing \(key)")
+        }
+        #expect(json["exit_code"]?.intValue == 7)
+        #expect(json["stdout"]?.stringValue == "hi\n")
+        #expect(json["profile"]?["name"]?.stringValue == "default")
+        #expect(json["profile"]?["sha256"]?.stringValue?.count == 64)
+    }
+
+    @Test(.enabled(if: HostSupport.canSandbox, "\(HostSupport.reason)"))
+    func sandboxRunStreamsOutputAndPrintsViolationsToStderr() throws {
+        let project = TempDirectory()
+        let r = runProduct("jcs", [
+            "sandbox", "run", "--root", project.path, "--", "/usr/bin/python3", "-c",
+            "print('out'); import socket; socket.create_connection(('192.0.2.1', 8080))",
+        ])
+        #expect(r.status == 1)
+        #expect(r.out == "out\n")
+        #expect(r.err.contains("jcs: violation: network_denied connect AF_INET 192.0.2.1:8080"))
+    }
+
+    @Test(.enabled(if: HostSupport.canSandbox, "\(HostSupport.reason)"))
+    func timeoutsAndLimitOverridesFromFlags() throws {
+        let project = TempDirectory()
+        let r = runProduct("jcs", ["sandbox", "run", "--root", project.path, "--timeout-ms", "300", "--json", "--", "sleep", "30"])
+        #expect(r.status == 124)
+        let json = try JSONParser.parse(r.out)
+        #expect(json["timed_out"]?.boolValue == true)
+        #expect(json["limit_fired"]?.stringValue == "timeout")
+        let flood = runProduct("jcs", ["sandbox", "run", "--root", project.path, "--max-output-bytes", "10", "--json", "--", "yes"])
+        #expect(try JSONParser.parse(flood.out)["limit_fired"]?.stringValue == "output")
+    }
+
+    @Test func badInputsNameTheFlagAndTheReason() throws {
+        let r1 = runProduct("jcs", ["sandbox", "run", "--timeout-ms", "0", "--", "true"])
+        #expect(r1.status == 64 || r1.status == 2)
+        #expect(r1.err.contains("--timeout-ms must be between 1 and 86400000, got 0"))
+        let r2 = runProduct("jcs", ["sandbox", "run", "--env", "NOEQUALS", "--", "true"])
+        #expect(r2.err.contains("--env 'NOEQUALS': expected KEY=VALUE"))
+        let r3 = runProduct("jcs", ["sandbox", "run"])
+        #expect(r3.err.contains("missing the command to run"))
+        let r4 = runProduct("jcs", ["sandbox", "run", "--profile", "nope", "--", "true"])
+        #expect(r4.status == 125)
+        #expect(r4.err.contains("nope"))
+    }
+
+    @Test(.enabled(if: HostSupport.canSandbox, "\(HostSupport.reason)"))
+    func setupFailuresExit125WithAStructuredError() throws {
+        let r = runProduct("jcs", ["sandbox", "run", "--root", "/nonexistent/jcs", "--json", "--", "true"])
+        #expect(r.status == 125)
+        let json = try JSONParser.parse(r.out)
+        #expect(json["error"]?["code"]?.stringValue == "invalid_root")
+        let missing = runProduct("jcs", ["sandbox", "run", "--root", "/tmp", "--", "no-such-tool"])
+        #expect(missing.status == 127)
+        #expect(missing.err.contains("cannot execute 'no-such-tool'"))
+    }
+
+    @Test func profileCheckNamesThePathOfEachError() throws {
+        let dir = TempDirectory()
+        dir.write("bad.json", #"{"name": "x", "limits": {"memry_mb": 5, "timeout_ms": -1}}"#)
+        let r = runProduct("jcs", ["profile", "check", dir.file("bad.json")])
+        #expect(r.status == 1)
+        #expect(r.out.contains("$.limits.memry_mb"))
+        #expect(r.out.contains("$.limits.timeout_ms"))
+        let ok = runProduct("jcs", ["profile", "check", Probe.repositoryRoot + "/profiles/strict.json", "--json"])
+        #expect(ok.status == 0)
+        #expect(try JSONParser.parse(ok.out)["valid"]?.boolValue == true)
+    }
+
+    @Test(.enabled(if: HostSupport.canSandbox, "\(HostSupport.reason)"))
+    func doctorReportsEveryLayerAsJSON() throws {
+        let r = runProduct("jcs", ["doctor", "--json"])
+        #expect(r.status == 0, "\(r.out)\(r.err)")
+        let json = try JSONParser.parse(r.out)
+        for layer in [
+            "user_namespaces", "seccomp_filter", "seccomp_notify", "landlock", "pivot_root", "idmapped_mount",
+            "memory_cgroup", "pids_cgroup",
+        ] {
+            #expect(json["layers"]?[layer]?["available"]?.boolValue != nil, "missing \(layer)")
+        }
+        #expect(json["profile"]?["runnable"]?.boolValue == true)
+    }
+}
