@@ -187,8 +187,8 @@ enum Bench {
         }))
         variants.append(("inproc", {
             do {
-                let sandbox = try Sandbox.prepare(profile: profile, root: workspace)
-                return try sandbox.run(RunRequest(argv: ["/bin/true"]), filter: filter).exitCode == 0
+                let sandbox = try Sandbox.prepare(profile: profile, root: workspace, filter: { filter })
+                return try sandbox.run(RunRequest(argv: ["/bin/true"])).exitCode == 0
             } catch {
                 log("inproc: \(error)")
                 return false

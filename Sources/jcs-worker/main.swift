@@ -49,7 +49,6 @@ func serve() -> Int32 {
         fail(.protocolViolation(reason: "the first message must be 'prepare'"), status: 2)
     }
     let sandbox: Sandbox
-    let filter: SeccompProgram
     do {
         let profile: Profile
         do {
@@ -57,8 +56,8 @@ func serve() -> Int32 {
         } catch {
             fail(.invalidRequest(field: "profile", reason: error.description), status: 2)
         }
-        filter = try SeccompProgram(profile: profile, precompiled: bpf)
-        sandbox = try Sandbox.prepare(profile: profile, root: root)
+        let program = try SeccompProgram(profile: profile, precompiled: bpf)
+        sandbox = try Sandbox.prepare(profile: profile, root: root, filter: { program })
     } catch {
         fail(error)
     }
@@ -70,7 +69,7 @@ func serve() -> Int32 {
     }
     do {
         let result = try sandbox.run(
-            RunRequest(argv: argv, environment: env, workingDirectory: cwd), filter: filter,
+            RunRequest(argv: argv, environment: env, workingDirectory: cwd),
             onViolation: { send(.violation($0)) })
         send(.result(result))
     } catch {

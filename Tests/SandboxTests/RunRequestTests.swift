@@ -36,8 +36,9 @@ struct RunRequestTests {
 
     @Test func aMissingRootIsRefusedBeforeAnythingStarts() throws {
         let profile = try ProfileResolver.resolve(nameOrPath: "default")
+        let filter = try SeccompProgram(profile: profile)
         #expect(throws: SandboxError.invalidRoot(path: "/nonexistent/jcs", reason: "No such file or directory")) {
-            _ = try Sandbox.prepare(profile: profile, root: "/nonexistent/jcs")
+            _ = try Sandbox.prepare(profile: profile, root: "/nonexistent/jcs", filter: { filter })
         }
     }
 }

@@ -24,8 +24,8 @@ public final class SandboxHarness {
         _ argv: [String], env: [(String, String)] = [], onViolation: ((Violation) -> Void)? = nil
     ) throws -> SandboxResult {
         let filter = try SeccompProgram(profile: profile)
-        let sandbox = try Sandbox.prepare(profile: profile, root: project.path)
-        return try sandbox.run(RunRequest(argv: argv, environment: env), filter: filter, onViolation: onViolation)
+        let sandbox = try Sandbox.prepare(profile: profile, root: project.path, filter: { filter })
+        return try sandbox.run(RunRequest(argv: argv, environment: env), onViolation: onViolation)
     }
 
     public func sh(_ script: String) throws -> SandboxResult { try run(["/bin/sh", "-c", script]) }

@@ -1,13 +1,17 @@
 /*
  * The sandbox child, from clone() to execve(), as an ordered list of steps.
  *
- * Phase 1 (prepare) runs as soon as the monitor has written the id maps: it builds the root and
- * says READY. Phase 2 (run) waits for the run message, so a prepared child can sit in a warm pool
- * until a call arrives. Then this process becomes init (pid 1) and forks the tool.
+ * Phase 1 (prepare) runs as soon as the monitor has written the id maps: build the root, join
+ * the cgroups, give up every privilege, load the seccomp filter and hand its listener over, then
+ * say READY. Phase 2 (run) waits for the run message, so a prepared child can sit in a warm pool
+ * until a call arrives; it then sets the call's limits, becomes init (pid 1) and forks the tool,
+ * which inherits the empty capability sets, no_new_privs and the filter, and only has its stdio,
+ * session and working directory left to set before execve.
  */
 #include "child_internal.h"
 
 #include <errno.h>
+#include <linux/filter.h>
 #include <pthread.h>
 #include <sys/capability.h>
 #include <signal.h>
@@ -26,12 +30,12 @@ static char *run_envp[MAX_ARGS + 1];
 
 struct run_plan {
     uint64_t rlimits[CSB_RLIMIT_COUNT];
-    uint32_t flags;
     const char *cwd;
     const char *search_path;
-    const uint8_t *filter;
-    uint32_t filter_len;
 };
+
+/* The filter arrives at prepare time; static for the same reason as the run message. */
+static uint8_t filter_message[BPF_MAXINSNS * 8];
 
 /* Closes every descriptor but those in keep[] (any order, -1 entries ignored). */
 static void close_all_except(const int *keep, int n)
@@ -79,7 +83,7 @@ static void read_run_message(int control_fd, struct run_plan *plan)
         if (csb_take_u64(&c, &plan->rlimits[i]) < 0)
             csb_child_die(control_fd, CSB_STEP_RUN_MESSAGE, EPROTO, "rlimits");
     uint32_t argc, envc;
-    if (csb_take_u32(&c, &plan->flags) < 0 || (plan->cwd = csb_take_string(&c)) == NULL ||
+    if ((plan->cwd = csb_take_string(&c)) == NULL ||
         csb_take_u32(&c, &argc) < 0 || argc == 0 || argc > MAX_ARGS)
         csb_child_die(control_fd, CSB_STEP_RUN_MESSAGE, EPROTO, "argv");
     for (uint32_t i = 0; i < argc; i++)
@@ -92,13 +96,12 @@ static void read_run_message(int control_fd, struct run_plan *plan)
         if ((run_envp[i] = (char *)csb_take_string(&c)) == NULL)
             csb_child_die(control_fd, CSB_STEP_RUN_MESSAGE, EPROTO, "env string");
     run_envp[envc] = NULL;
-    if ((plan->search_path = csb_take_string(&c)) == NULL || csb_take_u32(&c, &plan->filter_len) < 0 ||
-        (plan->filter = csb_take_bytes(&c, plan->filter_len)) == NULL)
-        csb_child_die(control_fd, CSB_STEP_RUN_MESSAGE, EPROTO, "filter");
+    if ((plan->search_path = csb_take_string(&c)) == NULL)
+        csb_child_die(control_fd, CSB_STEP_RUN_MESSAGE, EPROTO, "search path");
 }
 
-/* The tool: pid 2 of the sandbox. Every step narrows what it can do; seccomp comes last so the
- * filter need not allow anything the set-up itself used. */
+/* The tool: pid 2 of the sandbox. Privileges and the filter were settled at prepare time and
+ * are inherited; what is left is per call. */
 __attribute__((noreturn)) static void run_tool(int control_fd, const struct csb_child_config *config,
                                                const struct run_plan *plan)
 {
@@ -111,35 +114,57 @@ __attribute__((noreturn)) static void run_tool(int control_fd, const struct csb_
         csb_child_die(control_fd, CSB_STEP_SETSID, errno, NULL);
     if (dup2(config->stdin_fd, 0) < 0 || dup2(config->stdout_fd, 1) < 0 || dup2(config->stderr_fd, 2) < 0)
         csb_child_die(control_fd, CSB_STEP_STDIO, errno, NULL);
+    /* The control socket is close-on-exec: it carries an exec failure, never reaches the tool. */
     int keep[] = {0, 1, 2, control_fd};
     close_all_except(keep, 4);
+    if (chdir(plan->cwd) < 0)
+        csb_child_die(control_fd, CSB_STEP_CHDIR, errno, plan->cwd);
+    int err = csb_exec(run_argv[0], run_argv, run_envp, plan->search_path);
+    csb_child_die(control_fd, CSB_STEP_EXEC, err, run_argv[0]);
+}
+
+/* Gives up everything before the filter, so the filter need not allow what set-up used: every
+ * capability, no_new_privs, and dumpability (the tool runs as our kuid; a dumpable init would
+ * let it open /proc/1/mem and take over an unfiltered process). */
+static void drop_privileges(int control_fd)
+{
     if (csb_drop_capabilities() < 0)
         csb_child_die(control_fd, CSB_STEP_CAPS, errno, NULL);
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
         csb_child_die(control_fd, CSB_STEP_NO_NEW_PRIVS, errno, NULL);
-    if (chdir(plan->cwd) < 0)
-        csb_child_die(control_fd, CSB_STEP_CHDIR, errno, plan->cwd);
-    if (plan->filter_len > 0) {
-        int listener = csb_load_filter(plan->filter, plan->filter_len, plan->flags & CSB_RUN_LISTENER);
-        if (listener < 0)
-            csb_child_die(control_fd, CSB_STEP_SECCOMP, errno, NULL);
-        if (plan->flags & CSB_RUN_LISTENER) {
-            /* The listener cannot travel by SCM_RIGHTS: sendmsg is itself notified now, and nobody
-             * holds the listener yet. The monitor takes it with pidfd_getfd instead, finding our
-             * host pid through SO_PASSCRED; we wait for its ack so the fd outlives us until then. */
-            struct {
-                uint8_t tag;
-                int32_t fd;
-            } __attribute__((packed)) msg = {CSB_TAG_LISTENER, listener};
-            uint8_t ack = 0;
-            if (csb_write_full(control_fd, &msg, sizeof msg) < 0 || csb_read_full(control_fd, &ack, 1) < 0 ||
-                ack != CSB_TAG_ACK)
-                csb_child_die(control_fd, CSB_STEP_LISTENER, errno, NULL);
-            close(listener);
-        }
-    }
-    int err = csb_exec(run_argv[0], run_argv, run_envp, plan->search_path);
-    csb_child_die(control_fd, CSB_STEP_EXEC, err, run_argv[0]);
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+        csb_child_die(control_fd, CSB_STEP_CAPS, errno, "dumpable");
+}
+
+/* Loads the filter the monitor sends and hands over its listener. Last of the set-up steps. */
+static void load_filter(int control_fd)
+{
+    uint8_t tag = 0;
+    uint32_t header[2];
+    if (csb_read_full(control_fd, &tag, 1) < 0)
+        _exit(CSB_EXIT_SETUP_FAILED);
+    if (tag != CSB_TAG_FILTER || csb_read_full(control_fd, header, sizeof header) < 0 ||
+        header[1] > sizeof filter_message || csb_read_full(control_fd, filter_message, header[1]) < 0)
+        csb_child_die(control_fd, CSB_STEP_SECCOMP, EPROTO, "bad filter message");
+    if (header[1] == 0)
+        return;
+    int listener = csb_load_filter(filter_message, header[1], header[0] & CSB_FILTER_LISTENER);
+    if (listener < 0)
+        csb_child_die(control_fd, CSB_STEP_SECCOMP, errno, NULL);
+    if (!(header[0] & CSB_FILTER_LISTENER))
+        return;
+    /* The listener cannot travel by SCM_RIGHTS: sendmsg is itself notified now, and nobody holds
+     * the listener yet. The monitor takes it with pidfd_getfd instead (it knows our pid), and we
+     * wait for its ack so the descriptor is still here when it does. */
+    struct {
+        uint8_t tag;
+        int32_t fd;
+    } __attribute__((packed)) msg = {CSB_TAG_LISTENER, listener};
+    uint8_t ack = 0;
+    if (csb_write_full(control_fd, &msg, sizeof msg) < 0 || csb_read_full(control_fd, &ack, 1) < 0 ||
+        ack != CSB_TAG_ACK)
+        csb_child_die(control_fd, CSB_STEP_LISTENER, errno, NULL);
+    close(listener);
 }
 
 /* Joins the cgroups the monitor created meanwhile. Writing "0" to a v1 `tasks` file moves
@@ -223,6 +248,8 @@ __attribute__((noreturn)) static void child_main(const struct csb_child_config *
 
     csb_build_root(control_fd, config->plan, config->plan_len, idmapped_fd);
     join_cgroups(control_fd);
+    drop_privileges(control_fd);
+    load_filter(control_fd);
 
     uint8_t ready = CSB_TAG_READY;
     if (csb_write_full(control_fd, &ready, 1) < 0)
@@ -237,9 +264,6 @@ __attribute__((noreturn)) static void child_main(const struct csb_child_config *
     sigset_t all;
     sigfillset(&all);
     sigprocmask(SIG_SETMASK, &all, NULL);
-    /* Also before the fork: the tool runs as our kuid and must never find an init it may open
-     * /proc/1/mem of, not even while it is still setting itself up. */
-    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     /* vfork-style, as posix_spawn does: the tool shares our memory on its own stack until it
      * execs, and we wait meanwhile. A plain fork would copy the page tables of this whole copy
      * of the monitor for a process that replaces them a moment later (it measured ~0.7 ms).

@@ -7,19 +7,15 @@
 
 #include <errno.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 void csb_run_init(int control_fd, pid_t tool)
 {
+    /* Privileges, dumpability and the filter were dropped and loaded at prepare time. */
     syscall(SYS_close_range, 0u, (unsigned)(control_fd - 1), 0);
     syscall(SYS_close_range, (unsigned)(control_fd + 1), ~0u, 0);
-    if (csb_drop_capabilities() < 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
-        kill(tool, SIGKILL);
-        csb_child_die(control_fd, CSB_STEP_CAPS, errno, "init");
-    }
 
     /* Every signal was blocked before the fork: blocked signals are queued rather than ignored
      * for a namespace init, so sigwaitinfo sees both SIGCHLD and what the monitor sends. */

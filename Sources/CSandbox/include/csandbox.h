@@ -51,11 +51,12 @@ enum csb_tag {
     CSB_TAG_MOUNTFD = 'M',   /* monitor -> child: the idmapped workspace mount (SCM_RIGHTS) */
     CSB_TAG_CGROUP = 'C',    /* monitor -> child: a v1 `tasks` file to write "0" to (SCM_RIGHTS) */
     CSB_TAG_JOINED = 'J',    /* monitor -> child: no more cgroups; say READY once joined */
+    CSB_TAG_FILTER = 'F',    /* monitor -> child: u32 flags (CSB_FILTER_*), u32 length, BPF */
     CSB_TAG_READY = 'R',     /* child -> monitor: root built, waiting for the run message */
     CSB_TAG_RUN = 'U',       /* monitor -> child: u32 length, then the run message */
     CSB_TAG_ERROR = 'E',     /* child -> monitor: struct csb_error follows */
-    CSB_TAG_LISTENER = 'L',  /* tool -> monitor: i32 fd number of the seccomp listener */
-    CSB_TAG_ACK = 'A',       /* monitor -> tool: listener taken */
+    CSB_TAG_LISTENER = 'L',  /* child -> monitor: i32 fd number of the seccomp listener */
+    CSB_TAG_ACK = 'A',       /* monitor -> child: listener taken */
     CSB_TAG_STATUS = 'S',    /* init -> monitor: i32 wait status of the tool, i32 tool pid */
 };
 
@@ -103,11 +104,10 @@ struct csb_error {
 
 /* The run message (after CSB_TAG_RUN and its u32 length), little endian:
  *   u64 rlimits[CSB_RLIMIT_COUNT] (0 = leave unset)
- *   u32 flags (CSB_RUN_*)
  *   string cwd
  *   u32 argc, argc strings; u32 envc, envc strings ("KEY=VALUE"); string PATH to search
- *   u32 filter_len, filter bytes (struct sock_filter[]; 0 = no filter)
- * A string is u32 length (with NUL) + bytes. */
+ * A string is u32 length (with NUL) + bytes. Everything else (privileges, the filter) was
+ * settled at prepare time, so a warm sandbox pays only for this. */
 enum csb_rlimit_slot {
     CSB_RLIMIT_AS = 0,
     CSB_RLIMIT_NPROC,
@@ -117,8 +117,8 @@ enum csb_rlimit_slot {
     CSB_RLIMIT_COUNT,
 };
 
-enum csb_run_flag {
-    CSB_RUN_LISTENER = 1u << 0,   /* install the filter with a user-notification listener */
+enum csb_filter_flag {
+    CSB_FILTER_LISTENER = 1u << 0,   /* install the filter with a user-notification listener */
 };
 
 /* ---- Monitor side. ------------------------------------------------------------------------ */

@@ -19,13 +19,12 @@ public enum SandboxRunner {
             if let v = options.maxOutputBytes { profile.limits.maxOutputBytes = v }
             Trace.mark("profile resolved")
             let compile = BackgroundCompile(profile: profile)
-            let prepared = try Sandbox.prepare(profile: profile, root: options.root ?? ".", stdin: .inherit(0))
+            let prepared = try Sandbox.prepare(
+                profile: profile, root: options.root ?? ".", stdin: .inherit(0), filter: compile.program)
             sandbox = prepared
-            let filter = try compile.program()
-            Trace.mark("filter compiled")
             let streaming = !options.json
             result = try prepared.run(
-                RunRequest(argv: options.command, environment: options.environment), filter: filter,
+                RunRequest(argv: options.command, environment: options.environment),
                 output: streaming ? { fd, chunk in writeAll(fd, chunk) } : nil,
                 onViolation: streaming ? { writeAll(2, Array("jcs: violation: \(describe($0))\n".utf8)[...]) } : nil)
         } catch let error as ProfileLoadError {

@@ -26,9 +26,10 @@ struct RunLoop {
     private var syscallNames: [Int32: String] = [:]
 
     init(
-        pidfd: Int32, limits: Profile.Limits, filter: SeccompProgram, output: ((Int32, ArraySlice<UInt8>) -> Void)?,
-        onViolation: ((Violation) -> Void)?, started: UInt64
+        pidfd: Int32, limits: Profile.Limits, filter: SeccompProgram, listener: OwnedFD?,
+        output: ((Int32, ArraySlice<UInt8>) -> Void)?, onViolation: ((Violation) -> Void)?, started: UInt64
     ) {
+        self.listener = listener
         self.onViolation = onViolation
         self.pidfd = pidfd
         self.limits = limits
@@ -115,21 +116,9 @@ struct RunLoop {
 
     private mutating func handle(_ message: ControlReader.Message, control: Int32) {
         switch message {
-        case .listener(let fd, let senderPID):
-            guard senderPID > 0 else {
-                setupError = .protocolViolation(reason: "listener handed over without sender credentials")
-                kill()
-                return
-            }
-            let toolPidfd = OwnedFD(csb_pidfd_open(senderPID))
-            let taken = toolPidfd.isOpen ? csb_pidfd_getfd(toolPidfd.raw, fd) : -1
-            guard taken >= 0 else {
-                setupError = .lastError("pidfd_getfd(seccomp listener)")
-                kill()
-                return
-            }
-            listener = OwnedFD(taken)
-            _ = POSIX.writeAll(control, [UInt8(CSB_TAG_ACK.rawValue)])
+        case .listener:
+            setupError = .protocolViolation(reason: "a listener handed over after set-up")
+            kill()
         case .status(let waitStatus, _):
             status = waitStatus
         case .error(let step, let err, let detail):

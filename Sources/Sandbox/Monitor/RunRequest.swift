@@ -42,9 +42,7 @@ public struct RunRequest: Sendable, Equatable {
     /// - Parameters:
     ///   - rlimitAS: the address-space cap, set only when no memory cgroup enforces memory.
     ///   - pidsCgroup: whether a pids cgroup enforces the process limit (and counts refusals).
-    func message(profile: Profile, filter: SeccompProgram, rlimitAS: UInt64, pidsCgroup: Bool) throws(SandboxError)
-        -> [UInt8]
-    {
+    func message(profile: Profile, rlimitAS: UInt64, pidsCgroup: Bool) throws(SandboxError) -> [UInt8] {
         guard let command = argv.first, !command.isEmpty else {
             throw .invalidRequest(field: "argv", reason: "empty command")
         }
@@ -64,15 +62,12 @@ public struct RunRequest: Sendable, Equatable {
         rlimits[Int(CSB_RLIMIT_CPU.rawValue)] = UInt64(limits.cpuSeconds)
         rlimits[Int(CSB_RLIMIT_NOFILE.rawValue)] = UInt64(limits.maxOpenFiles)
         for value in rlimits { out.appendLE(value) }
-        out.appendLE(filter.needsListener ? CSB_RUN_LISTENER.rawValue : UInt32(0))
         out.appendCString(workingDirectory ?? profile.filesystem.workspacePath)
         out.appendLE(UInt32(argv.count))
         for arg in argv { out.appendCString(arg) }
         out.appendLE(UInt32(env.count))
         for (name, value) in env { out.appendCString("\(name)=\(value)") }
         out.appendCString(env.first { $0.0 == "PATH" }?.1 ?? "/usr/local/bin:/usr/bin:/bin")
-        out.appendLE(UInt32(filter.bpf.count))
-        out.append(contentsOf: filter.bpf)
         guard out.count <= 4 << 20 else {
             throw .invalidRequest(field: "argv", reason: "arguments and environment exceed 4 MiB")
         }

@@ -37,6 +37,10 @@ public final class Sandbox {
     private let stdoutRead: OwnedFD
     private let stderrRead: OwnedFD
     private var cgroup: Cgroup?
+    /// Set during set-up: the compiled rules (the monitor's table of what each notification
+    /// means) and the listener of the filter the child loaded.
+    private var filter: SeccompProgram?
+    private var listener: OwnedFD?
     private var state: State = .prepared
     private var reaped = false
 
@@ -44,10 +48,15 @@ public final class Sandbox {
     public static let cgroupLayout = CgroupLayout.detect()
 
     /// Builds a sandbox for `profile` around the project at `root` and waits until its root is
-    /// built. The seccomp filter is only needed by `run`, so a caller can compile it meanwhile.
-    /// Fails closed: a layer the profile needs and the host lacks is an error unless the
+    /// built, its privileges gone and its filter loaded. Fails closed: a layer the profile needs and the host lacks is an error unless the
     /// profile lists it in `allow_downgrades`.
-    public static func prepare(profile: Profile, root: String, stdin: Stdin = .null) throws(SandboxError) -> Sandbox {
+    ///
+    /// - Parameter filter: `profile`'s compiled seccomp rules, evaluated only once the child is
+    ///   building its root, so a caller may compile them meanwhile (`BackgroundCompile`).
+    public static func prepare(
+        profile: Profile, root: String, stdin: Stdin = .null,
+        filter: () throws(SandboxError) -> SeccompProgram
+    ) throws(SandboxError) -> Sandbox {
         guard let realRoot = POSIX.realpath(root) else {
             throw .invalidRoot(path: root, reason: String(cString: strerror(errno)))
         }
@@ -113,7 +122,7 @@ public final class Sandbox {
         let sandbox = Sandbox(
             profile: profile, pid: pid, pidfd: OwnedFD(pidfdRaw), control: control, stdoutRead: stdoutPipe.read,
             stderrRead: stderrPipe.read, hostUID: uid, idmapped: idmapped)
-        try sandbox.release(uid: uid, gid: gid, root: realRoot, privileged: privileged)
+        try sandbox.release(uid: uid, gid: gid, root: realRoot, filter: filter)
         return sandbox
     }
 
@@ -174,7 +183,9 @@ public final class Sandbox {
 
     /// The monitor's half of set-up: id maps, cgroup membership, the idmapped workspace; then
     /// lets the child go and waits for READY.
-    private func release(uid: uid_t, gid: gid_t, root: String, privileged: Bool) throws(SandboxError) {
+    private func release(
+        uid: uid_t, gid: gid_t, root: String, filter makeFilter: () throws(SandboxError) -> SeccompProgram
+    ) throws(SandboxError) {
         do throws(SandboxError) {
             try POSIX.writeFile("/proc/\(pid)/setgroups", "deny\n")
             try POSIX.writeFile("/proc/\(pid)/uid_map", "0 \(uid) 1\n")
@@ -216,6 +227,15 @@ public final class Sandbox {
                 throw SandboxError.lastError("sendmsg(joined)")
             }
             Trace.mark("cgroup handed over")
+            let program = try makeFilter()
+            filter = program
+            var message: [UInt8] = [UInt8(CSB_TAG_FILTER.rawValue)]
+            message.appendLE(program.needsListener ? CSB_FILTER_LISTENER.rawValue : UInt32(0))
+            message.appendLE(UInt32(program.bpf.count))
+            message.append(contentsOf: program.bpf)
+            guard POSIX.writeAll(control.raw, message) else {
+                throw SandboxError.protocolViolation(reason: "the sandbox exited before its filter was sent")
+            }
             var reader = ControlReader()
             let deadline = Timestamp.monotonicNs() + 10_000_000_000
             while true {
@@ -231,6 +251,14 @@ public final class Sandbox {
                     case .ready:
                         Trace.mark("sandbox ready")
                         return
+                    case .listener(let fd, _):
+                        // The child is the sender: its pidfd is ours already.
+                        let taken = csb_pidfd_getfd(pidfd.raw, fd)
+                        guard taken >= 0 else { throw SandboxError.lastError("pidfd_getfd(seccomp listener)") }
+                        listener = OwnedFD(taken)
+                        guard POSIX.writeAll(control.raw, [UInt8(CSB_TAG_ACK.rawValue)]) else {
+                            throw SandboxError.protocolViolation(reason: "the sandbox exited during set-up")
+                        }
                     case .error(let step, let err, let detail):
                         throw SandboxError.setupFailed(step: SetupStep.name(step), errno: err, detail: detail)
                     default: throw SandboxError.protocolViolation(reason: "unexpected message during set-up")
@@ -272,22 +300,20 @@ public final class Sandbox {
     /// gone. `output` receives stdout/stderr chunks as they arrive (already capped).
     ///
     /// - Parameters:
-    ///   - filter: `profile`'s compiled seccomp rules.
     ///   - output: receives stdout (1) and stderr (2) chunks as they arrive, already capped.
     ///   - onViolation: receives each violation as the monitor records it.
     public func run(
-        _ request: RunRequest, filter: SeccompProgram, output: ((Int32, ArraySlice<UInt8>) -> Void)? = nil,
+        _ request: RunRequest, output: ((Int32, ArraySlice<UInt8>) -> Void)? = nil,
         onViolation: ((Violation) -> Void)? = nil
     ) throws(SandboxError) -> SandboxResult {
-        guard case .prepared = state else {
+        guard case .prepared = state, let filter else {
             throw .invalidRequest(field: "sandbox", reason: "a sandbox runs one command; prepare another")
         }
         state = .finished
         let rlimitAS: UInt64 = (cgroup?.hasMemory ?? false) ? 0 : UInt64(profile.limits.memoryMB) << 20
         let body: [UInt8]
         do {
-            body = try request.message(
-                profile: profile, filter: filter, rlimitAS: rlimitAS, pidsCgroup: cgroup?.hasPids ?? false)
+            body = try request.message(profile: profile, rlimitAS: rlimitAS, pidsCgroup: cgroup?.hasPids ?? false)
         } catch {
             destroy()
             throw error
@@ -295,9 +321,11 @@ public final class Sandbox {
         var message: [UInt8] = [UInt8(CSB_TAG_RUN.rawValue)]
         message.appendLE(UInt32(body.count))
         message.append(contentsOf: body)
+        let handedOver = listener
+        listener = nil
         var loop = RunLoop(
-            pidfd: pidfd.raw, limits: profile.limits, filter: filter, output: output, onViolation: onViolation,
-            started: Timestamp.monotonicNs())
+            pidfd: pidfd.raw, limits: profile.limits, filter: filter, listener: handedOver,
+            output: output, onViolation: onViolation, started: Timestamp.monotonicNs())
         guard POSIX.writeAll(control.raw, message) else {
             destroy()
             throw .protocolViolation(reason: "the sandbox exited before the run message was sent")
