@@ -8,7 +8,7 @@ import CSandbox
 ///
 /// - Important: `prepare` and `run` block the calling thread; call them from a thread of their
 ///   own (the coordinator's worker threads, the pool's preparer), never on an actor's executor.
-public final class WorkerClient {
+public final class WorkerClient: @unchecked Sendable {
     public let pid: pid_t
     private let input: OwnedFD
     private let output: OwnedFD
@@ -104,6 +104,13 @@ public final class WorkerClient {
             default: throw .protocolViolation(reason: "unexpected message from the worker")
             }
         }
+    }
+
+    /// Kills the worker from any thread: its sandbox dies with it (the sandbox's init has the
+    /// parent-death signal), and a `run` blocked on it throws `protocolViolation`. For
+    /// cancellation and shutdown.
+    public func cancel() {
+        kill(pid, SIGKILL)
     }
 
     /// Ends a worker that will not be used (its sandbox is torn down with it).
