@@ -229,7 +229,9 @@ __attribute__((noreturn)) static void child_main(const struct csb_child_config *
         if (n <= 0)
             _exit(CSB_EXIT_SETUP_FAILED);
         if (tag == CSB_TAG_MOUNTFD) {
-            idmapped_fd = fd;
+            /* No descriptor: the monitor could not idmap and the profile allows a read-only
+             * workspace instead. */
+            idmapped_fd = fd >= 0 ? fd : CSB_WORKSPACE_READ_ONLY;
             continue;
         }
         if (tag == CSB_TAG_GO)

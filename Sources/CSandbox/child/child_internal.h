@@ -16,6 +16,9 @@
 #define CSB_OLDROOT "/oldroot"
 #define CSB_NEWROOT "/newroot"
 
+/* In place of an idmapped mount descriptor: bind the workspace read-only instead. */
+#define CSB_WORKSPACE_READ_ONLY (-2)
+
 /* Reports (step, errno, detail) on the control socket and exits; never returns. */
 __attribute__((noreturn)) void csb_child_die(int control_fd, enum csb_step step, int err, const char *detail);
 

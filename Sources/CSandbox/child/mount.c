@@ -166,6 +166,11 @@ static void run_op(int control_fd, uint32_t op, uint32_t flags, uint64_t num, co
     case CSB_OP_WORKSPACE:
         if (csb_mkdir_p(target, 0755) < 0)
             csb_child_die(control_fd, CSB_STEP_WORKSPACE, errno, b);
+        if ((flags & CSB_FLAG_IDMAPPED) && idmapped_fd == CSB_WORKSPACE_READ_ONLY) {
+            if (csb_join_path(source, sizeof source, CSB_OLDROOT, a) < 0 || bind(source, target, 0) < 0)
+                csb_child_die(control_fd, CSB_STEP_WORKSPACE, errno, a);
+            return;
+        }
         if (flags & CSB_FLAG_IDMAPPED) {
             if (idmapped_fd < 0)
                 csb_child_die(control_fd, CSB_STEP_WORKSPACE, EBADF, "idmapped mount fd missing");

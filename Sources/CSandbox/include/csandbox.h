@@ -48,7 +48,8 @@ enum csb_op_flag {
 
 enum csb_tag {
     CSB_TAG_GO = 'G',        /* monitor -> child: id maps (and the workspace mount) are in place */
-    CSB_TAG_MOUNTFD = 'M',   /* monitor -> child: the idmapped workspace mount (SCM_RIGHTS) */
+    CSB_TAG_MOUNTFD = 'M',   /* monitor -> child: the idmapped workspace mount (SCM_RIGHTS); without
+                              * a descriptor: bind the workspace read-only (allowed downgrade) */
     CSB_TAG_CGROUP = 'C',    /* monitor -> child: a v1 `tasks` file to write "0" to (SCM_RIGHTS) */
     CSB_TAG_JOINED = 'J',    /* monitor -> child: no more cgroups; say READY once joined */
     CSB_TAG_FILTER = 'F',    /* monitor -> child: u32 flags (CSB_FILTER_*), u32 length, BPF */
@@ -199,6 +200,10 @@ int csb_notify_respond(int listener, uint64_t id, int32_t error, int continue_ca
 int csb_notify_id_valid(int listener, uint64_t id);
 /* Reads `len` bytes of process `pid` at `addr`; returns bytes read or -1. */
 ssize_t csb_read_process_memory(pid_t pid, uint64_t addr, void *_Nonnull buf, size_t len);
+
+/* Whether the kernel supports seccomp user notification (SECCOMP_GET_NOTIF_SIZES answers):
+ * one syscall, no child. */
+int csb_seccomp_notify_supported(void);
 
 /* ---- Small syscalls Swift cannot call (variadic or no wrapper). ---------------------------- */
 int csb_pidfd_open(pid_t pid);

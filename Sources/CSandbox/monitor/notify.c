@@ -5,6 +5,9 @@
 #include <seccomp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <linux/seccomp.h>
 
 int csb_notify_receive(int listener, struct csb_notification *out)
 {
@@ -68,4 +71,10 @@ int csb_syscall_name(int nr, char *buf, size_t len)
     buf[len - 1] = '\0';
     free(name);
     return 0;
+}
+
+int csb_seccomp_notify_supported(void)
+{
+    struct seccomp_notif_sizes sizes;
+    return syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes) == 0;
 }

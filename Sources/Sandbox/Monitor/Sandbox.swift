@@ -19,9 +19,12 @@ public final class Sandbox {
         case inherit(Int32)
     }
 
+    /// prepared → running (the one run was sent) → reaped (init waited for: nothing of the
+    /// sandbox is left but its cgroup, removed in deinit).
     private enum State {
         case prepared
-        case finished
+        case running
+        case reaped
     }
 
     public let profile: Profile
@@ -42,14 +45,13 @@ public final class Sandbox {
     private var filter: SeccompProgram?
     private var listener: OwnedFD?
     private var state: State = .prepared
-    private var reaped = false
 
     /// The cgroup layout of this process, read once.
     public static let cgroupLayout = CgroupLayout.detect()
 
     /// Builds a sandbox for `profile` around the project at `root` and waits until its root is
-    /// built, its privileges gone and its filter loaded. Fails closed: a layer the profile needs and the host lacks is an error unless the
-    /// profile lists it in `allow_downgrades`.
+    /// built, its privileges gone and its filter loaded. Fails closed: a layer the profile needs
+    /// and the host lacks is an error unless the profile lists it in `allow_downgrades`.
     ///
     /// - Parameter filter: `profile`'s compiled seccomp rules, evaluated only once the child is
     ///   building its root, so a caller may compile them meanwhile (`BackgroundCompile`).
@@ -194,10 +196,15 @@ public final class Sandbox {
             if idmapped {
                 let userns = try POSIX.open("/proc/\(pid)/ns/user", O_RDONLY)
                 let tree = csb_idmapped_tree(root, userns.raw, profile.filesystem.workspaceWritable ? 1 : 0)
-                guard tree >= 0 else {
-                    throw SandboxError.hostLacks(
-                        layer: "a writable root-owned workspace",
-                        reason: "idmapped mount of '\(root)' failed: \(SandboxError.errnoText(errno))")
+                if tree < 0 {
+                    let err = errno
+                    guard profile.allowedDowngrades.contains(.idmappedMount) else {
+                        throw SandboxError.hostLacks(
+                            layer: "a writable root-owned workspace",
+                            reason: "idmapped mount of '\(root)' failed: \(SandboxError.errnoText(err))")
+                    }
+                    // The allowed downgrade: no descriptor tells the child to bind read-only.
+                    Trace.mark("idmapped mount failed, workspace read-only")
                 }
                 let treeFD = OwnedFD(tree)
                 guard csb_send_tag_fd(control.raw, UInt8(CSB_TAG_MOUNTFD.rawValue), treeFD.raw) == 0 else {
@@ -276,14 +283,13 @@ public final class Sandbox {
     /// process is gone (the group itself is removed in `deinit`).
     @discardableResult
     private func destroy() -> (oomKills: Int, pidsRefused: Int) {
-        guard !reaped else { return (0, 0) }
+        guard state != .reaped else { return (0, 0) }
         _ = csb_pidfd_send_signal(pidfd.raw, SIGKILL)
         var status: Int32 = 0
         // init's exit waits until the kernel has reaped every process of its namespace, so once
         // this returns nothing of the tool is left on the host.
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        reaped = true
-        state = .finished
+        state = .reaped
         return (cgroup?.oomKills ?? 0, cgroup?.pidsRefused ?? 0)
     }
 
@@ -309,7 +315,7 @@ public final class Sandbox {
         guard case .prepared = state, let filter else {
             throw .invalidRequest(field: "sandbox", reason: "a sandbox runs one command; prepare another")
         }
-        state = .finished
+        state = .running
         let rlimitAS: UInt64 = (cgroup?.hasMemory ?? false) ? 0 : UInt64(profile.limits.memoryMB) << 20
         let body: [UInt8]
         do {

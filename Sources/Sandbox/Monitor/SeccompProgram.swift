@@ -25,11 +25,19 @@ public struct SeccompProgram: Sendable {
     /// The syscalls whose destination the monitor inspects when the network is `none`.
     static let networkSyscallNames = ["connect", "sendto", "sendmsg", "sendmmsg"]
 
-    /// Compiles `profile`'s rules. With `notify` false (host without seccomp user notification,
-    /// downgrade allowed) denials become plain errnos without evidence. `precompiled` is the
+    /// Compiles `profile`'s rules. On a host without seccomp user notification whose profile
+    /// allows that downgrade, denials become plain errnos without evidence. `precompiled` is the
     /// `bpf` of an earlier compilation of the same profile: the rule table is rebuilt (cheap),
     /// libseccomp is skipped.
-    public init(profile: Profile, notify: Bool = true, precompiled: [UInt8]? = nil) throws(SandboxError) {
+    public init(profile: Profile, precompiled: [UInt8]? = nil) throws(SandboxError) {
+        var notify = true
+        if csb_seccomp_notify_supported() == 0 {
+            guard profile.allowedDowngrades.contains(.seccompNotify) else {
+                throw .hostLacks(
+                    layer: "reported denials", reason: "the kernel has no seccomp user notification")
+            }
+            notify = false
+        }
         struct Pending {
             var syscall: String
             var action: csb_action
