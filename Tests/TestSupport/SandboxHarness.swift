@@ -89,10 +89,16 @@ public enum HostSupport {
 /// Runs argv (absolute path first) with posix_spawn and waits; returns the exit status.
 @discardableResult
 public func system2(_ argv: [String]) -> Int32 {
+    spawnAndWait(argv, actions: nil)
+}
+
+/// posix_spawn + waitpid; the status as a shell reports it (128+N for signal N), -1 if the
+/// spawn failed.
+private func spawnAndWait(_ argv: [String], actions: UnsafePointer<posix_spawn_file_actions_t>?) -> Int32 {
     let cargs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
     defer { cargs.forEach { free($0) } }
     var pid: pid_t = 0
-    guard posix_spawn(&pid, argv[0], nil, nil, cargs, environ) == 0 else { return -1 }
+    guard posix_spawn(&pid, argv[0], actions, nil, cargs, environ) == 0 else { return -1 }
     var status: Int32 = 0
     while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
     return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
@@ -160,25 +166,6 @@ public func runProduct(_ name: String, _ args: [String], stdin: String? = nil) -
     posix_spawn_file_actions_addopen(&actions, 0, stdin == nil ? "/dev/null" : inPath, O_RDONLY, 0)
     posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
     posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-    let argv = [BuiltProducts.path(name)] + args
-    let cargs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
-    defer { cargs.forEach { free($0) } }
-    var pid: pid_t = 0
-    guard posix_spawn(&pid, argv[0], &actions, nil, cargs, environ) == 0 else { return (-1, "", "spawn failed") }
-    var status: Int32 = 0
-    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-    func slurp(_ path: String) -> String {
-        guard let f = fopen(path, "r") else { return "" }
-        defer { fclose(f) }
-        var out: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = fread(&buffer, 1, buffer.count, f)
-            if n == 0 { break }
-            out.append(contentsOf: buffer[0..<n])
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
-    let code = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-    return (code, slurp(outPath), slurp(errPath))
+    let code = spawnAndWait([BuiltProducts.path(name)] + args, actions: &actions)
+    return (code, readTextFile(outPath) ?? "", readTextFile(errPath) ?? "")
 }

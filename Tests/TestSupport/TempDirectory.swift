@@ -23,20 +23,23 @@ public final class TempDirectory {
         chmod(file(name), mode)
     }
 
-    public func read(_ name: String) -> String? {
-        guard let f = fopen(file(name), "r") else { return nil }
-        defer { fclose(f) }
-        var out: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let n = fread(&buffer, 1, buffer.count, f)
-            if n == 0 { break }
-            out.append(contentsOf: buffer[0..<n])
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
+    public func read(_ name: String) -> String? { readTextFile(file(name)) }
 
     deinit {
-        _ = system("rm -rf '\(path)'")
+        system2(["/bin/rm", "-rf", path])
     }
+}
+
+/// A whole file as text, or nil if it cannot be opened.
+public func readTextFile(_ path: String) -> String? {
+    guard let f = fopen(path, "r") else { return nil }
+    defer { fclose(f) }
+    var out: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 65536)
+    while true {
+        let n = fread(&buffer, 1, buffer.count, f)
+        if n == 0 { break }
+        out.append(contentsOf: buffer[0..<n])
+    }
+    return String(decoding: out, as: UTF8.self)
 }

@@ -167,6 +167,16 @@ static void load_filter(int control_fd)
     close(listener);
 }
 
+/* The monitor's next one-byte message and the descriptor it carried (or -1). A closed socket
+ * means the monitor is gone: there is nobody left to report to. */
+static uint8_t next_tag(int control_fd, int *fd)
+{
+    uint8_t tag = 0;
+    if (csb_recv_msg(control_fd, &tag, 1, fd, NULL) <= 0)
+        _exit(CSB_EXIT_SETUP_FAILED);
+    return tag;
+}
+
 /* Joins the cgroups the monitor created meanwhile. Writing "0" to a v1 `tasks` file moves
  * only the calling thread, which the kernel does without its global threadgroup lock: a
  * migration of another process takes that lock and waits out an RCU grace period (measured
@@ -175,11 +185,8 @@ static void load_filter(int control_fd)
 static void join_cgroups(int control_fd)
 {
     while (1) {
-        uint8_t tag = 0;
         int fd = -1;
-        ssize_t n = csb_recv_msg(control_fd, &tag, 1, &fd, NULL);
-        if (n <= 0)
-            _exit(CSB_EXIT_SETUP_FAILED);
+        uint8_t tag = next_tag(control_fd, &fd);
         if (tag == CSB_TAG_JOINED)
             return;
         if (tag != CSB_TAG_CGROUP || fd < 0)
@@ -223,11 +230,8 @@ __attribute__((noreturn)) static void child_main(const struct csb_child_config *
      * before PDEATHSIG was armed, this read sees EOF. */
     int idmapped_fd = -1;
     while (1) {
-        uint8_t tag = 0;
         int fd = -1;
-        ssize_t n = csb_recv_msg(control_fd, &tag, 1, &fd, NULL);
-        if (n <= 0)
-            _exit(CSB_EXIT_SETUP_FAILED);
+        uint8_t tag = next_tag(control_fd, &fd);
         if (tag == CSB_TAG_MOUNTFD) {
             /* No descriptor: the monitor could not idmap and the profile allows a read-only
              * workspace instead. */
