@@ -18,9 +18,9 @@ public enum SandboxRunner {
             if let v = options.maxProcs { profile.limits.maxProcs = v }
             if let v = options.maxOutputBytes { profile.limits.maxOutputBytes = v }
             Trace.mark("profile resolved")
-            let compile = BackgroundCompile(profile: profile)
+            let compile = OffThread { () throws(SandboxError) in try SeccompProgram(profile: profile) }
             let prepared = try Sandbox.prepare(
-                profile: profile, root: options.root ?? ".", stdin: .inherit(0), filter: compile.program)
+                profile: profile, root: options.root ?? ".", stdin: .inherit(0), filter: compile.value)
             sandbox = prepared
             let streaming = !options.json
             result = try prepared.run(
