@@ -6,12 +6,11 @@ struct DoctorCommand: ParsableCommand {
         commandName: "doctor",
         abstract: "Probe what this host can enforce.",
         discussion: """
-            Tries each isolation layer for real in a throwaway child: user namespaces, seccomp
-            filters and user notification, Landlock, pivot_root, idmapped mounts, and the cgroup
-            controllers that enforce and report the memory and process limits (v1 or v2). Prints
-            one line per layer with what it means for sandboxes. With --profile, also says
-            whether that profile can run here: a profile needing a missing layer is refused
-            unless it lists the downgrade in allow_downgrades.
+            Tries each isolation layer for real in a throwaway child: user namespaces, seccomp filters and \
+            user notification, Landlock, pivot_root, idmapped mounts, and the cgroup controllers that \
+            enforce and report the memory and process limits (v1 or v2). Prints one line per layer with what \
+            it means for sandboxes. With --profile, also says whether that profile can run here: a profile \
+            needing a missing layer is refused unless it lists the downgrade in allow_downgrades.
 
             Exit status: 0 when every layer the profile needs is present, 1 otherwise.
 

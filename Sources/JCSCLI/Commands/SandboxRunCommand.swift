@@ -5,30 +5,31 @@ struct SandboxRunCommand: ParsableCommand {
         commandName: "run",
         abstract: "Run one command in a new sandbox and report what the kernel refused.",
         discussion: """
-            The command runs in new user, mount, pid, network, ipc and uts namespaces, with the
-            project directory (--root, default: the current directory) mounted read-write at the
-            profile's workspace path (/workspace) and used as the working directory; system
-            directories are read-only, /proc, /dev and /tmp are private. Every capability is
-            dropped, no_new_privs is set, and the profile's seccomp filter is loaded last.
-            Network calls to anything but the sandbox's own loopback are denied and reported with
-            their address; denied syscalls are reported by name.
+            The command runs in new user, mount, pid, network, ipc and uts namespaces, with the project \
+            directory (--root, default: the current directory) mounted read-write at the profile's workspace \
+            path (/workspace) and used as the working directory; system directories are read-only, /proc, \
+            /dev and /tmp are private. Every capability is dropped, no_new_privs is set, and the profile's \
+            seccomp filter is loaded last. Network calls to anything but the sandbox's own loopback are \
+            denied and reported with their address; denied syscalls are reported by name.
 
-            Without --json, the command's stdout and stderr stream through, each violation is
-            printed to stderr as it happens ("jcs: violation: …"), and jcs exits with the
-            command's status. With --json, jcs prints one object: exit_code, signal, timed_out,
-            limit_fired (null, timeout, memory, pids, output, file_size or cpu), limits_fired,
-            stdout, stderr, stdout_truncated, stderr_truncated, duration_ms, profile {name,
-            sha256}, violations [{kind, syscall, family, address, port, path, args, limit, at}],
-            exec_error; the exit status is the same as without --json.
+            Without --json, the command's stdout and stderr stream through, each violation is printed to \
+            stderr as it happens ("jcs: violation: …"), and jcs exits with the command's status. With \
+            --json, jcs prints one object: exit_code, signal, timed_out, limit_fired (null, timeout, memory, \
+            pids, output, file_size or cpu), limits_fired, stdout, stderr, stdout_truncated, \
+            stderr_truncated, duration_ms, profile {name, sha256}, violations [{kind, syscall, family, \
+            address, port, path, args, limit, at}], exec_error; the exit status is the same as without \
+            --json.
 
-            When output exceeds --max-output-bytes on stdout or stderr, the rest is dropped and
-            the command is killed (limit_fired: output).
+            When output exceeds --max-output-bytes on stdout or stderr, the rest is dropped and the command \
+            is killed (limit_fired: output).
 
             EXIT STATUS
-              the command's own status; 124 when it timed out; 125 when the sandbox could not be
-              set up (the reason is printed to stderr, or as {"error": …} with --json); 126 when
-              the command is not executable; 127 when it was not found; 128+N when signal N
-              killed it (137 for memory and output limits).
+              N      the command's own status
+              124    the command timed out
+              125    the sandbox could not be set up (reason on stderr; {"error": …} with --json)
+              126    the command is not executable
+              127    the command was not found
+              128+N  signal N killed the command (137 for the memory and output limits)
 
             EXAMPLES
               jcs sandbox run -- sh -c 'echo hello > note.txt; cat note.txt'
@@ -61,7 +62,7 @@ struct SandboxRunCommand: ParsableCommand {
     @Flag(name: .long, help: "Print the result as one JSON object.")
     var json = false
 
-    @Argument(parsing: .captureForPassthrough, help: ArgumentHelp("The command and its arguments, after --.", valueName: "command"))
+    @Argument(parsing: .postTerminator, help: ArgumentHelp("The command and its arguments, after --.", valueName: "command"))
     var command: [String] = []
 
     var options: SandboxRunOptions {
