@@ -6,7 +6,8 @@ import Sandbox
 
 /// Runs real commands in real sandboxes for tests: a fresh project directory, a built-in
 /// profile adjusted per test, and the C probe (`Tests/Probes/probe.c`) in the workspace.
-public final class SandboxHarness {
+/// Sendable so a test can run it in a child task; it is used by one task at a time.
+public final class SandboxHarness: @unchecked Sendable {
     public let project: TempDirectory
     public var profile: Profile
 

@@ -3,7 +3,7 @@ import Glibc
 #endif
 
 /// A fresh directory under /tmp, removed (recursively) when the value goes away.
-public final class TempDirectory {
+public final class TempDirectory: @unchecked Sendable {
     public let path: String
 
     public init(prefix: String = "jcs-test") {

@@ -201,6 +201,17 @@ int csb_notify_id_valid(int listener, uint64_t id);
 /* Reads `len` bytes of process `pid` at `addr`; returns bytes read or -1. */
 ssize_t csb_read_process_memory(pid_t pid, uint64_t addr, void *_Nonnull buf, size_t len);
 
+/* ---- Reusable empty network namespaces (netns.c). ---------------------------------------- */
+
+/* Makes `path` (an existing empty file) a persistent, empty network namespace with loopback up:
+ * a throwaway child unshares its network namespace and bind-mounts it onto the file. Returns 0
+ * or -1 with errno. Needs host root. */
+int csb_netns_create(const char *_Nonnull path);
+/* Whether `fd` refers to a network namespace (nsfs). */
+int csb_is_netns(int fd);
+/* Moves the calling thread into the network namespace `fd` (setns). */
+int csb_setns_net(int fd);
+
 /* Whether the kernel supports seccomp user notification (SECCOMP_GET_NOTIF_SIZES answers):
  * one syscall, no child. */
 int csb_seccomp_notify_supported(void);

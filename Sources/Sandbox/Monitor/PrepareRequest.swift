@@ -23,7 +23,10 @@ struct MountPlan {
     /// The plan for `profile` with the project at `root` (a real path). Bind sources are resolved
     /// here, on the host, because inside the child an absolute symlink would resolve against the
     /// half-built root.
-    static func build(profile: Profile, root: String, idmapped: Bool) throws(SandboxError) -> MountPlan {
+    ///
+    /// - Parameter ownNetwork: the sandbox gets a new network namespace whose loopback it must
+    ///   bring up itself (a reused one has it up already, and refuses the capability-less child).
+    static func build(profile: Profile, root: String, idmapped: Bool, ownNetwork: Bool) throws(SandboxError) -> MountPlan {
         var plan = MountPlan()
         let fs = profile.filesystem
         for (index, mount) in fs.mounts.enumerated() {
@@ -54,7 +57,7 @@ struct MountPlan {
         plan.append(CSB_OP_PROC, b: "/proc")
         plan.append(CSB_OP_DEV, b: "/dev")
         plan.append(CSB_OP_HOSTNAME, a: profile.identity.hostname, b: "/")
-        if profile.network.mode == .none {
+        if ownNetwork {
             plan.append(CSB_OP_LOOPBACK, a: "lo", b: "/")
         }
         return plan

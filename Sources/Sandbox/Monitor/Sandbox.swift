@@ -40,6 +40,8 @@ public final class Sandbox {
     private let stdoutRead: OwnedFD
     private let stderrRead: OwnedFD
     private var cgroup: Cgroup?
+    /// The reused network namespace, held until init is reaped (then no process can use it).
+    private var networkSlot: NetnsSlot?
     /// Set during set-up: the compiled rules (the monitor's table of what each notification
     /// means) and the listener of the filter the child loaded.
     private var filter: SeccompProgram?
@@ -83,7 +85,10 @@ public final class Sandbox {
             gid = profile.identity.hostGID
             idmapped = true
         }
-        let plan = try MountPlan.build(profile: profile, root: realRoot, idmapped: idmapped)
+        // network none: a reused empty namespace when one is free, else a new one.
+        let slot = profile.network.mode == .none ? NetnsSlot.acquire() : nil
+        let plan = try MountPlan.build(
+            profile: profile, root: realRoot, idmapped: idmapped, ownNetwork: profile.network.mode == .none && slot == nil)
         Trace.mark("plan built")
 
         try checkCgroupLayers(profile: profile, privileged: privileged)
@@ -103,13 +108,22 @@ public final class Sandbox {
         let childControl = OwnedFD(pair[1])
 
         var flags = Int32(CSB_NS_BASE.rawValue)
-        if profile.network.mode == .none { flags |= Int32(CSB_NS_NET.rawValue) }
+        if profile.network.mode == .none && slot == nil { flags |= Int32(CSB_NS_NET.rawValue) }
         var pidfdRaw: Int32 = -1
-        let pid: pid_t = plan.bytes.withUnsafeBufferPointer { planBuffer in
-            var config = csb_child_config(
-                control_fd: childControl.raw, stdin_fd: stdinFD.raw, stdout_fd: stdoutPipe.write.raw,
-                stderr_fd: stderrPipe.write.raw, plan: planBuffer.baseAddress!, plan_len: planBuffer.count)
-            return csb_clone_sandbox(flags, &config, &pidfdRaw)
+        let clone = {
+            plan.bytes.withUnsafeBufferPointer { planBuffer in
+                var config = csb_child_config(
+                    control_fd: childControl.raw, stdin_fd: stdinFD.raw, stdout_fd: stdoutPipe.write.raw,
+                    stderr_fd: stderrPipe.write.raw, plan: planBuffer.baseAddress!, plan_len: planBuffer.count)
+                return csb_clone_sandbox(flags, &config, &pidfdRaw)
+            }
+        }
+        let pid: pid_t
+        if let slot {
+            guard let cloned = slot.withJoined(clone) else { throw .lastError("setns(network namespace slot)") }
+            pid = cloned
+        } else {
+            pid = clone()
         }
         Trace.mark("cloned")
         guard pid > 0 else {
@@ -123,16 +137,17 @@ public final class Sandbox {
 
         let sandbox = Sandbox(
             profile: profile, pid: pid, pidfd: OwnedFD(pidfdRaw), control: control, stdoutRead: stdoutPipe.read,
-            stderrRead: stderrPipe.read, hostUID: uid, idmapped: idmapped)
+            stderrRead: stderrPipe.read, hostUID: uid, idmapped: idmapped, networkSlot: slot)
         try sandbox.release(uid: uid, gid: gid, root: realRoot, filter: filter)
         return sandbox
     }
 
     private init(
         profile: Profile, pid: pid_t, pidfd: OwnedFD, control: OwnedFD, stdoutRead: OwnedFD, stderrRead: OwnedFD,
-        hostUID: uid_t, idmapped: Bool
+        hostUID: uid_t, idmapped: Bool, networkSlot: NetnsSlot?
     ) {
         self.profile = profile
+        self.networkSlot = networkSlot
         self.pid = pid
         self.pidfd = pidfd
         self.control = control
@@ -291,6 +306,7 @@ public final class Sandbox {
         // this returns nothing of the tool is left on the host.
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         state = .reaped
+        networkSlot = nil
         return (cgroup?.oomKills ?? 0, cgroup?.pidsRefused ?? 0)
     }
 
