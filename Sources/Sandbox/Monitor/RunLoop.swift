@@ -19,7 +19,8 @@ struct RunLoop {
     private var violations: [Violation] = []
     private var limitsFired: [SandboxResult.Limit] = []
     private var terminatingLimit: SandboxResult.Limit?
-    private var killed = false
+    /// When the monitor killed the sandbox (a limit, or a broken protocol); nil while it runs.
+    private var killedAt: UInt64?
     private var execError: (errno: Int32, command: String)?
     private var setupError: SandboxError?
     private(set) var status: Int32?
@@ -48,13 +49,12 @@ struct RunLoop {
         var reader = ControlReader()
         var open: Set<Int32> = [control, stdoutFD, stderrFD]
         let deadline = started + UInt64(limits.timeoutMs) * 1_000_000
-        var killedAt: UInt64 = 0
         var buffer = [UInt8](repeating: 0, count: 65536)
         while !open.isEmpty {
             var fds = open.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
             if let listener { fds.append(pollfd(fd: listener.raw, events: Int16(POLLIN), revents: 0)) }
             let now = Timestamp.monotonicNs()
-            let wakeAt = killed ? killedAt + RunLoop.drainGraceNs : deadline
+            let wakeAt = killedAt.map { $0 + RunLoop.drainGraceNs } ?? deadline
             let timeout = wakeAt > now ? Int32(min((wakeAt - now + 999_999) / 1_000_000, 60_000)) : 0
             let rc = poll(&fds, nfds_t(fds.count), timeout)
             if rc < 0 {
@@ -64,11 +64,10 @@ struct RunLoop {
                 break
             }
             if rc == 0 {
-                if killed { break }  // pipes held open past the grace period: stop waiting
+                if killedAt != nil { break }  // pipes held open past the grace period: stop waiting
                 if Timestamp.monotonicNs() >= deadline {
                     fire(.timeout, terminating: true)
                     kill()
-                    killedAt = Timestamp.monotonicNs()
                 }
                 continue
             }
@@ -98,18 +97,16 @@ struct RunLoop {
                     let isStdout = p.fd == stdoutFD
                     let kept = isStdout ? self.stdout.append(buffer[0..<n]) : self.stderr.append(buffer[0..<n])
                     if !kept.isEmpty { output?(isStdout ? 1 : 2, kept) }
-                    if (isStdout ? self.stdout.truncated : self.stderr.truncated) && !killed {
+                    if (isStdout ? self.stdout.truncated : self.stderr.truncated) && killedAt == nil {
                         fire(.output, terminating: true)
                         kill()
-                        killedAt = Timestamp.monotonicNs()
                     }
                 }
             }
-            if killed && killedAt == 0 { killedAt = Timestamp.monotonicNs() }
         }
         let duration = Int((Timestamp.monotonicNs() - started) / 1_000_000)
         return RunOutcome(
-            status: status, killed: killed, stdout: stdout, stderr: stderr, violations: violations,
+            status: status, stdout: stdout, stderr: stderr, violations: violations,
             limitsFired: limitsFired, terminatingLimit: terminatingLimit, execError: execError, setupError: setupError,
             durationMs: duration)
     }
@@ -135,8 +132,8 @@ struct RunLoop {
     }
 
     private mutating func kill() {
-        guard !killed else { return }
-        killed = true
+        guard killedAt == nil else { return }
+        killedAt = Timestamp.monotonicNs()
         _ = csb_pidfd_send_signal(pidfd, SIGKILL)
     }
 
@@ -259,7 +256,6 @@ struct CappedBuffer {
 /// Everything the loop saw, turned into a result once the cgroup has been read.
 struct RunOutcome {
     var status: Int32?
-    var killed: Bool
     var stdout: CappedBuffer
     var stderr: CappedBuffer
     var violations: [Violation]
