@@ -23,6 +23,9 @@ struct KernelSurfaceTests {
     @Test func ptraceIsDeniedAndReported() throws {
         try deny("ptrace-traceme", syscall: "ptrace")
         try deny("ptrace-attach", "1", syscall: "ptrace")
+        // The monitor's host pid: not even visible in the sandbox, and refused before the
+        // kernel would look it up.
+        try deny("ptrace-attach", String(getpid()), syscall: "ptrace")
     }
 
     @Test func mountIsDeniedAndReported() throws { try deny("mount", syscall: "mount") }
