@@ -1,7 +1,7 @@
 import Sandbox
 
-/// The coordinator runtime (projects, conversations, the one execution gate) builds on the
-/// sandbox worker; see DESIGN.md. Its engine lands with the coordinator issue.
+/// The coordinator runtime: the engine and its projects (`Engine/`, `Project/`), conversations,
+/// the one execution gate into sandboxed workers (`Tools/`), policy, options and events.
 public enum CodeServer {
     /// The version reported by `jcs --version` and the daemon.
     public static let version = "0.1.0"

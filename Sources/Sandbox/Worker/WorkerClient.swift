@@ -21,7 +21,13 @@ public final class WorkerClient: @unchecked Sendable {
     /// Spawns `executable` (the `jcs-worker` binary) with its stdin and stdout on pipes and its
     /// stderr on ours. Every other descriptor of this process is closed in the worker.
     public init(executable: String) throws(SandboxError) {
-        let toWorker = try POSIX.pipe()
+        // The caller's side of the worker's stdin is a socket, not a pipe: a write to a worker
+        // that died must fail with EPIPE (MSG_NOSIGNAL), not raise SIGPIPE in the coordinator.
+        var pair: [Int32] = [-1, -1]
+        guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pair) == 0 else {
+            throw .lastError("socketpair")
+        }
+        let toWorker = (read: OwnedFD(pair[1]), write: OwnedFD(pair[0]))
         let fromWorker = try POSIX.pipe()
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -127,8 +133,17 @@ public final class WorkerClient: @unchecked Sendable {
     }
 
     private func send(_ message: WorkerMessage) throws(SandboxError) {
-        guard POSIX.writeAll(input.raw, Array(JSONWriter.jsonLine(message.json).utf8)) else {
-            throw .protocolViolation(reason: "the worker exited (write: \(SandboxError.errnoText(errno)))")
+        let bytes = Array(JSONWriter.jsonLine(message.json).utf8)
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBytes {
+                Glibc.send(input.raw, $0.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL))
+            }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw .protocolViolation(reason: "the worker exited (write: \(SandboxError.errnoText(errno)))")
+            }
+            offset += n
         }
     }
 

@@ -1,0 +1,130 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A recursive inotify watch over one directory tree (a project's `.jido/`), reporting which
+/// paths changed, relative to the root.
+///
+/// Editors save in many ways (write in place, write a temporary file and rename it over the
+/// original, delete and recreate); all of them surface here as a change of the final path.
+/// Directories created later are watched as soon as they appear, and what they already hold by
+/// then is reported as changed, so a `mkdir -p a/b && echo x > a/b/f` burst is not lost.
+///
+/// - Important: not thread-safe; one owner reads it (the watch loop).
+public final class DirectoryWatcher {
+    /// What `read` found.
+    public enum Change: Hashable, Sendable {
+        case path(String)
+        /// The kernel's queue overflowed or the root itself went away: rescan everything.
+        case rescan
+    }
+
+    public let root: String
+    private let fd: Int32
+    private var directories: [Int32: String] = [:]
+
+    private static let mask: UInt32 =
+        UInt32(IN_CREATE | IN_DELETE | IN_MODIFY | IN_CLOSE_WRITE | IN_MOVED_FROM | IN_MOVED_TO | IN_ATTRIB
+            | IN_DELETE_SELF | IN_MOVE_SELF)
+
+    /// Watches `root` and every directory below it. Throws the errno of the first failure.
+    public init(root: String) throws(WatcherError) {
+        self.root = root
+        fd = inotify_init1(Int32(IN_CLOEXEC | IN_NONBLOCK))
+        guard fd >= 0 else { throw .system(call: "inotify_init1", errno: errno) }
+        do {
+            try watchTree("", tolerateMissing: false)
+        } catch {
+            close(fd)
+            throw error
+        }
+    }
+
+    deinit { close(fd) }
+
+    /// The descriptor to poll for readability.
+    public var descriptor: Int32 { fd }
+
+    /// Drains the pending events without blocking; an empty set when there are none.
+    public func read() -> Set<Change> {
+        var changes = Set<Change>()
+        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { break }
+            var offset = 0
+            while offset + MemoryLayout<inotify_event>.size <= n {
+                let (event, name) = buffer.withUnsafeBytes { raw -> (inotify_event, String) in
+                    let event = raw.loadUnaligned(fromByteOffset: offset, as: inotify_event.self)
+                    let start = offset + MemoryLayout<inotify_event>.size
+                    let nameBytes = raw[start..<(start + Int(event.len))].prefix { $0 != 0 }
+                    return (event, String(decoding: nameBytes, as: UTF8.self))
+                }
+                offset += MemoryLayout<inotify_event>.size + Int(event.len)
+                handle(event, name: name, into: &changes)
+            }
+        }
+        return changes
+    }
+
+    private func handle(_ event: inotify_event, name: String, into changes: inout Set<Change>) {
+        if event.mask & UInt32(IN_Q_OVERFLOW) != 0 {
+            changes.insert(.rescan)
+            return
+        }
+        guard let directory = directories[event.wd] else { return }
+        if event.mask & UInt32(IN_IGNORED) != 0 {
+            directories[event.wd] = nil
+            if directory.isEmpty { changes.insert(.rescan) }
+            return
+        }
+        if event.mask & UInt32(IN_DELETE_SELF | IN_MOVE_SELF) != 0 {
+            if directory.isEmpty { changes.insert(.rescan) }
+            return
+        }
+        let path = directory.isEmpty ? name : "\(directory)/\(name)"
+        changes.insert(.path(path))
+        // A directory that appeared (created or moved in) is watched now; what it already holds
+        // was created before the watch existed, so it is reported too.
+        if event.mask & UInt32(IN_ISDIR) != 0 && event.mask & UInt32(IN_CREATE | IN_MOVED_TO) != 0 {
+            for found in (try? watchTree(path, tolerateMissing: true)) ?? [] { changes.insert(.path(found)) }
+        }
+    }
+
+    /// Adds watches on `relative` and every directory below it; returns the paths found. A
+    /// directory removed between its event and this call is no error (`tolerateMissing`); a
+    /// missing root is.
+    @discardableResult
+    private func watchTree(_ relative: String, tolerateMissing: Bool) throws(WatcherError) -> [String] {
+        let absolute = relative.isEmpty ? root : "\(root)/\(relative)"
+        let wd = inotify_add_watch(fd, absolute, DirectoryWatcher.mask | UInt32(IN_ONLYDIR | IN_DONT_FOLLOW))
+        guard wd >= 0 else {
+            if tolerateMissing && (errno == ENOENT || errno == ENOTDIR) { return [] }
+            throw .system(call: "inotify_add_watch(\(absolute))", errno: errno)
+        }
+        directories[wd] = relative
+        var found: [String] = []
+        guard let dir = opendir(absolute) else { return found }
+        defer { closedir(dir) }
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if name == "." || name == ".." { continue }
+            let child = relative.isEmpty ? name : "\(relative)/\(name)"
+            found.append(child)
+            if entry.pointee.d_type == UInt8(DT_DIR) { found += try watchTree(child, tolerateMissing: true) }
+        }
+        return found
+    }
+}
+
+/// Why a watch could not be set up.
+public enum WatcherError: Error, Sendable, Equatable, CustomStringConvertible {
+    case system(call: String, errno: Int32)
+
+    public var description: String {
+        switch self {
+        case .system(let call, let errno): "\(call) failed: \(String(cString: strerror(errno))) (errno \(errno))"
+        }
+    }
+}

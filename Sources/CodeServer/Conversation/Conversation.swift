@@ -1,0 +1,199 @@
+import Sandbox
+
+/// One conversation of a project: its journal, the tool calls it has running, their cancellation.
+///
+/// Every input gets a correlation id (the caller's, or a generated one) that its journal entries,
+/// its tool call, the policy record and every event share. Tool calls go through the project's
+/// `ExecutionRunner`; the conversation only tracks them. Inputs waiting at once (running tool
+/// calls, sync or async) are bounded by `conversation_max_queue_size`.
+public actor Conversation {
+    private enum State {
+        case active
+        case stopped
+    }
+
+    private struct Pending {
+        var info: PendingToolCall
+        var handle: CallHandle
+        var task: Task<ToolResult, Never>
+    }
+
+    public nonisolated let id: String
+    public nonisolated let projectId: String
+    private let runner: ExecutionRunner
+    private let sink: any RuntimeEventSink
+    private let clock: any RuntimeClock
+    private let maxQueueSize: Int
+    /// How many finished results `result(of:)` can still answer for.
+    private let resultCapacity: Int
+
+    private var state = State.active
+    private var journal: ConversationJournal
+    private var pending: [String: Pending] = [:]
+    private var finished: [String: ToolResult] = [:]
+    private var finishedOrder: [String] = []
+
+    init(
+        id: String, projectId: String, runner: ExecutionRunner, maxQueueSize: Int, sink: any RuntimeEventSink,
+        clock: any RuntimeClock, journalCapacity: Int = 10_000, resultCapacity: Int = 1024
+    ) {
+        self.id = id
+        self.projectId = projectId
+        self.runner = runner
+        self.maxQueueSize = maxQueueSize
+        self.sink = sink
+        self.clock = clock
+        self.resultCapacity = resultCapacity
+        journal = ConversationJournal(capacity: journalCapacity)
+    }
+
+    /// Records the start; called once by the project right after creating the conversation.
+    func recordStart() {
+        let now = clock.nowMs()
+        journal.append(.started, correlationId: nil, atMs: now, payload: [:])
+        emit(.conversationStarted, correlationId: nil, at: now, [:])
+    }
+
+    /// Takes one input. A user message is recorded; a tool request runs through the gate, and
+    /// `sync` waits for its result while `async` returns once the call is accepted.
+    public func send(
+        _ input: ConversationInput, correlationId: String? = nil, gateway: Gateway? = nil
+    ) async throws(ConversationError) -> SendOutcome {
+        guard case .active = state else { throw .stopped(conversationId: id) }
+        let correlationId = correlationId ?? Identifier.make("corr")
+        let now = clock.nowMs()
+        switch input {
+        case .userMessage(let text):
+            let entry = journal.append(
+                .userMessage, correlationId: correlationId, atMs: now, payload: ["text": .string(text)])
+            emit(.conversationUserMessage, correlationId: correlationId, at: now, ["sequence": .int(Int64(entry.sequence))])
+            return .recorded(entry)
+        case .toolRequest(let tool, let arguments, let runMode):
+            guard pending.count < maxQueueSize else {
+                let payload: JSONValue = [
+                    "limit": .int(Int64(maxQueueSize)), "waiting": .int(Int64(pending.count)), "tool": .string(tool),
+                ]
+                journal.append(.queueOverflow, correlationId: correlationId, atMs: now, payload: payload)
+                emit(.conversationQueueOverflow, correlationId: correlationId, at: now, payload)
+                throw .queueFull(conversationId: id, limit: maxQueueSize)
+            }
+            let call = ToolCall(
+                tool: tool, arguments: arguments, conversationId: id, correlationId: correlationId, gateway: gateway)
+            let info = PendingToolCall(
+                callId: call.id, tool: tool, correlationId: correlationId, runMode: runMode, acceptedAtMs: now)
+            let payload: JSONValue = [
+                "call_id": .string(call.id), "tool": .string(tool), "run_mode": .string(runMode.rawValue),
+                "arguments": arguments,
+            ]
+            journal.append(.toolRequested, correlationId: correlationId, atMs: now, payload: payload)
+            emit(.conversationToolRequested, correlationId: correlationId, at: now, payload)
+
+            let handle = CallHandle()
+            let runner = self.runner
+            let task = Task { [weak self] in
+                let result = await runner.execute(call, handle: handle)
+                await self?.complete(result)
+                return result
+            }
+            pending[call.id] = Pending(info: info, handle: handle, task: task)
+            switch runMode {
+            case .async:
+                return .accepted(info)
+            case .sync:
+                let result = await withTaskCancellationHandler {
+                    await task.value
+                } onCancel: {
+                    handle.cancel()
+                }
+                return .completed(result)
+            }
+        }
+    }
+
+    /// The result of a call of this conversation: waits for it while it runs; nil for an id this
+    /// conversation does not know (or whose result was already dropped from memory).
+    public func result(of callId: String) async -> ToolResult? {
+        if let running = pending[callId] { return await running.task.value }
+        return finished[callId]
+    }
+
+    /// Cancels every running call: kills their workers, and with them every process their tools
+    /// started; waits until each call has ended (`tool.cancelled` each), then emits
+    /// `tool.child_processes_terminated`. Returns the ids of the calls cancelled.
+    @discardableResult
+    public func cancelPendingCalls(correlationId: String? = nil) async -> [String] {
+        let running = pending.values.sorted { $0.info.acceptedAtMs < $1.info.acceptedAtMs }
+        guard !running.isEmpty else { return [] }
+        var killed = 0
+        for call in running where call.handle.cancel() { killed += 1 }
+        for call in running { _ = await call.task.value }
+        let ids = running.map(\.info.callId)
+        let now = clock.nowMs()
+        let payload: JSONValue = [
+            "call_ids": .array(ids.map(JSONValue.string)), "workers_killed": .int(Int64(killed)),
+        ]
+        journal.append(.callsCancelled, correlationId: correlationId, atMs: now, payload: payload)
+        emit(.toolChildProcessesTerminated, correlationId: correlationId, at: now, payload)
+        return ids
+    }
+
+    /// Cancels the running calls and refuses further input. Idempotent.
+    public func stop() async {
+        guard case .active = state else { return }
+        state = .stopped
+        await cancelPendingCalls()
+        let now = clock.nowMs()
+        journal.append(.stopped, correlationId: nil, atMs: now, payload: [:])
+        emit(.conversationStopped, correlationId: nil, at: now, [:])
+    }
+
+    // MARK: - Projections
+
+    public var isActive: Bool { if case .active = state { true } else { false } }
+
+    /// The journal, oldest first; the last `limit` entries when given.
+    public func timeline(limit: Int? = nil) -> [ConversationEntry] {
+        guard let limit else { return journal.entries }
+        return Array(journal.entries.suffix(max(0, limit)))
+    }
+
+    /// The entries of one correlation id: one request's story, for incident timelines.
+    public func timeline(correlationId: String) -> [ConversationEntry] {
+        journal.entries.filter { $0.correlationId == correlationId }
+    }
+
+    /// Calls accepted and not finished, oldest first.
+    public var pendingToolCalls: [PendingToolCall] {
+        pending.values.map(\.info).sorted { $0.acceptedAtMs < $1.acceptedAtMs }
+    }
+
+    public var diagnostics: JSONValue {
+        [
+            "conversation_id": .string(id), "project_id": .string(projectId),
+            "state": .string(isActive ? "active" : "stopped"), "pending_tool_calls": .int(Int64(pending.count)),
+            "queue_limit": .int(Int64(maxQueueSize)), "journal_entries": .int(Int64(journal.entries.count)),
+            "journal_dropped": .int(Int64(journal.dropped)),
+        ]
+    }
+
+    // MARK: - Internals
+
+    private func complete(_ result: ToolResult) {
+        pending[result.callId] = nil
+        finished[result.callId] = result
+        finishedOrder.append(result.callId)
+        if finishedOrder.count > resultCapacity { finished[finishedOrder.removeFirst()] = nil }
+        var payload: [String: JSONValue] = [
+            "call_id": .string(result.callId), "tool": .string(result.tool), "status": .string(result.status.rawValue),
+        ]
+        if let reason = result.reason { payload["reason"] = .string(reason.rawValue) }
+        journal.append(.toolResult, correlationId: result.correlationId, atMs: clock.nowMs(), payload: .object(payload))
+    }
+
+    private func emit(_ name: EventName, correlationId: String?, at atMs: Int64, _ payload: JSONValue) {
+        sink.emit(
+            RuntimeEvent(
+                name: name.rawValue, projectId: projectId, conversationId: id, correlationId: correlationId, atMs: atMs,
+                payload: payload))
+    }
+}

@@ -1,0 +1,75 @@
+import Sandbox
+
+/// One entry of a conversation's journal, the source of its timeline.
+public struct ConversationEntry: Sendable, Equatable {
+    public enum Kind: String, Sendable {
+        case started
+        case userMessage = "user_message"
+        case toolRequested = "tool_requested"
+        case toolResult = "tool_result"
+        case callsCancelled = "calls_cancelled"
+        case queueOverflow = "queue_overflow"
+        case stopped
+    }
+
+    /// 1, 2, 3… in the order entries were recorded; gaps never happen, so a client can page.
+    public var sequence: Int
+    public var kind: Kind
+    public var correlationId: String?
+    public var atMs: Int64
+    public var payload: JSONValue
+
+    public var json: JSONValue {
+        var object: [String: JSONValue] = [
+            "sequence": .int(Int64(sequence)), "kind": .string(kind.rawValue),
+            "at": .string(Timestamp.rfc3339(ms: atMs)), "payload": payload,
+        ]
+        if let correlationId { object["correlation_id"] = .string(correlationId) }
+        return .object(object)
+    }
+}
+
+/// A tool call accepted and not finished yet: the pending-calls projection.
+public struct PendingToolCall: Sendable, Equatable {
+    public var callId: String
+    public var tool: String
+    public var correlationId: String
+    public var runMode: RunMode
+    public var acceptedAtMs: Int64
+
+    public var json: JSONValue {
+        [
+            "call_id": .string(callId), "tool": .string(tool), "correlation_id": .string(correlationId),
+            "run_mode": .string(runMode.rawValue), "accepted_at": .string(Timestamp.rfc3339(ms: acceptedAtMs)),
+        ]
+    }
+}
+
+/// The in-memory journal of one conversation, bounded: past `capacity` the oldest entries are
+/// dropped and counted. The durable journal (the store issue) keeps everything.
+struct ConversationJournal: Sendable {
+    let capacity: Int
+    private(set) var entries: [ConversationEntry] = []
+    private(set) var dropped = 0
+    private var nextSequence = 1
+
+    init(capacity: Int) {
+        precondition(capacity > 0, "a journal keeps at least one entry")
+        self.capacity = capacity
+    }
+
+    @discardableResult
+    mutating func append(
+        _ kind: ConversationEntry.Kind, correlationId: String?, atMs: Int64, payload: JSONValue
+    ) -> ConversationEntry {
+        let entry = ConversationEntry(
+            sequence: nextSequence, kind: kind, correlationId: correlationId, atMs: atMs, payload: payload)
+        nextSequence += 1
+        if entries.count == capacity {
+            entries.removeFirst()
+            dropped += 1
+        }
+        entries.append(entry)
+        return entry
+    }
+}

@@ -1,0 +1,83 @@
+import Sandbox
+
+/// The registry of running projects: starts them (validating everything first), stops them, lists
+/// them. Holds no other state; each project owns its own.
+public actor Engine {
+    /// What `listProjects` shows for one project.
+    public struct ProjectSummary: Sendable, Equatable {
+        public var id: String
+        public var root: String
+        public var profile: String
+
+        public var json: JSONValue { ["id": .string(id), "root": .string(root), "profile": .string(profile)] }
+    }
+
+    private let configuration: EngineConfiguration
+    private let sink: any RuntimeEventSink
+    private let clock: any RuntimeClock
+    private var projects: [String: Project] = [:]
+
+    public init(
+        configuration: EngineConfiguration = EngineConfiguration(), sink: any RuntimeEventSink,
+        clock: any RuntimeClock = SystemClock()
+    ) {
+        self.configuration = configuration
+        self.sink = sink
+        self.clock = clock
+    }
+
+    /// Starts a project on `root` with `options` (wire form, snake_case keys). Options are
+    /// validated before anything starts: an unknown key or a bad value fails with
+    /// `invalid_runtime_opt` naming every key at fault. The root must exist; it is resolved to its
+    /// real path. `id` is generated when absent.
+    public func startProject(root: String, options: JSONValue = [:], id: String? = nil) throws(ProjectError) -> Project {
+        let parsed: RuntimeOptions
+        do {
+            parsed = try RuntimeOptions.parse(options)
+        } catch {
+            throw .invalidOptions(error)
+        }
+        return try startProject(root: root, options: parsed, id: id)
+    }
+
+    /// Starts a project with options already parsed (a CLI's `KEY=VALUE` list, say).
+    public func startProject(root: String, options: RuntimeOptions, id: String? = nil) throws(ProjectError) -> Project {
+        let projectId = id ?? Identifier.make("proj")
+        guard projects[projectId] == nil else { throw .duplicateProject(id: projectId) }
+        let realRoot = try ProjectRoot.resolve(root)
+        let project = try Project(
+            id: projectId, root: realRoot, options: options, configuration: configuration, sink: sink, clock: clock)
+        projects[projectId] = project
+        sink.emit(
+            RuntimeEvent(
+                name: EventName.projectStarted.rawValue, projectId: projectId, atMs: clock.nowMs(),
+                payload: ["root": .string(realRoot), "profile": .string(project.profile.name)]))
+        return project
+    }
+
+    /// Stops a project: its conversations and running calls are cancelled, its warm workers
+    /// discarded.
+    public func stopProject(_ id: String) async throws(ProjectError) {
+        guard let project = projects.removeValue(forKey: id) else { throw .unknownProject(id: id) }
+        await project.stop()
+    }
+
+    public func project(_ id: String) throws(ProjectError) -> Project {
+        guard let project = projects[id] else { throw .unknownProject(id: id) }
+        return project
+    }
+
+    /// The running projects, sorted by id.
+    public func listProjects() -> [ProjectSummary] {
+        projects.values.map { ProjectSummary(id: $0.id, root: $0.root, profile: $0.profile.name) }.sorted {
+            $0.id < $1.id
+        }
+    }
+
+    /// Stops every project.
+    public func shutdown() async {
+        let running = projects.values
+        projects.removeAll()
+        for project in running { await project.stop() }
+    }
+}

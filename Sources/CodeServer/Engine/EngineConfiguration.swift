@@ -1,0 +1,27 @@
+import Sandbox
+
+/// What the engine builds every project with, composed once where the process starts (`serve`,
+/// a test), so nothing in the runtime reaches for a global.
+public struct EngineConfiguration: Sendable {
+    /// The `jcs-worker` executable.
+    public var workerExecutable: String
+    /// Prepared sandboxes kept warm per project: each is a pid namespace, a mount tree and a
+    /// cgroup waiting for a call, so a small number (1–2) pays for itself without hoarding.
+    public var warmWorkersPerProject: Int
+    /// The final check that a path stays beneath the root; the kernel's `openat2` in production.
+    public var beneathChecker: any BeneathChecker
+    /// The asset store of a project, given its root. Empty until the assets issue lands.
+    public var assets: @Sendable (String) -> any AssetStore
+
+    public init(
+        workerExecutable: String = WorkerClient.defaultExecutable(), warmWorkersPerProject: Int = 2,
+        beneathChecker: any BeneathChecker = KernelBeneathChecker(),
+        assets: @escaping @Sendable (String) -> any AssetStore = { _ in EmptyAssetStore() }
+    ) {
+        precondition(warmWorkersPerProject >= 1, "a project keeps at least one warm worker")
+        self.workerExecutable = workerExecutable
+        self.warmWorkersPerProject = warmWorkersPerProject
+        self.beneathChecker = beneathChecker
+        self.assets = assets
+    }
+}

@@ -1,0 +1,58 @@
+import Synchronization
+
+/// Where runtime events go. Synchronous and non-throwing on purpose: an actor emits while it
+/// holds its invariants, without a suspension point in which another call could interleave, and a
+/// sink that fails must not fail the call that produced the event.
+///
+/// - Important: `emit` is called from actors and from worker threads; it must be cheap and must
+///   not block on I/O. A durable sink buffers and writes elsewhere.
+public protocol RuntimeEventSink: Sendable {
+    func emit(_ event: RuntimeEvent)
+}
+
+/// A sink that keeps every event in memory, in emission order: the journal of tests and of
+/// embedders that have no telemetry hub yet. Bounded by `capacity`: the oldest events are dropped
+/// first, and `droppedCount` says how many.
+public final class RuntimeEventRecorder: RuntimeEventSink {
+    private struct Storage {
+        var events: [RuntimeEvent] = []
+        var dropped = 0
+    }
+
+    public let capacity: Int
+    private let storage = Mutex(Storage())
+
+    public init(capacity: Int = 100_000) {
+        precondition(capacity > 0, "a recorder keeps at least one event")
+        self.capacity = capacity
+    }
+
+    public func emit(_ event: RuntimeEvent) {
+        storage.withLock { storage in
+            if storage.events.count == capacity {
+                storage.events.removeFirst()
+                storage.dropped += 1
+            }
+            storage.events.append(event)
+        }
+    }
+
+    public var events: [RuntimeEvent] { storage.withLock { $0.events } }
+
+    public var droppedCount: Int { storage.withLock { $0.dropped } }
+
+    public func events(named name: String) -> [RuntimeEvent] { events.filter { $0.name == name } }
+
+    public func events(named name: EventName) -> [RuntimeEvent] { events(named: name.rawValue) }
+}
+
+/// Fans one event out to several sinks, in order.
+public struct RuntimeEventFanOut: RuntimeEventSink {
+    public let sinks: [any RuntimeEventSink]
+
+    public init(_ sinks: [any RuntimeEventSink]) { self.sinks = sinks }
+
+    public func emit(_ event: RuntimeEvent) {
+        for sink in sinks { sink.emit(event) }
+    }
+}

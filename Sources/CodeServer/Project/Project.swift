@@ -1,0 +1,136 @@
+import Sandbox
+
+/// One project: a root directory, its options, and what the options build — the policy, the tool
+/// catalog, the sandbox launcher with its warm workers, the execution gate — plus its
+/// conversations. Nothing is shared with another project: each has its own gate, quotas, workers
+/// and conversations, so one project's load or failure cannot reach another's.
+public actor Project {
+    private enum State {
+        case running
+        case stopped
+    }
+
+    public nonisolated let id: String
+    /// The real path of the root, resolved once at start.
+    public nonisolated let root: String
+    public nonisolated let options: RuntimeOptions
+    /// The effective sandbox profile of the project's tools (see `ProjectProfile`).
+    public nonisolated let profile: Profile
+    public nonisolated let catalog: ToolCatalog
+    private let runner: ExecutionRunner
+    private let sink: any RuntimeEventSink
+    private let clock: any RuntimeClock
+
+    private var state = State.running
+    private var conversations: [String: Conversation] = [:]
+
+    /// Builds the project's services from validated options; the engine calls it after resolving
+    /// the root. Starts the warm workers' preparer.
+    init(
+        id: String, root: String, options: RuntimeOptions, configuration: EngineConfiguration,
+        sink: any RuntimeEventSink, clock: any RuntimeClock
+    ) throws(ProjectError) {
+        let base: Profile
+        do {
+            base = try ProfileResolver.resolve(nameOrPath: Self.profileLocation(options.sandboxProfile, root: root))
+        } catch {
+            throw .invalidProfile(name: options.sandboxProfile, reason: "\(error)")
+        }
+        let profile = ProjectProfile.effective(base, options: options)
+        let filter: SeccompProgram
+        do {
+            filter = try SeccompProgram(profile: profile)
+        } catch {
+            throw .sandboxUnavailable(reason: error.description)
+        }
+        let launcher = SandboxLauncher(
+            executable: configuration.workerExecutable, root: root, profile: profile, filter: filter,
+            warmWorkers: configuration.warmWorkersPerProject)
+        self.id = id
+        self.root = root
+        self.options = options
+        self.profile = profile
+        self.catalog = ToolCatalog.builtin
+        self.sink = sink
+        self.clock = clock
+        runner = ExecutionRunner(
+            projectId: id, options: options,
+            policy: PolicyEngine(root: root, options: options, beneathChecker: configuration.beneathChecker),
+            catalog: catalog, assets: configuration.assets(root), launcher: launcher, sink: sink, clock: clock)
+    }
+
+    /// A profile file named by a relative path is the project's own: it is found under the root.
+    private static func profileLocation(_ nameOrPath: String, root: String) -> String {
+        nameOrPath.contains("/") && !nameOrPath.hasPrefix("/") ? root + "/" + nameOrPath : nameOrPath
+    }
+
+    // MARK: - Conversations
+
+    /// Starts a conversation; `id` is generated when absent.
+    public func startConversation(id: String? = nil) async throws(ProjectError) -> Conversation {
+        guard case .running = state else { throw .projectStopped(id: self.id) }
+        let conversationId = id ?? Identifier.make("conv")
+        guard conversations[conversationId] == nil else { throw .duplicateConversation(id: conversationId) }
+        let conversation = Conversation(
+            id: conversationId, projectId: self.id, runner: runner, maxQueueSize: options.conversationMaxQueueSize,
+            sink: sink, clock: clock)
+        conversations[conversationId] = conversation
+        await conversation.recordStart()
+        return conversation
+    }
+
+    /// Stops a conversation: its running calls are cancelled (their process trees die) and it
+    /// refuses further input. It stays readable (timeline, results) through the handle callers hold.
+    public func stopConversation(_ conversationId: String) async throws(ProjectError) {
+        guard let conversation = conversations.removeValue(forKey: conversationId) else {
+            throw .unknownConversation(id: conversationId)
+        }
+        await conversation.stop()
+    }
+
+    public func conversation(_ conversationId: String) throws(ProjectError) -> Conversation {
+        guard let conversation = conversations[conversationId] else { throw .unknownConversation(id: conversationId) }
+        return conversation
+    }
+
+    /// Ids of the running conversations, sorted.
+    public var conversationIds: [String] { conversations.keys.sorted() }
+
+    // MARK: - Calls outside conversations
+
+    /// Runs a call made outside any conversation (a CLI verb, a direct API call) through the same
+    /// gate as conversation calls.
+    public func execute(_ call: ToolCall) async -> ToolResult {
+        await runner.execute(call)
+    }
+
+    // MARK: - Lifecycle
+
+    public var isRunning: Bool { if case .running = state { true } else { false } }
+
+    /// Stops every conversation (cancelling their calls), kills any other running call, and
+    /// discards the warm workers. Idempotent.
+    func stop() async {
+        guard case .running = state else { return }
+        state = .stopped
+        let open = conversations.values
+        conversations.removeAll()
+        for conversation in open { await conversation.stop() }
+        await runner.stop()
+        sink.emit(RuntimeEvent(name: EventName.projectStopped.rawValue, projectId: id, atMs: clock.nowMs()))
+    }
+
+    public var diagnostics: JSONValue {
+        get async {
+            [
+                "project_id": .string(id), "root": .string(root), "state": .string(isRunning ? "running" : "stopped"),
+                "conversations": .array(conversations.keys.sorted().map(JSONValue.string)),
+                "execution": await runner.diagnostics, "options": options.effectiveJSON,
+                "network_allowlist_enforcement": .string(
+                    options.networkEgressPolicy == .allow
+                        ? "arguments only: the kernel does not enforce network_allowlist yet (no egress proxy)"
+                        : "kernel: empty network namespace"),
+            ]
+        }
+    }
+}

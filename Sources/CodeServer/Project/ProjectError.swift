@@ -1,0 +1,47 @@
+import Sandbox
+
+/// Why a project could not start or answer. `code` is the stable wire code; `description` the
+/// sentence for people, naming the key or path at fault.
+public enum ProjectError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The runtime options were refused; every problem names its key (`invalid_runtime_opt`).
+    case invalidOptions(OptionsError)
+    /// The root is missing, not a directory, or cannot be resolved.
+    case invalidRoot(path: String, reason: String)
+    /// `sandbox_profile` names no built-in profile or an invalid file (`invalid_runtime_opt`).
+    case invalidProfile(name: String, reason: String)
+    /// The profile's seccomp rules could not be compiled.
+    case sandboxUnavailable(reason: String)
+    case duplicateProject(id: String)
+    case unknownProject(id: String)
+    case unknownConversation(id: String)
+    case duplicateConversation(id: String)
+    /// The project is stopping or stopped.
+    case projectStopped(id: String)
+
+    public var code: String {
+        switch self {
+        case .invalidOptions, .invalidProfile: OptionsError.code
+        case .invalidRoot: "invalid_root"
+        case .sandboxUnavailable: "sandbox_unavailable"
+        case .duplicateProject: "duplicate_project"
+        case .unknownProject: "unknown_project"
+        case .unknownConversation: "unknown_conversation"
+        case .duplicateConversation: "duplicate_conversation"
+        case .projectStopped: "project_stopped"
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .invalidOptions(let error): error.description
+        case .invalidRoot(let path, let reason): "invalid_root: '\(path)': \(reason)"
+        case .invalidProfile(let name, let reason): "\(OptionsError.code): sandbox_profile: '\(name)': \(reason)"
+        case .sandboxUnavailable(let reason): "sandbox_unavailable: \(reason)"
+        case .duplicateProject(let id): "duplicate_project: a project with id '\(id)' is running"
+        case .unknownProject(let id): "unknown_project: no project with id '\(id)'"
+        case .unknownConversation(let id): "unknown_conversation: no conversation with id '\(id)'"
+        case .duplicateConversation(let id): "duplicate_conversation: a conversation with id '\(id)' exists"
+        case .projectStopped(let id): "project_stopped: project '\(id)' is stopped"
+        }
+    }
+}

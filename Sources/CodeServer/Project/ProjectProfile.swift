@@ -1,0 +1,24 @@
+import Sandbox
+
+/// The sandbox profile a project's tools run with: the profile `sandbox_profile` names, adjusted
+/// by the project's options so that the kernel enforces what the options say.
+enum ProjectProfile {
+    /// - `tool_timeout_ms` becomes the sandbox's timeout: the worker kills the whole pid namespace.
+    /// - The output cap is one byte above `tool_max_output_bytes`, so a tool that prints more is
+    ///   stopped by the worker (and reported `output_too_large`) instead of being buffered.
+    /// - `tool_env_allowlist` entries are added to the profile's allowed variables, so that what the
+    ///   policy allows reaches the tool (both use the same `NAME` / `PREFIX*` forms).
+    /// - `network_egress_policy: deny` forces an empty network namespace whatever the profile
+    ///   says: fail closed. With `allow` the profile's own mode stands; the allowlist is checked on
+    ///   arguments only until the egress proxy lands.
+    static func effective(_ base: Profile, options: RuntimeOptions) -> Profile {
+        var profile = base
+        profile.limits.timeoutMs = options.toolTimeoutMs
+        profile.limits.maxOutputBytes = min(options.toolMaxOutputBytes, 1_073_741_823) + 1
+        for pattern in options.toolEnvAllowlist where !profile.environment.allow.contains(pattern.text) {
+            profile.environment.allow.append(pattern.text)
+        }
+        if options.networkEgressPolicy == .deny { profile.network.mode = .none }
+        return profile
+    }
+}

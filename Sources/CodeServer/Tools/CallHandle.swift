@@ -1,0 +1,71 @@
+import Sandbox
+import Synchronization
+
+/// The cancellation handle of one call: it owns the link to the call's worker while the tool
+/// runs, so `cancel()` from any task or thread kills exactly that worker, and with it the
+/// sandbox's pid namespace and every process the tool started.
+///
+/// A cancel that arrives before the worker is attached is remembered: the worker is killed the
+/// moment it is attached, so there is no window in which a cancelled call starts its tool.
+public final class CallHandle: Sendable {
+    private enum State {
+        case waiting
+        case running(WorkerClient)
+        case cancelled(killedWorker: Bool)
+        case finished
+    }
+
+    private let state = Mutex(State.waiting)
+
+    public init() {}
+
+    /// Kills the call's worker if it is running. Returns whether a worker was killed; false when
+    /// the call had not reached its worker yet (it never will) or had already finished.
+    @discardableResult
+    public func cancel() -> Bool {
+        state.withLock { state in
+            switch state {
+            case .waiting:
+                state = .cancelled(killedWorker: false)
+                return false
+            case .running(let worker):
+                worker.cancel()
+                state = .cancelled(killedWorker: true)
+                return true
+            case .cancelled, .finished:
+                return false
+            }
+        }
+    }
+
+    public var isCancelled: Bool {
+        state.withLock { state in
+            if case .cancelled = state { true } else { false }
+        }
+    }
+
+    /// Called by the runner with the worker it is about to run; returns false (and kills the
+    /// worker) when the call was cancelled first.
+    func attach(_ worker: WorkerClient) -> Bool {
+        state.withLock { state in
+            switch state {
+            case .waiting:
+                state = .running(worker)
+                return true
+            case .cancelled:
+                worker.cancel()
+                state = .cancelled(killedWorker: true)
+                return false
+            case .running, .finished:
+                preconditionFailure("a call handle runs one worker once")
+            }
+        }
+    }
+
+    /// The worker returned; a later `cancel()` has nothing to kill.
+    func finish() {
+        state.withLock { state in
+            if case .running = state { state = .finished }
+        }
+    }
+}

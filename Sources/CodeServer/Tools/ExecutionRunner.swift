@@ -1,0 +1,309 @@
+import Sandbox
+
+/// The one gate every tool call of a project goes through, from every face:
+///
+/// catalog → schema → environment → policy → quotas → sandboxed worker → output and artifact
+/// caps → sensitive-artifact scan → telemetry.
+///
+/// Each stage can end the call with a `ToolResult` and a reason; none throws and none crashes the
+/// project. The actor owns the mutable state of the gate (quota slots, the timeout window, the
+/// running calls); the blocking worker calls run on threads of their own, so while one call's
+/// tool runs the actor keeps admitting and finishing others.
+public actor ExecutionRunner {
+    private enum State {
+        case running
+        case stopped
+    }
+
+    /// How an admitted call will run: in memory, or in a worker with this invocation.
+    private enum Plan {
+        case coordinator(any CoordinatorTool)
+        case sandboxed(any SandboxedTool, SandboxInvocation)
+    }
+
+    public nonisolated let projectId: String
+    private let options: RuntimeOptions
+    private let policy: PolicyEngine
+    private let catalog: ToolCatalog
+    private let assets: any AssetStore
+    private let launcher: SandboxLauncher
+    private let sink: any RuntimeEventSink
+    private let clock: any RuntimeClock
+    private let validator = SchemaValidator()
+    private let caps: OutputCaps
+    private let scanner = SensitiveScanner()
+
+    private var state = State.running
+    private var quota: ConcurrencyQuota
+    private var timeouts: TimeoutAlertWindow
+    /// The handles of calls past the quota stage, by call id: what `stop()` cancels.
+    private var inFlight: [String: CallHandle] = [:]
+
+    public init(
+        projectId: String, options: RuntimeOptions, policy: PolicyEngine, catalog: ToolCatalog, assets: any AssetStore,
+        launcher: SandboxLauncher, sink: any RuntimeEventSink, clock: any RuntimeClock
+    ) {
+        self.projectId = projectId
+        self.options = options
+        self.policy = policy
+        self.catalog = catalog
+        self.assets = assets
+        self.launcher = launcher
+        self.sink = sink
+        self.clock = clock
+        caps = OutputCaps(maxOutputBytes: options.toolMaxOutputBytes, maxArtifactBytes: options.toolMaxArtifactBytes)
+        quota = ConcurrencyQuota(
+            projectLimit: options.toolMaxConcurrency, conversationLimit: options.toolMaxConcurrencyPerConversation)
+        timeouts = TimeoutAlertWindow(
+            threshold: options.toolTimeoutAlertThreshold, windowMs: options.toolTimeoutAlertWindowMs)
+    }
+
+    /// Runs `call` through the gate. Cancelling the calling task, or `handle`, kills the call's
+    /// worker and its whole process tree; the result is then `cancelled`.
+    public func execute(_ call: ToolCall, handle: CallHandle = CallHandle()) async -> ToolResult {
+        await withTaskCancellationHandler {
+            await gate(call, handle)
+        } onCancel: {
+            handle.cancel()
+        }
+    }
+
+    /// Refuses new calls, kills the workers of running ones, and discards the warm workers.
+    public func stop() async {
+        guard case .running = state else { return }
+        state = .stopped
+        for handle in inFlight.values { handle.cancel() }
+        let launcher = self.launcher
+        _ = await BlockingThread.run { launcher.shutdown() }
+    }
+
+    /// Calls running now, in the project and per conversation.
+    public var diagnostics: JSONValue {
+        [
+            "running": .int(Int64(quota.running)),
+            "running_by_conversation": .object(quota.runningByConversation.mapValues { .int(Int64($0)) }),
+            "max_concurrency": .int(Int64(quota.projectLimit)),
+            "max_concurrency_per_conversation": .int(Int64(quota.conversationLimit)),
+            "profile": ["name": .string(launcher.profile.name), "network": .string(launcher.profile.network.mode.rawValue)],
+        ]
+    }
+
+    // MARK: - The stages
+
+    private func gate(_ call: ToolCall, _ handle: CallHandle) async -> ToolResult {
+        let startedAt = clock.nowMs()
+        guard case .running = state else {
+            return refuse(call, ToolFailure(.projectStopped, "project \(projectId) is stopped"), startedAt)
+        }
+        guard let tool = catalog.tool(named: call.tool) else {
+            return refuse(call, ToolFailure(.unknownTool, "no tool named '\(call.tool)'"), startedAt)
+        }
+        let schemaViolations = validator.validate(call.arguments, against: tool.inputSchema)
+        guard schemaViolations.isEmpty else {
+            let message = schemaViolations.map(\.description).joined(separator: "; ")
+            return refuse(call, ToolFailure(.invalidArguments, message), startedAt)
+        }
+        // Built before the policy runs: rules a schema cannot express are argument errors too.
+        let plan: Plan
+        switch tool.execution {
+        case .coordinator(let coordinatorTool):
+            plan = .coordinator(coordinatorTool)
+        case .sandboxed(let sandboxedTool):
+            do {
+                plan = .sandboxed(
+                    sandboxedTool, try sandboxedTool.invocation(arguments: call.arguments, layout: launcher.layout))
+            } catch {
+                return refuse(call, error, startedAt)
+            }
+        }
+        let environment = ToolEnvironment.requested(in: call.arguments)
+        let decision = policy.evaluate(
+            PolicyCall(
+                projectId: projectId, conversationId: call.conversationId, correlationId: call.correlationId,
+                tool: call.tool, arguments: call.arguments, hints: tool.hints,
+                environmentNames: environment.map(\.0), gateway: call.gateway),
+            atMs: startedAt)
+        for event in decision.events {
+            emit(event.name.rawValue, call, at: decision.atMs, event.payload)
+        }
+        guard decision.isAllowed else {
+            return refuse(call, ToolFailure(.policyDenied, decision.reason), startedAt, decision: decision)
+        }
+        if let refusal = quota.acquire(conversationId: call.conversationId) {
+            let limit = refusal == .maxConcurrencyReached ? "tool_max_concurrency" : "tool_max_concurrency_per_conversation"
+            return refuse(call, ToolFailure(refusal, "\(limit) calls are already running"), startedAt, decision: decision)
+        }
+        inFlight[call.id] = handle
+        emit(EventName.toolStarted.rawValue, call, at: startedAt, ["call_id": .string(call.id), "tool": .string(call.tool)])
+
+        let result: ToolResult
+        switch plan {
+        case .coordinator(let coordinatorTool):
+            do {
+                let output = try coordinatorTool.run(arguments: call.arguments, assets: assets)
+                result = finishOutput(output, call, decision, [], startedAt)
+            } catch {
+                result = finish(call, .failed, error, decision, [], startedAt)
+            }
+        case .sandboxed(let sandboxedTool, let invocation):
+            let outcome = await runInWorker(invocation, call, handle)
+            result = interpret(outcome, invocation, sandboxedTool, call, handle, decision, startedAt)
+        }
+        inFlight[call.id] = nil
+        quota.release(conversationId: call.conversationId)
+        return result
+    }
+
+    /// The worker stage, on a thread of its own: take a prepared worker, attach it to the handle
+    /// (so a cancel kills it), run, and report each kernel violation as it happens.
+    private func runInWorker(
+        _ plan: SandboxInvocation, _ call: ToolCall, _ handle: CallHandle
+    ) async -> Result<SandboxResult, SandboxError>? {
+        let launcher = self.launcher
+        let sink = self.sink
+        let projectId = self.projectId
+        return await BlockingThread.run { () -> Result<SandboxResult, SandboxError> in
+            do throws(SandboxError) {
+                let worker = try launcher.acquire(timeoutMs: plan.timeoutMs)
+                guard handle.attach(worker) else {
+                    return .failure(.protocolViolation(reason: "the call was cancelled before its tool started"))
+                }
+                defer { handle.finish() }
+                return .success(
+                    try worker.run(argv: plan.argv, env: plan.environment, cwd: plan.cwd) { violation in
+                        sink.emit(KernelViolationEvent.event(violation, call: call, projectId: projectId))
+                    })
+            } catch {
+                return .failure(error)
+            }
+        }
+    }
+
+    private func interpret(
+        _ outcome: Result<SandboxResult, SandboxError>?, _ plan: SandboxInvocation, _ tool: any SandboxedTool,
+        _ call: ToolCall, _ handle: CallHandle, _ decision: Decision, _ startedAt: Int64
+    ) -> ToolResult {
+        if handle.isCancelled {
+            let violations = (try? outcome?.get())?.violations ?? []
+            return finish(call, .cancelled, ToolFailure(.cancelled, "the call was cancelled"), decision, violations, startedAt)
+        }
+        let result: SandboxResult
+        switch outcome {
+        case nil:
+            return finish(
+                call, .failed, ToolFailure(.sandboxUnavailable, "no thread could be started for the worker"), decision, [],
+                startedAt)
+        case .failure(.protocolViolation(let reason)):
+            return finish(call, .failed, ToolFailure(.workerCrashed, reason), decision, [], startedAt)
+        case .failure(let error):
+            return finish(call, .failed, ToolFailure(.sandboxUnavailable, "\(error.code): \(error)"), decision, [], startedAt)
+        case .success(let value):
+            result = value
+        }
+        if result.timedOut {
+            let timeoutMs = min(plan.timeoutMs ?? options.toolTimeoutMs, options.toolTimeoutMs)
+            return finishTimeout(call, timeoutMs, decision, result, startedAt)
+        }
+        if let execError = result.execError {
+            return finish(call, .failed, ToolFailure(.execFailed, execError), decision, result.violations, startedAt)
+        }
+        if result.limitFired == .output || result.stdoutTruncated || result.stderrTruncated {
+            let failure = ToolFailure(
+                .outputTooLarge, "the tool printed more than tool_max_output_bytes (\(options.toolMaxOutputBytes))")
+            return finish(call, .failed, failure, decision, result.violations, startedAt)
+        }
+        if let limit = result.limitFired, result.exitCode == nil {
+            let failure = ToolFailure(.limitExceeded, "the sandbox's \(limit.rawValue) limit ended the tool")
+            return finish(call, .failed, failure, decision, result.violations, startedAt)
+        }
+        do {
+            let output = try tool.output(of: result, arguments: call.arguments, layout: launcher.layout)
+            return finishOutput(output, call, decision, result.violations, startedAt)
+        } catch {
+            return finish(call, .failed, error, decision, result.violations, startedAt)
+        }
+    }
+
+    // MARK: - Endings
+
+    /// Caps, then the sensitive-artifact scan, then `tool.completed`.
+    private func finishOutput(
+        _ output: JSONValue, _ call: ToolCall, _ decision: Decision, _ violations: [Violation], _ startedAt: Int64
+    ) -> ToolResult {
+        if let failure = caps.check(output) {
+            return finish(call, .failed, failure, decision, violations, startedAt)
+        }
+        let findings = scanner.scan(output)
+        let now = clock.nowMs()
+        if !findings.isEmpty {
+            emit(
+                EventName.sensitiveArtifactDetected.rawValue, call, at: now,
+                ["call_id": .string(call.id), "tool": .string(call.tool), "findings": .array(findings.map(\.json))])
+        }
+        emit(
+            EventName.toolCompleted.rawValue, call, at: now,
+            [
+                "call_id": .string(call.id), "tool": .string(call.tool), "duration_ms": .int(now - startedAt),
+                "sensitive": .bool(!findings.isEmpty),
+            ])
+        return ToolResult(
+            call: call, status: .completed, output: output, decision: decision, violations: violations,
+            sensitiveFindings: findings, durationMs: now - startedAt)
+    }
+
+    private func finishTimeout(
+        _ call: ToolCall, _ timeoutMs: Int, _ decision: Decision, _ result: SandboxResult, _ startedAt: Int64
+    ) -> ToolResult {
+        let now = clock.nowMs()
+        emit(
+            EventName.toolTimeout.rawValue, call, at: now,
+            [
+                "call_id": .string(call.id), "tool": .string(call.tool), "timeout_ms": .int(Int64(timeoutMs)),
+                "duration_ms": .int(Int64(result.durationMs)),
+            ])
+        if let count = timeouts.record(tool: call.tool, atMs: now) {
+            emit(
+                EventName.repeatedTimeoutFailures.rawValue, call, at: now,
+                [
+                    "tool": .string(call.tool), "count": .int(Int64(count)),
+                    "threshold": .int(Int64(timeouts.threshold)), "window_ms": .int(timeouts.windowMs),
+                ])
+        }
+        return ToolResult(
+            call: call, status: .timeout, reason: .timeout, message: "the call ran longer than \(timeoutMs) ms",
+            decision: decision, violations: result.violations, durationMs: now - startedAt)
+    }
+
+    /// A call that ended without output: `tool.cancelled` or `tool.failed` with the reason.
+    private func finish(
+        _ call: ToolCall, _ status: ToolResult.Status, _ failure: ToolFailure, _ decision: Decision?,
+        _ violations: [Violation], _ startedAt: Int64
+    ) -> ToolResult {
+        let now = clock.nowMs()
+        var payload: [String: JSONValue] = ["call_id": .string(call.id), "tool": .string(call.tool)]
+        if status == .cancelled {
+            emit(EventName.toolCancelled.rawValue, call, at: now, .object(payload))
+        } else {
+            payload["reason"] = .string(failure.reason.rawValue)
+            payload["message"] = .string(failure.message)
+            if let decision, !decision.isAllowed {
+                payload["reason_codes"] = .array(decision.reasonCodes.map { .string($0.rawValue) })
+            }
+            emit(EventName.toolFailed.rawValue, call, at: now, .object(payload))
+        }
+        return ToolResult(
+            call: call, status: status, reason: failure.reason, message: failure.message, decision: decision,
+            violations: violations, durationMs: now - startedAt)
+    }
+
+    private func refuse(_ call: ToolCall, _ failure: ToolFailure, _ startedAt: Int64, decision: Decision? = nil) -> ToolResult {
+        finish(call, .failed, failure, decision, [], startedAt)
+    }
+
+    private func emit(_ name: String, _ call: ToolCall, at atMs: Int64, _ payload: JSONValue) {
+        sink.emit(
+            RuntimeEvent(
+                name: name, projectId: projectId, conversationId: call.conversationId,
+                correlationId: call.correlationId, atMs: atMs, payload: payload))
+    }
+}

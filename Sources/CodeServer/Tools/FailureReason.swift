@@ -1,0 +1,45 @@
+/// Why a tool call did not complete, as the stable code of `tool.failed`'s `reason` and of the
+/// result clients see. Raw values are wire names and never change once shipped.
+public enum FailureReason: String, Sendable, Hashable, CaseIterable {
+    /// No tool of that name in the project's catalog.
+    case unknownTool = "unknown_tool"
+    /// The arguments fail the tool's input schema, or a rule the schema cannot express.
+    case invalidArguments = "invalid_arguments"
+    /// The policy denied the call; the result carries the decision and its reason codes.
+    case policyDenied = "policy_denied"
+    /// `tool_max_concurrency` calls are already running in the project (0 refuses every call).
+    case maxConcurrencyReached = "max_concurrency_reached"
+    /// `tool_max_concurrency_per_conversation` calls are already running in the conversation.
+    case conversationMaxConcurrencyReached = "conversation_max_concurrency_reached"
+    /// No sandbox could be built (the host lacks a layer, the root vanished, the project stopped).
+    case sandboxUnavailable = "sandbox_unavailable"
+    /// The worker died or broke the protocol without anyone cancelling it.
+    case workerCrashed = "worker_crashed"
+    /// The command could not be executed (not found, not executable).
+    case execFailed = "exec_failed"
+    /// The tool ran and reported an error (a missing file, an unreadable directory).
+    case toolError = "tool_error"
+    /// The result is larger than `tool_max_output_bytes`.
+    case outputTooLarge = "output_too_large"
+    /// One artifact of the result, nested ones included, is larger than `tool_max_artifact_bytes`.
+    case artifactTooLarge = "artifact_too_large"
+    /// A sandbox limit other than the timeout and the output cap ended the tool (memory, pids, …).
+    case limitExceeded = "limit_exceeded"
+    /// The call ran past its timeout; the worker killed its whole process tree.
+    case timeout
+    /// The call was cancelled; its worker and every process it started were killed.
+    case cancelled
+    /// The project is stopping or stopped; no new call starts.
+    case projectStopped = "project_stopped"
+}
+
+/// A tool's own refusal or error, before or after the worker ran.
+public struct ToolFailure: Error, Sendable, Equatable {
+    public var reason: FailureReason
+    public var message: String
+
+    public init(_ reason: FailureReason, _ message: String) {
+        self.reason = reason
+        self.message = message
+    }
+}

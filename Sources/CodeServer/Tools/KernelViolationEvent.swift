@@ -1,0 +1,30 @@
+import Sandbox
+
+/// Turns what the worker's monitor recorded into the security event of the call that caused it:
+/// the same names the policy uses where the meaning is the same (a connect the kernel refused is
+/// `security.network_denied`, like a URL the policy refused), with `source: kernel` to tell them
+/// apart.
+enum KernelViolationEvent {
+    static func name(for kind: String) -> String {
+        switch kind {
+        case "network_denied", "network_protocol_denied": SecurityEvent.Name.networkDenied.rawValue
+        case "syscall_denied": EventName.syscallDenied.rawValue
+        case "namespace_denied": EventName.namespaceDenied.rawValue
+        case "syscall_killed": EventName.syscallKilled.rawValue
+        case "limit_exceeded": EventName.limitExceeded.rawValue
+        // A kind added to the worker later still reaches telemetry under a name that says what it is.
+        default: "security.\(kind)"
+        }
+    }
+
+    static func event(_ violation: Violation, call: ToolCall, projectId: String) -> RuntimeEvent {
+        var payload = violation.json.objectValue ?? [:]
+        payload["reason"] = .string(violation.kind)
+        payload["source"] = "kernel"
+        payload["call_id"] = .string(call.id)
+        payload["tool"] = .string(call.tool)
+        return RuntimeEvent(
+            name: name(for: violation.kind), projectId: projectId, conversationId: call.conversationId,
+            correlationId: call.correlationId, atMs: violation.atMs, payload: .object(payload))
+    }
+}

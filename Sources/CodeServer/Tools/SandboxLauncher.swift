@@ -1,0 +1,48 @@
+import Sandbox
+
+/// Hands out prepared workers for one project: from the warm pool for a call with the project's
+/// timeout, or freshly prepared for a call that asks for a shorter one (the timeout is part of the
+/// profile the worker is prepared with, so the kernel-side deadline stays the worker's job).
+///
+/// - Important: every method blocks; call them through `BlockingThread`, never on an actor.
+public final class SandboxLauncher: Sendable {
+    public let executable: String
+    public let layout: SandboxLayout
+    /// The project's effective profile (see `ProjectProfile`).
+    public let profile: Profile
+    private let filter: SeccompProgram
+    private let pool: WorkerPool
+
+    /// Starts the pool's preparer: `warmWorkers` sandboxes are built in the background.
+    public init(executable: String, root: String, profile: Profile, filter: SeccompProgram, warmWorkers: Int) {
+        self.executable = executable
+        self.layout = SandboxLayout(root: root, workspace: profile.filesystem.workspacePath)
+        self.profile = profile
+        self.filter = filter
+        // The preparer thread inherits this mask: a worker that dies before reading `prepare`
+        // must not take the coordinator down with SIGPIPE.
+        pool = BlockingThread.withSIGPIPEBlocked {
+            WorkerPool(executable: executable, root: root, profile: profile, filter: filter, size: warmWorkers)
+        }
+    }
+
+    /// A prepared worker whose sandbox times out after `timeoutMs` (the profile's when nil or not
+    /// shorter).
+    @available(*, noasync)
+    public func acquire(timeoutMs: Int?) throws(SandboxError) -> WorkerClient {
+        guard let timeoutMs, timeoutMs < profile.limits.timeoutMs else { return try pool.take() }
+        var shorter = profile
+        shorter.limits.timeoutMs = timeoutMs
+        let worker = try WorkerClient(executable: executable)
+        // The filter depends on the seccomp rules and network mode only, which did not change.
+        try worker.prepare(root: layout.root, profile: shorter, bpf: filter.bpf)
+        return worker
+    }
+
+    /// Stops preparing and discards the warm workers. Workers already handed out finish or are
+    /// cancelled by their calls.
+    @available(*, noasync)
+    public func shutdown() {
+        pool.shutdown()
+    }
+}

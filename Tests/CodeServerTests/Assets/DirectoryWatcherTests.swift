@@ -1,0 +1,106 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import TestSupport
+import Testing
+
+@testable import CodeServer
+
+/// The watcher on real files, with the edits editors and tools actually make.
+@Suite(.serialized)
+struct DirectoryWatcherTests {
+    /// Reads until `expected` has been seen or two seconds passed; returns all that was seen.
+    private func collect(_ watcher: DirectoryWatcher, until expected: Set<DirectoryWatcher.Change>)
+        -> Set<DirectoryWatcher.Change>
+    {
+        var seen = Set<DirectoryWatcher.Change>()
+        for _ in 0..<200 where !expected.isSubset(of: seen) {
+            var p = pollfd(fd: watcher.descriptor, events: Int16(POLLIN), revents: 0)
+            _ = poll(&p, 1, 10)
+            seen.formUnion(watcher.read())
+        }
+        return seen
+    }
+
+    @Test func addEditDeleteAndRenameAreReported() throws {
+        let dir = TempDirectory()
+        dir.write("kept.md", "one")
+        let watcher = try DirectoryWatcher(root: dir.path)
+        dir.write("new.md", "x")
+        dir.write("kept.md", "two")
+        rename(dir.file("new.md"), dir.file("renamed.md"))
+        unlink(dir.file("kept.md"))
+        let seen = collect(watcher, until: [.path("new.md"), .path("kept.md"), .path("renamed.md")])
+        #expect(seen.isSuperset(of: [.path("new.md"), .path("kept.md"), .path("renamed.md")]))
+    }
+
+    @Test func anAtomicSaveReportsTheFinalPath() throws {
+        let dir = TempDirectory()
+        mkdir(dir.file("commands"), 0o755)
+        dir.write("commands/build.md", "old")
+        let watcher = try DirectoryWatcher(root: dir.path)
+        dir.write("commands/.build.md.swp", "new")
+        rename(dir.file("commands/.build.md.swp"), dir.file("commands/build.md"))
+        let seen = collect(watcher, until: [.path("commands/build.md")])
+        #expect(seen.contains(.path("commands/build.md")))
+    }
+
+    @Test func directoriesCreatedLaterAreWatchedAndTheirFilesReported() throws {
+        let dir = TempDirectory()
+        let watcher = try DirectoryWatcher(root: dir.path)
+        mkdir(dir.file("skills"), 0o755)
+        mkdir(dir.file("skills/deep"), 0o755)
+        dir.write("skills/deep/a.md", "x")
+        _ = collect(watcher, until: [.path("skills/deep/a.md")])
+        // And a later write deep inside is seen through the new watch.
+        dir.write("skills/deep/b.md", "y")
+        let later = collect(watcher, until: [.path("skills/deep/b.md")])
+        #expect(later.contains(.path("skills/deep/b.md")))
+    }
+
+    @Test func removingTheRootAsksForARescan() throws {
+        let parent = TempDirectory()
+        mkdir(parent.file("root"), 0o755)
+        let watcher = try DirectoryWatcher(root: parent.file("root"))
+        rmdir(parent.file("root"))
+        let seen = collect(watcher, until: [.rescan])
+        #expect(seen.contains(.rescan))
+    }
+
+    @Test func aMissingRootIsAnErrorNamingTheCall() {
+        #expect(throws: WatcherError.self) { try DirectoryWatcher(root: "/nonexistent/jcs-watch") }
+    }
+
+    @Test func aHundredWritesInASecondBecomeFewBatchesWithTheFinalState() throws {
+        let dir = TempDirectory()
+        final class Batches: @unchecked Sendable {
+            var mutex = pthread_mutex_t()
+            var items: [WatchLoop.Batch] = []
+            init() { pthread_mutex_init(&mutex, nil) }
+            func append(_ b: WatchLoop.Batch) {
+                pthread_mutex_lock(&mutex)
+                items.append(b)
+                pthread_mutex_unlock(&mutex)
+            }
+            var snapshot: [WatchLoop.Batch] {
+                pthread_mutex_lock(&mutex)
+                defer { pthread_mutex_unlock(&mutex) }
+                return items
+            }
+        }
+        let batches = Batches()
+        let loop = try WatchLoop(root: dir.path, quietMs: 250, maxWaitMs: 2000) { batches.append($0) }
+        defer { loop.stop() }
+        for i in 0..<100 {
+            dir.write("c.md", "version \(i)")
+            usleep(10_000)
+        }
+        // The burst lasted ~1 s with no 250 ms pause: one batch at the quiet period's end.
+        for _ in 0..<300 where batches.snapshot.isEmpty { usleep(10_000) }
+        usleep(400_000)
+        let seen = batches.snapshot
+        #expect(!seen.isEmpty && seen.count <= 2, "\(seen.count) batches")
+        #expect(seen.allSatisfy { $0 == [.path("c.md")] })
+        #expect(dir.read("c.md") == "version 99")
+    }
+}

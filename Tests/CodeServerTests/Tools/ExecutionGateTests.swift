@@ -1,0 +1,255 @@
+import Sandbox
+import TestSupport
+import Testing
+
+@testable import CodeServer
+
+/// The gate end to end, with the real worker and real sandboxes.
+@Suite(.enabled(if: HostSupport.canSandbox, "\(HostSupport.reason)"))
+struct ExecutionGateTests {
+    @Test func unknownToolIsAFailedResultNotACrash() async throws {
+        let fixture = RuntimeFixture()
+        let project = try await fixture.start()
+        let result = await project.execute(ToolCall(tool: "fs.delete", arguments: ["path": "a"], correlationId: "corr-u"))
+        #expect(result.status == .failed)
+        #expect(result.reason == .unknownTool)
+        let failed = try #require(fixture.events(.toolFailed).first)
+        #expect(failed.payload["reason"] == "unknown_tool")
+        #expect(failed.correlationId == "corr-u")
+        #expect(fixture.events(.toolStarted).isEmpty)
+        await fixture.engine.shutdown()
+    }
+
+    @Test func schemaErrorsNameTheArgumentPath() async throws {
+        let fixture = RuntimeFixture()
+        let project = try await fixture.start()
+        let result = await project.execute(ToolCall(tool: "fs.read", arguments: ["path": "a", "limit": "all"]))
+        #expect(result.reason == .invalidArguments)
+        #expect(result.message == "args.limit: expected integer, got string")
+        #expect(fixture.recorder.events(named: "policy.allowed").isEmpty, "the policy is not asked about a malformed call")
+        await fixture.engine.shutdown()
+    }
+
+    @Test func policyDenialStopsTheCallBeforeAnyWorkerAndCarriesTheIds() async throws {
+        let fixture = RuntimeFixture()
+        let project = try await fixture.start()
+        let result = await project.execute(
+            ToolCall(tool: "fs.read", arguments: ["path": "../../etc/passwd"], correlationId: "corr-d"))
+        #expect(result.reason == .policyDenied)
+        #expect(result.decision?.reasonCodes == [.sandboxViolation])
+        let violation = try #require(fixture.events(SecurityEvent.Name.sandboxViolation).first)
+        #expect(violation.correlationId == "corr-d")
+        #expect(violation.payload["correlation_id"] == "corr-d")
+        #expect(fixture.events(SecurityEvent.Name.policyDenied).count == 1)
+        #expect(fixture.events(.toolFailed).first?.payload["reason_codes"] == ["sandbox_violation"])
+        #expect(fixture.events(.toolStarted).isEmpty)
+        await fixture.engine.shutdown()
+    }
+
+    @Test func sensitivePathIsDeniedEvenInsideTheRoot() async throws {
+        let fixture = RuntimeFixture()
+        fixture.directory.write(".env", "TOKEN=x")
+        let project = try await fixture.start()
+        let result = await project.execute(ToolCall(tool: "fs.read", arguments: ["path": ".env"]))
+        #expect(result.decision?.reasonCodes == [.sensitivePathDenied])
+        #expect(fixture.events(SecurityEvent.Name.sensitivePathDenied).count == 1)
+        await fixture.engine.shutdown()
+    }
+
+    @Test func projectConcurrencyZeroRefusesEveryCall() async throws {
+        let fixture = RuntimeFixture()
+        let project = try await fixture.start(["tool_max_concurrency": 0])
+        let result = await project.execute(ToolCall(tool: "fs.list", arguments: ["path": "."]))
+        #expect(result.reason == .maxConcurrencyReached)
+        #expect(fixture.events(.toolFailed).first?.payload["reason"] == "max_concurrency_reached")
+        await fixture.engine.shutdown()
+    }
+
+    @Test func writeThenReadThenListThenSearchRoundTripsThroughTheSandbox() async throws {
+        let fixture = RuntimeFixture()
+        let project = try await fixture.start()
+        let content = "alpha\nbeta $(reboot) 'quoted'\ngamma\n"
+        let write = await project.execute(
+            ToolCall(tool: "fs.write", arguments: ["path": "notes/a b.txt", "content": .string(content)]))
+        // The parent does not exist yet: the tool's own error comes back, nothing crashes.
+        #expect(write.reason == .toolError)
+        fixture.directory.write("keep", "")
+        system2(["/bin/mkdir", fixture.directory.file("notes")])
+        let written = await project.execute(
+            ToolCall(tool: "fs.write", arguments: ["path": "notes/a b.txt", "content": .string(content)]))
+        #expect(written.status == .completed, "\(written)")
+        #expect(fixture.directory.read("notes/a b.txt") == content)
+
+        let read = await project.execute(ToolCall(tool: "fs.read", arguments: ["path": "notes/a b.txt"]))
+        #expect(read.output?["content"] == .string(content))
+        let slice = await project.execute(
+            ToolCall(tool: "fs.read", arguments: ["path": "notes/a b.txt", "offset": 6, "limit": 4]))
+        #expect(slice.output?["content"] == "beta")
+
+        let list = await project.execute(ToolCall(tool: "fs.list", arguments: ["path": "notes"]))
+        #expect(list.output?["entries"] == [["name": "a b.txt", "type": "file", "size": .int(Int64(content.utf8.count))]])
+
+        let search = await project.execute(ToolCall(tool: "fs.search", arguments: ["pattern": "^gam"]))
+        #expect(search.output?["matches"] == [["path": "notes/a b.txt", "line": 3, "text": "gamma"]])
+        let none = await project.execute(ToolCall(tool: "fs.search", arguments: ["pattern": "zeta"]))
+        #expect(none.status == .completed)
+        #expect(none.output?["matches"] == [])
+
+        let missing = await project.execute(ToolCall(tool: "fs.read", arguments: ["path": "nope.txt"]))
+        #expect(missing.reason == .toolError)
+        #expect(missing.message?.contains("No such file") == true)
+        await fixture.engine.shutdown()
+    }
+
+    @Test func allowedEnvironmentVariableReachesTheTool() async throws {
+        let fixture = RuntimeFixture()
+        let project = try await fixture.start(["tool_env_allowlist": ["JCS_GREETING", "APP_*"]])
+        let result = await project.execute(
+            ToolCall(
+                tool: "shell.run",
+                arguments: [
+                    "script": #"printf '%s %s' "$JCS_GREETING" "$APP_MODE""#,
+                    "env": ["JCS_GREETING": "hello", "APP_MODE": "test"],
+                ]))
+        #expect(result.output?["stdout"] == "hello test", "\(result)")
+        await fixture.engine.shutdown()
+    }
+
+    @Test func environmentVariableOutsideTheAllowlistIsDenied() async throws {
+        let fixture = RuntimeFixture()
+        let project = try await fixture.start(["tool_env_allowlist": ["APP_*"]])
+        let result = await project.execute(
+            ToolCall(tool: "shell.run", arguments: ["argv": ["/usr/bin/env"], "env": ["AWS_SECRET_ACCESS_KEY": "x"]]))
+        #expect(result.decision?.reasonCodes == [.envDenied])
+        #expect(fixture.events(SecurityEvent.Name.envDenied).first?.payload["variable"] == "AWS_SECRET_ACCESS_KEY")
+        await fixture.engine.shutdown()
+    }
+
+    @Test func nonZeroExitIsTheProgramsAnswerAndMissingProgramIsExecFailed() async throws {
+        let fixture = RuntimeFixture()
+        let project = try await fixture.start()
+        let exit = await project.execute(ToolCall(tool: "shell.run", arguments: ["script": "echo oops >&2; exit 3"]))
+        #expect(exit.status == .completed)
+        #expect(exit.output?["exit_code"] == 3)
+        #expect(exit.output?["stderr"] == "oops\n")
+        let missing = await project.execute(ToolCall(tool: "shell.run", arguments: ["argv": ["/usr/bin/no-such-tool"]]))
+        #expect(missing.reason == .execFailed)
+        await fixture.engine.shutdown()
+    }
+
+    @Test func outputAndArtifactCapsFailTheCall() async throws {
+        let fixture = RuntimeFixture()
+        let big = try await fixture.start(["tool_max_output_bytes": 1000], id: "big")
+        let tooMuch = await big.execute(ToolCall(tool: "shell.run", arguments: ["script": "head -c 5000 /dev/zero"]))
+        #expect(tooMuch.reason == .outputTooLarge)
+        let artifact = try await fixture.start(["tool_max_artifact_bytes": 100], id: "artifact")
+        let large = await artifact.execute(
+            ToolCall(tool: "shell.run", arguments: ["script": "head -c 500 /dev/zero | tr '\\0' x"]))
+        #expect(large.reason == .artifactTooLarge)
+        #expect(large.message == "output.stdout is 500 bytes; tool_max_artifact_bytes is 100")
+        #expect(fixture.events(.toolFailed).compactMap { $0.payload["reason"] } == ["output_too_large", "artifact_too_large"])
+        await fixture.engine.shutdown()
+    }
+
+    @Test func sensitiveArtifactIsFlaggedAndReported() async throws {
+        let fixture = RuntimeFixture()
+        fixture.directory.write("notes.txt", "-----BEGIN RSA PRIVATE KEY-----\nMIIE\n")
+        let project = try await fixture.start()
+        let result = await project.execute(ToolCall(tool: "fs.read", arguments: ["path": "notes.txt"], correlationId: "corr-s"))
+        #expect(result.status == .completed)
+        #expect(result.isSensitive)
+        let event = try #require(fixture.events(.sensitiveArtifactDetected).first)
+        #expect(event.correlationId == "corr-s")
+        #expect(event.payload["findings"] == [["kind": "private_key", "path": "output.content"]])
+        #expect(fixture.events(.toolCompleted).first?.payload["sensitive"] == true)
+        await fixture.engine.shutdown()
+    }
+
+    @Test func kernelNetworkDenialBecomesASecurityEventWithTheCallsIds() async throws {
+        let fixture = RuntimeFixture()
+        let project = try await fixture.start()
+        // Host and port are positional parameters: nothing in the arguments looks like a network
+        // target, so the policy allows it and the kernel has the last word.
+        let result = await project.execute(
+            ToolCall(
+                tool: "shell.run",
+                arguments: ["argv": ["/usr/bin/bash", "-c", #"exec 3<>"/dev/tcp/$1/$2""#, "bash", "10.20.30.40", "8080"]],
+                correlationId: "corr-net"))
+        #expect(result.status == .completed, "\(result)")
+        #expect(result.output?["exit_code"] != 0)
+        #expect(result.violations.map(\.kind) == ["network_denied"])
+        let event = try #require(fixture.events(SecurityEvent.Name.networkDenied).first)
+        #expect(event.correlationId == "corr-net")
+        #expect(event.projectId == "p1")
+        #expect(event.payload["source"] == "kernel")
+        #expect(event.payload["reason"] == "network_denied")
+        #expect(event.payload["address"] == "10.20.30.40")
+        #expect(event.payload["port"] == 8080)
+        #expect(event.payload["call_id"] == .string(result.callId))
+        await fixture.engine.shutdown()
+    }
+
+    @Test func timeoutKillsTheWholeProcessTree() async throws {
+        let fixture = RuntimeFixture()
+        let project = try await fixture.start(["tool_timeout_ms": 400])
+        let marker = "31337.4711"
+        let result = await project.execute(
+            ToolCall(tool: "shell.run", arguments: ["script": .string("sleep \(marker) & (sleep \(marker) &) ; sleep \(marker)")]))
+        #expect(result.status == .timeout)
+        #expect(result.reason == .timeout)
+        #expect(hostProcesses(containing: marker).isEmpty)
+        let event = try #require(fixture.events(.toolTimeout).first)
+        #expect(event.payload["timeout_ms"] == 400)
+        await fixture.engine.shutdown()
+    }
+
+    @Test func perCallTimeoutShorterThanTheProjectsApplies() async throws {
+        let fixture = RuntimeFixture()
+        let project = try await fixture.start()
+        let result = await project.execute(
+            ToolCall(tool: "shell.run", arguments: ["script": "sleep 31337.4712", "timeout_ms": 300]))
+        #expect(result.status == .timeout)
+        #expect(fixture.events(.toolTimeout).first?.payload["timeout_ms"] == 300)
+        #expect(hostProcesses(containing: "31337.4712").isEmpty)
+        await fixture.engine.shutdown()
+    }
+
+    @Test func repeatedTimeoutsOfOneToolRaiseOneAlert() async throws {
+        let clock = ManualClock()
+        let fixture = RuntimeFixture(clock: clock)
+        let project = try await fixture.start([
+            "tool_timeout_ms": 200, "tool_timeout_alert_threshold": 2, "tool_timeout_alert_window_ms": 60_000,
+        ])
+        let call = { ToolCall(tool: "shell.run", arguments: ["script": "sleep 30"]) }
+        _ = await project.execute(call())
+        clock.advance(byMs: 60_000)
+        _ = await project.execute(call())
+        #expect(fixture.events(.repeatedTimeoutFailures).isEmpty, "the first timeout has left the window")
+        clock.advance(byMs: 59_999)
+        _ = await project.execute(call())
+        let alert = try #require(fixture.events(.repeatedTimeoutFailures).first)
+        #expect(alert.payload["tool"] == "shell.run")
+        #expect(alert.payload["count"] == 2)
+        #expect(fixture.events(.toolTimeout).count == 3)
+        await fixture.engine.shutdown()
+    }
+
+    @Test func assetToolsAnswerEmptyWithoutAWorker() async throws {
+        let fixture = RuntimeFixture()
+        let project = try await fixture.start()
+        let list = await project.execute(ToolCall(tool: "asset.list"))
+        #expect(list.output == ["assets": []])
+        let get = await project.execute(ToolCall(tool: "asset.get", arguments: ["kind": "skill", "name": "x"]))
+        #expect(get.output == ["asset": nil])
+        await fixture.engine.shutdown()
+    }
+
+    @Test func workerThatDiesIsAFailedResult() async throws {
+        let fixture = RuntimeFixture(workerExecutable: "/bin/false")
+        let project = try await fixture.start()
+        let result = await project.execute(ToolCall(tool: "fs.list", arguments: ["path": "."]))
+        #expect(result.status == .failed)
+        #expect(result.reason == .workerCrashed)
+        await fixture.engine.shutdown()
+    }
+}
