@@ -28,6 +28,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
         // The code that runs between clone and execve (async-signal-safe C), plus the monitor-side
@@ -52,7 +53,13 @@ let package = Package(
             swiftSettings: strictSwift,
             linkerSettings: staticRuntime
         ),
-        .target(name: "CodeServer", dependencies: ["Sandbox"], swiftSettings: strictSwift),
+        // Yams (and through it Foundation) stays out of `Sandbox`: the worker and the CLI's
+        // `sandbox run` start in under a millisecond without Foundation.
+        .target(
+            name: "CodeServer",
+            dependencies: ["Sandbox", .product(name: "Yams", package: "Yams")],
+            swiftSettings: strictSwift
+        ),
         // The CLI's commands, a library so tests drive them in-process; `jcs` is only its entry.
         .target(
             name: "JCSCLI",
