@@ -97,6 +97,7 @@ enum SetupStep {
         case UInt32(CSB_STEP_EXEC.rawValue): "executing the command"
         case UInt32(CSB_STEP_PLAN.rawValue): "reading the mount plan"
         case UInt32(CSB_STEP_CGROUP.rawValue): "joining the cgroup"
+        case UInt32(CSB_STEP_LANDLOCK.rawValue): "restricting writes with Landlock"
         default: "step \(raw)"
         }
     }

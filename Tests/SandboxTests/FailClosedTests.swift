@@ -51,3 +51,25 @@ struct FailClosedTests {
         }
     }
 }
+
+/// Landlock restricts writes to what the plan made writable; a writable bind is one of them.
+@Suite(.enabled(if: HostSupport.canSandbox, "\(HostSupport.reason)"), .serialized)
+struct WritableMountTests {
+    @Test func aWritableBindStaysWritableAndAReadOnlyOneDoesNot() throws {
+        let scratch = TempDirectory(prefix: "jcs-scratch")
+        // A plain bind keeps host ownership: the sandbox's host uid must own what it writes.
+        chown(scratch.path, 65534, 65534)
+        let shared = TempDirectory(prefix: "jcs-shared")
+        chmod(shared.path, 0o755)
+        shared.write("data", "host data\n")
+        let h = try SandboxHarness { p in
+            p.filesystem.mounts.append(.bind(source: scratch.path, target: "/scratch", writable: true, optional: false))
+            p.filesystem.mounts.append(.bind(source: shared.path, target: "/shared", writable: false, optional: false))
+        }
+        let r = try h.sh("echo out > /scratch/made && cat /shared/data && echo no > /shared/data")
+        #expect(scratch.read("made") == "out\n")
+        #expect(r.out == "host data\n")
+        #expect(r.err.contains("Read-only file system"))
+        #expect(shared.read("data") == "host data\n")
+    }
+}

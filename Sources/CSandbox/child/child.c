@@ -124,7 +124,7 @@ __attribute__((noreturn)) static void run_tool(int control_fd, const struct csb_
 }
 
 /* Gives up everything before the filter, so the filter need not allow what set-up used: every
- * capability, no_new_privs, and dumpability (the tool runs as our kuid; a dumpable init would
+ * capability, no_new_privs, writes outside the writable mounts (Landlock), and dumpability (the tool runs as our kuid; a dumpable init would
  * let it open /proc/1/mem and take over an unfiltered process). */
 static void drop_privileges(int control_fd)
 {
@@ -134,6 +134,8 @@ static void drop_privileges(int control_fd)
         csb_child_die(control_fd, CSB_STEP_NO_NEW_PRIVS, errno, NULL);
     if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
         csb_child_die(control_fd, CSB_STEP_CAPS, errno, "dumpable");
+    if (csb_landlock_restrict() < 0)
+        csb_child_die(control_fd, CSB_STEP_LANDLOCK, errno, NULL);
 }
 
 /* Loads the filter the monitor sends and hands over its listener. Last of the set-up steps. */

@@ -46,6 +46,10 @@ const uint8_t *csb_take_bytes(struct csb_cursor *c, size_t len);
 /* Steps, one file each. */
 void csb_build_root(int control_fd, const uint8_t *plan, size_t plan_len, int idmapped_fd);
 int csb_drop_capabilities(void);
+/* Landlock (landlock.c): record a path (inside the new root) where writes stay allowed, then
+ * restrict the process once the root is final. */
+void csb_landlock_allow_writes(const char *path);
+int csb_landlock_restrict(void);
 int csb_apply_rlimits(const uint64_t limits[CSB_RLIMIT_COUNT]);
 int csb_loopback_up(void);
 /* Loads the BPF program; returns the listener fd when `listener`, 0 without, -1 with errno. */

@@ -152,10 +152,13 @@ static void run_op(int control_fd, uint32_t op, uint32_t flags, uint64_t num, co
             return;
         if (make_mount_point(source, target) < 0 || bind(source, target, flags & CSB_FLAG_WRITABLE) < 0)
             csb_child_die(control_fd, CSB_STEP_BIND, errno, a);
+        if (flags & CSB_FLAG_WRITABLE)
+            csb_landlock_allow_writes(b);
         return;
     case CSB_OP_TMPFS:
         if (csb_mkdir_p(target, 0755) < 0 || mount_tmpfs(target, num, "1777") < 0)
             csb_child_die(control_fd, CSB_STEP_TMPFS, errno, b);
+        csb_landlock_allow_writes(b);
         return;
     case CSB_OP_SYMLINK: {
         char dir[4096];
@@ -166,6 +169,8 @@ static void run_op(int control_fd, uint32_t op, uint32_t flags, uint64_t num, co
     case CSB_OP_WORKSPACE:
         if (csb_mkdir_p(target, 0755) < 0)
             csb_child_die(control_fd, CSB_STEP_WORKSPACE, errno, b);
+        if (flags & CSB_FLAG_WRITABLE)
+            csb_landlock_allow_writes(b);
         if ((flags & CSB_FLAG_IDMAPPED) && idmapped_fd == CSB_WORKSPACE_READ_ONLY) {
             if (csb_join_path(source, sizeof source, CSB_OLDROOT, a) < 0 || bind(source, target, 0) < 0)
                 csb_child_die(control_fd, CSB_STEP_WORKSPACE, errno, a);
@@ -185,9 +190,12 @@ static void run_op(int control_fd, uint32_t op, uint32_t flags, uint64_t num, co
         return;
     case CSB_OP_PROC:
         build_proc(control_fd, target);
+        /* procfs has its own permission checks and /proc/sys is read-only already. */
+        csb_landlock_allow_writes(b);
         return;
     case CSB_OP_DEV:
         build_dev(control_fd, target);
+        csb_landlock_allow_writes(b);
         return;
     case CSB_OP_HOSTNAME:
         if (sethostname(a, strlen(a)) < 0)

@@ -95,6 +95,7 @@ enum csb_step {
     CSB_STEP_EXEC,
     CSB_STEP_PLAN,
     CSB_STEP_CGROUP,
+    CSB_STEP_LANDLOCK,
 };
 
 struct csb_error {
