@@ -74,6 +74,11 @@ public actor Engine {
         }
     }
 
+    /// Forces a reload of a project's assets (`reload_assets(project)`), whatever its watcher saw.
+    public func reloadAssets(_ id: String) async throws(ProjectError) -> AssetReloadResult {
+        try await project(id).reloadAssets()
+    }
+
     /// Stops every project.
     public func shutdown() async {
         let running = projects.values

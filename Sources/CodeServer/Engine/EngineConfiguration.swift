@@ -10,18 +10,14 @@ public struct EngineConfiguration: Sendable {
     public var warmWorkersPerProject: Int
     /// The final check that a path stays beneath the root; the kernel's `openat2` in production.
     public var beneathChecker: any BeneathChecker
-    /// The asset store of a project, given its root. Empty until the assets issue lands.
-    public var assets: @Sendable (String) -> any AssetStore
 
     public init(
         workerExecutable: String = WorkerClient.defaultExecutable(), warmWorkersPerProject: Int = 2,
-        beneathChecker: any BeneathChecker = KernelBeneathChecker(),
-        assets: @escaping @Sendable (String) -> any AssetStore = { _ in EmptyAssetStore() }
+        beneathChecker: any BeneathChecker = KernelBeneathChecker()
     ) {
         precondition(warmWorkersPerProject >= 1, "a project keeps at least one warm worker")
         self.workerExecutable = workerExecutable
         self.warmWorkersPerProject = warmWorkersPerProject
         self.beneathChecker = beneathChecker
-        self.assets = assets
     }
 }

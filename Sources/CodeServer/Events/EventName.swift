@@ -3,6 +3,11 @@
 public enum EventName: String, Sendable, CaseIterable {
     case projectStarted = "project.started"
     case projectStopped = "project.stopped"
+    /// A new asset snapshot is in place: `generation`, `counts`, `error_count`, `trigger`.
+    case projectAssetsReloaded = "project.assets_reloaded"
+    /// A reload was refused (`strict_asset_loading`: the previous snapshot stays) or the watcher
+    /// could not run: `changed_paths`, `error`, `trigger`.
+    case projectWatcherReloadFailed = "project.watcher_reload_failed"
 
     case conversationStarted = "conversation.started"
     case conversationStopped = "conversation.stopped"

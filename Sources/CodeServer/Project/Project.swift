@@ -1,8 +1,8 @@
 import Sandbox
 
-/// One project: a root directory, its options, and what the options build — the policy, the tool
-/// catalog, the sandbox launcher with its warm workers, the execution gate — plus its
-/// conversations. Nothing is shared with another project: each has its own gate, quotas, workers
+/// One project: a root directory, its options, and what the options build — the policy, the
+/// assets of `.jido/` with their watcher, the tool catalog, the sandbox launcher with its warm
+/// workers, the execution gate — plus its conversations. Nothing is shared with another project: each has its own gate, quotas, workers
 /// and conversations, so one project's load or failure cannot reach another's.
 public actor Project {
     private enum State {
@@ -16,7 +16,11 @@ public actor Project {
     public nonisolated let options: RuntimeOptions
     /// The effective sandbox profile of the project's tools (see `ProjectProfile`).
     public nonisolated let profile: Profile
-    public nonisolated let catalog: ToolCatalog
+    /// The current asset snapshot and its store.
+    public nonisolated let assets: ProjectAssets
+    private let reloader: AssetReloader
+    /// The live reload of `.jido/`; nil when option `watcher` is off or the watch could not start.
+    private var watch: WatchLoop?
     private let runner: ExecutionRunner
     private let sink: any RuntimeEventSink
     private let clock: any RuntimeClock
@@ -43,6 +47,10 @@ public actor Project {
         } catch {
             throw .sandboxUnavailable(reason: error.description)
         }
+        try ProjectLayout.prepare(root: root, options: options)
+        // Loaded before any worker is prepared: a strict project with a bad file fails here.
+        let assets = try ProjectAssets(
+            loader: AssetLoader(root: root, options: options, projectProfile: profile), strict: options.strictAssetLoading)
         let launcher = SandboxLauncher(
             executable: configuration.workerExecutable, root: root, profile: profile, filter: filter,
             warmWorkers: configuration.warmWorkersPerProject)
@@ -50,14 +58,30 @@ public actor Project {
         self.root = root
         self.options = options
         self.profile = profile
-        self.catalog = ToolCatalog.builtin
+        self.assets = assets
         self.sink = sink
         self.clock = clock
+        let reloader = AssetReloader(projectId: id, assets: assets, dataDir: options.dataDir, sink: sink, clock: clock)
+        self.reloader = reloader
         runner = ExecutionRunner(
             projectId: id, options: options,
             policy: PolicyEngine(root: root, options: options, beneathChecker: configuration.beneathChecker),
-            catalog: catalog, assets: configuration.assets(root), launcher: launcher, sink: sink, clock: clock)
+            assets: assets, launcher: launcher, sink: sink, clock: clock)
+        if options.watcher {
+            do {
+                // A burst that never pauses still reloads every 4 quiet periods (at least 1 s).
+                let quietMs = Int64(options.watcherDebounceMs)
+                watch = try WatchLoop(
+                    root: root + "/" + AssetLoader.directory, quietMs: quietMs, maxWaitMs: max(quietMs * 4, 1000),
+                    onBatch: { batch in reloader.watcherBatch(batch) })
+            } catch {
+                reloader.watcherUnavailable(error)
+            }
+        }
     }
+
+    /// The tools as of the current asset snapshot.
+    public nonisolated var catalog: ToolCatalog { assets.catalog }
 
     /// A profile file named by a relative path is the project's own: it is found under the root.
     private static func profileLocation(_ nameOrPath: String, root: String) -> String {
@@ -104,6 +128,19 @@ public actor Project {
         await runner.execute(call)
     }
 
+    // MARK: - Assets
+
+    /// Reads `.jido/` again now, whatever the watcher saw, and returns what the reload did (with
+    /// `strict_asset_loading`, a rejected reload keeps the previous snapshot).
+    public func reloadAssets() async throws(ProjectError) -> AssetReloadResult {
+        guard case .running = state else { throw .projectStopped(id: id) }
+        let reloader = self.reloader
+        guard let result = await BlockingThread.run({ reloader.reload(.manual) }) else {
+            throw .resourceExhausted(reason: "no thread could be started for the reload")
+        }
+        return result
+    }
+
     // MARK: - Lifecycle
 
     public var isRunning: Bool { if case .running = state { true } else { false } }
@@ -116,8 +153,22 @@ public actor Project {
         let open = conversations.values
         conversations.removeAll()
         for conversation in open { await conversation.stop() }
+        if let watch {
+            self.watch = nil
+            // Joins the watcher's thread, which may be in the middle of a reload.
+            _ = await BlockingThread.run { watch.stop() }
+        }
         await runner.stop()
         sink.emit(RuntimeEvent(name: EventName.projectStopped.rawValue, projectId: id, atMs: clock.nowMs()))
+    }
+
+    private var assetDiagnostics: JSONValue {
+        let snapshot = assets.snapshot
+        return [
+            "generation": .int(Int64(snapshot.generation)), "counts": snapshot.countsJSON,
+            "error_count": .int(Int64(snapshot.issues.count)), "errors": .array(snapshot.issues.map(\.json)),
+            "invalid_tools": .array(snapshot.catalog.invalid.map(\.json)), "watching": .bool(watch != nil),
+        ]
     }
 
     public var diagnostics: JSONValue {
@@ -126,6 +177,7 @@ public actor Project {
                 "project_id": .string(id), "root": .string(root), "state": .string(isRunning ? "running" : "stopped"),
                 "conversations": .array(conversations.keys.sorted().map(JSONValue.string)),
                 "execution": await runner.diagnostics, "options": options.effectiveJSON,
+                "assets": assetDiagnostics,
                 "network_allowlist_enforcement": .string(
                     options.networkEgressPolicy == .allow
                         ? "arguments only: the kernel does not enforce network_allowlist yet (no egress proxy)"

@@ -17,6 +17,12 @@ public enum ProjectError: Error, Sendable, Equatable, CustomStringConvertible {
     case duplicateConversation(id: String)
     /// The project is stopping or stopped.
     case projectStopped(id: String)
+    /// `strict_asset_loading` is on and these asset files are invalid.
+    case invalidAssets([AssetIssue])
+    /// `.jido/` or the data directory cannot be created, or is not a plain directory.
+    case invalidLayout(path: String, reason: String)
+    /// No thread could be started for blocking work (the process is out of threads or memory).
+    case resourceExhausted(reason: String)
 
     public var code: String {
         switch self {
@@ -28,6 +34,9 @@ public enum ProjectError: Error, Sendable, Equatable, CustomStringConvertible {
         case .unknownConversation: "unknown_conversation"
         case .duplicateConversation: "duplicate_conversation"
         case .projectStopped: "project_stopped"
+        case .invalidAssets: "invalid_assets"
+        case .invalidLayout: "invalid_layout"
+        case .resourceExhausted: "resource_exhausted"
         }
     }
 
@@ -42,6 +51,11 @@ public enum ProjectError: Error, Sendable, Equatable, CustomStringConvertible {
         case .unknownConversation(let id): "unknown_conversation: no conversation with id '\(id)'"
         case .duplicateConversation(let id): "duplicate_conversation: a conversation with id '\(id)' exists"
         case .projectStopped(let id): "project_stopped: project '\(id)' is stopped"
+        case .invalidAssets(let issues):
+            "invalid_assets: strict_asset_loading refuses \(issues.count) invalid file(s): "
+                + issues.map(\.description).joined(separator: "; ")
+        case .invalidLayout(let path, let reason): "invalid_layout: '\(path)': \(reason)"
+        case .resourceExhausted(let reason): "resource_exhausted: \(reason)"
         }
     }
 }

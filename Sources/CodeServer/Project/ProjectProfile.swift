@@ -8,6 +8,9 @@ enum ProjectProfile {
     ///   stopped by the worker (and reported `output_too_large`) instead of being buffered.
     /// - `tool_env_allowlist` entries are added to the profile's allowed variables, so that what the
     ///   policy allows reaches the tool (both use the same `NAME` / `PREFIX*` forms).
+    /// - `JCS_PARAM_*` is allowed: commands' scripts get their parameters in these variables.
+    ///   Only the gate sets them (`CommandTool`); a caller's own `env` names still need
+    ///   `tool_env_allowlist`, which the policy checks before any worker runs.
     /// - `network_egress_policy: deny` forces an empty network namespace whatever the profile
     ///   says: fail closed. With `allow` the profile's own mode stands; the allowlist is checked on
     ///   arguments only until the egress proxy lands.
@@ -18,6 +21,8 @@ enum ProjectProfile {
         for pattern in options.toolEnvAllowlist where !profile.environment.allow.contains(pattern.text) {
             profile.environment.allow.append(pattern.text)
         }
+        let parameters = CommandDefinition.parameterPrefix + "*"
+        if !profile.environment.allow.contains(parameters) { profile.environment.allow.append(parameters) }
         if options.networkEgressPolicy == .deny { profile.network.mode = .none }
         return profile
     }

@@ -7,10 +7,14 @@ import Synchronization
 ///
 /// A cancel that arrives before the worker is attached is remembered: the worker is killed the
 /// moment it is attached, so there is no window in which a cancelled call starts its tool.
+///
+/// A workflow's handle runs no worker itself: it delegates to the handle of the step running
+/// now, so cancelling the workflow kills that step's worker.
 public final class CallHandle: Sendable {
     private enum State {
         case waiting
         case running(WorkerClient)
+        case delegating(CallHandle)
         case cancelled(killedWorker: Bool)
         case finished
     }
@@ -32,6 +36,10 @@ public final class CallHandle: Sendable {
                 worker.cancel()
                 state = .cancelled(killedWorker: true)
                 return true
+            case .delegating(let step):
+                let killed = step.cancel()
+                state = .cancelled(killedWorker: killed)
+                return killed
             case .cancelled, .finished:
                 return false
             }
@@ -56,9 +64,33 @@ public final class CallHandle: Sendable {
                 worker.cancel()
                 state = .cancelled(killedWorker: true)
                 return false
-            case .running, .finished:
+            case .running, .delegating, .finished:
                 preconditionFailure("a call handle runs one worker once")
             }
+        }
+    }
+
+    /// Called by the runner before a workflow step: cancels now go to `step`. Returns false (and
+    /// cancels `step`) when the workflow was cancelled first.
+    func delegate(to step: CallHandle) -> Bool {
+        state.withLock { state in
+            switch state {
+            case .waiting:
+                state = .delegating(step)
+                return true
+            case .cancelled:
+                step.cancel()
+                return false
+            case .running, .delegating, .finished:
+                preconditionFailure("a workflow runs one step at a time")
+            }
+        }
+    }
+
+    /// The step ended; the workflow is waiting again.
+    func endDelegation() {
+        state.withLock { state in
+            if case .delegating = state { state = .waiting }
         }
     }
 

@@ -15,16 +15,19 @@ public actor ExecutionRunner {
         case stopped
     }
 
-    /// How an admitted call will run: in memory, or in a worker with this invocation.
+    /// How an admitted call will run: in memory, in a worker with this invocation, or as a
+    /// workflow's steps.
     private enum Plan {
         case coordinator(any CoordinatorTool)
         case sandboxed(any SandboxedTool, SandboxInvocation)
+        case workflow(WorkflowDefinition)
     }
 
     public nonisolated let projectId: String
     private let options: RuntimeOptions
     private let policy: PolicyEngine
-    private let catalog: ToolCatalog
+    /// The project's assets; its catalog is read per call, so a reload changes the tools of the
+    /// next call and never those of one already admitted.
     private let assets: any AssetStore
     private let launcher: SandboxLauncher
     private let sink: any RuntimeEventSink
@@ -40,13 +43,12 @@ public actor ExecutionRunner {
     private var inFlight: [String: CallHandle] = [:]
 
     public init(
-        projectId: String, options: RuntimeOptions, policy: PolicyEngine, catalog: ToolCatalog, assets: any AssetStore,
+        projectId: String, options: RuntimeOptions, policy: PolicyEngine, assets: any AssetStore,
         launcher: SandboxLauncher, sink: any RuntimeEventSink, clock: any RuntimeClock
     ) {
         self.projectId = projectId
         self.options = options
         self.policy = policy
-        self.catalog = catalog
         self.assets = assets
         self.launcher = launcher
         self.sink = sink
@@ -95,7 +97,12 @@ public actor ExecutionRunner {
         guard case .running = state else {
             return refuse(call, ToolFailure(.projectStopped, "project \(projectId) is stopped"), startedAt)
         }
+        let catalog = assets.catalog
         guard let tool = catalog.tool(named: call.tool) else {
+            if let invalid = catalog.invalidTool(named: call.tool) {
+                let failure = ToolFailure(.invalidDefinition, "\(call.tool) is invalid (\(invalid.path)): \(invalid.reason)")
+                return refuse(call, failure, startedAt)
+            }
             return refuse(call, ToolFailure(.unknownTool, "no tool named '\(call.tool)'"), startedAt)
         }
         let schemaViolations = validator.validate(call.arguments, against: tool.inputSchema)
@@ -108,6 +115,8 @@ public actor ExecutionRunner {
         switch tool.execution {
         case .coordinator(let coordinatorTool):
             plan = .coordinator(coordinatorTool)
+        case .workflow(let definition):
+            plan = .workflow(definition)
         case .sandboxed(let sandboxedTool):
             do {
                 plan = .sandboxed(
@@ -129,6 +138,9 @@ public actor ExecutionRunner {
         guard decision.isAllowed else {
             return refuse(call, ToolFailure(.policyDenied, decision.reason), startedAt, decision: decision)
         }
+        if case .workflow(let definition) = plan {
+            return await runWorkflow(definition, call, handle, decision, startedAt)
+        }
         if let refusal = quota.acquire(conversationId: call.conversationId) {
             let limit = refusal == .maxConcurrencyReached ? "tool_max_concurrency" : "tool_max_concurrency_per_conversation"
             return refuse(call, ToolFailure(refusal, "\(limit) calls are already running"), startedAt, decision: decision)
@@ -148,10 +160,49 @@ public actor ExecutionRunner {
         case .sandboxed(let sandboxedTool, let invocation):
             let outcome = await runInWorker(invocation, call, handle)
             result = interpret(outcome, invocation, sandboxedTool, call, handle, decision, startedAt)
+        case .workflow:
+            preconditionFailure("workflows returned above")
         }
         inFlight[call.id] = nil
         quota.release(conversationId: call.conversationId)
         return result
+    }
+
+    /// A workflow: each step is a call of its own through this gate (schema, policy, quotas,
+    /// worker, caps), with the workflow's conversation and correlation ids. The workflow holds no
+    /// quota slot itself: it runs nothing, and holding one while its steps wait for theirs would
+    /// deadlock at `tool_max_concurrency` 1.
+    private func runWorkflow(
+        _ definition: WorkflowDefinition, _ call: ToolCall, _ handle: CallHandle, _ decision: Decision,
+        _ startedAt: Int64
+    ) async -> ToolResult {
+        inFlight[call.id] = handle
+        defer { inFlight[call.id] = nil }
+        emit(EventName.toolStarted.rawValue, call, at: startedAt, ["call_id": .string(call.id), "tool": .string(call.tool)])
+        var run = WorkflowRun(definition, arguments: call.arguments)
+        for step in definition.steps {
+            switch run.arguments(for: step) {
+            case .failure(let error):
+                run.record(step, renderError: error)
+            case .success(let arguments):
+                let stepHandle = CallHandle()
+                guard handle.delegate(to: stepHandle) else { break }
+                let stepCall = ToolCall(
+                    tool: step.tool, arguments: arguments, conversationId: call.conversationId,
+                    correlationId: call.correlationId, gateway: call.gateway)
+                let result = await gate(stepCall, stepHandle)
+                handle.endDelegation()
+                run.record(step, result)
+            }
+            if handle.isCancelled {
+                return finish(call, .cancelled, ToolFailure(.cancelled, "the call was cancelled"), decision, [], startedAt)
+            }
+            if run.failed(step) && definition.onError == .stop {
+                let failure = ToolFailure(.workflowStepFailed, "step '\(step.id)' failed")
+                return finish(call, .failed, failure, decision, [], startedAt, output: run.output)
+            }
+        }
+        return finishOutput(run.output, call, decision, [], startedAt)
     }
 
     /// The worker stage, on a thread of its own: take a prepared worker, attach it to the handle
@@ -164,7 +215,7 @@ public actor ExecutionRunner {
         let projectId = self.projectId
         return await BlockingThread.run { () -> Result<SandboxResult, SandboxError> in
             do throws(SandboxError) {
-                let worker = try launcher.acquire(timeoutMs: plan.timeoutMs)
+                let worker = try launcher.acquire(timeoutMs: plan.timeoutMs, sandbox: plan.sandbox)
                 guard handle.attach(worker) else {
                     return .failure(.protocolViolation(reason: "the call was cancelled before its tool started"))
                 }
@@ -277,7 +328,7 @@ public actor ExecutionRunner {
     /// A call that ended without output: `tool.cancelled` or `tool.failed` with the reason.
     private func finish(
         _ call: ToolCall, _ status: ToolResult.Status, _ failure: ToolFailure, _ decision: Decision?,
-        _ violations: [Violation], _ startedAt: Int64
+        _ violations: [Violation], _ startedAt: Int64, output: JSONValue? = nil
     ) -> ToolResult {
         let now = clock.nowMs()
         var payload: [String: JSONValue] = ["call_id": .string(call.id), "tool": .string(call.tool)]
@@ -286,14 +337,15 @@ public actor ExecutionRunner {
         } else {
             payload["reason"] = .string(failure.reason.rawValue)
             payload["message"] = .string(failure.message)
+            if let failedStep = output?["failed_step"] { payload["failed_step"] = failedStep }
             if let decision, !decision.isAllowed {
                 payload["reason_codes"] = .array(decision.reasonCodes.map { .string($0.rawValue) })
             }
             emit(EventName.toolFailed.rawValue, call, at: now, .object(payload))
         }
         return ToolResult(
-            call: call, status: status, reason: failure.reason, message: failure.message, decision: decision,
-            violations: violations, durationMs: now - startedAt)
+            call: call, status: status, reason: failure.reason, message: failure.message, output: output,
+            decision: decision, violations: violations, durationMs: now - startedAt)
     }
 
     private func refuse(_ call: ToolCall, _ failure: ToolFailure, _ startedAt: Int64, decision: Decision? = nil) -> ToolResult {

@@ -3,6 +3,10 @@
 public enum FailureReason: String, Sendable, Hashable, CaseIterable {
     /// No tool of that name in the project's catalog.
     case unknownTool = "unknown_tool"
+    /// The tool is a command or workflow whose file did not load; the message says why.
+    case invalidDefinition = "invalid_definition"
+    /// A workflow step failed and the workflow's `on_error` is `stop`; the output names the step.
+    case workflowStepFailed = "workflow_step_failed"
     /// The arguments fail the tool's input schema, or a rule the schema cannot express.
     case invalidArguments = "invalid_arguments"
     /// The policy denied the call; the result carries the decision and its reason codes.

@@ -8,17 +8,24 @@ public struct SandboxInvocation: Sendable, Equatable {
     public var cwd: String?
     /// A per-call timeout below the project's `tool_timeout_ms`; nil keeps the project's.
     public var timeoutMs: Int?
+    /// Another sandbox than the project's, for a command that names a profile or network mode;
+    /// nil runs in the project's warm sandboxes.
+    public var sandbox: SandboxOverride?
 
-    public init(argv: [String], environment: [(String, String)] = [], cwd: String? = nil, timeoutMs: Int? = nil) {
+    public init(
+        argv: [String], environment: [(String, String)] = [], cwd: String? = nil, timeoutMs: Int? = nil,
+        sandbox: SandboxOverride? = nil
+    ) {
         self.argv = argv
         self.environment = environment
         self.cwd = cwd
         self.timeoutMs = timeoutMs
+        self.sandbox = sandbox
     }
 
     public static func == (lhs: SandboxInvocation, rhs: SandboxInvocation) -> Bool {
         lhs.argv == rhs.argv && lhs.environment.elementsEqual(rhs.environment, by: ==) && lhs.cwd == rhs.cwd
-            && lhs.timeoutMs == rhs.timeoutMs
+            && lhs.timeoutMs == rhs.timeoutMs && lhs.sandbox == rhs.sandbox
     }
 }
 

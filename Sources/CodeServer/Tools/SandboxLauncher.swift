@@ -27,15 +27,17 @@ public final class SandboxLauncher: Sendable {
     }
 
     /// A prepared worker whose sandbox times out after `timeoutMs` (the profile's when nil or not
-    /// shorter).
+    /// shorter). With `sandbox`, a worker prepared now with that profile and filter: commands that
+    /// ask for another profile are rare enough not to keep warm workers of their own.
     @available(*, noasync)
-    public func acquire(timeoutMs: Int?) throws(SandboxError) -> WorkerClient {
-        guard let timeoutMs, timeoutMs < profile.limits.timeoutMs else { return try pool.take() }
-        var shorter = profile
-        shorter.limits.timeoutMs = timeoutMs
+    public func acquire(timeoutMs: Int?, sandbox: SandboxOverride? = nil) throws(SandboxError) -> WorkerClient {
+        var chosen = sandbox?.profile ?? profile
+        let shorter = timeoutMs.map { $0 < chosen.limits.timeoutMs } ?? false
+        guard sandbox != nil || shorter else { return try pool.take() }
+        if let timeoutMs, shorter { chosen.limits.timeoutMs = timeoutMs }
         let worker = try WorkerClient(executable: executable)
-        // The filter depends on the seccomp rules and network mode only, which did not change.
-        try worker.prepare(root: layout.root, profile: shorter, bpf: filter.bpf)
+        // The filter depends on the seccomp rules and network mode only, not on the timeout.
+        try worker.prepare(root: layout.root, profile: chosen, bpf: (sandbox?.filter ?? filter).bpf)
         return worker
     }
 

@@ -16,11 +16,6 @@ struct ShellRunTool: SandboxedTool {
     }
 
     func output(of result: SandboxResult, arguments: JSONValue, layout: SandboxLayout) throws(ToolFailure) -> JSONValue {
-        [
-            "exit_code": result.exitCode.map { .int(Int64($0)) } ?? .null,
-            "signal": result.signal.map { .int(Int64($0)) } ?? .null,
-            "stdout": .string(ProgramOutput.text(result.stdout)),
-            "stderr": .string(ProgramOutput.text(result.stderr)),
-        ]
+        ProgramOutput.json(result)
     }
 }

@@ -1,17 +1,34 @@
 import Sandbox
 
-/// The tools a project offers, by name, each with its input schema. Built-in tools are fixed;
-/// the assets issue adds `command.run.<name>` and `workflow.run.<name>` from the project's assets.
+/// The tools a project offers, by name, each with its input schema: the built-in tools, plus
+/// `command.run.<name>` and `workflow.run.<name>` from the project's current asset snapshot, plus
+/// the commands and workflows that did not load, listed as invalid with their reason.
 public struct ToolCatalog: Sendable {
     private let tools: [String: ToolDefinition]
+    /// Definitions that did not load, sorted by path; they never run.
+    public let invalid: [InvalidTool]
 
-    public init(tools: [ToolDefinition]) {
+    public init(tools: [ToolDefinition], invalid: [InvalidTool] = []) {
         var byName: [String: ToolDefinition] = [:]
         for tool in tools {
             precondition(byName[tool.name] == nil, "two tools named \(tool.name)")
             byName[tool.name] = tool
         }
         self.tools = byName
+        self.invalid = invalid.sorted { $0.path < $1.path }
+    }
+
+    /// This catalog with more tools (names must be new) and invalid entries.
+    public func adding(_ more: [ToolDefinition], invalid: [InvalidTool]) -> ToolCatalog {
+        ToolCatalog(tools: Array(tools.values) + more, invalid: self.invalid + invalid)
+    }
+
+    /// The invalid definition that would have been `name`, if any.
+    public func invalidTool(named name: String) -> InvalidTool? { invalid.first { $0.tool == name } }
+
+    /// Every tool as `tools/list` shows it, then the invalid definitions.
+    public var json: JSONValue {
+        ["tools": .array(all.map(\.json)), "invalid": .array(invalid.map(\.json))]
     }
 
     /// The built-in tools: files, shell and assets.
@@ -25,7 +42,9 @@ public struct ToolCatalog: Sendable {
     public var all: [ToolDefinition] { tools.values.sorted { $0.name < $1.name } }
 
     private static let pathSchema: JSONValue = ["type": "string", "minLength": 1, "maxLength": 4096]
-    private static let assetKind: JSONValue = ["type": "string", "enum": ["skill", "command", "workflow"]]
+    private static let assetKind: JSONValue = [
+        "type": "string", "enum": .array(AssetKind.allCases.map { .string($0.rawValue) }),
+    ]
 
     static let fsRead = ToolDefinition(
         name: "fs.read", description: "Read a file of the project, optionally a byte range.",
@@ -80,7 +99,7 @@ public struct ToolCatalog: Sendable {
         hints: ArgumentHints(), execution: .sandboxed(ShellRunTool()))
 
     static let assetList = ToolDefinition(
-        name: "asset.list", description: "List the project's skills, commands and workflows.",
+        name: "asset.list", description: "List the project's skills, commands, workflows and skill graph nodes.",
         inputSchema: ["type": "object", "additionalProperties": false, "properties": ["kind": assetKind]],
         hints: ArgumentHints(), execution: .coordinator(AssetListTool()))
 

@@ -23,6 +23,8 @@ public struct ToolDefinition: Sendable {
     public enum Execution: Sendable {
         case sandboxed(any SandboxedTool)
         case coordinator(any CoordinatorTool)
+        /// Steps, each a call through the same gate (see `ExecutionRunner`).
+        case workflow(WorkflowDefinition)
     }
 
     public let name: String

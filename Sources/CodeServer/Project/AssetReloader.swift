@@ -1,0 +1,99 @@
+import Sandbox
+
+/// Reloads a project's assets and reports every reload as an event: `project.assets_reloaded`
+/// when a snapshot went in, `project.watcher_reload_failed` when strict loading refused one. The
+/// watcher calls it on its own thread with the paths that changed; `reloadAssets` calls it on a
+/// `BlockingThread`.
+final class AssetReloader: Sendable {
+    /// What caused a reload, as the events' `trigger`.
+    enum Trigger: Sendable {
+        case watcher(changedPaths: [String])
+        case manual
+
+        var name: String {
+            switch self {
+            case .watcher: "watcher"
+            case .manual: "manual"
+            }
+        }
+
+        var changedPaths: [String] {
+            if case .watcher(let paths) = self { paths } else { [] }
+        }
+    }
+
+    let projectId: String
+    let assets: ProjectAssets
+    private let sink: any RuntimeEventSink
+    private let clock: any RuntimeClock
+    /// The data directory relative to `.jido/` when it lies inside it: its writes are not asset
+    /// changes.
+    private let dataDirInside: String?
+
+    init(projectId: String, assets: ProjectAssets, dataDir: String, sink: any RuntimeEventSink, clock: any RuntimeClock) {
+        self.projectId = projectId
+        self.assets = assets
+        self.sink = sink
+        self.clock = clock
+        let prefix = AssetLoader.directory + "/"
+        dataDirInside = dataDir.hasPrefix(prefix) ? String(dataDir.dropFirst(prefix.count)) : nil
+    }
+
+    @available(*, noasync)
+    func reload(_ trigger: Trigger) -> AssetReloadResult {
+        let result = assets.reload()
+        var payload: [String: JSONValue] = [
+            "generation": .int(Int64(result.generation)), "error_count": .int(Int64(result.issues.count)),
+            "counts": result.json["counts"] ?? [:], "trigger": .string(trigger.name),
+            "changed_paths": .array(trigger.changedPaths.map(JSONValue.string)),
+        ]
+        switch result.outcome {
+        case .applied:
+            sink.emit(
+                RuntimeEvent(
+                    name: EventName.projectAssetsReloaded.rawValue, projectId: projectId, atMs: clock.nowMs(),
+                    payload: .object(payload)))
+        case .rejected:
+            payload["error"] = .string(
+                "strict_asset_loading: \(result.issues.count) invalid asset file(s); generation \(result.generation) kept")
+            payload["errors"] = .array(result.issues.map(\.json))
+            sink.emit(
+                RuntimeEvent(
+                    name: EventName.projectWatcherReloadFailed.rawValue, projectId: projectId, atMs: clock.nowMs(),
+                    payload: .object(payload)))
+        }
+        return result
+    }
+
+    /// A debounced batch from the watcher: reloads unless every change is outside the asset
+    /// directories (the data directory, a stray file in `.jido/`).
+    @available(*, noasync)
+    func watcherBatch(_ batch: WatchLoop.Batch) {
+        var paths: [String] = []
+        for change in batch {
+            switch change {
+            case .rescan:
+                paths.append(AssetLoader.directory)
+            case .path(let relative):
+                guard isAssetPath(relative) else { continue }
+                paths.append("\(AssetLoader.directory)/\(relative)")
+            }
+        }
+        guard !paths.isEmpty else { return }
+        _ = reload(.watcher(changedPaths: paths.sorted()))
+    }
+
+    /// The watcher could not start: reported once, and the project runs without live reload.
+    func watcherUnavailable(_ error: WatcherError) {
+        sink.emit(
+            RuntimeEvent(
+                name: EventName.projectWatcherReloadFailed.rawValue, projectId: projectId, atMs: clock.nowMs(),
+                payload: ["trigger": "watcher", "changed_paths": [], "error": .string(error.description)]))
+    }
+
+    private func isAssetPath(_ relative: String) -> Bool {
+        if let dataDirInside, relative == dataDirInside || relative.hasPrefix(dataDirInside + "/") { return false }
+        let first = relative.split(separator: "/").first.map(String.init) ?? ""
+        return AssetKind.allCases.contains { $0.directory == first }
+    }
+}
