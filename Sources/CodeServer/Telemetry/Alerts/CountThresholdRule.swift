@@ -1,0 +1,51 @@
+/// More than `maximumCount` events of one name for a project within a window; latched, so it fires
+/// once when the count first exceeds the threshold and re-arms once an event finds it back at or
+/// below. Default: `tool.timeout`, more than 10 in 5 minutes, page (runbook: "investigate
+/// immediately").
+public struct CountThresholdRule: AlertRule {
+    public let name: String
+    public var eventName: String
+    public var windowMs: Int64
+    public var maximumCount: Int
+    public var severity: Alert.Severity
+
+    private struct ProjectState: Sendable {
+        var count: SlidingCounter
+        var trail = EvidenceTrail()
+        var firing = false
+    }
+
+    private var projects: [String: ProjectState] = [:]
+
+    public init(
+        name: String, eventName: String, windowMs: Int64, maximumCount: Int, severity: Alert.Severity
+    ) {
+        self.name = name
+        self.eventName = eventName
+        self.windowMs = windowMs
+        self.maximumCount = maximumCount
+        self.severity = severity
+    }
+
+    public static func toolTimeouts(windowMs: Int64 = 300_000, maximumCount: Int = 10) -> CountThresholdRule {
+        CountThresholdRule(
+            name: "tool_timeout_spike", eventName: "tool.timeout", windowMs: windowMs, maximumCount: maximumCount,
+            severity: .page)
+    }
+
+    public mutating func observe(_ event: TelemetryEvent, now: Int64, context: AlertContext) -> [AlertFiring] {
+        guard event.name == eventName else { return [] }
+        var state = projects[event.projectId] ?? ProjectState(count: SlidingCounter(windowMs: windowMs))
+        defer { projects[event.projectId] = state }
+        state.count.record(at: now)
+        state.trail.add(event)
+        let count = state.count.count(at: now)
+        let holds = count > maximumCount
+        defer { state.firing = holds }
+        guard holds, !state.firing else { return [] }
+        return [AlertFiring(
+            rule: name, severity: severity, projectId: event.projectId,
+            summary: "\(count) \(eventName) in \(windowMs / 1000) s (threshold \(maximumCount))",
+            dedupKey: "\(name):\(event.projectId)", evidence: state.trail.evidence)]
+    }
+}

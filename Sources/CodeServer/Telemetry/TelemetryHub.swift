@@ -1,0 +1,161 @@
+import Synchronization
+
+/// The coordinator's one telemetry hub: every event goes through `emit`, which redacts it, hands
+/// it to the store, counts it, keeps it in the project's rings, updates health, runs the alert
+/// rules and passes it to live subscribers; alerts go to their sinks' dispatchers.
+///
+/// A class with a `Mutex` rather than an actor: `emit` is called from synchronous code (the
+/// execution runner's threads, policy decisions) and must neither suspend nor wait for a consumer.
+/// Everything under the lock is O(1)-ish bookkeeping plus the store's append; subscribers are fed
+/// with `AsyncStream`'s non-blocking `yield` under a bounded buffer, and alert delivery is handed to
+/// dispatcher threads, so a slow subscriber or a dead webhook never holds `emit` up. One lock also
+/// gives one order: ids, store appends, rings and subscribers all see events in the same sequence.
+public final class TelemetryHub: Sendable {
+    private struct Subscriber: Sendable {
+        var project: String?
+        var continuation: AsyncStream<TelemetryEvent>.Continuation
+    }
+
+    private struct State: Sendable {
+        var nextId: UInt64 = 1
+        var projects: [String: ProjectTelemetry] = [:]
+        var engine: AlertEngine
+        var subscribers: [UInt64: Subscriber] = [:]
+        var nextSubscriber: UInt64 = 1
+        var subscriberDrops: UInt64 = 0
+        var alertStoreFailures: UInt64 = 0
+        var storeFailures: UInt64 = 0
+    }
+
+    private let configuration: TelemetryConfiguration
+    private let clock: any RuntimeClock
+    private let store: any TelemetryEventStore
+    private let dispatchers: [AlertDispatcher]
+    private let state: Mutex<State>
+
+    public init(
+        configuration: TelemetryConfiguration = TelemetryConfiguration(), clock: any RuntimeClock = SystemClock(),
+        store: any TelemetryEventStore = InMemoryTelemetryEventStore(), alertEngine: AlertEngine = AlertEngine(),
+        dispatchers: [AlertDispatcher] = []
+    ) {
+        self.configuration = configuration
+        self.clock = clock
+        self.store = store
+        self.dispatchers = dispatchers
+        state = Mutex(State(engine: alertEngine))
+    }
+
+    /// What one `emit` did: the event as recorded (redacted, with its id) and the alerts it raised.
+    public struct Emitted: Sendable {
+        public var event: TelemetryEvent
+        public var alerts: [Alert]
+    }
+
+    /// Records `event`; throws only when the store did not accept it, in which case nothing else
+    /// (counts, rings, rules, subscribers) saw it either.
+    @discardableResult
+    public func emit(_ event: TelemetryEvent) throws(TelemetryStoreError) -> Emitted {
+        let redacted = configuration.redactor.redact(event)
+        let now = clock.nowMs()
+        let emitted = try state.withLock { state throws(TelemetryStoreError) -> Emitted in
+            var recorded = redacted
+            recorded.id = state.nextId
+            try store.append(recorded)
+            state.nextId += 1
+            record(recorded, now: now, in: &state)
+            let alerts = state.engine.observe(recorded, now: now)
+            for alert in alerts {
+                var alertEvent = alert.event
+                alertEvent.id = state.nextId
+                do {
+                    try store.append(alertEvent)
+                    state.nextId += 1
+                    record(alertEvent, now: now, in: &state)
+                } catch {
+                    // The alert still reaches its sinks; the failure is counted for diagnostics.
+                    state.alertStoreFailures += 1
+                }
+            }
+            return Emitted(event: recorded, alerts: alerts)
+        }
+        for alert in emitted.alerts {
+            for dispatcher in dispatchers { dispatcher.enqueue(alert) }
+        }
+        return emitted
+    }
+
+    private func record(_ event: TelemetryEvent, now: Int64, in state: inout State) {
+        state.projects[event.projectId, default: ProjectTelemetry(configuration: configuration)]
+            .record(event, now: now, classifier: configuration.classifier)
+        for (id, subscriber) in state.subscribers where subscriber.project == nil || subscriber.project == event.projectId {
+            switch subscriber.continuation.yield(event) {
+            case .enqueued: break
+            case .dropped: state.subscriberDrops += 1
+            case .terminated: state.subscribers[id] = nil
+            @unknown default: break
+            }
+        }
+    }
+
+    /// Events as they are emitted from now on (redacted), for one project or all. The stream keeps
+    /// the newest `subscriberBufferSize` unread events and drops older ones, counted in
+    /// `stats.subscriberDrops`; ending the consuming task unsubscribes.
+    public func subscribe(project: String? = nil) -> AsyncStream<TelemetryEvent> {
+        let (stream, continuation) = AsyncStream.makeStream(
+            of: TelemetryEvent.self, bufferingPolicy: .bufferingNewest(configuration.subscriberBufferSize))
+        let id = state.withLock { state in
+            defer { state.nextSubscriber += 1 }
+            state.subscribers[state.nextSubscriber] = Subscriber(project: project, continuation: continuation)
+            return state.nextSubscriber
+        }
+        continuation.onTermination = { [weak self] _ in
+            self?.state.withLock { _ = $0.subscribers.removeValue(forKey: id) }
+        }
+        return stream
+    }
+
+    /// Tells the alert rules whether a project's egress policy is enabled (network denials there page).
+    public func setEgressEnabled(_ enabled: Bool, project: String) {
+        state.withLock { state in
+            if enabled {
+                state.engine.context.egressEnabledProjects.insert(project)
+            } else {
+                state.engine.context.egressEnabledProjects.remove(project)
+            }
+        }
+    }
+
+    /// The project's counters, rings and health now; empty for a project never seen.
+    public func snapshot(project: String) -> ProjectTelemetrySnapshot {
+        let now = clock.nowMs()
+        return state.withLock { state in
+            (state.projects[project] ?? ProjectTelemetry(configuration: configuration)).snapshot(project: project, now: now)
+        }
+    }
+
+    public func health(project: String) -> Health { snapshot(project: project).health }
+
+    /// For emitters that cannot throw (`RuntimeEventSink`): the event was lost to a store failure.
+    func countStoreFailure() {
+        state.withLock { $0.storeFailures += 1 }
+    }
+
+    /// Counters about the hub itself.
+    public struct Stats: Sendable, Equatable {
+        public var subscribers: Int
+        public var subscriberDrops: UInt64
+        public var alertsSuppressed: UInt64
+        public var alertStoreFailures: UInt64
+        /// Events lost because the store refused them and the emitter could not be told.
+        public var storeFailures: UInt64
+    }
+
+    public var stats: Stats {
+        state.withLock { state in
+            Stats(
+                subscribers: state.subscribers.count, subscriberDrops: state.subscriberDrops,
+                alertsSuppressed: state.engine.suppressedTotal, alertStoreFailures: state.alertStoreFailures,
+                storeFailures: state.storeFailures)
+        }
+    }
+}
