@@ -157,6 +157,18 @@ public struct CgroupLayout: Sendable, Equatable {
     public var v1Pids: String?
 
     public var memory: Bool { version == .v2 ? v2Memory : v1Memory != nil }
+
+    /// Where " - " splits a mountinfo line. A plain loop: the generic `firstRange(of:)` pulls in
+    /// the string-processing machinery, whose first use made reading the layout take 1 to 2 ms
+    /// of a one-shot `jcs sandbox run` (0.3 ms without it, measured with JCS_TRACE).
+    private static func separatorIndex(in line: ArraySlice<UInt8>) -> Int? {
+        var i = line.startIndex
+        while i + 2 < line.endIndex {
+            if line[i] == 32 && line[i + 1] == 45 && line[i + 2] == 32 { return i }
+            i += 1
+        }
+        return nil
+    }
     public var pids: Bool { version == .v2 ? v2Pids : v1Pids != nil }
 
     public static func detect() -> CgroupLayout {
@@ -180,12 +192,11 @@ public struct CgroupLayout: Sendable, Equatable {
         }
         var v1Mounts: [String: String] = [:]
         var v2Mount: String?
-        let dash: [UInt8] = Array(" - ".utf8)
         for line in Array(mountinfo.utf8).split(separator: UInt8(ascii: "\n")) {
             // "... mountpoint ... - fstype source superoptions"
-            guard let cut = line.firstRange(of: dash) else { continue }
-            let left = fields(line[line.startIndex..<cut.lowerBound], UInt8(ascii: " "))
-            let right = fields(line[cut.upperBound...], UInt8(ascii: " "))
+            guard let cut = separatorIndex(in: line) else { continue }
+            let left = fields(line[line.startIndex..<cut], UInt8(ascii: " "))
+            let right = fields(line[(cut + 3)...], UInt8(ascii: " "))
             guard left.count >= 5, right.count >= 3 else { continue }
             let type = text(right[0])
             if type == "cgroup2" { v2Mount = text(left[4]) }

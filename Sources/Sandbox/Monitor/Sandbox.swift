@@ -92,6 +92,7 @@ public final class Sandbox {
         Trace.mark("plan built")
 
         try checkCgroupLayers(profile: profile, privileged: privileged)
+        Trace.mark("cgroup layout read")
         let stdoutPipe = try POSIX.pipe()
         let stderrPipe = try POSIX.pipe()
         let stdinFD: OwnedFD
