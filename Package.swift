@@ -13,6 +13,10 @@ let staticRuntime: [LinkerSetting] = [
     .linkedLibrary("swiftSynchronization"),
 ]
 
+// `jcs-coordinator` links CodeServer, whose Yams brings full Foundation and with it ICU.
+let staticFoundationRuntime: [LinkerSetting] =
+    staticRuntime + ["CoreFoundation", "_FoundationICU", "stdc++", "m"].map { .linkedLibrary($0) }
+
 // Our own targets treat warnings as errors; dependencies are left alone.
 let strictSwift: [SwiftSetting] = [.treatAllWarnings(as: .error)]
 let strictC: [CSetting] = [.define("_GNU_SOURCE"), .unsafeFlags(["-Wall", "-Wextra", "-Werror"])]
@@ -23,6 +27,7 @@ let package = Package(
     products: [
         .executable(name: "jcs", targets: ["jcs"]),
         .executable(name: "jcs-worker", targets: ["jcs-worker"]),
+        .executable(name: "jcs-coordinator", targets: ["jcs-coordinator"]),
         .library(name: "Sandbox", targets: ["Sandbox"]),
         .library(name: "CodeServer", targets: ["CodeServer"]),
     ],
@@ -53,11 +58,15 @@ let package = Package(
             swiftSettings: strictSwift,
             linkerSettings: staticRuntime
         ),
+        // The system SQLite through its C API, for the durable journal (CodeServer/Store). Chosen
+        // over GRDB: no Foundation in the store's path, nothing to fetch, and a static link that
+        // only needs Debian's libsqlite3.a.
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", providers: [.apt(["libsqlite3-dev"])]),
         // Yams (and through it Foundation) stays out of `Sandbox`: the worker and the CLI's
         // `sandbox run` start in under a millisecond without Foundation.
         .target(
             name: "CodeServer",
-            dependencies: ["Sandbox", .product(name: "Yams", package: "Yams")],
+            dependencies: ["Sandbox", "CSQLite", .product(name: "Yams", package: "Yams")],
             swiftSettings: strictSwift
         ),
         // The CLI's commands, a library so tests drive them in-process; `jcs` is only its entry.
@@ -74,6 +83,14 @@ let package = Package(
             dependencies: ["JCSCLI"],
             swiftSettings: strictSwift,
             linkerSettings: staticRuntime
+        ),
+        // The seed of `jcs serve`: restores the projects from the journal, then answers JSON-line
+        // commands on stdin, each only after what it did is committed. The crash test drives it.
+        .executableTarget(
+            name: "jcs-coordinator",
+            dependencies: ["CodeServer", "Sandbox"],
+            swiftSettings: strictSwift,
+            linkerSettings: staticFoundationRuntime
         ),
         .target(name: "TestSupport", dependencies: ["Sandbox"], path: "Tests/TestSupport", swiftSettings: strictSwift),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "TestSupport"], swiftSettings: strictSwift),

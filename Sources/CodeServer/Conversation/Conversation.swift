@@ -23,6 +23,8 @@ public actor Conversation {
     private let runner: ExecutionRunner
     private let sink: any RuntimeEventSink
     private let clock: any RuntimeClock
+    /// The durable copy of the journal (the store); nil keeps the journal in memory only.
+    private let journalStore: (any ConversationJournalStore)?
     private let maxQueueSize: Int
     /// How many finished results `result(of:)` can still answer for.
     private let resultCapacity: Int
@@ -32,10 +34,13 @@ public actor Conversation {
     private var pending: [String: Pending] = [:]
     private var finished: [String: ToolResult] = [:]
     private var finishedOrder: [String] = []
+    /// Entries the durable store refused; the in-memory journal still has them.
+    private var journalStoreFailures = 0
 
     init(
         id: String, projectId: String, runner: ExecutionRunner, maxQueueSize: Int, sink: any RuntimeEventSink,
-        clock: any RuntimeClock, journalCapacity: Int = 10_000, resultCapacity: Int = 1024
+        clock: any RuntimeClock, journalStore: (any ConversationJournalStore)? = nil, journalCapacity: Int = 10_000,
+        resultCapacity: Int = 1024
     ) {
         self.id = id
         self.projectId = projectId
@@ -43,6 +48,7 @@ public actor Conversation {
         self.maxQueueSize = maxQueueSize
         self.sink = sink
         self.clock = clock
+        self.journalStore = journalStore
         self.resultCapacity = resultCapacity
         journal = ConversationJournal(capacity: journalCapacity)
     }
@@ -50,7 +56,7 @@ public actor Conversation {
     /// Records the start; called once by the project right after creating the conversation.
     func recordStart() {
         let now = clock.nowMs()
-        journal.append(.started, correlationId: nil, atMs: now, payload: [:])
+        record(.started, correlationId: nil, atMs: now, payload: [:])
         emit(.conversationStarted, correlationId: nil, at: now, [:])
     }
 
@@ -64,7 +70,7 @@ public actor Conversation {
         let now = clock.nowMs()
         switch input {
         case .userMessage(let text):
-            let entry = journal.append(
+            let entry = record(
                 .userMessage, correlationId: correlationId, atMs: now, payload: ["text": .string(text)])
             emit(.conversationUserMessage, correlationId: correlationId, at: now, ["sequence": .int(Int64(entry.sequence))])
             return .recorded(entry)
@@ -73,7 +79,7 @@ public actor Conversation {
                 let payload: JSONValue = [
                     "limit": .int(Int64(maxQueueSize)), "waiting": .int(Int64(pending.count)), "tool": .string(tool),
                 ]
-                journal.append(.queueOverflow, correlationId: correlationId, atMs: now, payload: payload)
+                record(.queueOverflow, correlationId: correlationId, atMs: now, payload: payload)
                 emit(.conversationQueueOverflow, correlationId: correlationId, at: now, payload)
                 throw .queueFull(conversationId: id, limit: maxQueueSize)
             }
@@ -85,7 +91,7 @@ public actor Conversation {
                 "call_id": .string(call.id), "tool": .string(tool), "run_mode": .string(runMode.rawValue),
                 "arguments": arguments,
             ]
-            journal.append(.toolRequested, correlationId: correlationId, atMs: now, payload: payload)
+            record(.toolRequested, correlationId: correlationId, atMs: now, payload: payload)
             emit(.conversationToolRequested, correlationId: correlationId, at: now, payload)
 
             let handle = CallHandle()
@@ -132,7 +138,7 @@ public actor Conversation {
         let payload: JSONValue = [
             "call_ids": .array(ids.map(JSONValue.string)), "workers_killed": .int(Int64(killed)),
         ]
-        journal.append(.callsCancelled, correlationId: correlationId, atMs: now, payload: payload)
+        record(.callsCancelled, correlationId: correlationId, atMs: now, payload: payload)
         emit(.toolChildProcessesTerminated, correlationId: correlationId, at: now, payload)
         return ids
     }
@@ -143,7 +149,7 @@ public actor Conversation {
         state = .stopped
         await cancelPendingCalls()
         let now = clock.nowMs()
-        journal.append(.stopped, correlationId: nil, atMs: now, payload: [:])
+        record(.stopped, correlationId: nil, atMs: now, payload: [:])
         emit(.conversationStopped, correlationId: nil, at: now, [:])
     }
 
@@ -173,6 +179,7 @@ public actor Conversation {
             "state": .string(isActive ? "active" : "stopped"), "pending_tool_calls": .int(Int64(pending.count)),
             "queue_limit": .int(Int64(maxQueueSize)), "journal_entries": .int(Int64(journal.entries.count)),
             "journal_dropped": .int(Int64(journal.dropped)),
+            "journal_store_failures": .int(Int64(journalStoreFailures)),
         ]
     }
 
@@ -187,7 +194,24 @@ public actor Conversation {
             "call_id": .string(result.callId), "tool": .string(result.tool), "status": .string(result.status.rawValue),
         ]
         if let reason = result.reason { payload["reason"] = .string(reason.rawValue) }
-        journal.append(.toolResult, correlationId: result.correlationId, atMs: clock.nowMs(), payload: .object(payload))
+        record(.toolResult, correlationId: result.correlationId, atMs: clock.nowMs(), payload: .object(payload))
+    }
+
+    /// Appends to the in-memory journal and, when there is one, to the durable store before the
+    /// caller goes on: an input acknowledged after this returned is on disk. A store failure is
+    /// counted (diagnostics) and visible to the coordinator through the store's own counter; it
+    /// does not fail the input, whose events the in-memory journal still has.
+    @discardableResult
+    private func record(
+        _ kind: ConversationEntry.Kind, correlationId: String?, atMs: Int64, payload: JSONValue
+    ) -> ConversationEntry {
+        let entry = journal.append(kind, correlationId: correlationId, atMs: atMs, payload: payload)
+        do {
+            try journalStore?.append(project: projectId, conversation: id, entry: entry)
+        } catch {
+            journalStoreFailures += 1
+        }
+        return entry
     }
 
     private func emit(_ name: EventName, correlationId: String?, at atMs: Int64, _ payload: JSONValue) {

@@ -30,23 +30,34 @@ public actor Engine {
     /// validated before anything starts: an unknown key or a bad value fails with
     /// `invalid_runtime_opt` naming every key at fault. The root must exist; it is resolved to its
     /// real path. `id` is generated when absent.
-    public func startProject(root: String, options: JSONValue = [:], id: String? = nil) throws(ProjectError) -> Project {
+    public func startProject(root: String, options: JSONValue = [:], id: String? = nil) async throws(ProjectError) -> Project {
         let parsed: RuntimeOptions
         do {
             parsed = try RuntimeOptions.parse(options)
         } catch {
             throw .invalidOptions(error)
         }
-        return try startProject(root: root, options: parsed, id: id)
+        return try await startProject(root: root, options: parsed, id: id)
     }
 
     /// Starts a project with options already parsed (a CLI's `KEY=VALUE` list, say).
-    public func startProject(root: String, options: RuntimeOptions, id: String? = nil) throws(ProjectError) -> Project {
+    public func startProject(root: String, options: RuntimeOptions, id: String? = nil) async throws(ProjectError) -> Project {
         let projectId = id ?? Identifier.make("proj")
         guard projects[projectId] == nil else { throw .duplicateProject(id: projectId) }
         let realRoot = try ProjectRoot.resolve(root)
         let project = try Project(
             id: projectId, root: realRoot, options: options, configuration: configuration, sink: sink, clock: clock)
+        if let registry = configuration.registry {
+            // Registered before it is announced: a project the caller is told about is one a
+            // restart brings back. The effective options are kept, defaults included.
+            do {
+                try registry.register(
+                    RegisteredProject(id: projectId, root: realRoot, options: options.effectiveJSON, registeredAtMs: clock.nowMs()))
+            } catch {
+                await project.stop()
+                throw .storeUnavailable(reason: "\(error)")
+            }
+        }
         projects[projectId] = project
         sink.emit(
             RuntimeEvent(
@@ -60,6 +71,42 @@ public actor Engine {
     public func stopProject(_ id: String) async throws(ProjectError) {
         guard let project = projects.removeValue(forKey: id) else { throw .unknownProject(id: id) }
         await project.stop()
+        // Stopped on purpose: not brought back by a restart (its history stays in the journal).
+        do {
+            try configuration.registry?.unregister(id: id)
+        } catch {
+            throw .storeUnavailable(reason: "\(error)")
+        }
+    }
+
+    /// What `restoreProjects` did for one registered project.
+    public struct RestoredProject: Sendable {
+        public var id: String
+        /// The project's start error, when it could not come back (its root is gone, say).
+        public var error: ProjectError?
+    }
+
+    /// Starts every project of the registry with its recorded id, root and options: the recovery
+    /// step of a coordinator started on an existing data directory. A project that fails to start
+    /// stays registered (the next restart tries again) and is reported.
+    public func restoreProjects() async throws(ProjectError) -> [RestoredProject] {
+        guard let registry = configuration.registry else { return [] }
+        let registered: [RegisteredProject]
+        do {
+            registered = try registry.registeredProjects()
+        } catch {
+            throw .storeUnavailable(reason: "\(error)")
+        }
+        var restored: [RestoredProject] = []
+        for record in registered where projects[record.id] == nil {
+            do {
+                _ = try await startProject(root: record.root, options: record.options, id: record.id)
+                restored.append(RestoredProject(id: record.id))
+            } catch {
+                restored.append(RestoredProject(id: record.id, error: error))
+            }
+        }
+        return restored
     }
 
     public func project(_ id: String) throws(ProjectError) -> Project {

@@ -10,14 +10,21 @@ public struct EngineConfiguration: Sendable {
     public var warmWorkersPerProject: Int
     /// The final check that a path stays beneath the root; the kernel's `openat2` in production.
     public var beneathChecker: any BeneathChecker
+    /// Where running projects are registered so a restart brings them back; nil: nothing is kept.
+    public var registry: (any ProjectRegistryStore)?
+    /// Where conversations write the durable copy of their journal; nil: memory only.
+    public var journalStore: (any ConversationJournalStore)?
 
     public init(
         workerExecutable: String = WorkerClient.defaultExecutable(), warmWorkersPerProject: Int = 2,
-        beneathChecker: any BeneathChecker = KernelBeneathChecker()
+        beneathChecker: any BeneathChecker = KernelBeneathChecker(), registry: (any ProjectRegistryStore)? = nil,
+        journalStore: (any ConversationJournalStore)? = nil
     ) {
         precondition(warmWorkersPerProject >= 1, "a project keeps at least one warm worker")
         self.workerExecutable = workerExecutable
         self.warmWorkersPerProject = warmWorkersPerProject
         self.beneathChecker = beneathChecker
+        self.registry = registry
+        self.journalStore = journalStore
     }
 }

@@ -24,6 +24,8 @@ public actor Project {
     private let runner: ExecutionRunner
     private let sink: any RuntimeEventSink
     private let clock: any RuntimeClock
+    /// Where conversations keep the durable copy of their journal (`EngineConfiguration`).
+    private let journalStore: (any ConversationJournalStore)?
 
     private var state = State.running
     private var conversations: [String: Conversation] = [:]
@@ -61,6 +63,7 @@ public actor Project {
         self.assets = assets
         self.sink = sink
         self.clock = clock
+        journalStore = configuration.journalStore
         let reloader = AssetReloader(projectId: id, assets: assets, dataDir: options.dataDir, sink: sink, clock: clock)
         self.reloader = reloader
         runner = ExecutionRunner(
@@ -97,7 +100,7 @@ public actor Project {
         guard conversations[conversationId] == nil else { throw .duplicateConversation(id: conversationId) }
         let conversation = Conversation(
             id: conversationId, projectId: self.id, runner: runner, maxQueueSize: options.conversationMaxQueueSize,
-            sink: sink, clock: clock)
+            sink: sink, clock: clock, journalStore: journalStore)
         conversations[conversationId] = conversation
         await conversation.recordStart()
         return conversation

@@ -23,6 +23,8 @@ public enum ProjectError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidLayout(path: String, reason: String)
     /// No thread could be started for blocking work (the process is out of threads or memory).
     case resourceExhausted(reason: String)
+    /// The durable store refused a write the operation depends on (the project registry).
+    case storeUnavailable(reason: String)
 
     public var code: String {
         switch self {
@@ -37,6 +39,7 @@ public enum ProjectError: Error, Sendable, Equatable, CustomStringConvertible {
         case .invalidAssets: "invalid_assets"
         case .invalidLayout: "invalid_layout"
         case .resourceExhausted: "resource_exhausted"
+        case .storeUnavailable: "store_unavailable"
         }
     }
 
@@ -56,6 +59,7 @@ public enum ProjectError: Error, Sendable, Equatable, CustomStringConvertible {
                 + issues.map(\.description).joined(separator: "; ")
         case .invalidLayout(let path, let reason): "invalid_layout: '\(path)': \(reason)"
         case .resourceExhausted(let reason): "resource_exhausted: \(reason)"
+        case .storeUnavailable(let reason): "store_unavailable: \(reason)"
         }
     }
 }

@@ -68,7 +68,8 @@ public struct IncidentTimeline: Sendable, Equatable {
 }
 
 /// Builds incident timelines from a journal and a telemetry store. Both are protocols: the in-memory
-/// sources today, the durable journal later, which can push the filter and the limit into SQL.
+/// sources or the durable journal (`SQLiteJournal` conforms to both); over a large journal,
+/// `SQLiteJournal.incidentTimeline` gives the same answer with the filter and the limit in SQL.
 public struct IncidentTimelineQuery: Sendable {
     public let journal: any ConversationJournalSource
     public let telemetry: any TelemetryEventStore

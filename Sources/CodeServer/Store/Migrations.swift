@@ -1,0 +1,181 @@
+import Sandbox
+
+/// The journal's schema, as an append-only list of named migrations. A migration that has shipped
+/// is never edited: a change is a new migration at the end. Each runs in its own transaction and
+/// is recorded by name in `schema_migrations`, so a database opened by a newer build catches up and
+/// one whose schema is ahead of this build's list is refused rather than misread.
+enum Migrations {
+    struct Migration: Sendable {
+        var name: String
+        var sql: String
+    }
+
+    static let all: [Migration] = [
+        Migration(
+            name: "create_conversation_events",
+            sql: """
+                CREATE TABLE conversation_events (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    project_id TEXT NOT NULL,
+                    conversation_id TEXT NOT NULL,
+                    sequence INTEGER NOT NULL,
+                    kind TEXT NOT NULL,
+                    correlation_id TEXT,
+                    at_ms INTEGER NOT NULL,
+                    payload TEXT NOT NULL
+                );
+                """),
+        Migration(
+            name: "create_telemetry_events",
+            sql: """
+                CREATE TABLE telemetry_events (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    hub_id INTEGER NOT NULL,
+                    name TEXT NOT NULL,
+                    project_id TEXT NOT NULL,
+                    conversation_id TEXT,
+                    correlation_id TEXT,
+                    at_ms INTEGER NOT NULL,
+                    payload TEXT NOT NULL
+                );
+                """),
+        Migration(
+            name: "create_policy_decisions",
+            sql: """
+                CREATE TABLE policy_decisions (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    telemetry_event_id INTEGER NOT NULL REFERENCES telemetry_events(id) ON DELETE CASCADE,
+                    project_id TEXT NOT NULL,
+                    decision TEXT NOT NULL,
+                    tool TEXT,
+                    reason TEXT,
+                    correlation_id TEXT,
+                    at_ms INTEGER NOT NULL
+                );
+                """),
+        Migration(
+            name: "create_alerts",
+            sql: """
+                CREATE TABLE alerts (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    telemetry_event_id INTEGER NOT NULL REFERENCES telemetry_events(id) ON DELETE CASCADE,
+                    project_id TEXT NOT NULL,
+                    rule TEXT,
+                    severity TEXT,
+                    at_ms INTEGER NOT NULL
+                );
+                """),
+        Migration(
+            name: "create_projects_registry",
+            sql: """
+                CREATE TABLE projects (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    root TEXT NOT NULL,
+                    options TEXT NOT NULL,
+                    registered_at_ms INTEGER NOT NULL
+                );
+                """),
+        // The incident timeline reads the newest entries of one conversation, optionally of one
+        // correlation id, in time order: each index ends with (at_ms, id) so SQLite walks it
+        // backwards and stops after `limit` rows, and the count is answered from the index alone.
+        // Retention by age walks the at_ms indexes.
+        Migration(
+            name: "index_timeline_and_retention",
+            sql: """
+                CREATE INDEX conversation_events_timeline
+                    ON conversation_events (project_id, conversation_id, at_ms, id);
+                CREATE INDEX conversation_events_correlation
+                    ON conversation_events (project_id, conversation_id, correlation_id, at_ms, id);
+                CREATE INDEX telemetry_events_timeline
+                    ON telemetry_events (project_id, conversation_id, at_ms, id);
+                CREATE INDEX telemetry_events_correlation
+                    ON telemetry_events (project_id, conversation_id, correlation_id, at_ms, id);
+                CREATE INDEX conversation_events_age ON conversation_events (at_ms);
+                CREATE INDEX telemetry_events_age ON telemetry_events (at_ms);
+                CREATE INDEX policy_decisions_project ON policy_decisions (project_id, at_ms);
+                CREATE INDEX policy_decisions_event ON policy_decisions (telemetry_event_id);
+                CREATE INDEX alerts_project ON alerts (project_id, at_ms);
+                CREATE INDEX alerts_event ON alerts (telemetry_event_id);
+                """),
+        // `total_entries` of an unfiltered timeline, kept up to date by triggers: counting a large
+        // conversation through its index costs about 5 ms per 100,000 rows, this costs one
+        // primary-key lookup. Retention's deletes go through the triggers too.
+        Migration(
+            name: "count_conversation_timeline_entries",
+            sql: """
+                CREATE TABLE conversation_timeline_counts (
+                    project_id TEXT NOT NULL,
+                    conversation_id TEXT NOT NULL,
+                    entries INTEGER NOT NULL,
+                    PRIMARY KEY (project_id, conversation_id)
+                ) WITHOUT ROWID;
+                INSERT INTO conversation_timeline_counts (project_id, conversation_id, entries)
+                    SELECT project_id, conversation_id, count(*) FROM (
+                        SELECT project_id, conversation_id FROM conversation_events
+                        UNION ALL
+                        SELECT project_id, conversation_id FROM telemetry_events WHERE conversation_id IS NOT NULL
+                    ) GROUP BY project_id, conversation_id;
+                CREATE TRIGGER conversation_events_counted AFTER INSERT ON conversation_events BEGIN
+                    INSERT INTO conversation_timeline_counts (project_id, conversation_id, entries)
+                        VALUES (NEW.project_id, NEW.conversation_id, 1)
+                        ON CONFLICT (project_id, conversation_id) DO UPDATE SET entries = entries + 1;
+                END;
+                CREATE TRIGGER conversation_events_uncounted AFTER DELETE ON conversation_events BEGIN
+                    UPDATE conversation_timeline_counts SET entries = entries - 1
+                        WHERE project_id = OLD.project_id AND conversation_id = OLD.conversation_id;
+                END;
+                CREATE TRIGGER telemetry_events_counted AFTER INSERT ON telemetry_events
+                    WHEN NEW.conversation_id IS NOT NULL BEGIN
+                    INSERT INTO conversation_timeline_counts (project_id, conversation_id, entries)
+                        VALUES (NEW.project_id, NEW.conversation_id, 1)
+                        ON CONFLICT (project_id, conversation_id) DO UPDATE SET entries = entries + 1;
+                END;
+                CREATE TRIGGER telemetry_events_uncounted AFTER DELETE ON telemetry_events
+                    WHEN OLD.conversation_id IS NOT NULL BEGIN
+                    UPDATE conversation_timeline_counts SET entries = entries - 1
+                        WHERE project_id = OLD.project_id AND conversation_id = OLD.conversation_id;
+                END;
+                """),
+    ]
+
+    /// Applies the migrations the database has not seen, in order, each in its own transaction;
+    /// with `upTo`, stops after that one, so a test can write rows as an older schema had them and
+    /// check what the following migrations make of them.
+    static func migrate(_ connection: SQLiteConnection, upTo last: String? = nil) throws(StoreError) {
+        try connection.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY NOT NULL, applied_at_ms INTEGER NOT NULL)",
+            failing: .migrationFailed)
+        var applied: Set<String> = []
+        let select = try connection.statement("SELECT name FROM schema_migrations")
+        while try select.step() { if let name = select.text(0) { applied.insert(name) } }
+        let known = Set(all.map(\.name))
+        if let unknown = applied.subtracting(known).sorted().first {
+            throw StoreError(.migrationFailed, "the journal has migration '\(unknown)' this build does not know (newer schema)")
+        }
+        for migration in all {
+            if !applied.contains(migration.name) {
+                try connection.transaction { () throws(StoreError) in
+                    do throws(StoreError) {
+                        try connection.execute(migration.sql, failing: .migrationFailed)
+                    } catch {
+                        throw StoreError(.migrationFailed, sqliteCode: error.sqliteCode, "\(migration.name): \(error.message)")
+                    }
+                    let record = try connection.statement(
+                        "INSERT INTO schema_migrations (name, applied_at_ms) VALUES (?1, ?2)")
+                    record.bind(1, migration.name)
+                    record.bind(2, Timestamp.nowMs())
+                    try record.run()
+                }
+            }
+            if migration.name == last { return }
+        }
+    }
+
+    /// Names of the migrations applied, in the order they were applied.
+    static func applied(_ connection: SQLiteConnection) throws(StoreError) -> [String] {
+        let select = try connection.statement("SELECT name FROM schema_migrations ORDER BY rowid")
+        var names: [String] = []
+        while try select.step() { if let name = select.text(0) { names.append(name) } }
+        return names
+    }
+}

@@ -1,0 +1,44 @@
+import Sandbox
+import TestSupport
+
+@testable import CodeServer
+
+/// A journal in a fresh temp directory, reopenable on the same file to check what survives.
+struct JournalFixture {
+    let directory = TempDirectory(prefix: "jcs-store")
+
+    func configuration(maxAgeMs: Int64? = nil, maxRows: Int? = nil, checkEvery: Int = 1000) -> StoreConfiguration {
+        StoreConfiguration(
+            path: directory.file("journal.sqlite3"), retentionMaxAgeMs: maxAgeMs, retentionMaxRows: maxRows,
+            retentionCheckEvery: checkEvery)
+    }
+
+    func open(maxAgeMs: Int64? = nil, maxRows: Int? = nil, checkEvery: Int = 1000, clock: any RuntimeClock = ManualClock())
+        throws -> SQLiteJournal
+    {
+        try SQLiteJournal(configuration: configuration(maxAgeMs: maxAgeMs, maxRows: maxRows, checkEvery: checkEvery), clock: clock)
+    }
+}
+
+func telemetryEvent(
+    _ name: String, at: Int64, conversation: String? = "c1", correlation: String? = nil, project: String = "p1",
+    payload: JSONValue = [:]
+) -> TelemetryEvent {
+    TelemetryEvent(name: name, projectId: project, conversationId: conversation, correlationId: correlation, atMs: at, payload: payload)
+}
+
+func journalEntry(_ sequence: Int, _ kind: ConversationEntry.Kind, at: Int64, correlation: String? = nil, payload: JSONValue = [:])
+    -> ConversationEntry
+{
+    ConversationEntry(sequence: sequence, kind: kind, correlationId: correlation, atMs: at, payload: payload)
+}
+
+extension TimelineEntry {
+    /// The entry without `sequence`, each source's own numbering: what two timeline sources over
+    /// the same rows must agree on.
+    var comparable: TimelineEntry {
+        var copy = self
+        copy.sequence = 0
+        return copy
+    }
+}
