@@ -5,38 +5,19 @@
  * before clone (the child inherits it) and returns to its own right after.
  */
 #include "../include/csandbox.h"
+#include "../child/child_internal.h" /* csb_loopback_up: the same step as in the sandbox */
 
 #include <errno.h>
 #include <fcntl.h>
-#include <net/if.h>
 #include <sched.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/mount.h>
-#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/vfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #define NSFS_MAGIC_NUMBER 0x6e736673
-
-static int loopback_up(void)
-{
-    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        return -1;
-    struct ifreq ifr;
-    memset(&ifr, 0, sizeof ifr);
-    memcpy(ifr.ifr_name, "lo", 3);
-    int rc = ioctl(fd, SIOCGIFFLAGS, &ifr);
-    if (rc == 0) {
-        ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
-        rc = ioctl(fd, SIOCSIFFLAGS, &ifr);
-    }
-    close(fd);
-    return rc;
-}
 
 int csb_netns_create(const char *path)
 {
@@ -45,7 +26,7 @@ int csb_netns_create(const char *path)
     if (pid < 0)
         return -1;
     if (pid == 0) {
-        if (unshare(CLONE_NEWNET) < 0 || loopback_up() < 0 ||
+        if (unshare(CLONE_NEWNET) < 0 || csb_loopback_up() < 0 ||
             mount("/proc/self/ns/net", path, NULL, MS_BIND, NULL) < 0)
             _exit(errno > 0 && errno < 255 ? errno : 254);
         _exit(0);

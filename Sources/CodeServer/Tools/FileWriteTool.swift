@@ -22,7 +22,7 @@ struct FileWriteTool: SandboxedTool {
             throw ToolFailure(
                 .invalidArguments, "args.content: is \(content.count) bytes; at most \(Self.maximumContentBytes) can be written")
         }
-        let encoded = Array(Base64Text.encode(content).utf8)
+        let encoded = Array(Base64.encode(content).utf8)
         var chunks: [String] = []
         var start = 0
         while start < encoded.count {
@@ -38,27 +38,5 @@ struct FileWriteTool: SandboxedTool {
         guard result.exitCode == 0 else { throw ProgramOutput.failure(result, "writing the file") }
         let bytes = (arguments["content"]?.stringValue ?? "").utf8.count
         return ["path": .string(arguments["path"]?.stringValue ?? ""), "bytes_written": .int(Int64(bytes))]
-    }
-}
-
-/// RFC 4648 base64, for `fs.write`'s argv.
-enum Base64Text {
-    private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
-
-    static func encode(_ bytes: [UInt8]) -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity((bytes.count + 2) / 3 * 4)
-        var i = 0
-        while i < bytes.count {
-            let b1 = i + 1 < bytes.count ? UInt32(bytes[i + 1]) : 0
-            let b2 = i + 2 < bytes.count ? UInt32(bytes[i + 2]) : 0
-            let n = UInt32(bytes[i]) << 16 | b1 << 8 | b2
-            out.append(alphabet[Int(n >> 18 & 63)])
-            out.append(alphabet[Int(n >> 12 & 63)])
-            out.append(i + 1 < bytes.count ? alphabet[Int(n >> 6 & 63)] : UInt8(ascii: "="))
-            out.append(i + 2 < bytes.count ? alphabet[Int(n & 63)] : UInt8(ascii: "="))
-            i += 3
-        }
-        return String(decoding: out, as: UTF8.self)
     }
 }

@@ -1,8 +1,8 @@
-/// RFC 4648 base64, for the compiled filter in the worker protocol.
-enum Base64 {
+/// RFC 4648 base64: the compiled filter in the worker protocol, `fs.write`'s content in argv.
+public enum Base64 {
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
 
-    static func encode(_ bytes: [UInt8]) -> String {
+    public static func encode(_ bytes: [UInt8]) -> String {
         var out: [UInt8] = []
         out.reserveCapacity((bytes.count + 2) / 3 * 4)
         var i = 0
@@ -20,7 +20,7 @@ enum Base64 {
         return String(decoding: out, as: UTF8.self)
     }
 
-    static func decode(_ text: String) -> [UInt8]? {
+    public static func decode(_ text: String) -> [UInt8]? {
         var table = [Int16](repeating: -1, count: 256)
         for (i, c) in alphabet.enumerated() { table[Int(c)] = Int16(i) }
         let input = Array(text.utf8)

@@ -36,7 +36,7 @@ struct FileToolInvocationTests {
         let chunks = invocation.argv.dropFirst(5)
         #expect(chunks.count == 3)
         #expect(chunks.allSatisfy { $0.utf8.count <= FileWriteTool.chunkCharacters })
-        #expect(chunks.joined() == Base64Text.encode(Array(content.utf8)))
+        #expect(chunks.joined() == Base64.encode(Array(content.utf8)))
     }
 
     @Test func writeRefusesContentBeyondTheArgvBudget() {
@@ -64,7 +64,7 @@ struct FileToolInvocationTests {
 
     @Test func base64MatchesRFC4648Vectors() {
         let vectors = ["": "", "f": "Zg==", "fo": "Zm8=", "foo": "Zm9v", "foob": "Zm9vYg==", "fooba": "Zm9vYmE="]
-        for (plain, encoded) in vectors { #expect(Base64Text.encode(Array(plain.utf8)) == encoded) }
+        for (plain, encoded) in vectors { #expect(Base64.encode(Array(plain.utf8)) == encoded) }
     }
 
     @Test func everyBuiltinToolHasAnObjectSchema() {
