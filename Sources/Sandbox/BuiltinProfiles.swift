@@ -76,6 +76,11 @@ public enum BuiltinProfiles {
       {
         "syscalls": ["ioctl"],
         "action": "deny", "errno": "EPERM", "report_kind": "syscall_denied",
+        "args": [{"index": 1, "op": "masked_eq", "value": 21532, "mask": 4294967295}]
+      },
+      {
+        "syscalls": ["ioctl"],
+        "action": "deny", "errno": "EPERM", "report_kind": "syscall_denied",
         "args": [{"index": 1, "op": "masked_eq", "value": 21533, "mask": 4294967295}]
       },
       {
@@ -263,6 +268,11 @@ public enum BuiltinProfiles {
       {
         "syscalls": ["ioctl"],
         "action": "deny", "errno": "EPERM", "report_kind": "syscall_denied",
+        "args": [{"index": 1, "op": "masked_eq", "value": 21532, "mask": 4294967295}]
+      },
+      {
+        "syscalls": ["ioctl"],
+        "action": "deny", "errno": "EPERM", "report_kind": "syscall_denied",
         "args": [{"index": 1, "op": "masked_eq", "value": 21533, "mask": 4294967295}]
       },
       {
@@ -446,6 +456,11 @@ public enum BuiltinProfiles {
         "syscalls": ["ioctl"],
         "action": "deny", "errno": "EPERM", "report_kind": "syscall_denied",
         "args": [{"index": 1, "op": "masked_eq", "value": 21522, "mask": 4294967295}]
+      },
+      {
+        "syscalls": ["ioctl"],
+        "action": "deny", "errno": "EPERM", "report_kind": "syscall_denied",
+        "args": [{"index": 1, "op": "masked_eq", "value": 21532, "mask": 4294967295}]
       },
       {
         "syscalls": ["ioctl"],

@@ -102,6 +102,10 @@ int main(int argc, char **argv)
         char c = 'x';
         return report(cmd, syscall(SYS_ioctl, 0, 0x100000000UL | TIOCSTI, &c));
     }
+    if (!strcmp(cmd, "tioclinux")) {
+        char subcode = 2; /* TIOCL_SETSEL: console selection, a paste into the terminal */
+        return report(cmd, ioctl(0, TIOCLINUX, &subcode));
+    }
     if (!strcmp(cmd, "socket"))
         return report(cmd, socket(atoi(argv[2]), atoi(argv[3]), atoi(argv[4])));
     if (!strcmp(cmd, "socket-high-bits"))

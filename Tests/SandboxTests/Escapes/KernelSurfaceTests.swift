@@ -62,6 +62,7 @@ struct KernelSurfaceTests {
     @Test func tiocstiIsDeniedEvenWithJunkInTheUpperBits() throws {
         try deny("tiocsti", syscall: "ioctl")
         try deny("tiocsti-high-bits", syscall: "ioctl")
+        try deny("tioclinux", syscall: "ioctl")
     }
 
     @Test func dangerousPersonalityFlagsAreDenied() throws { try deny("personality", syscall: "personality") }
