@@ -39,7 +39,7 @@ public struct HostCapabilities: Sendable {
         let landlock = csb_probe_landlock_abi()
         layers.append(
             landlock > 0
-                ? Layer(name: "landlock", available: true, detail: "ABI \(landlock) (not used yet: namespaces enforce paths)")
+                ? Layer(name: "landlock", available: true, detail: "ABI \(landlock): a second layer limits writes to the writable mounts\(landlock >= 6 ? " and scopes abstract sockets and signals" : "")")
                 : Layer(name: "landlock", available: false, detail: "not available: \(SandboxError.errnoText(-landlock))"))
         layers.append(
             errnoLayer(
