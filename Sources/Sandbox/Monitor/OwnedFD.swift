@@ -1,7 +1,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import CSandbox
 
 /// An owned file descriptor: closed exactly once, by `close()` or when the owner goes away.
 /// The monitor juggles a dozen descriptors per sandbox; a leaked one keeps a pipe open and a
