@@ -95,11 +95,13 @@ struct DirectoryWatcherTests {
             dir.write("c.md", "version \(i)")
             usleep(10_000)
         }
-        // The burst lasted ~1 s with no 250 ms pause: one batch at the quiet period's end.
+        // The burst lasted ~1 s with no 250 ms pause: one batch at the quiet period's end. A
+        // loaded machine may stall the writer past the quiet period now and then, so the bound
+        // is a few batches, never one per write.
         for _ in 0..<300 where batches.snapshot.isEmpty { usleep(10_000) }
         usleep(400_000)
         let seen = batches.snapshot
-        #expect(!seen.isEmpty && seen.count <= 2, "\(seen.count) batches")
+        #expect(!seen.isEmpty && seen.count <= 4, "\(seen.count) batches")
         #expect(seen.allSatisfy { $0 == [.path("c.md")] })
         #expect(dir.read("c.md") == "version 99")
     }
