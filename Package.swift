@@ -34,6 +34,10 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        // The daemon only (`Daemon` and `jcs-coordinator`): `jcs` must not link NIO.
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
     ],
     targets: [
         // The code that runs between clone and execve (async-signal-safe C), plus the monitor-side
@@ -84,11 +88,23 @@ let package = Package(
             swiftSettings: strictSwift,
             linkerSettings: staticRuntime
         ),
-        // The seed of `jcs serve`: restores the projects from the journal, then answers JSON-line
-        // commands on stdin, each only after what it did is committed. The crash test drives it.
+        // The daemon behind `jcs serve`: HTTP+JSON over a Unix socket, thin routes over the Engine.
+        // A library so the routes can be read and tested apart from the process's entry point.
+        .target(
+            name: "Daemon",
+            dependencies: [
+                "CodeServer", "Sandbox",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        // `jcs-coordinator serve`: the daemon. `jcs-coordinator --stdio --data-dir DIR`: the
+        // JSON-lines seed the crash test drives, each answer only after its write is committed.
         .executableTarget(
             name: "jcs-coordinator",
-            dependencies: ["CodeServer", "Sandbox"],
+            dependencies: ["CodeServer", "Sandbox", "Daemon"],
             swiftSettings: strictSwift,
             linkerSettings: staticFoundationRuntime
         ),
@@ -96,6 +112,9 @@ let package = Package(
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "TestSupport"], swiftSettings: strictSwift),
         .testTarget(name: "CodeServerTests", dependencies: ["CodeServer", "TestSupport"], swiftSettings: strictSwift),
         .testTarget(name: "jcsTests", dependencies: ["JCSCLI"], swiftSettings: strictSwift),
+        // The daemon end to end: the real `jcs-coordinator serve`, driven through `jcs --json`, plus raw
+        // HTTP for the malformed requests the CLI cannot send.
+        .testTarget(name: "DaemonTests", dependencies: ["Sandbox", "TestSupport"], swiftSettings: strictSwift),
     ],
     swiftLanguageModes: [.v6]
 )

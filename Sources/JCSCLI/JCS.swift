@@ -1,7 +1,8 @@
 import ArgumentParser
 
-/// `jcs`: the Jido.Code.Server command line. Commands that talk to the daemon arrive with the
-/// daemon; the sandbox, profile and doctor commands work on their own.
+/// `jcs`: the Jido.Code.Server command line. `serve` runs the daemon; the project, conversation,
+/// tool, asset and telemetry verbs talk to it over its Unix socket; the sandbox, profile and
+/// doctor commands work on their own.
 public struct JCS: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "jcs",
@@ -11,8 +12,10 @@ public struct JCS: ParsableCommand {
 
             EXIT STATUS
               0     success
-              1     the command's check failed (e.g. an invalid profile)
-              2     usage error
+              1     the command's check failed (e.g. an invalid profile); for the verbs that \
+            talk to the daemon: the daemon refused the request (its {"error", "message"} is printed)
+              3     the daemon is unreachable (no daemon on the socket; start one with `jcs serve`)
+              64    usage error
               124   sandbox run: the tool hit its wall-clock timeout
               125   sandbox run: the sandbox could not be set up (the reason is printed)
               126   sandbox run: the command is not executable
@@ -20,7 +23,12 @@ public struct JCS: ParsableCommand {
               128+N sandbox run: the tool was killed by signal N
             """,
         version: "0.1.0",
-        subcommands: [SandboxCommand.self, ProfileCommand.self, DoctorCommand.self]
+        subcommands: [
+            SandboxCommand.self, ProfileCommand.self, DoctorCommand.self, ServeCommand.self, ProjectCommand.self,
+            ConversationCommand.self, ToolsCommand.self, ToolCommand.self, AssetsCommand.self,
+            ReloadAssetsCommand.self, DiagnosticsCommand.self, IncidentCommand.self, AlertsCommand.self,
+            EventsCommand.self,
+        ]
     )
 
     public init() {}

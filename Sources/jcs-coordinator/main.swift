@@ -1,70 +1,42 @@
-// jcs-coordinator --data-dir DIR
-//
-// The seed of `jcs serve`: opens the journal in DIR, brings back the registered projects, then
-// reads one JSON command per line on stdin and answers one JSON line per command on stdout. An
-// answer is written only after what the command did is committed to the journal: that line is
-// the acknowledgement the crash test relies on.
-import CodeServer
-import Sandbox
+// jcs-coordinator serve [--data-dir DIR] [--socket PATH]
+//     the daemon: HTTP+JSON on a Unix socket (see docs/api.md); what `jcs serve` execs.
+// jcs-coordinator --stdio --data-dir DIR
+//     the JSON-lines mode the crash test drives (StdioMode.swift).
+import Daemon
 
-#if canImport(Glibc)
-import Glibc
-#endif
+let usage = """
+    usage: jcs-coordinator serve [--data-dir DIR] [--socket PATH]
+           jcs-coordinator --stdio --data-dir DIR
+    """
 
-/// Writes all of `text` to `fd` with write(2), unbuffered: an acknowledgement sitting in a stdio
-/// buffer when the process is killed was never sent.
-func writeAll(_ fd: Int32, _ text: String) {
-    var bytes = Array(text.utf8)[...]
-    while !bytes.isEmpty {
-        let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        if n < 0 && errno == EINTR { continue }
-        guard n > 0 else { return }
-        bytes = bytes.dropFirst(n)
+var arguments = Array(CommandLine.arguments.dropFirst())
+switch arguments.first {
+case "serve":
+    arguments.removeFirst()
+    var dataDirectory: String?
+    var socketPath: String?
+    while let flag = arguments.first {
+        arguments.removeFirst()
+        guard let value = arguments.first else { fail("\(flag) needs a value\n\(usage)") }
+        arguments.removeFirst()
+        switch flag {
+        case "--data-dir": dataDirectory = value
+        case "--socket": socketPath = value
+        default: fail("unknown option '\(flag)'\n\(usage)")
+        }
     }
-}
-
-func answer(_ value: JSONValue) { writeAll(1, JSONWriter.text(value) + "\n") }
-
-func fail(_ message: String) -> Never {
-    writeAll(2, "jcs-coordinator: \(message)\n")
-    exit(1)
-}
-
-let arguments = Array(CommandLine.arguments.dropFirst())
-guard arguments.count == 2, arguments[0] == "--data-dir" else { fail("usage: jcs-coordinator --data-dir DIR") }
-let dataDirectory = arguments[1]
-if mkdir(dataDirectory, 0o700) != 0 && errno != EEXIST { fail("cannot create '\(dataDirectory)': errno \(errno)") }
-
-let journal: SQLiteJournal
-do {
-    journal = try SQLiteJournal(configuration: .inDataDirectory(dataDirectory))
-} catch {
-    fail("\(error)")
-}
-let hub = TelemetryHub(store: journal)
-let engine = Engine(
-    configuration: EngineConfiguration(warmWorkersPerProject: 1, registry: journal, journalStore: journal), sink: hub)
-let commands = CoordinatorCommands(engine: engine, journal: journal)
-
-do {
-    let restored = try await engine.restoreProjects()
-    answer([
-        "ready": true,
-        "restored": .array(
-            restored.map { ["id": .string($0.id), "error": $0.error.map { .string($0.description) } ?? .null] }),
-    ])
-} catch {
-    fail("restoring projects: \(error)")
-}
-
-while let line = readLine() {
-    guard !line.isEmpty else { continue }
-    // Failures the runtime could not report to the command (a refused event append) show here.
-    let failuresBefore = (journal.failures, hub.stats.storeFailures)
-    var reply = await commands.run(line)
-    if (journal.failures, hub.stats.storeFailures) != failuresBefore {
-        reply = CoordinatorCommands.error("not_durable", "the journal refused a write; this command is not acknowledged")
+    do {
+        try await Daemon.run(DaemonConfiguration(dataDirectory: dataDirectory, socketPath: socketPath))
+    } catch {
+        fail("\(error)")
     }
-    answer(reply)
+case "--stdio":
+    guard arguments.count == 3, arguments[1] == "--data-dir" else { fail(usage) }
+    await runStdio(dataDirectory: arguments[2])
+case "--data-dir":
+    // The form from before the daemon existed, which scripts/bench still uses: stdio mode.
+    guard arguments.count == 2 else { fail(usage) }
+    await runStdio(dataDirectory: arguments[1])
+default:
+    fail(usage)
 }
-await engine.shutdown()

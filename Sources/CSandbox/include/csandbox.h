@@ -177,6 +177,9 @@ struct csb_rule {
 int csb_compile_filter(const struct csb_rule *_Nonnull rules, size_t count, uint8_t *_Nullable *_Nonnull out,
                        size_t *_Nonnull out_len, char *_Nonnull err, size_t err_len);
 void csb_free(void *_Nullable p);
+/* Fills libseccomp's lazily initialised process-wide state once (it is not thread-safe); the
+ * compile and notification functions call it themselves. */
+void csb_libseccomp_init(void);
 
 /* Syscall number <-> name for the native architecture (libseccomp's tables). */
 int csb_syscall_number(const char *_Nonnull name);

@@ -11,6 +11,7 @@
 
 int csb_notify_receive(int listener, struct csb_notification *out)
 {
+    csb_libseccomp_init();
     struct seccomp_notif *req = NULL;
     struct seccomp_notif_resp *resp = NULL;
     if (seccomp_notify_alloc(&req, &resp) != 0) {

@@ -8,6 +8,7 @@
 #include "../include/csandbox.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <seccomp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,8 +39,39 @@ static uint32_t scmp_action(const struct csb_rule *rule)
     }
 }
 
+/* libseccomp keeps process-wide state it fills lazily (the kernel's API level, notification
+ * sizes) without locking; monitors compile filters and allocate notifications from several
+ * threads at once (a coordinator's pools, the tests), so that state is filled once up front and
+ * compilation is serialized. */
+static pthread_once_t libseccomp_once = PTHREAD_ONCE_INIT;
+static pthread_mutex_t compile_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void libseccomp_init(void)
+{
+    (void)seccomp_api_get();
+    struct seccomp_notif *req = NULL;
+    struct seccomp_notif_resp *resp = NULL;
+    if (seccomp_notify_alloc(&req, &resp) == 0)
+        seccomp_notify_free(req, resp);
+}
+
+void csb_libseccomp_init(void) { pthread_once(&libseccomp_once, libseccomp_init); }
+
+static int compile_locked(const struct csb_rule *rules, size_t count, uint8_t **out, size_t *out_len, char *err,
+                          size_t err_len);
+
 int csb_compile_filter(const struct csb_rule *rules, size_t count, uint8_t **out, size_t *out_len, char *err,
                        size_t err_len)
+{
+    csb_libseccomp_init();
+    pthread_mutex_lock(&compile_lock);
+    int rc = compile_locked(rules, count, out, out_len, err, err_len);
+    pthread_mutex_unlock(&compile_lock);
+    return rc;
+}
+
+static int compile_locked(const struct csb_rule *rules, size_t count, uint8_t **out, size_t *out_len, char *err,
+                          size_t err_len)
 {
     *out = NULL;
     *out_len = 0;
@@ -87,10 +119,16 @@ int csb_compile_filter(const struct csb_rule *rules, size_t count, uint8_t **out
         }
     }
     int mfd = memfd_create("csb-bpf", MFD_CLOEXEC);
-    if (mfd < 0 || seccomp_export_bpf(ctx, mfd) != 0) {
-        snprintf(err, err_len, "seccomp_export_bpf failed");
-        if (mfd >= 0)
-            close(mfd);
+    if (mfd < 0) {
+        snprintf(err, err_len, "memfd_create for the filter: %s", strerror(errno));
+        seccomp_release(ctx);
+        return -1;
+    }
+    rc = seccomp_export_bpf(ctx, mfd);
+    if (rc != 0) {
+        /* libseccomp returns -errno, or -ECANCELED when the kernel's own call failed. */
+        snprintf(err, err_len, "seccomp_export_bpf: %s (%d)", strerror(rc < 0 ? -rc : rc), rc);
+        close(mfd);
         seccomp_release(ctx);
         return -1;
     }

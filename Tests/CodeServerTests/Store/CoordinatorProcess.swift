@@ -24,7 +24,7 @@ final class CoordinatorProcess {
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_adddup2(&actions, toChild[0], 0)
         posix_spawn_file_actions_adddup2(&actions, fromChild[1], 1)
-        let argv = [BuiltProducts.path("jcs-coordinator"), "--data-dir", dataDirectory]
+        let argv = [BuiltProducts.path("jcs-coordinator"), "--stdio", "--data-dir", dataDirectory]
         let cargs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
         defer { cargs.forEach { free($0) } }
         var child: pid_t = 0

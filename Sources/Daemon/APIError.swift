@@ -1,0 +1,65 @@
+import Hummingbird
+import Sandbox
+
+/// Every refusal of the API, as the client sees it: `{"error": CODE, "field": FIELD?, "message": …}`
+/// with a stable code, so scripts match on `error`, never on the message.
+public struct APIError: Error, HTTPResponseError, Sendable {
+    /// The closed set of wire codes the daemon itself produces. Engine errors keep their own
+    /// codes (`unknown_project`, `invalid_runtime_opt`, …) through `Code.engine`.
+    public enum Code: Sendable, Equatable {
+        /// The body is not JSON (truncated, invalid UTF-8, nesting too deep).
+        case invalidJSON
+        /// The body is JSON but not an object, or a field has the wrong type or value.
+        case invalidField
+        /// A body field this route does not take: refused rather than ignored, so a typo never
+        /// silently falls back to a default.
+        case unknownField
+        /// A required field is absent.
+        case missingField
+        case bodyTooLarge
+        case notFound
+        case methodNotAllowed
+        /// SO_PEERCRED says the caller is neither the daemon's uid nor root.
+        case peerRefused
+        case `internal`
+        /// A code the engine chose (`ProjectError.code`, `ConversationError.code`, …).
+        case engine(String)
+
+        public var text: String {
+            switch self {
+            case .invalidJSON: "invalid_json"
+            case .invalidField: "invalid_field"
+            case .unknownField: "unknown_field"
+            case .missingField: "missing_field"
+            case .bodyTooLarge: "body_too_large"
+            case .notFound: "not_found"
+            case .methodNotAllowed: "method_not_allowed"
+            case .peerRefused: "peer_refused"
+            case .internal: "internal"
+            case .engine(let code): code
+            }
+        }
+    }
+
+    public var code: Code
+    public var status: HTTPResponse.Status
+    public var field: String?
+    public var message: String
+
+    public init(_ code: Code, status: HTTPResponse.Status, field: String? = nil, _ message: String) {
+        self.code = code
+        self.status = status
+        self.field = field
+        self.message = message
+    }
+
+    public var json: JSONValue {
+        var object: [String: JSONValue] = ["error": .string(code.text), "message": .string(message)]
+        if let field { object["field"] = .string(field) }
+        return .object(object)
+    }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        try JSONResponse(json, status: status).response(from: request, context: context)
+    }
+}

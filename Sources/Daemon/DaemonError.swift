@@ -1,0 +1,18 @@
+/// Why the daemon could not start; each case names what it was doing and the path at fault.
+public enum DaemonError: Error, CustomStringConvertible {
+    case cannotCreateDirectory(path: String, errno: Int32)
+    case socketInUse(path: String)
+    case socketPathTooLong(path: String)
+    case journal(path: String, reason: String)
+    case restore(reason: String)
+
+    public var description: String {
+        switch self {
+        case .cannotCreateDirectory(let path, let errno): "cannot create '\(path)': errno \(errno)"
+        case .socketInUse(let path): "another daemon is listening on '\(path)'"
+        case .socketPathTooLong(let path): "socket path '\(path)' is longer than a Unix socket address allows"
+        case .journal(let path, let reason): "cannot open the journal in '\(path)': \(reason)"
+        case .restore(let reason): "restoring projects: \(reason)"
+        }
+    }
+}

@@ -1,0 +1,34 @@
+import Hummingbird
+import Logging
+
+/// The outermost middleware: whatever a route, the router or a body read threw leaves as a
+/// structured `APIError`, so a client never sees an HTML or empty error page, and a failure of
+/// one request never reaches the server's connection handling.
+struct ErrorMiddleware: RouterMiddleware {
+    typealias Context = DaemonContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as APIError {
+            return try error.response(from: request, context: context)
+        } catch let error as HTTPError {
+            return try Self.map(error).response(from: request, context: context)
+        } catch {
+            context.logger.error("request failed", metadata: ["event": "daemon.internal_error", "error": "\(error)"])
+            return try APIError(.internal, status: .internalServerError, "internal error: \(error)")
+                .response(from: request, context: context)
+        }
+    }
+
+    /// Hummingbird's own refusals (no route, wrong method, body too large) in the API's shape.
+    private static func map(_ error: HTTPError) -> APIError {
+        let message = error.body ?? error.status.reasonPhrase
+        switch error.status {
+        case .notFound: return APIError(.notFound, status: .notFound, "no such route: \(message)")
+        case .methodNotAllowed: return APIError(.methodNotAllowed, status: .methodNotAllowed, message)
+        case .contentTooLarge: return APIError(.bodyTooLarge, status: .contentTooLarge, message)
+        default: return APIError(.invalidField, status: error.status, message)
+        }
+    }
+}

@@ -1,0 +1,44 @@
+import CodeServer
+import Hummingbird
+import Sandbox
+import ServiceLifecycle
+
+/// `/v1/projects/:project/events`: the project's recent events (the bounded ring), or with
+/// `?follow=true` a newline-delimited JSON stream of events as they are emitted.
+struct EventRoutes {
+    let runtime: Runtime
+
+    /// Lines kept for a reader slower than the events; older ones are dropped.
+    static let lineBuffer = 1024
+
+    func add(to router: Router<DaemonContext>) {
+        router.get("/v1/projects/:project/events") { request, context in
+            let project = try await runtime.project(context.parameters.path("project"))
+            guard try request.queryBool("follow") else {
+                let telemetry = runtime.hub.snapshot(project: project.id).telemetryJSON
+                return try JSONResponse(["events": telemetry["recent_events"] ?? []]).response(from: request, context: context)
+            }
+            // Subscribed before the response starts, so no event between the two is missed. The
+            // hub's bounded buffer drops the oldest unread events for a slow reader, never blocks.
+            let events = runtime.hub.subscribe(project: project.id)
+            let body = ResponseBody { writer in
+                // The writer cannot leave this closure, so a pump task turns events into lines; it
+                // ends on graceful shutdown (a follower would otherwise hold shutdown up until its
+                // deadline) and is cancelled when the client goes away (the write throws).
+                let (lines, output) = AsyncStream.makeStream(of: ByteBuffer.self, bufferingPolicy: .bufferingNewest(Self.lineBuffer))
+                let pump = Task {
+                    await cancelWhenGracefulShutdown {
+                        for await event in events {
+                            output.yield(ByteBuffer(bytes: JSONWriter.bytes(event.json) + [UInt8(ascii: "\n")]))
+                        }
+                    }
+                    output.finish()
+                }
+                defer { pump.cancel() }
+                try await writer.write(lines)
+                try await writer.finish(nil)
+            }
+            return Response(status: .ok, headers: [.contentType: "application/x-ndjson"], body: body)
+        }
+    }
+}

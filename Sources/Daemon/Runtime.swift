@@ -1,0 +1,33 @@
+import CodeServer
+
+/// What the routes talk to, composed once in `Daemon.run`: the engine, the telemetry hub its
+/// events go through, and the journal both write to (timelines and alerts are read from it).
+public struct Runtime: Sendable {
+    public let engine: Engine
+    public let hub: TelemetryHub
+    public let journal: SQLiteJournal
+
+    public init(engine: Engine, hub: TelemetryHub, journal: SQLiteJournal) {
+        self.engine = engine
+        self.hub = hub
+        self.journal = journal
+    }
+
+    /// The project, or `unknown_project` as an API error.
+    func project(_ id: String) async throws(APIError) -> Project {
+        do {
+            return try await engine.project(id)
+        } catch {
+            throw .from(error)
+        }
+    }
+
+    func conversation(_ projectId: String, _ conversationId: String) async throws(APIError) -> Conversation {
+        let project = try await project(projectId)
+        do {
+            return try await project.conversation(conversationId)
+        } catch {
+            throw .from(error)
+        }
+    }
+}

@@ -1,0 +1,38 @@
+import ArgumentParser
+import Sandbox
+
+/// `jcs assets PROJECT TYPE [--get NAME | --search TEXT]`.
+struct AssetsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "assets",
+        abstract: "List, get or search a project's assets of one type.",
+        discussion: """
+            TYPE is skill, command, workflow or skill_graph (the directories under .jido/). Without \
+            --get or --search, lists every asset of the type with its description.
+
+            EXAMPLE
+              jcs assets app command --search lint
+            """
+    )
+
+    @Argument(help: "The project's id.") var project: String
+    @Argument(help: "skill, command, workflow or skill_graph.") var type: String
+    @Option(name: .long, help: "Show the asset with this name.") var get: String?
+    @Option(name: .long, help: "Only assets whose name or description contains TEXT.") var search: String?
+    @OptionGroup var daemon: DaemonOptions
+
+    func validate() throws {
+        if get != nil && search != nil { throw ValidationError("give either --get or --search, not both") }
+    }
+
+    func run() throws {
+        let target = RequestTarget.path("v1", "projects", project, "assets", type, query: [("name", get), ("search", search)])
+        try DaemonRequest(options: daemon).run("GET", target) { value in
+            guard let assets = value["assets"]?.arrayValue else { return HumanOutput.print(value) }
+            if assets.isEmpty { print("no \(type) assets") }
+            for asset in assets {
+                print("\(asset["name"]?.stringValue ?? "?")\t\(asset["description"]?.stringValue ?? "")")
+            }
+        }
+    }
+}

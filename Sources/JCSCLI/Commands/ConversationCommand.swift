@@ -1,0 +1,84 @@
+import ArgumentParser
+import Sandbox
+
+/// `jcs conversation start|stop|show`.
+struct ConversationCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "conversation",
+        abstract: "Start, stop and inspect a project's conversations.",
+        discussion: """
+            EXAMPLE
+              jcs conversation start app --id review-42
+            """,
+        subcommands: [Start.self, Stop.self, Show.self]
+    )
+
+    struct Start: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Start a conversation in a project.",
+            discussion: """
+                Prints the conversation's id (generated when --id is absent); pass it to \
+                `jcs tool run --conversation` so the calls are journaled and cancellable together.
+
+                EXAMPLE
+                  jcs conversation start app --id review-42
+                """
+        )
+
+        @Argument(help: "The project's id.") var project: String
+        @Option(name: .long, help: "The conversation's id.") var id: String?
+        @OptionGroup var daemon: DaemonOptions
+
+        func run() throws {
+            let body: JSONValue = id.map { ["id": .string($0)] } ?? [:]
+            try DaemonRequest(options: daemon).run(
+                "POST", RequestTarget.path("v1", "projects", project, "conversations"), body: body
+            ) { print($0["id"]?.stringValue ?? "?") }
+        }
+    }
+
+    struct Stop: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Stop a conversation: its running tool calls are cancelled, their processes killed.",
+            discussion: """
+                The runbook's containment step for a high-error conversation. Its timeline stays readable \
+                with `jcs incident`.
+
+                EXAMPLE
+                  jcs conversation stop app review-42
+                """
+        )
+
+        @Argument(help: "The project's id.") var project: String
+        @Argument(help: "The conversation's id.") var conversation: String
+        @OptionGroup var daemon: DaemonOptions
+
+        func run() throws {
+            try DaemonRequest(options: daemon).run(
+                "DELETE", RequestTarget.path("v1", "projects", project, "conversations", conversation)
+            ) { _ in print("stopped \(conversation)") }
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show a conversation's state, pending calls and newest journal entries.",
+            discussion: """
+                EXAMPLE
+                  jcs conversation show app review-42 --limit 20
+                """
+        )
+
+        @Argument(help: "The project's id.") var project: String
+        @Argument(help: "The conversation's id.") var conversation: String
+        @Option(name: .long, help: "How many journal entries to show (default 100).") var limit: Int?
+        @OptionGroup var daemon: DaemonOptions
+
+        func run() throws {
+            try DaemonRequest(options: daemon).run(
+                "GET",
+                RequestTarget.path(
+                    "v1", "projects", project, "conversations", conversation, query: [("limit", limit.map(String.init))]))
+        }
+    }
+}

@@ -1,0 +1,90 @@
+import ArgumentParser
+import Sandbox
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One verb's round trip: send, then print the answer (JSON or human) or the refusal, and turn
+/// the outcome into the documented exit status. Commands do nothing else.
+struct DaemonRequest {
+    let options: DaemonOptions
+
+    /// Sends the request and prints the answer; `human` renders a successful answer for people.
+    func run(
+        _ method: String, _ target: String, body: JSONValue? = nil, human: (JSONValue) -> Void = HumanOutput.print
+    ) throws {
+        let response: DaemonClient.Response
+        do {
+            response = try options.client.send(method, target, body: body)
+        } catch {
+            throw unreachable(error)
+        }
+        let value = (try? JSONParser.parse(response.body)) ?? .null
+        guard (200..<300).contains(response.status) else { throw refused(value, status: response.status) }
+        if options.json {
+            print(JSONWriter.text(value))
+        } else {
+            human(value)
+        }
+    }
+
+    /// Prints each line of a streamed answer (NDJSON) as it arrives, until the daemon ends it.
+    func follow(_ target: String, human: (JSONValue) -> Void) throws {
+        var refusal: [UInt8] = []
+        var failed = false
+        let status: Int
+        do {
+            status = try options.client.stream("GET", target) { line in
+                guard !failed else { return refusal += line }
+                guard let value = try? JSONParser.parse(line) else { return }
+                if value["error"] != nil && value["message"] != nil {
+                    failed = true
+                    refusal = line
+                    return
+                }
+                if options.json {
+                    print(JSONWriter.text(value))
+                } else {
+                    human(value)
+                }
+                fflush(nil)
+            }
+        } catch {
+            throw unreachable(error)
+        }
+        if failed || !(200..<300).contains(status) {
+            throw refused((try? JSONParser.parse(refusal)) ?? .null, status: status)
+        }
+    }
+
+    private func unreachable(_ error: DaemonClientError) -> ExitCode {
+        let message = "cannot reach the daemon: \(error) (start it with `jcs serve`)"
+        if options.json {
+            print(JSONWriter.text(["error": "daemon_unreachable", "message": .string(message)]))
+        } else {
+            printError("jcs: \(message)")
+        }
+        return DaemonExit.unreachable
+    }
+
+    private func refused(_ value: JSONValue, status: Int) -> ExitCode {
+        if options.json {
+            print(JSONWriter.text(value))
+        } else {
+            let code = value["error"]?.stringValue ?? "http_\(status)"
+            let field = value["field"]?.stringValue.map { " (field '\($0)')" } ?? ""
+            var message = value["message"]?.stringValue ?? "the daemon answered \(status)"
+            // Engine messages already start with their code.
+            if message.hasPrefix(code + ": ") { message.removeFirst(code.count + 2) }
+            printError("jcs: \(code)\(field): \(message)")
+        }
+        return DaemonExit.refused
+    }
+}
+
+/// A line on stderr.
+func printError(_ text: String) {
+    let bytes = Array((text + "\n").utf8)
+    _ = bytes.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+}
