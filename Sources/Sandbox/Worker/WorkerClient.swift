@@ -1,7 +1,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import CSandbox
 
 /// The caller's side of one `jcs-worker` process: spawned with `posix_spawn`, fed `prepare` and
 /// `run` on its stdin, read on its stdout. One worker runs one command.
@@ -18,8 +17,8 @@ public final class WorkerClient: @unchecked Sendable {
     private var answered = false
     public private(set) var ready: (pid: Int, hostUID: Int, idmapped: Bool)?
 
-    /// Spawns `executable` (the `jcs-worker` binary) with its stdin and stdout on pipes and its
-    /// stderr on ours. Every other descriptor of this process is closed in the worker.
+    /// Spawns `executable` (the `jcs-worker` binary) with its stdin on a socket, its stdout on a
+    /// pipe and its stderr on ours (`CleanSpawn`: nothing else is inherited).
     public init(executable: String) throws(SandboxError) {
         // The caller's side of the worker's stdin is a socket, not a pipe: a write to a worker
         // that died must fail with EPIPE (MSG_NOSIGNAL), not raise SIGPIPE in the coordinator.
@@ -29,30 +28,9 @@ public final class WorkerClient: @unchecked Sendable {
         }
         let toWorker = (read: OwnedFD(pair[1]), write: OwnedFD(pair[0]))
         let fromWorker = try POSIX.pipe()
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, toWorker.read.raw, 0)
-        posix_spawn_file_actions_adddup2(&actions, fromWorker.write.raw, 1)
-        // Nothing of the caller (sockets, journals, other workers' pipes) may leak into a worker.
-        _ = csb_spawn_actions_closefrom(&actions, 3)
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        // The worker must not inherit a blocked mask or ignored signals from the caller's runtime.
-        var none = sigset_t()
-        sigemptyset(&none)
-        var all = sigset_t()
-        sigfillset(&all)
-        posix_spawnattr_setsigmask(&attributes, &none)
-        posix_spawnattr_setsigdefault(&attributes, &all)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        var pid: pid_t = 0
-        let argv: [UnsafeMutablePointer<CChar>?] = [strdup(executable), nil]
-        defer { argv.forEach { free($0) } }
-        let rc = posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
-        guard rc == 0 else { throw .system(call: "posix_spawn(\(executable))", errno: rc) }
-        self.pid = pid
+        self.pid = try CleanSpawn.spawn(
+            [executable], stdin: .descriptor(toWorker.read.raw), stdout: .descriptor(fromWorker.write.raw),
+            stderr: .inherit)
         toWorker.read.close()
         fromWorker.write.close()
         input = toWorker.write

@@ -45,31 +45,12 @@ public struct CommandAlertSink: AlertSink {
     }
 
     private func spawn(stdin: Int32) throws(AlertDeliveryError) -> pid_t {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, stdin, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-        // glibc's addclosefrom_np is hidden without _GNU_SOURCE; the worker's spawn uses the same shim.
-        _ = csb_spawn_actions_closefrom(&actions, 3)
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        // Not the runtime's blocked or ignored signals: SIGKILL at the deadline must be the only surprise.
-        var none = sigset_t()
-        sigemptyset(&none)
-        var all = sigset_t()
-        sigfillset(&all)
-        posix_spawnattr_setsigmask(&attributes, &none)
-        posix_spawnattr_setsigdefault(&attributes, &all)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        let cArgs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
-        defer { cArgs.forEach { free($0) } }
-        var pid: pid_t = 0
-        let rc = posix_spawn(&pid, argv[0], &actions, &attributes, cArgs, environ)
-        guard rc == 0 else { throw .system(call: "posix_spawn(\(argv[0]))", errno: rc) }
-        return pid
+        do {
+            return try CleanSpawn.spawn(argv, stdin: .descriptor(stdin), stdout: .devNull, stderr: .devNull)
+        } catch {
+            if case .system(let call, let errno) = error { throw .system(call: call, errno: errno) }
+            throw .system(call: "posix_spawn(\(argv[0]))", errno: EINVAL)
+        }
     }
 
     /// Reaps `pid`, killing it at the deadline. A pidfd turns "exited or deadline" into one poll.
