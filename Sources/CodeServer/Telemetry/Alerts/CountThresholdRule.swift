@@ -5,17 +5,12 @@
 public struct CountThresholdRule: AlertRule {
     public let name: String
     public var eventName: String
-    public var windowMs: Int64
+    /// Fixed at init: the per-project counters are sized by it.
+    public let windowMs: Int64
     public var maximumCount: Int
     public var severity: Alert.Severity
 
-    private struct ProjectState: Sendable {
-        var count: SlidingCounter
-        var trail = EvidenceTrail()
-        var firing = false
-    }
-
-    private var projects: [String: ProjectState] = [:]
+    private var counts: LatchedWindowCounts
 
     public init(
         name: String, eventName: String, windowMs: Int64, maximumCount: Int, severity: Alert.Severity
@@ -25,6 +20,7 @@ public struct CountThresholdRule: AlertRule {
         self.windowMs = windowMs
         self.maximumCount = maximumCount
         self.severity = severity
+        counts = LatchedWindowCounts(windowMs: windowMs)
     }
 
     public static func toolTimeouts(windowMs: Int64 = 300_000, maximumCount: Int = 10) -> CountThresholdRule {
@@ -35,17 +31,11 @@ public struct CountThresholdRule: AlertRule {
 
     public mutating func observe(_ event: TelemetryEvent, now: Int64, context: AlertContext) -> [AlertFiring] {
         guard event.name == eventName else { return [] }
-        var state = projects[event.projectId] ?? ProjectState(count: SlidingCounter(windowMs: windowMs))
-        defer { projects[event.projectId] = state }
-        state.count.record(at: now)
-        state.trail.add(event)
-        let count = state.count.count(at: now)
-        let holds = count > maximumCount
-        defer { state.firing = holds }
-        guard holds, !state.firing else { return [] }
+        let reading = counts.record(event, now: now) { $0 > maximumCount }
+        guard reading.started else { return [] }
         return [AlertFiring(
             rule: name, severity: severity, projectId: event.projectId,
-            summary: "\(count) \(eventName) in \(windowMs / 1000) s (threshold \(maximumCount))",
-            dedupKey: "\(name):\(event.projectId)", evidence: state.trail.evidence)]
+            summary: "\(reading.count) \(eventName) in \(windowMs / 1000) s (threshold \(maximumCount))",
+            dedupKey: "\(name):\(event.projectId)", evidence: reading.evidence)]
     }
 }

@@ -5,37 +5,28 @@
 public struct NetworkDeniedRule: AlertRule {
     public let name = "network_denied"
     public var eventName = "security.network_denied"
-    public var windowMs: Int64
+    /// Fixed at init: the per-project counters are sized by it.
+    public let windowMs: Int64
     public var repeatCount: Int
 
-    private struct ProjectState: Sendable {
-        var count: SlidingCounter
-        var trail = EvidenceTrail()
-        var paging = false
-    }
-
-    private var projects: [String: ProjectState] = [:]
+    private var counts: LatchedWindowCounts
 
     public init(windowMs: Int64 = 300_000, repeatCount: Int = 3) {
         self.windowMs = windowMs
         self.repeatCount = repeatCount
+        counts = LatchedWindowCounts(windowMs: windowMs)
     }
 
     public mutating func observe(_ event: TelemetryEvent, now: Int64, context: AlertContext) -> [AlertFiring] {
         guard event.name == eventName else { return [] }
-        var state = projects[event.projectId] ?? ProjectState(count: SlidingCounter(windowMs: windowMs))
-        defer { projects[event.projectId] = state }
-        state.count.record(at: now)
-        state.trail.add(event)
-        let count = state.count.count(at: now)
-        let holds = context.egressEnabledProjects.contains(event.projectId) && count >= repeatCount
-        defer { state.paging = holds }
-        if holds {
-            guard !state.paging else { return [] }
+        let egress = context.egressEnabledProjects.contains(event.projectId)
+        let reading = counts.record(event, now: now) { egress && $0 >= repeatCount }
+        if reading.holds {
+            guard reading.started else { return [] }
             return [AlertFiring(
                 rule: name, severity: .page, projectId: event.projectId,
-                summary: "\(count) network denials in \(windowMs / 1000) s for a project with egress enabled",
-                dedupKey: "\(name):\(event.projectId):page", evidence: state.trail.evidence)]
+                summary: "\(reading.count) network denials in \(windowMs / 1000) s for a project with egress enabled",
+                dedupKey: "\(name):\(event.projectId):page", evidence: reading.evidence)]
         }
         return [AlertFiring(
             rule: name, severity: .warning, projectId: event.projectId,
