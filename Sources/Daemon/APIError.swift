@@ -21,6 +21,11 @@ public struct APIError: Error, HTTPResponseError, Sendable {
         case methodNotAllowed
         /// SO_PEERCRED says the caller is neither the daemon's uid nor root.
         case peerRefused
+        /// TCP listener: no bearer token, or one the daemon does not know.
+        case unauthorized
+        /// TCP listener: a known token asking for something outside its scope, or a request
+        /// target spelled in a way the scope check does not accept.
+        case forbidden
         case `internal`
         /// A code the engine chose (`ProjectError.code`, `ConversationError.code`, …).
         case engine(String)
@@ -35,6 +40,8 @@ public struct APIError: Error, HTTPResponseError, Sendable {
             case .notFound: "not_found"
             case .methodNotAllowed: "method_not_allowed"
             case .peerRefused: "peer_refused"
+            case .unauthorized: "unauthorized"
+            case .forbidden: "forbidden"
             case .internal: "internal"
             case .engine(let code): code
             }
@@ -60,6 +67,9 @@ public struct APIError: Error, HTTPResponseError, Sendable {
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        try JSONResponse(json, status: status).response(from: request, context: context)
+        var response = try JSONResponse(json, status: status).response(from: request, context: context)
+        // RFC 9110: a 401 names the scheme the client should use.
+        if status == .unauthorized { response.headers[.wwwAuthenticate] = #"Bearer realm="jcs""# }
+        return response
     }
 }

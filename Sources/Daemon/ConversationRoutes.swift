@@ -9,6 +9,7 @@ struct ConversationRoutes {
 
     /// Journal entries a state request returns when it names no `limit`.
     static let defaultTimelineLimit = 100
+    static let maximumTimelineLimit = 1000
 
     func add(to router: Router<DaemonContext>) {
         let base = "/v1/projects/:project/conversations"
@@ -30,7 +31,7 @@ struct ConversationRoutes {
         router.get(RouterPath(base + "/:conversation")) { request, context in
             let conversation = try await runtime.conversation(
                 context.parameters.path("project"), context.parameters.path("conversation"))
-            let limit = try request.queryInt("limit") ?? Self.defaultTimelineLimit
+            let limit = try request.queryInt("limit", in: 1...Self.maximumTimelineLimit, default: Self.defaultTimelineLimit)
             var state = await conversation.diagnostics.objectValue ?? [:]
             state["pending_calls"] = .array(await conversation.pendingToolCalls.map(\.json))
             state["timeline"] = .array(await conversation.timeline(limit: limit).map(\.json))

@@ -10,12 +10,17 @@ import Glibc
 /// The daemon: composes the journal, telemetry hub and engine once, restores the registered
 /// projects, then serves the HTTP+JSON API on the Unix socket until SIGTERM or SIGINT.
 public enum Daemon {
-    /// The routes over `runtime`, behind the error mapping (outermost) and the peer check.
-    /// A plain function, so the same router can be built without a process around it.
+    /// The routes over `runtime`, behind the error mapping (outermost) and `access`: the peer
+    /// check on the Unix socket, the bearer-token check on the TCP listener. A plain function, so
+    /// the same router can be built without a process around it.
     public static func buildRouter(runtime: Runtime, ownUid: uid_t) -> Router<DaemonContext> {
+        buildRouter(runtime: runtime, access: PeerCredentialMiddleware(ownUid: ownUid))
+    }
+
+    static func buildRouter(runtime: Runtime, access: some RouterMiddleware<DaemonContext>) -> Router<DaemonContext> {
         let router = Router(context: DaemonContext.self)
         router.add(middleware: ErrorMiddleware())
-        router.add(middleware: PeerCredentialMiddleware(ownUid: ownUid))
+        router.add(middleware: access)
         HostRoutes(runtime: runtime).add(to: router)
         ProjectRoutes(runtime: runtime).add(to: router)
         ConversationRoutes(runtime: runtime).add(to: router)
@@ -23,6 +28,8 @@ public enum Daemon {
         AssetRoutes(runtime: runtime).add(to: router)
         TelemetryRoutes(runtime: runtime).add(to: router)
         EventRoutes(runtime: runtime).add(to: router)
+        MCPRoutes(runtime: runtime).add(to: router)
+        MetricsRoutes(runtime: runtime).add(to: router)
         return router
     }
 
@@ -79,8 +86,12 @@ public enum Daemon {
                     ])
             },
             logger: logger)
+        var services: [any Service] = [app]
+        if let tcp = configuration.tcp {
+            services.append(tcpListener(tcp, runtime: runtime, logger: logger))
+        }
         var groupConfiguration = ServiceGroupConfiguration(
-            services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         groupConfiguration.maximumGracefulShutdownDuration = .seconds(configuration.shutdownGraceSeconds)
         groupConfiguration.maximumCancellationDuration = .seconds(configuration.shutdownGraceSeconds)
         let group = ServiceGroup(configuration: groupConfiguration)
@@ -96,5 +107,22 @@ public enum Daemon {
         await engine.shutdown()
         unlink(socketPath)
         logger.info("stopped", metadata: ["event": "daemon.stopped"])
+    }
+
+    /// The same routes on TCP, each request behind a bearer token of the config and its scope.
+    /// It shares the Unix socket's service group, so it starts, drains and stops with it.
+    private static func tcpListener(_ tcp: TCPListenerConfiguration, runtime: Runtime, logger: Logger) -> some Service {
+        Application(
+            router: buildRouter(runtime: runtime, access: BearerTokenMiddleware(tokens: tcp.tokens)),
+            configuration: ApplicationConfiguration(address: .hostname(tcp.host, port: tcp.port), serverName: "jcs"),
+            onServerRunning: { channel in
+                logger.info(
+                    "listening on tcp",
+                    metadata: [
+                        "event": "daemon.listening_tcp", "address": "\(channel.localAddress.map { "\($0)" } ?? "\(tcp.host):\(tcp.port)")",
+                        "tokens": "\(tcp.tokens.tokens.map(\.name).joined(separator: ","))",
+                    ])
+            },
+            logger: logger)
     }
 }

@@ -6,6 +6,9 @@ import NIOCore
 public struct DaemonContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     let channel: any Channel
+    /// Set by the TCP listener's token check: the caller is remote, so it is gateway `http`
+    /// whatever it says about itself (`X-JCS-Client` only distinguishes local callers).
+    var isRemote = false
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)

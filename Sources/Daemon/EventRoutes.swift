@@ -4,7 +4,8 @@ import Sandbox
 import ServiceLifecycle
 
 /// `/v1/projects/:project/events`: the project's recent events (the bounded ring), or with
-/// `?follow=true` a newline-delimited JSON stream of events as they are emitted.
+/// `?follow=true` a newline-delimited JSON stream of events as they are emitted; either narrowed
+/// to one conversation (`?conversation=`) or one request (`?correlation_id=`).
 struct EventRoutes {
     let runtime: Runtime
 
@@ -14,9 +15,12 @@ struct EventRoutes {
     func add(to router: Router<DaemonContext>) {
         router.get("/v1/projects/:project/events") { request, context in
             let project = try await runtime.project(context.parameters.path("project"))
+            let filter = EventFilter(
+                conversationId: request.queryString("conversation"), correlationId: request.queryString("correlation_id"))
             guard try request.queryBool("follow") else {
                 let telemetry = runtime.hub.snapshot(project: project.id).telemetryJSON
-                return try JSONResponse(["events": telemetry["recent_events"] ?? []]).response(from: request, context: context)
+                let events = (telemetry["recent_events"]?.arrayValue ?? []).filter(filter.matches)
+                return try JSONResponse(["events": .array(events)]).response(from: request, context: context)
             }
             // Subscribed before the response starts, so no event between the two is missed. The
             // hub's bounded buffer drops the oldest unread events for a slow reader, never blocks.
@@ -28,7 +32,7 @@ struct EventRoutes {
                 let (lines, output) = AsyncStream.makeStream(of: ByteBuffer.self, bufferingPolicy: .bufferingNewest(Self.lineBuffer))
                 let pump = Task {
                     await cancelWhenGracefulShutdown {
-                        for await event in events {
+                        for await event in events where filter.matches(event.json) {
                             output.yield(ByteBuffer(bytes: JSONWriter.bytes(event.json) + [UInt8(ascii: "\n")]))
                         }
                     }
@@ -40,5 +44,16 @@ struct EventRoutes {
             }
             return Response(status: .ok, headers: [.contentType: "application/x-ndjson"], body: body)
         }
+    }
+}
+
+/// Which events a reader asked for; nil fields match everything.
+struct EventFilter: Sendable {
+    var conversationId: String?
+    var correlationId: String?
+
+    func matches(_ event: JSONValue) -> Bool {
+        (conversationId == nil || event["conversation_id"]?.stringValue == conversationId)
+            && (correlationId == nil || event["correlation_id"]?.stringValue == correlationId)
     }
 }

@@ -10,6 +10,19 @@ extension Request {
         return value
     }
 
+    /// An integer in `range`, or `fallback` when absent. Bounds are checked here, not left to
+    /// whatever the route hands the value to: a negative or huge limit is the caller's mistake,
+    /// and it gets a 400 naming the parameter.
+    func queryInt(_ name: String, in range: ClosedRange<Int>, default fallback: Int) throws(APIError) -> Int {
+        guard let value = try queryInt(name) else { return fallback }
+        guard range.contains(value) else {
+            throw APIError(
+                .invalidField, status: .badRequest, field: name,
+                "query parameter '\(name)' must be between \(range.lowerBound) and \(range.upperBound)")
+        }
+        return value
+    }
+
     func queryString(_ name: String) -> String? { uri.queryParameters.get(name) }
 
     func queryBool(_ name: String) throws(APIError) -> Bool {

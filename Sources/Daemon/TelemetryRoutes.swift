@@ -8,6 +8,7 @@ struct TelemetryRoutes {
 
     /// Alerts returned per project when the request names no `limit`.
     static let defaultAlertLimit = 100
+    static let maximumAlertLimit = 1000
 
     func add(to router: Router<DaemonContext>) {
         router.get("/v1/projects/:project/diagnostics") { _, context in
@@ -22,25 +23,33 @@ struct TelemetryRoutes {
         router.get("/v1/projects/:project/conversations/:conversation/incident") { request, context in
             let projectId = try context.parameters.path("project")
             let conversationId = try context.parameters.path("conversation")
-            let limit = try request.queryInt("limit") ?? IncidentTimeline.defaultLimit
-            guard (1...IncidentTimeline.maximumLimit).contains(limit) else {
-                throw APIError(
-                    .invalidField, status: .badRequest, field: "limit",
-                    "limit must be between 1 and \(IncidentTimeline.maximumLimit)")
-            }
+            let limit = try request.queryInt(
+                "limit", in: 1...IncidentTimeline.maximumLimit, default: IncidentTimeline.defaultLimit)
             // Read from the journal, not the live conversation: the timeline must work after the
             // conversation, its project or the previous daemon process is gone.
+            let timeline: IncidentTimeline
+            let everRecorded: Bool
             do {
-                let timeline = try runtime.journal.incidentTimeline(
+                timeline = try runtime.journal.incidentTimeline(
                     project: projectId, conversation: conversationId, correlationId: request.queryString("correlation_id"),
                     limit: limit)
-                return JSONResponse(timeline.json)
+                everRecorded =
+                    try timeline.totalEntries > 0
+                    || runtime.journal.incidentTimeline(project: projectId, conversation: conversationId, limit: 1).totalEntries > 0
             } catch {
                 throw APIError.from(error)
             }
+            // An id the journal has never seen is almost always a typo; an empty timeline would
+            // read as "nothing happened" to the operator pulling it mid-incident.
+            if !everRecorded, (try? await runtime.conversation(projectId, conversationId)) == nil {
+                throw APIError(
+                    .engine("unknown_conversation"), status: .notFound, field: "conversation",
+                    "unknown_conversation: the journal holds nothing for conversation '\(conversationId)' of project '\(projectId)'")
+            }
+            return JSONResponse(timeline.json)
         }
         router.get("/v1/alerts") { request, _ in
-            let limit = try request.queryInt("limit") ?? Self.defaultAlertLimit
+            let limit = try request.queryInt("limit", in: 1...Self.maximumAlertLimit, default: Self.defaultAlertLimit)
             let projects: [String]
             if let one = request.queryString("project") {
                 projects = [one]
@@ -50,7 +59,7 @@ struct TelemetryRoutes {
             var alerts: [JSONValue] = []
             do {
                 for project in projects {
-                    let records = try runtime.journal.recentAuditRecords(project: project, kind: .alerts, limit: max(1, limit))
+                    let records = try runtime.journal.recentAuditRecords(project: project, kind: .alerts, limit: limit)
                     alerts += records.map(\.payload)
                 }
             } catch {

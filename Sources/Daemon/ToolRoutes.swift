@@ -20,7 +20,7 @@ struct ToolRoutes {
             let arguments = try body.object("args") ?? [:]
             let correlationId = try body.string("correlation_id")
             let runAsync = try body.bool("async") ?? false
-            let gateway = Self.gateway(of: request)
+            let gateway = Self.gateway(of: request, context: context)
             guard let conversationId = try body.string("conversation") else {
                 if runAsync {
                     throw APIError(
@@ -54,7 +54,8 @@ struct ToolRoutes {
     /// The `jcs` CLI says so in `X-JCS-Client: cli`, and its calls count as `cli` for the
     /// project's `protocol_allowlist`; any other client of the socket is `http`. Both are local
     /// callers the peer-credential check already admitted, so the header grants nothing extra.
-    static func gateway(of request: Request) -> Gateway {
-        request.headers[.init("X-JCS-Client")!] == "cli" ? .cli : .http
+    /// A caller on the TCP listener is `http` whatever its headers say.
+    static func gateway(of request: Request, context: DaemonContext) -> Gateway {
+        !context.isRemote && request.headers[.init("X-JCS-Client")!] == "cli" ? .cli : .http
     }
 }

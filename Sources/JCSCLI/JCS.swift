@@ -27,7 +27,7 @@ public struct JCS: ParsableCommand {
             SandboxCommand.self, ProfileCommand.self, DoctorCommand.self, ServeCommand.self, ProjectCommand.self,
             ConversationCommand.self, ToolsCommand.self, ToolCommand.self, AssetsCommand.self,
             ReloadAssetsCommand.self, DiagnosticsCommand.self, IncidentCommand.self, AlertsCommand.self,
-            EventsCommand.self,
+            EventsCommand.self, MCPCommand.self,
         ]
     )
 

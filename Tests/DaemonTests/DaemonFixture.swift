@@ -8,11 +8,29 @@ final class DaemonFixture {
     let projectRoot: String
     let daemon: DaemonProcess
 
-    init() throws {
+    /// `config`, when given, is written to `config.json` in the directory (with `DIR` in its
+    /// strings replaced by the directory's path) and passed as `serve --config`.
+    init(config: JSONValue? = nil, prepare: (TempDirectory) -> Void = { _ in }) throws {
         projectRoot = directory.file("project")
         _ = system2(["/bin/mkdir", "-p", projectRoot])
+        prepare(directory)
+        var extra: [String] = []
+        if let config {
+            directory.write("config.json", JSONWriter.text(config).replacing("DIR", with: directory.path))
+            extra = ["--config", directory.file("config.json")]
+        }
         daemon = try DaemonProcess(
-            dataDirectory: directory.file("data"), socketPath: directory.file("jcs.sock"), logPath: directory.file("daemon.log"))
+            dataDirectory: directory.file("data"), socketPath: directory.file("jcs.sock"), logPath: directory.file("daemon.log"),
+            extraArguments: extra)
+    }
+
+    /// The port the TCP listener bound (from its `daemon.listening_tcp` log line), for a config
+    /// that asked for port 0.
+    func tcpPort() throws -> Int {
+        let line = logLines.first { $0["event"]?.stringValue == "daemon.listening_tcp" }
+        guard let address = line?["address"]?.stringValue, let port = address.split(separator: ":").last.flatMap({ Int($0.filter(\.isNumber)) })
+        else { throw DaemonProcess.Failure(description: "no daemon.listening_tcp line in the log") }
+        return port
     }
 
     struct Answer {

@@ -11,13 +11,16 @@ final class DaemonProcess {
     let dataDirectory: String
     let socketPath: String
     let logPath: String
+    /// More `serve` arguments, such as `--config FILE`.
+    let extraArguments: [String]
     private var pid: pid_t?
 
     /// Starts the daemon and returns once it answers `jcs project list` (polled, bounded).
-    init(dataDirectory: String, socketPath: String, logPath: String) throws {
+    init(dataDirectory: String, socketPath: String, logPath: String, extraArguments: [String] = []) throws {
         self.dataDirectory = dataDirectory
         self.socketPath = socketPath
         self.logPath = logPath
+        self.extraArguments = extraArguments
         try start()
     }
 
@@ -35,7 +38,7 @@ final class DaemonProcess {
         posix_spawn_file_actions_addopen(&actions, 2, logPath, O_WRONLY | O_CREAT | O_APPEND, 0o600)
         let argv = [
             BuiltProducts.path("jcs-coordinator"), "serve", "--data-dir", dataDirectory, "--socket", socketPath,
-        ]
+        ] + extraArguments
         let cargs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
         defer { cargs.forEach { free($0) } }
         var child: pid_t = 0

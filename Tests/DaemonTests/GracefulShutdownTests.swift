@@ -7,7 +7,7 @@ import Testing
 
 /// SIGTERM with a client following the event stream: the stream ends, the follower exits 0, the
 /// daemon exits 0 and removes its socket, all without waiting out the shutdown deadline.
-@Suite(.enabled(if: HostSupport.canSandbox, "\(HostSupport.reason)"))
+@Suite(.enabled(if: HostSupport.canSandbox, "\(HostSupport.reason)"), .tags(.reliability))
 struct GracefulShutdownTests {
     @Test func sigtermEndsEventFollowersAndTheDaemonExitsCleanly() throws {
         let fixture = try DaemonFixture()

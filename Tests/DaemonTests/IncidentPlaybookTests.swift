@@ -5,7 +5,7 @@ import Testing
 /// The runbook's incident playbook, step by step, through `jcs --json` only: find the ids, pull
 /// the timeline, contain (stop the conversation, stop the project), recover (fix and reload the
 /// assets, start the project again), restart the daemon, and see diagnostics healthy.
-@Suite(.enabled(if: HostSupport.canSandbox, "\(HostSupport.reason)"))
+@Suite(.enabled(if: HostSupport.canSandbox, "\(HostSupport.reason)"), .tags(.reliability))
 struct IncidentPlaybookTests {
     @Test func playbookFromIdsToHealthyAfterRestart() throws {
         let fixture = try DaemonFixture()
@@ -14,6 +14,10 @@ struct IncidentPlaybookTests {
         fixture.directory.write("project/.jido/commands/broken.md", "---\nname: [unterminated\n---\nbody\n")
         #expect(fixture.jcs("project", "start", fixture.projectRoot, "--id", "p1").status == 0)
         #expect(fixture.jcs("conversation", "start", "p1", "--id", "c1").json["id"]?.stringValue == "c1")
+        #expect(fixture.jcs("conversation", "list", "p1").json["conversations"] == ["c1"])
+        let message = fixture.jcs("conversation", "send", "p1", "c1", "read missing.txt", "--correlation-id", "incident-1")
+        #expect(message.status == 0)
+        #expect(message.json["kind"]?.stringValue == "user_message", "\(message.json)")
         let failed = fixture.jcs(
             "tool", "run", "p1", "fs.read", "--args", #"{"path":"missing.txt"}"#, "--conversation", "c1",
             "--correlation-id", "incident-1")
@@ -25,6 +29,9 @@ struct IncidentPlaybookTests {
         #expect(failure["project_id"]?.stringValue == "p1")
         #expect(failure["conversation_id"]?.stringValue == "c1")
         #expect(failure["correlation_id"]?.stringValue == "incident-1")
+        let narrowed = fixture.jcs("events", "p1", "--conversation", "c1", "--correlation-id", "incident-1").json["events"]?.arrayValue ?? []
+        #expect(!narrowed.isEmpty && narrowed.count < events.count)
+        #expect(narrowed.allSatisfy { $0["conversation_id"] == "c1" && $0["correlation_id"] == "incident-1" })
 
         // 2. Pull the bounded timeline of that request.
         let timeline = fixture.jcs("incident", "p1", "c1", "--correlation-id", "incident-1", "--limit", "200")
@@ -33,6 +40,7 @@ struct IncidentPlaybookTests {
         #expect(!entries.isEmpty)
         #expect(entries.allSatisfy { $0["correlation_id"]?.stringValue == "incident-1" })
         #expect(entries.contains { $0["event"]?.stringValue == "tool.failed" })
+        #expect(entries.contains { $0["payload"]?["text"]?.stringValue == "read missing.txt" }, "\(entries)")
         let degraded = fixture.jcs("diagnostics", "p1").json
         #expect((degraded["assets"]?["error_count"]?.intValue ?? 0) > 0)
 

@@ -8,18 +8,6 @@ import Testing
 /// Inputs from callers that are wrong or hostile: every one gets a structured refusal, nothing
 /// crashes, nothing hangs.
 struct HostileInputTests {
-    /// A deterministic generator, so a failure names a reproducible case.
-    struct SplitMix64: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     static let seeds: [String] = [
         #"{"type":"prepare","root":"/tmp","profile":{"name":"x"}}"#,
         #"{"type":"run","argv":["/bin/true"],"env":{"A":"b"},"cwd":null}"#,

@@ -33,12 +33,14 @@ public enum ReasonCode: String, Sendable, Hashable, CaseIterable {
         }
     }
 
-    /// The security event that reports a finding with this code, if it has one. Tool and protocol
-    /// denials are configuration at work rather than an attempt on the sandbox, so they are only
-    /// in `policy.denied`.
+    /// The security event that reports a finding with this code, if it has one. Tool denials are
+    /// configuration at work rather than an attempt on the sandbox, so they are only in
+    /// `policy.denied`. A protocol denial is a caller reaching the project through a door the
+    /// operator closed (an agent over MCP where only the CLI is allowed): that is worth its own signal.
     public var securityEvent: SecurityEvent.Name? {
         switch self {
-        case .allowed, .toolDenied, .toolNotAllowed, .protocolDenied: nil
+        case .allowed, .toolDenied, .toolNotAllowed: nil
+        case .protocolDenied: .protocolDenied
         case .sandboxViolation: .sandboxViolation
         case .sandboxExceptionUsed: .sandboxExceptionUsed
         case .sensitivePathDenied: .sensitivePathDenied

@@ -16,6 +16,9 @@ public struct SecurityEvent: Sendable, Equatable {
         /// `network_protocol_denied`.
         case networkDenied = "security.network_denied"
         case envDenied = "security.env_denied"
+        /// The call arrived through a gateway (cli, http, mcp) missing from `protocol_allowlist`;
+        /// the payload has the `protocol`.
+        case protocolDenied = "security.protocol_denied"
     }
 
     public var name: Name

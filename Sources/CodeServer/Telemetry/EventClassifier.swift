@@ -4,6 +4,7 @@ import Sandbox
 ///
 /// `policy.denied` is an error for triage but does not degrade health: the runbook expects denials
 /// for unauthorized calls, and a denial means the gate worked. Its spikes are the alert rules' job.
+/// `security.protocol_denied` is the same kind of outcome: a closed gateway doing its job.
 public struct EventClassifier: Sendable {
     public var errorNames: Set<String>
     /// Every event whose name starts with one of these is an error (`security.` by default).
@@ -17,7 +18,7 @@ public struct EventClassifier: Sendable {
             "conversation.queue.overflow", "alert.raised",
         ],
         errorPrefixes: [String] = ["security."],
-        healthNeutral: Set<String> = ["policy.denied", "alert.raised"]
+        healthNeutral: Set<String> = ["policy.denied", "security.protocol_denied", "alert.raised"]
     ) {
         self.errorNames = errorNames
         self.errorPrefixes = errorPrefixes

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Sandbox
 
-/// `jcs conversation start|stop|show`.
+/// `jcs conversation start|stop|send|list|show`.
 struct ConversationCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "conversation",
@@ -10,7 +10,7 @@ struct ConversationCommand: ParsableCommand {
             EXAMPLE
               jcs conversation start app --id review-42
             """,
-        subcommands: [Start.self, Stop.self, Show.self]
+        subcommands: [Start.self, Stop.self, Send.self, List.self, Show.self]
     )
 
     struct Start: ParsableCommand {
@@ -57,6 +57,56 @@ struct ConversationCommand: ParsableCommand {
             try DaemonRequest(options: daemon).run(
                 "DELETE", RequestTarget.path("v1", "projects", project, "conversations", conversation)
             ) { _ in print("stopped \(conversation)") }
+        }
+    }
+
+    struct Send: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Append a user message to a conversation's journal.",
+            discussion: """
+                The message is committed to the journal before the command returns, and is part of the \
+                conversation's timeline and incident timeline under its correlation id. Prints the journal \
+                entry's sequence number (the whole entry with --json).
+
+                EXAMPLE
+                  jcs conversation send app review-42 "please run the tests" --correlation-id req-7
+                """
+        )
+
+        @Argument(help: "The project's id.") var project: String
+        @Argument(help: "The conversation's id.") var conversation: String
+        @Argument(help: "The message's text.") var text: String
+        @Option(name: .long, help: "The correlation id (generated when absent).") var correlationId: String?
+        @OptionGroup var daemon: DaemonOptions
+
+        func run() throws {
+            var body: [String: JSONValue] = ["text": .string(text)]
+            if let correlationId { body["correlation_id"] = .string(correlationId) }
+            try DaemonRequest(options: daemon).run(
+                "POST", RequestTarget.path("v1", "projects", project, "conversations", conversation, "messages"),
+                body: .object(body)
+            ) { entry in
+                print("recorded #\(entry["sequence"].map { "\($0)" } ?? "?") correlation_id=\(entry["correlation_id"]?.stringValue ?? "?")")
+            }
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List a project's running conversations.",
+            discussion: """
+                EXAMPLE
+                  jcs conversation list app --json
+                """
+        )
+
+        @Argument(help: "The project's id.") var project: String
+        @OptionGroup var daemon: DaemonOptions
+
+        func run() throws {
+            try DaemonRequest(options: daemon).run("GET", RequestTarget.path("v1", "projects", project, "conversations")) {
+                for id in $0["conversations"]?.arrayValue ?? [] { print(id.stringValue ?? "?") }
+            }
         }
     }
 

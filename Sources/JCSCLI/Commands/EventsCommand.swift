@@ -1,7 +1,7 @@
 import ArgumentParser
 import Sandbox
 
-/// `jcs events PROJECT [--follow]`.
+/// `jcs events PROJECT [--conversation ID] [--correlation-id ID] [--follow]`.
 struct EventsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "events",
@@ -9,25 +9,30 @@ struct EventsCommand: ParsableCommand {
         discussion: """
             Without --follow, prints the project's bounded ring of recent events (redacted). With \
             --follow, prints each event as it is emitted until interrupted or the daemon stops; with \
-            --json, one JSON object per line.
+            --json, one JSON object per line. --conversation and --correlation-id narrow either mode to \
+            one conversation or one request.
 
-            EXAMPLE
+            EXAMPLES
               jcs events app --follow --json
+              jcs events app --conversation review-42 --follow
             """
     )
 
     @Argument(help: "The project's id.") var project: String
     @Flag(name: .long, help: "Stream events as they happen.") var follow = false
+    @Option(name: .long, help: "Only this conversation's events.") var conversation: String?
+    @Option(name: .long, help: "Only this request's events.") var correlationId: String?
     @OptionGroup var daemon: DaemonOptions
 
     func run() throws {
         let request = DaemonRequest(options: daemon)
+        let filters = [("conversation", conversation), ("correlation_id", correlationId)]
         if follow {
-            try request.follow(RequestTarget.path("v1", "projects", project, "events", query: [("follow", "true")])) {
+            try request.follow(RequestTarget.path("v1", "projects", project, "events", query: [("follow", "true")] + filters)) {
                 print(Self.line($0))
             }
         } else {
-            try request.run("GET", RequestTarget.path("v1", "projects", project, "events")) { value in
+            try request.run("GET", RequestTarget.path("v1", "projects", project, "events", query: filters)) { value in
                 for event in value["events"]?.arrayValue ?? [] { print(Self.line(event)) }
             }
         }

@@ -20,8 +20,23 @@ struct ServeCommand: ParsableCommand {
             socket $XDG_RUNTIME_DIR/jcs.sock (root: /run/jcs/jcs.sock; others: /tmp/jcs-UID/jcs.sock). \
             The API is described in docs/api.md.
 
-            EXAMPLE
+            --config FILE reads a JSON object with the keys data_dir, socket, shutdown_grace_seconds \
+            and tcp; a flag wins over the file. The tcp section turns on a TCP listener (off by \
+            default) that serves the same API to bearer tokens, each scoped to the projects it may \
+            touch ("*" for all; host-wide routes need "*"); every refusal is a 401/403 JSON error and \
+            a logged daemon.tcp_denied line. It binds only loopback addresses unless \
+            allow_non_loopback is true (the listener is plain HTTP). Tokens are given as the sha256 \
+            of the secret or as a token_file readable by its owner only. Unknown keys are errors. \
+            --check-config prints the effective settings (token names and scopes, never secrets) as \
+            JSON and exits; a bad file exits 78 naming the key and the reason. See docs/operations.md.
+
+            EXIT STATUS
+              0 stopped gracefully; 1 could not start (socket in use, journal unreadable, …); \
+              78 the config file is invalid.
+
+            EXAMPLES
               jcs serve --data-dir /tmp/jcs-data --socket /tmp/jcs.sock &
+              jcs serve --config /etc/jcs/config.json --check-config
             """
     )
 
@@ -31,11 +46,19 @@ struct ServeCommand: ParsableCommand {
     @Option(name: .long, help: "The Unix socket to listen on.")
     var socket: String?
 
+    @Option(name: .long, help: "A JSON config file (data_dir, socket, shutdown_grace_seconds, tcp).")
+    var config: String?
+
+    @Flag(name: .long, help: "Check the config, print the effective settings as JSON, and exit.")
+    var checkConfig = false
+
     func run() throws {
         let daemon = Self.executableDirectory() + "/jcs-coordinator"
         var argv = [daemon, "serve"]
         if let dataDir { argv += ["--data-dir", dataDir] }
         if let socket { argv += ["--socket", socket] }
+        if let config { argv += ["--config", config] }
+        if checkConfig { argv += ["--check-config"] }
         let cargs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
         execv(daemon, cargs)
         printError("jcs: cannot run '\(daemon)': \(ErrnoText.describe(errno))")

@@ -14,20 +14,35 @@ struct DaemonClient {
     struct Response {
         var status: Int
         var body: [UInt8]
+        /// Names lowercased, in the order received.
+        var headers: [(name: String, value: String)] = []
+
+        func header(_ name: String) -> String? {
+            let wanted = name.lowercased()
+            return headers.first { $0.name == wanted }?.value
+        }
     }
 
     /// Sends one request and reads the whole answer.
     func send(_ method: String, _ target: String, body: JSONValue? = nil) throws(DaemonClientError) -> Response {
+        try send(method, target, rawBody: body.map { JSONWriter.bytes($0) }, headers: [])
+    }
+
+    /// Sends `rawBody` as it is (`jcs mcp` forwards its client's bytes untouched, so the daemon
+    /// judges them) with extra header lines, and reads the whole answer with its headers.
+    func send(
+        _ method: String, _ target: String, rawBody: [UInt8]?, headers: [(String, String)]
+    ) throws(DaemonClientError) -> Response {
         var collected: [UInt8] = []
-        let status = try exchange(method, target, body: body) { collected += $0 }
-        return Response(status: status, body: collected)
+        let (status, received) = try exchange(method, target, payload: rawBody, headers: headers) { collected += $0 }
+        return Response(status: status, body: collected, headers: received)
     }
 
     /// Sends one request and calls `line` with each newline-terminated line of the body as it
     /// arrives; returns the status once the daemon ends the body.
     func stream(_ method: String, _ target: String, line: ([UInt8]) -> Void) throws(DaemonClientError) -> Int {
         var pending: [UInt8] = []
-        let status = try exchange(method, target, body: nil) { bytes in
+        let (status, _) = try exchange(method, target, payload: nil, headers: []) { bytes in
             pending += bytes
             while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
                 line(Array(pending[..<newline]))
@@ -39,14 +54,16 @@ struct DaemonClient {
     }
 
     private func exchange(
-        _ method: String, _ target: String, body: JSONValue?, received: ([UInt8]) -> Void
-    ) throws(DaemonClientError) -> Int {
+        _ method: String, _ target: String, payload body: [UInt8]?, headers extra: [(String, String)],
+        received: ([UInt8]) -> Void
+    ) throws(DaemonClientError) -> (Int, [(name: String, value: String)]) {
         let connection = try Connection(path: socketPath)
         defer { connection.close() }
-        let payload = body.map { JSONWriter.bytes($0) } ?? []
+        let payload = body ?? []
         var head = "\(method) \(target) HTTP/1.1\r\nHost: jcs\r\nConnection: close\r\nX-JCS-Client: cli\r\n"
         head += "Accept: application/json\r\nContent-Length: \(payload.count)\r\n"
         if body != nil { head += "Content-Type: application/json\r\n" }
+        for (name, value) in extra { head += "\(name): \(value)\r\n" }
         try connection.write(Array((head + "\r\n").utf8) + payload)
 
         let statusLine = try connection.readLine()
@@ -56,6 +73,7 @@ struct DaemonClient {
         else { throw .malformedResponse("status line") }
         var contentLength: Int?
         var chunked = false
+        var headers: [(name: String, value: String)] = []
         while true {
             let header = try connection.readLine()
             if header.isEmpty { break }
@@ -63,6 +81,7 @@ struct DaemonClient {
             guard let colon = text.firstIndex(of: ":") else { throw .malformedResponse("header line") }
             let name = text[..<colon].lowercased()
             let value = text[text.index(after: colon)...].trimmingSpaces
+            headers.append((name, value))
             if name == "content-length" {
                 guard let length = Int(value), length >= 0 else { throw .malformedResponse("content-length") }
                 contentLength = length
@@ -86,7 +105,7 @@ struct DaemonClient {
         } else {
             received(try connection.readToEnd())
         }
-        return status
+        return (status, headers)
     }
 }
 

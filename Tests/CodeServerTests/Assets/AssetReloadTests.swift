@@ -5,7 +5,7 @@ import Testing
 @testable import CodeServer
 
 /// Real files changed under a running project, observed through its snapshots and events.
-@Suite(.enabled(if: HostSupport.canSandbox, "\(HostSupport.reason)"))
+@Suite(.enabled(if: HostSupport.canSandbox, "\(HostSupport.reason)"), .tags(.reliability))
 struct AssetReloadTests {
     private let options: JSONValue = ["watcher_debounce_ms": 50]
 

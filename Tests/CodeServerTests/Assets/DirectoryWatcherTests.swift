@@ -7,7 +7,7 @@ import Testing
 @testable import CodeServer
 
 /// The watcher on real files, with the edits editors and tools actually make.
-@Suite(.serialized)
+@Suite(.serialized, .tags(.reliability))
 struct DirectoryWatcherTests {
     /// Reads until `expected` has been seen or two seconds passed; returns all that was seen.
     private func collect(_ watcher: DirectoryWatcher, until expected: Set<DirectoryWatcher.Change>)

@@ -53,7 +53,7 @@ struct PolicyEngineTests {
         #expect(decision.reasonCode == .toolDenied)
         #expect(
             decision.events.map(\.name) == [
-                .policyDenied, .envDenied, .sandboxViolation, .sensitivePathDenied, .networkDenied,
+                .policyDenied, .protocolDenied, .envDenied, .sandboxViolation, .sensitivePathDenied, .networkDenied,
             ])
         #expect(decision.reason.hasPrefix("denied: tool 'shell.run' matches deny_tools entry 'shell.*'; "))
     }
@@ -70,6 +70,18 @@ struct PolicyEngineTests {
         #expect(event.payload["tool"] == "http.get")
         #expect(event.payload["host"] == "example.com")
         #expect(event.payload["at"] == "2023-11-14T22:13:20.123Z")
+    }
+
+    @Test func aClosedGatewayIsASecurityEventNamingTheProtocol() throws {
+        let tree = ProjectTree()
+        let policy = try engine(tree, ["protocol_allowlist": ["cli"]])
+        let decision = policy.evaluate(call("fs.read", ["path": "a"], gateway: .mcp), atMs: Self.at)
+        #expect(decision.reasonCodes == [.protocolDenied])
+        #expect(decision.events.map(\.name) == [.policyDenied, .protocolDenied])
+        let event = try #require(decision.events.last)
+        #expect(event.payload["protocol"] == "mcp")
+        #expect(event.payload["reason"] == "protocol_denied")
+        #expect(policy.evaluate(call("fs.read", ["path": "a"], gateway: .cli), atMs: Self.at).isAllowed)
     }
 
     @Test func denyToolsBeatsAllowTools() throws {

@@ -3,7 +3,7 @@ import TestSupport
 import Testing
 
 /// The end-to-end promise of the journal: what the coordinator acknowledged survives a SIGKILL.
-@Suite(.enabled(if: HostSupport.canSandbox, "\(HostSupport.reason)"))
+@Suite(.enabled(if: HostSupport.canSandbox, "\(HostSupport.reason)"), .tags(.reliability))
 struct CoordinatorCrashTests {
     @Test func everyAcknowledgedCallAndTheProjectSurviveASIGKILLMidStream() throws {
         let data = TempDirectory(prefix: "jcs-crash-data")

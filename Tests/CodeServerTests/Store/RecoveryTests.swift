@@ -5,6 +5,7 @@ import Testing
 @testable import CodeServer
 
 /// Closing and reopening the journal: the registry and the history are what a restart finds.
+@Suite(.tags(.reliability))
 struct RegistryRecoveryTests {
     @Test func projectsAndTheirOptionsSurviveAReopen() throws {
         let fixture = JournalFixture()
@@ -33,7 +34,7 @@ struct RegistryRecoveryTests {
 
 /// The engine wired to the journal: after a new engine opens the same file, its projects come back
 /// with their options, and the timeline of a conversation that lived in the old one still answers.
-@Suite(.enabled(if: HostSupport.canSandbox, "\(HostSupport.reason)"))
+@Suite(.enabled(if: HostSupport.canSandbox, "\(HostSupport.reason)"), .tags(.reliability))
 struct EngineRecoveryTests {
     private func engine(_ journal: SQLiteJournal) -> (Engine, TelemetryHub) {
         let hub = TelemetryHub(store: journal)

@@ -189,7 +189,7 @@ struct ExecutionGateTests {
         await fixture.engine.shutdown()
     }
 
-    @Test func timeoutKillsTheWholeProcessTree() async throws {
+    @Test(.tags(.reliability)) func timeoutKillsTheWholeProcessTree() async throws {
         let fixture = RuntimeFixture()
         let project = try await fixture.start(["tool_timeout_ms": 400])
         let marker = "31337.4711"
@@ -203,7 +203,7 @@ struct ExecutionGateTests {
         await fixture.engine.shutdown()
     }
 
-    @Test func perCallTimeoutShorterThanTheProjectsApplies() async throws {
+    @Test(.tags(.reliability)) func perCallTimeoutShorterThanTheProjectsApplies() async throws {
         let fixture = RuntimeFixture()
         let project = try await fixture.start()
         let result = await project.execute(
@@ -214,7 +214,7 @@ struct ExecutionGateTests {
         await fixture.engine.shutdown()
     }
 
-    @Test func repeatedTimeoutsOfOneToolRaiseOneAlert() async throws {
+    @Test(.tags(.reliability)) func repeatedTimeoutsOfOneToolRaiseOneAlert() async throws {
         let clock = ManualClock()
         let fixture = RuntimeFixture(clock: clock)
         let project = try await fixture.start([
@@ -244,7 +244,7 @@ struct ExecutionGateTests {
         await fixture.engine.shutdown()
     }
 
-    @Test func workerThatDiesIsAFailedResult() async throws {
+    @Test(.tags(.reliability)) func workerThatDiesIsAFailedResult() async throws {
         let fixture = RuntimeFixture(workerExecutable: "/bin/false")
         let project = try await fixture.start()
         let result = await project.execute(ToolCall(tool: "fs.list", arguments: ["path": "."]))

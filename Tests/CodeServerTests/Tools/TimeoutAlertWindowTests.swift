@@ -1,7 +1,9 @@
+import TestSupport
 import Testing
 
 @testable import CodeServer
 
+@Suite(.tags(.reliability))
 struct TimeoutAlertWindowTests {
     @Test func thresholdWithinTheWindowAlertsOnce() {
         var window = TimeoutAlertWindow(threshold: 3, windowMs: 1000)

@@ -1,3 +1,5 @@
+import Sandbox
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -11,11 +13,48 @@ public struct DaemonConfiguration: Sendable {
     public var socketPath: String
     /// How long in-flight requests get to finish after SIGTERM/SIGINT before they are cancelled.
     public var shutdownGraceSeconds: Int
+    /// The optional TCP listener with bearer tokens; nil (the default) means none.
+    public var tcp: TCPListenerConfiguration?
 
-    public init(dataDirectory: String? = nil, socketPath: String? = nil, shutdownGraceSeconds: Int = 10) {
+    public init(
+        dataDirectory: String? = nil, socketPath: String? = nil, shutdownGraceSeconds: Int = 10,
+        tcp: TCPListenerConfiguration? = nil
+    ) {
         self.dataDirectory = dataDirectory ?? Self.defaultDataDirectory()
         self.socketPath = socketPath ?? Self.defaultSocketPath()
         self.shutdownGraceSeconds = shutdownGraceSeconds
+        self.tcp = tcp
+    }
+
+    /// The configuration `jcs serve` runs with: a flag wins over the config file, which wins over
+    /// the default.
+    public init(dataDirectory: String?, socketPath: String?, file: ConfigFile) {
+        self.init(
+            dataDirectory: dataDirectory ?? file.dataDirectory, socketPath: socketPath ?? file.socketPath,
+            shutdownGraceSeconds: file.shutdownGraceSeconds ?? 10, tcp: file.tcp)
+    }
+
+    /// What `jcs serve --check-config` prints: the effective settings, with token names and
+    /// scopes but never their digests.
+    public var summary: JSONValue {
+        var object: [String: JSONValue] = [
+            "data_dir": .string(dataDirectory), "socket": .string(socketPath),
+            "shutdown_grace_seconds": .int(Int64(shutdownGraceSeconds)),
+        ]
+        if let tcp {
+            object["tcp"] = [
+                "host": .string(tcp.host), "port": .int(Int64(tcp.port)),
+                "tokens": .array(
+                    tcp.tokens.tokens.map { token in
+                        let projects: [String] = switch token.scope {
+                        case .allProjects: ["*"]
+                        case .projects(let ids): ids.sorted()
+                        }
+                        return ["name": .string(token.name), "projects": .array(projects.map { .string($0) })]
+                    }),
+            ]
+        }
+        return .object(object)
     }
 
     /// `$XDG_STATE_HOME/jcs`; as root `/var/lib/jcs`; else `$HOME/.local/state/jcs`.

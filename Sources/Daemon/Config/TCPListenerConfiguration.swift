@@ -1,0 +1,20 @@
+/// The optional TCP listener: where it binds and which bearer tokens it accepts. Off unless the
+/// config file has a `tcp` section; it never starts without at least one token.
+public struct TCPListenerConfiguration: Sendable, Equatable {
+    public var host: String
+    public var port: Int
+    public var tokens: TokenTable
+
+    public init(host: String, port: Int, tokens: TokenTable) {
+        self.host = host
+        self.port = port
+        self.tokens = tokens
+    }
+
+    /// Whether `host` is a loopback address. The listener speaks plain HTTP, so bearer tokens
+    /// cross the wire in clear: binding elsewhere needs `allow_non_loopback` in the config (for
+    /// a TLS-terminating proxy on another interface, or a private network the operator trusts).
+    public static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+    }
+}

@@ -1,0 +1,150 @@
+import CodeServer
+import Sandbox
+
+/// The MCP server's methods over one project, independent of the transport: a classified message
+/// in, the JSON-RPC answer (or none) out. Stateless by design: any request may come before
+/// `initialize`, since every answer depends only on the project, never on the session.
+struct MCPServer: Sendable {
+    let runtime: Runtime
+
+    static let serverName = "jcs"
+    static let serverVersion = "0.1.0"
+
+    /// Where a message came from: the project of the endpoint, and the session when there is one.
+    struct Origin: Sendable {
+        var projectId: String
+        var sessionId: String?
+    }
+
+    struct Reply: Sendable {
+        /// Nil for a notification or a client's response: nothing is sent back.
+        var message: JSONValue?
+        /// Set by a successful `initialize`: the revision agreed, for the transport's session.
+        var negotiatedVersion: String?
+    }
+
+    func handle(_ incoming: MCPIncoming, from origin: Origin) async -> Reply {
+        guard case .request(let id, let method, let params) = incoming else { return Reply(message: nil) }
+        do throws(JSONRPCError) {
+            switch method {
+            case "initialize":
+                let (result, version) = try await initialize(params, id: id, origin: origin)
+                return Reply(message: JSONRPCResponse.result(result, id: id), negotiatedVersion: version)
+            case "ping":
+                return Reply(message: JSONRPCResponse.result([:], id: id))
+            case "tools/list":
+                return Reply(message: JSONRPCResponse.result(try await listTools(params, id: id, origin: origin), id: id))
+            case "tools/call":
+                return Reply(message: JSONRPCResponse.result(try await callTool(params, id: id, origin: origin), id: id))
+            default:
+                throw JSONRPCError(
+                    JSONRPCError.methodNotFound, "method not found: '\(method)'", data: ["method": .string(method)], id: id)
+            }
+        } catch {
+            return Reply(message: error.with(id: id).json)
+        }
+    }
+
+    private func initialize(
+        _ params: [String: JSONValue], id: JSONRPCID, origin: Origin
+    ) async throws(JSONRPCError) -> (JSONValue, String) {
+        guard let requested = params["protocolVersion"]?.stringValue else {
+            throw .invalidParams(field: "protocolVersion", "invalid params: 'protocolVersion' must be a string", id: id)
+        }
+        // Refused here rather than at the first call, so a misconfigured client fails on connect.
+        let project = try await project(origin.projectId, id: id)
+        let version = MCPProtocolVersion.negotiate(requested)
+        let result: JSONValue = [
+            "protocolVersion": .string(version),
+            "capabilities": ["tools": ["listChanged": false]],
+            "serverInfo": ["name": .string(Self.serverName), "version": .string(Self.serverVersion)],
+            "instructions": .string(
+                "Tools of the project '\(project.id)'. Every call runs through the project's policy and a "
+                    + "kernel-enforced sandbox; a refused call is a result with isError and the reason code."),
+        ]
+        return (result, version)
+    }
+
+    private func listTools(_ params: [String: JSONValue], id: JSONRPCID, origin: Origin) async throws(JSONRPCError) -> JSONValue {
+        if let cursor = params["cursor"], !cursor.isNull, cursor.stringValue == nil {
+            throw .invalidParams(field: "cursor", "invalid params: 'cursor' must be a string", id: id)
+        }
+        let project = try await project(origin.projectId, id: id)
+        // tools/call is refused by the gate itself (a result with protocol_denied); listing has no
+        // gate of its own, so the allowlist is applied here, and recorded the same way.
+        guard project.options.protocolAllowlist.contains(.mcp) else {
+            emitProtocolDenied(project: project.id, method: "tools/list", origin: origin, id: id)
+            throw JSONRPCError(
+                JSONRPCError.protocolDenied,
+                "protocol_denied: the project's protocol_allowlist does not include 'mcp'",
+                data: ["reason": "protocol_denied", "protocol": "mcp", "project_id": .string(project.id)], id: id)
+        }
+        // One page: the catalog is small and sorted, so a cursor is accepted and never needed.
+        return MCPToolList.result(project.catalog)
+    }
+
+    private func callTool(_ params: [String: JSONValue], id: JSONRPCID, origin: Origin) async throws(JSONRPCError) -> JSONValue {
+        guard let name = params["name"]?.stringValue else {
+            throw .invalidParams(field: "name", "invalid params: 'name' must be a string", id: id)
+        }
+        var arguments: JSONValue = [:]
+        if let given = params["arguments"], !given.isNull {
+            guard given.objectValue != nil else {
+                throw .invalidParams(field: "arguments", "invalid params: 'arguments' must be an object", id: id)
+            }
+            arguments = given
+        }
+        var correlationId: String?
+        if let meta = params["_meta"], !meta.isNull {
+            guard meta.objectValue != nil else {
+                throw .invalidParams(field: "_meta", "invalid params: '_meta' must be an object", id: id)
+            }
+            if let given = meta["correlation_id"], !given.isNull {
+                guard let text = given.stringValue, !text.isEmpty else {
+                    throw .invalidParams(
+                        field: "_meta.correlation_id", "invalid params: '_meta.correlation_id' must be a non-empty string",
+                        id: id)
+                }
+                correlationId = text
+            }
+        }
+        let project = try await project(origin.projectId, id: id)
+        // The same gate as every other face: an unknown tool, a denial or a timeout is a result.
+        let call = ToolCall(
+            tool: name, arguments: arguments,
+            correlationId: correlationId ?? Self.correlationId(origin: origin, id: id), gateway: .mcp)
+        return MCPCallResult.from(await project.execute(call))
+    }
+
+    /// `mcp-<session>-<request id>`, or a random tag outside a session, so the incident timeline
+    /// of one MCP session reads as one run of requests.
+    static func correlationId(origin: Origin, id: JSONRPCID) -> String {
+        let tag = origin.sessionId.map { String($0.prefix(16)) } ?? String(Identifier.make("r").dropFirst(2).prefix(16))
+        return "mcp-\(tag)-\(id.text)"
+    }
+
+    private func project(_ projectId: String, id: JSONRPCID) async throws(JSONRPCError) -> Project {
+        do {
+            return try await runtime.project(projectId)
+        } catch {
+            throw JSONRPCError(
+                JSONRPCError.unknownProject, error.message,
+                data: ["error": .string(error.code.text), "project_id": .string(projectId)], id: id)
+        }
+    }
+
+    private func emitProtocolDenied(project: String, method: String, origin: Origin, id: JSONRPCID) {
+        // No session id: the journal keeps events, and a session id is what a client presents.
+        let payload: JSONValue = [
+            "project_id": .string(project), "protocol": "mcp", "reason": "protocol_denied", "method": .string(method),
+        ]
+        // Through the hub's non-throwing face, as the runtime's own events go: a store failure
+        // cannot change the answer, and the hub counts it.
+        let sink: any RuntimeEventSink = runtime.hub
+        sink.emit(
+            RuntimeEvent(
+                name: SecurityEvent.Name.protocolDenied.rawValue, projectId: project,
+                correlationId: Self.correlationId(origin: origin, id: id), atMs: SystemClock().nowMs(),
+                payload: payload))
+    }
+}

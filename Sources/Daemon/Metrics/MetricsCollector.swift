@@ -1,0 +1,186 @@
+import CodeServer
+import Sandbox
+import Synchronization
+
+/// What `/metrics` needs that the hub does not keep: tool-call latencies, which limit fired,
+/// which alert rule raised what, and the asset-reload error streak. Fed every event the hub
+/// emits (see `MetricsFeed`); read at scrape time.
+///
+/// Memory is bounded by projects × (tools ≤ `maximumToolsPerProject`) × statuses, plus the
+/// start times of calls still running (≤ `maximumPendingCalls`).
+final class MetricsCollector: Sendable {
+    /// Tool names are open-ended (a project's own `command.run.*`), so past this many per project
+    /// further names share the label `other` instead of growing the scrape without bound.
+    static let maximumToolsPerProject = 64
+    static let overflowTool = "other"
+    /// Start times kept for calls whose end has not been seen; the oldest go first, only ever when
+    /// ends were lost (a call's end always follows its start on the hub).
+    static let maximumPendingCalls = 4096
+    /// The limits a sandbox reports (`SandboxResult.Limit`), exposed at zero before they fire so
+    /// `increase()` sees the first one.
+    static let knownLimits = SandboxResult.Limit.allCases.map(\.rawValue)
+    static let overflowLimit = "other"
+
+    struct ToolSeries: Hashable, Comparable {
+        var project: String
+        var tool: String
+        var status: String
+
+        static func < (a: Self, b: Self) -> Bool {
+            (a.project, a.tool, a.status) < (b.project, b.tool, b.status)
+        }
+    }
+
+    struct AlertSeries: Hashable, Comparable {
+        var project: String
+        var rule: String
+        var severity: String
+
+        static func < (a: Self, b: Self) -> Bool {
+            (a.project, a.rule, a.severity) < (b.project, b.rule, b.severity)
+        }
+    }
+
+    struct AlertCount: Sendable {
+        var total: UInt64 = 0
+        var lastRaisedAtMs: Int64 = 0
+    }
+
+    /// A consistent copy for one scrape.
+    struct Snapshot: Sendable {
+        var durations: [ToolSeries: Histogram]
+        var limits: [String: [String: UInt64]]
+        var alerts: [AlertSeries: AlertCount]
+        var assetErrorStreaks: [String: Int]
+        var collapsedToolCalls: UInt64
+    }
+
+    /// A call between its `tool.started` and its end.
+    private struct PendingCall: Sendable {
+        var startedAt: Int64
+        /// Limits already counted from this call's `security.limit_exceeded` events.
+        var limitsReported: Set<String> = []
+    }
+
+    private struct State: Sendable {
+        var durations: [ToolSeries: Histogram] = [:]
+        var toolNames: [String: Set<String>] = [:]
+        var collapsedToolCalls: UInt64 = 0
+        var limits: [String: [String: UInt64]] = [:]
+        var alerts: [AlertSeries: AlertCount] = [:]
+        var assetErrorStreaks: [String: Int] = [:]
+        var pending: [String: PendingCall] = [:]
+        var startOrder: [String] = []
+        var startOrderHead = 0
+    }
+
+    private let state = Mutex(State())
+
+    func observe(_ event: TelemetryEvent) {
+        state.withLock { state in
+            switch event.name {
+            case EventName.toolStarted.rawValue:
+                Self.recordStart(event, in: &state)
+            case EventName.toolCompleted.rawValue: Self.recordEnd(event, status: "completed", in: &state)
+            case EventName.toolFailed.rawValue: Self.recordEnd(event, status: "failed", in: &state)
+            case EventName.toolTimeout.rawValue: Self.recordEnd(event, status: "timeout", in: &state)
+            case EventName.toolCancelled.rawValue: Self.recordEnd(event, status: "cancelled", in: &state)
+            case EventName.limitExceeded.rawValue:
+                let label = Self.limitLabel(event.payload["limit"]?.stringValue)
+                state.limits[event.projectId, default: [:]][label, default: 0] += 1
+                if let callId = event.payload["call_id"]?.stringValue { state.pending[callId]?.limitsReported.insert(label) }
+            case EventName.projectAssetsReloaded.rawValue:
+                let errors = event.payload["error_count"]?.doubleValue ?? 0
+                state.assetErrorStreaks[event.projectId] = errors > 0 ? (state.assetErrorStreaks[event.projectId] ?? 0) + 1 : 0
+            case "alert.raised":
+                let series = AlertSeries(
+                    project: event.projectId, rule: event.payload["rule"]?.stringValue ?? "unknown",
+                    severity: event.payload["severity"]?.stringValue ?? "unknown")
+                state.alerts[series, default: AlertCount()].total += 1
+                state.alerts[series]?.lastRaisedAtMs = event.payload["at_ms"]?.intValue.map(Int64.init) ?? event.atMs
+            default:
+                break
+            }
+        }
+    }
+
+    /// Makes the project's zero-valued series exist (limits, the reload streak) before anything
+    /// happens in it.
+    func register(project: String) {
+        state.withLock { state in
+            if state.limits[project] == nil { state.limits[project] = [:] }
+            if state.assetErrorStreaks[project] == nil { state.assetErrorStreaks[project] = 0 }
+        }
+    }
+
+    var snapshot: Snapshot {
+        state.withLock { state in
+            Snapshot(
+                durations: state.durations, limits: state.limits, alerts: state.alerts,
+                assetErrorStreaks: state.assetErrorStreaks, collapsedToolCalls: state.collapsedToolCalls)
+        }
+    }
+
+    private static func recordStart(_ event: TelemetryEvent, in state: inout State) {
+        guard let callId = event.payload["call_id"]?.stringValue else { return }
+        if state.pending.updateValue(PendingCall(startedAt: event.atMs), forKey: callId) == nil {
+            state.startOrder.append(callId)
+        }
+        while state.pending.count > maximumPendingCalls, state.startOrderHead < state.startOrder.count {
+            state.pending[state.startOrder[state.startOrderHead]] = nil
+            state.startOrderHead += 1
+        }
+        compactStartOrder(&state)
+    }
+
+    /// The duration is the event's own `duration_ms` when it has one (completed, timeout), else
+    /// the time since the call's `tool.started`; a call refused before it started took none.
+    private static func recordEnd(_ event: TelemetryEvent, status: String, in state: inout State) {
+        let callId = event.payload["call_id"]?.stringValue
+        let pending = callId.flatMap { state.pending.removeValue(forKey: $0) }
+        compactStartOrder(&state)
+        if let limit = endingLimit(event), !(pending?.limitsReported.contains(limit) ?? false) {
+            state.limits[event.projectId, default: [:]][limit, default: 0] += 1
+        }
+        let milliseconds = event.payload["duration_ms"]?.doubleValue ?? pending.map { Double(event.atMs - $0.startedAt) } ?? 0
+        let tool = toolLabel(event.payload["tool"]?.stringValue ?? overflowTool, project: event.projectId, in: &state)
+        let series = ToolSeries(project: event.projectId, tool: tool, status: status)
+        state.durations[series, default: Histogram()].observe(max(0, milliseconds) / 1000)
+    }
+
+    private static func toolLabel(_ tool: String, project: String, in state: inout State) -> String {
+        var names = state.toolNames[project, default: []]
+        defer { state.toolNames[project] = names }
+        if names.contains(tool) { return tool }
+        guard names.count < maximumToolsPerProject else {
+            state.collapsedToolCalls += 1
+            return overflowTool
+        }
+        names.insert(tool)
+        return tool
+    }
+
+    private static func limitLabel(_ limit: String?) -> String {
+        guard let limit, knownLimits.contains(limit) else { return overflowLimit }
+        return limit
+    }
+
+    /// The limit that ended a call, from its `tool.failed` (reason `limit_exceeded`). Needed
+    /// because the worker reports the limits it finds only after the tool ended (memory, cpu,
+    /// file size, pids) in the result, not as `security.limit_exceeded` events; the gate names
+    /// the limit only in its message, "the sandbox's memory limit ended the tool".
+    private static func endingLimit(_ event: TelemetryEvent) -> String? {
+        guard event.name == EventName.toolFailed.rawValue, event.payload["reason"]?.stringValue == "limit_exceeded",
+            let message = event.payload["message"]?.stringValue
+        else { return nil }
+        return knownLimits.first { message.contains("sandbox's \($0) limit") } ?? overflowLimit
+    }
+
+    /// Drops the order entries of calls that already ended, once they are most of the array.
+    private static func compactStartOrder(_ state: inout State) {
+        guard state.startOrder.count > 2 * maximumPendingCalls || state.startOrder.count > 64 && state.pending.isEmpty
+        else { return }
+        state.startOrder = state.startOrder[state.startOrderHead...].filter { state.pending[$0] != nil }
+        state.startOrderHead = 0
+    }
+}

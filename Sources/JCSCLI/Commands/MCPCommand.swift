@@ -1,0 +1,58 @@
+import ArgumentParser
+import Sandbox
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `jcs mcp --project ID`: the MCP stdio transport. An agent client spawns it and speaks
+/// newline-delimited JSON-RPC on its stdin and stdout; each message is forwarded as it is to the
+/// daemon's `/v1/projects/ID/mcp`, so the protocol, the session and the gate all live in the daemon
+/// and this process holds nothing but the session id.
+struct MCPCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mcp",
+        abstract: "Serve a project's tools to an MCP client over stdio (the client spawns this).",
+        discussion: """
+            Reads one JSON-RPC message per line on stdin, forwards each to the daemon's MCP endpoint \
+            (POST /v1/projects/ID/mcp) and writes each answer as one line on stdout, flushed at once. \
+            Stdout carries nothing but the protocol; diagnostics go to stderr. At end of stdin the \
+            session is ended (DELETE) and the command exits 0.
+
+            Tools are the project's catalog (`jcs tools ID`); every call runs through the project's \
+            gate (schema, policy, quotas, sandbox) with gateway `mcp`, so the project's \
+            protocol_allowlist must include mcp. A refused call is a tool result with isError and the \
+            reason code, never a protocol error.
+
+            When the daemon cannot be reached, each request is answered with a JSON-RPC error \
+            (code -32000, "daemon unreachable at SOCKET: …") and the command keeps reading, so the \
+            client sees why instead of a dead server. See docs/mcp.md.
+
+            EXAMPLE
+              jcs mcp --project app
+              # Claude Desktop (claude_desktop_config.json):
+              #   {"mcpServers": {"app": {"command": "/usr/local/bin/jcs",
+              #                           "args": ["mcp", "--project", "app"]}}}
+            """
+    )
+
+    @Option(name: .long, help: "The project's id (`jcs project list`).") var project: String
+    @Option(name: .long, help: "The daemon's socket (default: $JCS_SOCKET, else the daemon's default path).")
+    var socket: String?
+
+    func run() throws {
+        // A client that goes away must not kill us mid-DELETE with SIGPIPE; the write fails instead.
+        signal(SIGPIPE, SIG_IGN)
+        var bridge = MCPBridge(socketPath: DaemonSocket.resolve(socket), projectId: project)
+        var input = MCPLineReader(fd: 0, maximumLine: MCPBridge.maximumLine)
+        while let line = input.next() {
+            let keepGoing: Bool
+            switch line {
+            case .line(let bytes): keepGoing = bridge.forward(bytes)
+            case .tooLong: keepGoing = bridge.refuseTooLong()
+            }
+            if !keepGoing { break }
+        }
+        bridge.endSession()
+    }
+}
