@@ -28,6 +28,7 @@ public enum Daemon {
         AssetRoutes(runtime: runtime).add(to: router)
         TelemetryRoutes(runtime: runtime).add(to: router)
         EventRoutes(runtime: runtime).add(to: router)
+        CallRoutes(runtime: runtime).add(to: router)
         MCPRoutes(runtime: runtime).add(to: router)
         MetricsRoutes(runtime: runtime).add(to: router)
         return router
@@ -104,6 +105,7 @@ public enum Daemon {
             logger.error("server stopped on error", metadata: ["event": "daemon.server_error", "error": "\(error)"])
         }
         logger.info("stopping projects", metadata: ["event": "daemon.stopping"])
+        await runtime.detached.cancelAll()
         await engine.shutdown()
         unlink(socketPath)
         logger.info("stopped", metadata: ["event": "daemon.stopped"])

@@ -28,6 +28,7 @@ struct ProjectRoutes {
         }
         router.delete("/v1/projects/:project") { _, context in
             let id = try context.parameters.path("project")
+            await runtime.detached.cancelAll(project: id)
             do {
                 try await runtime.engine.stopProject(id)
             } catch {

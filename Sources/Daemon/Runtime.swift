@@ -1,11 +1,14 @@
 import CodeServer
 
 /// What the routes talk to, composed once in `Daemon.run`: the engine, the telemetry hub its
-/// events go through, and the journal both write to (timelines and alerts are read from it).
+/// events go through, the journal both write to (timelines and alerts are read from it), and the
+/// async calls made outside conversations.
 public struct Runtime: Sendable {
     public let engine: Engine
     public let hub: TelemetryHub
     public let journal: SQLiteJournal
+    /// Async calls made outside a conversation.
+    let detached = DetachedCalls()
 
     public init(engine: Engine, hub: TelemetryHub, journal: SQLiteJournal) {
         self.engine = engine

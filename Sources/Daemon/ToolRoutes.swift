@@ -3,8 +3,8 @@ import Hummingbird
 import Sandbox
 
 /// `/v1/projects/:project/tools`: the catalog, and runs through the one gate. A run inside a
-/// conversation goes through the conversation (journal, queue, cancellation); `async` needs one,
-/// since the conversation is what holds a running call and its result.
+/// conversation goes through the conversation (journal, queue, cancellation); an async run outside
+/// one is held by `DetachedCalls` and read back at `/v1/projects/:project/calls/:call`.
 struct ToolRoutes {
     let runtime: Runtime
 
@@ -22,12 +22,14 @@ struct ToolRoutes {
             let runAsync = try body.bool("async") ?? false
             let gateway = Self.gateway(of: request, context: context)
             guard let conversationId = try body.string("conversation") else {
-                if runAsync {
-                    throw APIError(
-                        .invalidField, status: .badRequest, field: "async", "an async run needs a 'conversation' to hold it")
-                }
                 let call = ToolCall(tool: tool, arguments: arguments, correlationId: correlationId, gateway: gateway)
-                return JSONResponse(await project.execute(call).json)
+                guard runAsync else { return JSONResponse(await project.execute(call).json) }
+                try await runtime.detached.start(call, in: project)
+                let accepted: JSONValue = [
+                    "call_id": .string(call.id), "tool": .string(tool), "correlation_id": .string(call.correlationId),
+                    "project_id": .string(project.id), "run_mode": "async",
+                ]
+                return JSONResponse(accepted, status: .accepted)
             }
             let conversation: Conversation
             do {

@@ -39,6 +39,10 @@ struct MalformedRequestTests {
         Case(name: "unknown route", method: "GET", target: "/v1/nothing/here", body: [], status: 404, error: "not_found"),
         Case(name: "unknown project", method: "GET", target: "/v1/projects/nope/diagnostics", body: [],
              status: 404, error: "unknown_project"),
+        Case(name: "malformed escape", method: "GET", target: "/v1/projects/a%zz/tools", body: [],
+             status: 400, error: "invalid_field", field: "project"),
+        Case(name: "escape to invalid UTF-8", method: "GET", target: "/v1/projects/%ff%fe/tools", body: [],
+             status: 400, error: "invalid_field", field: "project"),
     ]
 
     @Test func eachMalformedRequestGetsAStructuredErrorAndTheDaemonKeepsServing() throws {
@@ -53,6 +57,18 @@ struct MalformedRequestTests {
             #expect(answer.json["message"]?.stringValue?.isEmpty == false, "\(item.name)")
             #expect(fixture.jcs("project", "list").status == 0, "\(item.name): the daemon stopped serving")
         }
+    }
+
+    /// `jcs` sends each id as one percent-encoded path segment; the daemon must mean the same id.
+    @Test func idsWithReservedCharactersRoundTripThroughThePath() throws {
+        let fixture = try DaemonFixture()
+        let id = "my app/v2?x#1%"
+        #expect(fixture.jcs("project", "start", fixture.projectRoot, "--id", id).status == 0)
+        #expect(fixture.jcs("diagnostics", id).json["project_id"]?.stringValue == id)
+        let call = fixture.jcs("tool", "run", id, #"no "such" tool"#)
+        #expect(call.json["reason"]?.stringValue == "unknown_tool", "\(call.json)")
+        #expect(call.json["tool"]?.stringValue == #"no "such" tool"#, "\(call.json)")
+        #expect(fixture.jcs("project", "stop", id).status == 0)
     }
 
     @Test func theCLIReportsAnUnreachableDaemonWithExitStatus3() {

@@ -12,7 +12,7 @@ import Testing
 struct MetricsTests {
     @Test func scrapeAfterCompletedDeniedTimedOutAndKilledCalls() throws {
         let fixture = try DaemonFixture()
-        #expect(fixture.jcs("project", "start", fixture.projectRoot, "--id", "p1", "--option", "tool_timeout_ms=1000").status == 0)
+        #expect(fixture.jcs("project", "start", fixture.projectRoot, "--id", "p1", "--option", "tool_timeout_ms=20000").status == 0)
         #expect(fixture.jcs("conversation", "start", "p1", "--id", "c1").status == 0)
 
         let completed = fixture.jcs("tool", "run", "p1", "shell.run", "--args", #"{"argv":["sh","-c","echo hi"]}"#)
@@ -20,7 +20,9 @@ struct MetricsTests {
         let denied = fixture.jcs("tool", "run", "p1", "fs.read", "--args", #"{"path":"../outside.txt"}"#)
         #expect(denied.json["status"]?.stringValue == "failed")
         #expect(denied.json["reason"]?.stringValue == "policy_denied")
-        let timedOut = fixture.jcs("tool", "run", "p1", "shell.run", "--args", #"{"argv":["sleep","5"]}"#)
+        // The short timeout is the call's own: the memory bomb below keeps the project's, so on a
+        // loaded host filling 512 MiB before the kill cannot turn into a timeout.
+        let timedOut = fixture.jcs("tool", "run", "p1", "shell.run", "--args", #"{"argv":["sleep","5"],"timeout_ms":1000}"#)
         #expect(timedOut.json["status"]?.stringValue == "timeout")
         // Over the default profile's 512 MiB: the memory cgroup kills it.
         let oom = fixture.jcs("tool", "run", "p1", "shell.run", "--args", #"{"argv":["python3","-c","x=bytearray(1<<30)"]}"#)
@@ -75,11 +77,13 @@ struct MetricsTests {
         #expect(metrics.value("jcs_tool_duration_seconds_bucket", timeoutLabels.merging(["le": "0.5"]) { $1 }) == 0)
         #expect((metrics.value("jcs_tool_duration_seconds_sum", timeoutLabels) ?? 0) >= 0.9)
 
-        // Every limit has a series, and the memory limit that ended the fourth call counts, though
-        // the worker reports it in the result rather than as a `security.limit_exceeded` event.
+        // Every limit has a series, counted once per call from the ending events' `limits_fired`:
+        // the timeout (also streamed as a `security.limit_exceeded` event, not counted twice) and
+        // the memory limit that ended the fourth call (found by the worker only after the tool ended).
         let limits = metrics.samples("jcs_limits_fired_total", ["project": "p1"])
         #expect(Set(limits.compactMap { $0.labels["limit"] }).isSuperset(of: ["memory", "pids", "timeout", "output", "file_size", "cpu"]))
         #expect(metrics.value("jcs_limits_fired_total", ["project": "p1", "limit": "memory"]) == 1)
+        #expect(metrics.value("jcs_limits_fired_total", ["project": "p1", "limit": "timeout"]) == 1)
         #expect(limits.total >= (events("security.limit_exceeded") ?? 0))
 
         // The sandbox violation raised its page, which the alert counters show.
@@ -87,6 +91,15 @@ struct MetricsTests {
         #expect(metrics.value("jcs_alerts_active", ["project": "p1", "rule": "sandbox_violation", "severity": "page"]) == 1)
         #expect(metrics.value("jcs_assets_reload_error_streak", ["project": "p1"]) == 0)
         #expect(metrics.samples("jcs_telemetry_dropped_total").count == 3)
+    }
+
+    @Test func warmWorkersAreIdleSandboxesNotCallsInFlight() throws {
+        let fixture = try DaemonFixture()
+        #expect(fixture.jcs("project", "start", fixture.projectRoot, "--id", "p1").status == 0)
+        // The pool prepares in the background after the start: wait (bounded) for the first.
+        let metrics = try scrape(fixture) { ($0.value("jcs_warm_workers", ["project": "p1"]) ?? 0) >= 1 }
+        #expect(metrics.types["jcs_warm_workers"] == "gauge")
+        #expect(metrics.value("jcs_active_workers", ["project": "p1"]) == 0)
     }
 
     @Test func labelValuesAreEscapedAndToolLabelsCapped() throws {

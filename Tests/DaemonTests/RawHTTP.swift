@@ -3,9 +3,10 @@ import Glibc
 #endif
 import Sandbox
 
-/// Sends bytes the `jcs` CLI would never send (truncated JSON, invalid UTF-8, huge bodies) straight
-/// to the daemon's socket and reads the answer: status and parsed JSON body. `Connection: close`,
-/// so the answer ends at end of stream.
+/// Sends bytes the `jcs` CLI would never send (truncated JSON, invalid UTF-8, huge bodies, other
+/// clients' headers) straight to the daemon, over its Unix socket or its TCP listener, and reads
+/// the answer: status, headers, body and the body parsed as JSON. `Connection: close`, so the
+/// answer ends at end of stream at the latest.
 enum RawHTTP {
     struct Answer {
         var status: Int
@@ -13,14 +14,43 @@ enum RawHTTP {
         /// Names lowercased.
         var headers: [String: String] = [:]
         var body: [UInt8] = []
+
+        var text: String { String(decoding: body, as: UTF8.self) }
     }
 
     static func send(
         socket path: String, method: String, target: String, headers: [(String, String)] = [], body: [UInt8]
     ) -> Answer? {
+        guard let fd = connectUnix(path) else { return nil }
+        defer { close(fd) }
+        return exchange(fd, method: method, target: target, host: "jcs", headers: headers, body: body)
+    }
+
+    /// The same over TCP to 127.0.0.1:`port`, the way a remote client reaches the TCP listener.
+    static func send(
+        port: Int, method: String, target: String, headers: [(String, String)] = [], body: [UInt8] = []
+    ) -> Answer? {
+        guard let fd = connectTCP(port) else { return nil }
+        defer { close(fd) }
+        return exchange(fd, method: method, target: target, host: "127.0.0.1", headers: headers, body: body)
+    }
+
+    /// A non-JSON answer (`/metrics`): status, the `Content-Type` header and the body as text.
+    struct TextAnswer {
+        var status: Int
+        var contentType: String
+        var body: String
+    }
+
+    static func getText(socket path: String, target: String) -> TextAnswer? {
+        send(socket: path, method: "GET", target: target, body: []).map {
+            TextAnswer(status: $0.status, contentType: $0.headers["content-type"] ?? "", body: $0.text)
+        }
+    }
+
+    private static func connectUnix(_ path: String) -> Int32? {
         let fd = Glibc.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return nil }
-        defer { close(fd) }
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
         withUnsafeMutableBytes(of: &address.sun_path) { raw in
@@ -29,12 +59,38 @@ enum RawHTTP {
         let connected = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
         }
-        guard connected == 0 else { return nil }
+        guard connected == 0 else {
+            close(fd)
+            return nil
+        }
+        return fd
+    }
+
+    private static func connectTCP(_ port: Int) -> Int32? {
+        let fd = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return nil }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = UInt32(0x7f00_0001).bigEndian
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else {
+            close(fd)
+            return nil
+        }
+        return fd
+    }
+
+    private static func exchange(
+        _ fd: Int32, method: String, target: String, host: String, headers: [(String, String)], body: [UInt8]
+    ) -> Answer? {
         // Bounded waits: a daemon that neither answers nor closes fails the test instead of hanging it.
         var limit = timeval(tv_sec: 10, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
-        var head = "\(method) \(target) HTTP/1.1\r\nHost: jcs\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\n"
+        var head = "\(method) \(target) HTTP/1.1\r\nHost: \(host)\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\n"
         for (name, value) in headers { head += "\(name): \(value)\r\n" }
         head += "\r\n"
         let request = Array(head.utf8) + body
@@ -64,91 +120,44 @@ enum RawHTTP {
         }
     }
 
-    /// The answer once `bytes` hold all of it; with `complete`, whatever body there is.
+    /// The answer once `bytes` hold all of it; with `complete`, whatever body there is (a
+    /// chunked body is only complete at end of stream, and is de-chunked then).
     private static func parse(_ bytes: [UInt8], complete: Bool = false) -> Answer? {
         let separator: [UInt8] = Array("\r\n\r\n".utf8)
         guard bytes.count >= 4, let split = (0...(bytes.count - 4)).first(where: { Array(bytes[$0..<$0 + 4]) == separator })
         else { return nil }
-        let rawHead = String(decoding: bytes[..<split], as: UTF8.self)
-        let head = rawHead.lowercased()
-        let lines = head.split(separator: "\r\n")
+        let lines = String(decoding: bytes[..<split], as: UTF8.self).split(separator: "\r\n")
         var headers: [String: String] = [:]
-        for line in rawHead.split(separator: "\r\n").dropFirst() {
+        for line in lines.dropFirst() {
             guard let colon = line.firstIndex(of: ":") else { continue }
             headers[line[..<colon].lowercased()] = String(line[line.index(after: colon)...].drop { $0 == " " })
         }
         let statusLine = lines.first?.split(separator: " ") ?? []
         guard statusLine.count >= 2, let status = Int(statusLine[1]) else { return nil }
-        let length = lines.lazy.compactMap { line -> Int? in
-            line.hasPrefix("content-length:") ? Int(line.dropFirst("content-length:".count).filter { $0 != " " }) : nil
-        }.first
-        let body = Array(bytes[(split + 4)...])
-        if let length, body.count >= length {
-            let content = Array(body.prefix(length))
-            return Answer(status: status, json: (try? JSONParser.parse(content)) ?? .null, headers: headers, body: content)
+        var body = Array(bytes[(split + 4)...])
+        if let length = headers["content-length"].flatMap({ Int($0) }) {
+            guard body.count >= length else { return complete ? answer(status, headers, body) : nil }
+            return answer(status, headers, Array(body.prefix(length)))
         }
-        return complete ? Answer(status: status, json: (try? JSONParser.parse(body)) ?? .null, headers: headers, body: body) : nil
-    }
-}
-
-extension RawHTTP {
-    /// A non-JSON answer (`/metrics`): status, the `Content-Type` header and the body as text.
-    struct TextAnswer {
-        var status: Int
-        var contentType: String
-        var body: String
+        guard complete else { return nil }
+        if headers["transfer-encoding"]?.lowercased().contains("chunked") == true { body = dechunk(body) }
+        return answer(status, headers, body)
     }
 
-    /// `GET target` with `Connection: close`, read to end of stream.
-    static func getText(socket path: String, target: String) -> TextAnswer? {
-        let fd = Glibc.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (i, byte) in path.utf8.enumerated() { raw[i] = byte }
-        }
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        guard connected == 0 else { return nil }
-        var limit = timeval(tv_sec: 10, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
-        let request = Array("GET \(target) HTTP/1.1\r\nHost: jcs\r\nConnection: close\r\n\r\n".utf8)
-        guard request.withUnsafeBytes({ Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }) == request.count
-        else { return nil }
-        var response: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { break }
-            response += chunk[..<n]
-        }
-        let text = String(decoding: response, as: UTF8.self)
-        guard let split = text.firstRange(of: "\r\n\r\n") else { return nil }
-        let lines = text[..<split.lowerBound].split(separator: "\r\n")
-        let statusLine = lines.first?.split(separator: " ") ?? []
-        guard statusLine.count >= 2, let status = Int(statusLine[1]) else { return nil }
-        let contentType = lines.dropFirst().first { $0.lowercased().hasPrefix("content-type:") }
-            .map { String($0.dropFirst("content-type:".count)).trimmingPrefix(" ") }.map(String.init) ?? ""
-        var body = String(text[split.upperBound...])
-        // Hummingbird may answer with chunked transfer encoding; undo it so the test sees the document.
-        if lines.contains(where: { $0.lowercased().hasPrefix("transfer-encoding:") && $0.lowercased().contains("chunked") }) {
-            body = dechunk(body)
-        }
-        return TextAnswer(status: status, contentType: contentType, body: body)
+    private static func answer(_ status: Int, _ headers: [String: String], _ body: [UInt8]) -> Answer {
+        Answer(status: status, json: (try? JSONParser.parse(body)) ?? .null, headers: headers, body: body)
     }
 
-    private static func dechunk(_ text: String) -> String {
-        var rest = Substring(text)
-        var out = ""
-        while let lineEnd = rest.firstRange(of: "\r\n"), let size = Int(rest[..<lineEnd.lowerBound], radix: 16), size > 0 {
-            let start = lineEnd.upperBound
-            let bytes = Array(rest[start...].utf8)
-            out += String(decoding: bytes.prefix(size), as: UTF8.self)
-            rest = Substring(String(decoding: bytes.dropFirst(size + 2), as: UTF8.self))
+    private static func dechunk(_ bytes: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        var rest = bytes[...]
+        while let lineEnd = rest.firstIndex(of: UInt8(ascii: "\r")),
+            let size = Int(String(decoding: rest[rest.startIndex..<lineEnd], as: UTF8.self), radix: 16), size > 0
+        {
+            let start = lineEnd + 2
+            guard start + size <= rest.endIndex else { break }
+            out += rest[start..<start + size]
+            rest = rest[min(rest.endIndex, start + size + 2)...]
         }
         return out
     }

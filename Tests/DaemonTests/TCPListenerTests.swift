@@ -11,6 +11,7 @@ import Testing
 struct TCPListenerTests {
     static let scopedSecret = "scoped-secret-0123456789abcdef"
     static let adminSecret = "admin-secret-fedcba9876543210"
+    static let scrapeSecret = "scrape-secret-0011223344556677"
 
     final class Setup {
         let fixture: DaemonFixture
@@ -27,6 +28,10 @@ struct TCPListenerTests {
                             "projects": ["p1", "cli-only"],
                         ],
                         ["name": "ops", "token_file": "DIR/admin.token", "projects": ["*"]],
+                        [
+                            "name": "prometheus", "sha256": .string(SHA256.hexDigest(Array(TCPListenerTests.scrapeSecret.utf8))),
+                            "projects": [], "metrics": true,
+                        ],
                     ],
                 ]
             ]
@@ -41,23 +46,23 @@ struct TCPListenerTests {
             }
         }
 
-        func get(_ target: String, secret: String?, extra: [String: String] = [:]) -> TCPHTTP.Answer? {
-            var headers = extra
-            if let secret { headers["Authorization"] = "Bearer \(secret)" }
-            return TCPHTTP.send(port: port, method: "GET", target: target, headers: headers)
+        func get(_ target: String, secret: String?, extra: [String: String] = [:]) -> RawHTTP.Answer? {
+            var headers = extra.map { ($0.key, $0.value) }
+            if let secret { headers.append(("Authorization", "Bearer \(secret)")) }
+            return RawHTTP.send(port: port, method: "GET", target: target, headers: headers)
         }
     }
 
     @Test func requestsWithoutAKnownTokenAreRefusedWith401AndLogged() throws {
         let setup = try Setup()
-        let cases: [(String, [String: String])] = [
-            ("no header", [:]),
-            ("unknown token", ["Authorization": "Bearer not-a-token-of-this-daemon"]),
-            ("wrong scheme", ["Authorization": "Basic " + TCPListenerTests.scopedSecret]),
-            ("empty token", ["Authorization": "Bearer "]),
+        let cases: [(String, [(String, String)])] = [
+            ("no header", []),
+            ("unknown token", [("Authorization", "Bearer not-a-token-of-this-daemon")]),
+            ("wrong scheme", [("Authorization", "Basic " + TCPListenerTests.scopedSecret)]),
+            ("empty token", [("Authorization", "Bearer ")]),
         ]
         for (name, headers) in cases {
-            let answer = try #require(TCPHTTP.send(port: setup.port, method: "GET", target: "/v1/projects/p1/tools", headers: headers), "\(name)")
+            let answer = try #require(RawHTTP.send(port: setup.port, method: "GET", target: "/v1/projects/p1/tools", headers: headers), "\(name)")
             #expect(answer.status == 401, "\(name)")
             #expect(answer.json["error"]?.stringValue == "unauthorized", "\(name): \(answer.json)")
             #expect(answer.headers["www-authenticate"]?.hasPrefix("Bearer") == true, "\(name)")
@@ -96,8 +101,8 @@ struct TCPListenerTests {
             #expect(answer.json["error"]?.stringValue == "forbidden", "\(target)")
         }
         let start = try #require(
-            TCPHTTP.send(
-                port: setup.port, method: "POST", target: "/v1/projects", headers: ["Authorization": "Bearer \(secret)"],
+            RawHTTP.send(
+                port: setup.port, method: "POST", target: "/v1/projects", headers: [("Authorization", "Bearer \(secret)")],
                 body: Array(#"{"root":"/"}"#.utf8)))
         #expect(start.status == 403, "a scoped token must not start projects on the host")
         let denials = setup.fixture.logLines.filter { $0["event"]?.stringValue == "daemon.tcp_denied" }
@@ -114,12 +119,27 @@ struct TCPListenerTests {
         #expect(try #require(setup.get("/v1/health", secret: TCPListenerTests.scopedSecret)).status == 200)
     }
 
+    @Test func metricsNeedAScrapeOrAllProjectsTokenAndAScrapeTokenGetsNothingElse() throws {
+        let setup = try Setup()
+        for secret in [TCPListenerTests.scrapeSecret, TCPListenerTests.adminSecret] {
+            let scrape = try #require(setup.get("/metrics", secret: secret))
+            #expect(scrape.status == 200)
+            #expect(scrape.text.contains("jcs_up 1"))
+        }
+        // /metrics shows every project's counters: a token scoped to some projects may not read it.
+        #expect(try #require(setup.get("/metrics", secret: TCPListenerTests.scopedSecret)).status == 403)
+        for target in ["/v1/projects", "/v1/projects/p1/tools", "/v1/alerts?project=p1", "/v1/doctor"] {
+            let answer = try #require(setup.get(target, secret: TCPListenerTests.scrapeSecret), "\(target)")
+            #expect(answer.status == 403, "\(target): a scrape-only token reached it")
+        }
+    }
+
     @Test func aRemoteCallerIsGatewayHTTPWhateverItClaims() throws {
         let setup = try Setup()
         let answer = try #require(
-            TCPHTTP.send(
+            RawHTTP.send(
                 port: setup.port, method: "POST", target: "/v1/projects/cli-only/tools/fs.list/run",
-                headers: ["Authorization": "Bearer \(TCPListenerTests.scopedSecret)", "X-JCS-Client": "cli"],
+                headers: [("Authorization", "Bearer \(TCPListenerTests.scopedSecret)"), ("X-JCS-Client", "cli")],
                 body: Array(#"{"args":{"path":"."}}"#.utf8)))
         #expect(answer.status == 200)
         #expect(answer.json["status"]?.stringValue == "failed")
@@ -153,6 +173,8 @@ struct ConfigFileTests {
         (#"{"tcp":{"listen":"127.0.0.1:1","tokens":[{"name":"a","projects":["*"]}]}}"#, "tcp.tokens[0]"),
         (#"{"tcp":{"listen":"127.0.0.1:1","tokens":[{"name":"a","sha256":"DIGEST","projects":["*"]},{"name":"a","sha256":"DIGEST","projects":["*"]}]}}"#, "tcp.tokens[1].name"),
         (#"{"tcp":{"listen":"127.0.0.1:1","tokens":[{"name":"a","sha256":"DIGEST","projects":["*"],"scope":"x"}]}}"#, "tcp.tokens[0].scope"),
+        (#"{"tcp":{"listen":"127.0.0.1:1","tokens":[{"name":"a","sha256":"DIGEST","projects":[]}]}}"#, "tcp.tokens[0].projects"),
+        (#"{"tcp":{"listen":"127.0.0.1:1","tokens":[{"name":"a","sha256":"DIGEST","projects":[],"metrics":"yes"}]}}"#, "tcp.tokens[0].metrics"),
         (#"{"socket":"relative.sock"}"#, "socket"),
         (#"{"shutdown_grace_seconds":0}"#, "shutdown_grace_seconds"),
         (#"{"data-dir":"/tmp"}"#, "data-dir"),
@@ -189,7 +211,7 @@ struct ConfigFileTests {
         #expect(summary["socket"] == "/tmp/flag.sock", "a flag wins over the file")
         #expect(summary["tcp"]?["host"] == "::1")
         #expect(summary["tcp"]?["port"] == 7433)
-        #expect(summary["tcp"]?["tokens"] == [["name": "ci", "projects": ["a", "b"]]])
+        #expect(summary["tcp"]?["tokens"] == [["name": "ci", "projects": ["a", "b"], "metrics": false]])
         #expect(!r.out.contains(Self.digest))
     }
 }

@@ -62,7 +62,10 @@ public actor Engine {
         sink.emit(
             RuntimeEvent(
                 name: EventName.projectStarted.rawValue, projectId: projectId, atMs: clock.nowMs(),
-                payload: ["root": .string(realRoot), "profile": .string(project.profile.name)]))
+                payload: [
+                    "root": .string(realRoot), "profile": .string(project.profile.name),
+                    "network_egress_policy": .string(options.networkEgressPolicy.rawValue),
+                ]))
         return project
     }
 

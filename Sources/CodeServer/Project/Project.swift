@@ -131,6 +131,12 @@ public actor Project {
         await runner.execute(call)
     }
 
+    /// The same with the caller's cancellation handle, for a call that outlives its request (an
+    /// async call made outside a conversation): cancelling `handle` kills its sandbox.
+    public func execute(_ call: ToolCall, handle: CallHandle) async -> ToolResult {
+        await runner.execute(call, handle: handle)
+    }
+
     // MARK: - Assets
 
     /// Reads `.jido/` again now, whatever the watcher saw, and returns what the reload did (with
@@ -173,6 +179,9 @@ public actor Project {
             "invalid_tools": .array(snapshot.catalog.invalid.map(\.json)), "watching": .bool(watch != nil),
         ]
     }
+
+    /// Prepared sandboxes waiting for a call: the idle warm workers, not those running a tool.
+    public nonisolated var warmWorkers: Int { runner.warmWorkers }
 
     public var diagnostics: JSONValue {
         get async {

@@ -63,6 +63,18 @@ public final class TelemetryHub: Sendable {
             try store.append(recorded)
             state.nextId += 1
             record(recorded, now: now, in: &state)
+            // The alert rules learn a project's egress policy from its start, so a network
+            // denial in a project whose egress is enabled pages (the runbook's rule) without
+            // whoever composes the engine having to remember to say so.
+            if recorded.name == EventName.projectStarted.rawValue,
+                let policy = recorded.payload["network_egress_policy"]?.stringValue
+            {
+                if policy == NetworkEgressPolicy.allow.rawValue {
+                    state.engine.context.egressEnabledProjects.insert(recorded.projectId)
+                } else {
+                    state.engine.context.egressEnabledProjects.remove(recorded.projectId)
+                }
+            }
             let alerts = state.engine.observe(recorded, now: now)
             for alert in alerts {
                 var alertEvent = alert.event

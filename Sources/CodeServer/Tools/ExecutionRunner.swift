@@ -79,6 +79,10 @@ public actor ExecutionRunner {
         _ = await BlockingThread.run { launcher.shutdown() }
     }
 
+    /// Prepared sandboxes waiting for a call (see `SandboxLauncher.warmWorkers`). Nonisolated:
+    /// the count lives in the pool, not in the actor, so a scrape need not queue behind calls.
+    public nonisolated var warmWorkers: Int { launcher.warmWorkers }
+
     /// Calls running now, in the project and per conversation.
     public var diagnostics: JSONValue {
         [
@@ -235,8 +239,10 @@ public actor ExecutionRunner {
         _ call: ToolCall, _ handle: CallHandle, _ decision: Decision, _ startedAt: Int64
     ) -> ToolResult {
         if handle.isCancelled {
-            let violations = (try? outcome?.get())?.violations ?? []
-            return finish(call, .cancelled, ToolFailure(.cancelled, "the call was cancelled"), decision, violations, startedAt)
+            let ran = try? outcome?.get()
+            return finish(
+                call, .cancelled, ToolFailure(.cancelled, "the call was cancelled"), decision, ran?.violations ?? [],
+                startedAt, sandbox: ran)
         }
         let result: SandboxResult
         switch outcome {
@@ -256,22 +262,23 @@ public actor ExecutionRunner {
             return finishTimeout(call, timeoutMs, decision, result, startedAt)
         }
         if let execError = result.execError {
-            return finish(call, .failed, ToolFailure(.execFailed, execError), decision, result.violations, startedAt)
+            return finish(
+                call, .failed, ToolFailure(.execFailed, execError), decision, result.violations, startedAt, sandbox: result)
         }
         if result.limitFired == .output || result.stdoutTruncated || result.stderrTruncated {
             let failure = ToolFailure(
                 .outputTooLarge, "the tool printed more than tool_max_output_bytes (\(options.toolMaxOutputBytes))")
-            return finish(call, .failed, failure, decision, result.violations, startedAt)
+            return finish(call, .failed, failure, decision, result.violations, startedAt, sandbox: result)
         }
         if let limit = result.limitFired, result.exitCode == nil {
             let failure = ToolFailure(.limitExceeded, "the sandbox's \(limit.rawValue) limit ended the tool")
-            return finish(call, .failed, failure, decision, result.violations, startedAt)
+            return finish(call, .failed, failure, decision, result.violations, startedAt, sandbox: result)
         }
         do {
             let output = try tool.output(of: result, arguments: call.arguments, layout: launcher.layout)
-            return finishOutput(output, call, decision, result.violations, startedAt)
+            return finishOutput(output, call, decision, result.violations, startedAt, sandbox: result)
         } catch {
-            return finish(call, .failed, error, decision, result.violations, startedAt)
+            return finish(call, .failed, error, decision, result.violations, startedAt, sandbox: result)
         }
     }
 
@@ -279,10 +286,11 @@ public actor ExecutionRunner {
 
     /// Caps, then the sensitive-artifact scan, then `tool.completed`.
     private func finishOutput(
-        _ output: JSONValue, _ call: ToolCall, _ decision: Decision, _ violations: [Violation], _ startedAt: Int64
+        _ output: JSONValue, _ call: ToolCall, _ decision: Decision, _ violations: [Violation], _ startedAt: Int64,
+        sandbox: SandboxResult? = nil
     ) -> ToolResult {
         if let failure = caps.check(output) {
-            return finish(call, .failed, failure, decision, violations, startedAt)
+            return finish(call, .failed, failure, decision, violations, startedAt, sandbox: sandbox)
         }
         let findings = scanner.scan(output)
         let now = clock.nowMs()
@@ -291,12 +299,13 @@ public actor ExecutionRunner {
                 EventName.sensitiveArtifactDetected.rawValue, call, at: now,
                 ["call_id": .string(call.id), "tool": .string(call.tool), "findings": .array(findings.map(\.json))])
         }
-        emit(
-            EventName.toolCompleted.rawValue, call, at: now,
-            [
-                "call_id": .string(call.id), "tool": .string(call.tool), "duration_ms": .int(now - startedAt),
-                "sensitive": .bool(!findings.isEmpty),
-            ])
+        var payload: [String: JSONValue] = [
+            "call_id": .string(call.id), "tool": .string(call.tool), "duration_ms": .int(now - startedAt),
+            "sensitive": .bool(!findings.isEmpty),
+        ]
+        // A limit can fire without ending the tool (a refused fork at the pids limit).
+        Self.addLimits(of: sandbox, to: &payload)
+        emit(EventName.toolCompleted.rawValue, call, at: now, .object(payload))
         return ToolResult(
             call: call, status: .completed, output: output, decision: decision, violations: violations,
             sensitiveFindings: findings, durationMs: now - startedAt)
@@ -306,12 +315,12 @@ public actor ExecutionRunner {
         _ call: ToolCall, _ timeoutMs: Int, _ decision: Decision, _ result: SandboxResult, _ startedAt: Int64
     ) -> ToolResult {
         let now = clock.nowMs()
-        emit(
-            EventName.toolTimeout.rawValue, call, at: now,
-            [
-                "call_id": .string(call.id), "tool": .string(call.tool), "timeout_ms": .int(Int64(timeoutMs)),
-                "duration_ms": .int(Int64(result.durationMs)),
-            ])
+        var payload: [String: JSONValue] = [
+            "call_id": .string(call.id), "tool": .string(call.tool), "timeout_ms": .int(Int64(timeoutMs)),
+            "duration_ms": .int(Int64(result.durationMs)),
+        ]
+        Self.addLimits(of: result, to: &payload)
+        emit(EventName.toolTimeout.rawValue, call, at: now, .object(payload))
         if let count = timeouts.record(tool: call.tool, atMs: now) {
             emit(
                 EventName.repeatedTimeoutFailures.rawValue, call, at: now,
@@ -326,12 +335,14 @@ public actor ExecutionRunner {
     }
 
     /// A call that ended without output: `tool.cancelled` or `tool.failed` with the reason.
+    /// `sandbox` is the worker's result when the tool ran in one.
     private func finish(
         _ call: ToolCall, _ status: ToolResult.Status, _ failure: ToolFailure, _ decision: Decision?,
-        _ violations: [Violation], _ startedAt: Int64, output: JSONValue? = nil
+        _ violations: [Violation], _ startedAt: Int64, output: JSONValue? = nil, sandbox: SandboxResult? = nil
     ) -> ToolResult {
         let now = clock.nowMs()
         var payload: [String: JSONValue] = ["call_id": .string(call.id), "tool": .string(call.tool)]
+        Self.addLimits(of: sandbox, to: &payload)
         if status == .cancelled {
             emit(EventName.toolCancelled.rawValue, call, at: now, .object(payload))
         } else {
@@ -346,6 +357,18 @@ public actor ExecutionRunner {
         return ToolResult(
             call: call, status: status, reason: failure.reason, message: failure.message, output: output,
             decision: decision, violations: violations, durationMs: now - startedAt)
+    }
+
+    /// The sandbox's `limit_fired` (the limit that ended the tool, else the first that fired; absent
+    /// when none did) and `limits_fired` (every one, in order), as the worker reports them. In the
+    /// ending event so consumers (the daemon's limit counters) read the limits as data, all in one
+    /// place: the worker can find memory, cpu, file size and pids limits only once the tool ended,
+    /// after the `security.limit_exceeded` events it streams while the tool runs. Absent both when no
+    /// sandbox ran (refusals, coordinator tools, workflows).
+    private static func addLimits(of sandbox: SandboxResult?, to payload: inout [String: JSONValue]) {
+        guard let sandbox else { return }
+        if let limit = sandbox.limitFired { payload["limit_fired"] = .string(limit.rawValue) }
+        payload["limits_fired"] = .array(sandbox.limitsFired.map { .string($0.rawValue) })
     }
 
     private func refuse(_ call: ToolCall, _ failure: ToolFailure, _ startedAt: Int64, decision: Decision? = nil) -> ToolResult {

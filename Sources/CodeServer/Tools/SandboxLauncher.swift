@@ -41,6 +41,10 @@ public final class SandboxLauncher: Sendable {
         return worker
     }
 
+    /// Prepared workers waiting for a call now (idle sandboxes), for metrics. Unlike the other
+    /// methods it does not block: the pool's lock is never held across preparing a worker.
+    public var warmWorkers: Int { pool.readyCount }
+
     /// Stops preparing and discards the warm workers. Workers already handed out finish or are
     /// cancelled by their calls.
     @available(*, noasync)

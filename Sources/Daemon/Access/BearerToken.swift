@@ -1,17 +1,21 @@
 import Sandbox
 
-/// One credential of the TCP listener: a name for the logs, the SHA-256 of the secret, and the
-/// projects it may touch. Only the digest is kept, so neither the config file nor a memory dump
-/// of the daemon holds a usable token.
+/// One credential of the TCP listener: a name for the logs, the SHA-256 of the secret, the
+/// projects it may touch, and whether it may scrape `/metrics`. Only the digest is kept, so
+/// neither the config file nor a memory dump of the daemon holds a usable token.
 public struct BearerToken: Sendable, Equatable {
     public var name: String
     public var digest: [UInt8]
     public var scope: TokenScope
+    /// `/metrics` shows every project's counters, so it takes an all-projects token or one
+    /// given `"metrics": true`: a Prometheus scraper gets that and nothing else.
+    public var readsMetrics: Bool
 
-    public init(name: String, digest: [UInt8], scope: TokenScope) {
+    public init(name: String, digest: [UInt8], scope: TokenScope, readsMetrics: Bool = false) {
         self.name = name
         self.digest = digest
         self.scope = scope
+        self.readsMetrics = readsMetrics || scope == .allProjects
     }
 
     /// Whether `presented` is this token's secret. The digests are compared in constant time: a

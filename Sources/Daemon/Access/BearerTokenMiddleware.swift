@@ -38,7 +38,11 @@ struct BearerTokenMiddleware: RouterMiddleware {
         case .success(let parsed): target = parsed
         case .failure(let error): throw refuse(.forbidden, .forbidden, error.reason, token: token.name)
         }
-        if let refusal = token.scope.refusal(method: request.method.rawValue, path: target) {
+        let scrape = target.segments == ["metrics"] && request.method == .get
+        if scrape, !token.readsMetrics {
+            throw refuse(.forbidden, .forbidden, "this token may not read /metrics (give it \"metrics\": true)", token: token.name)
+        }
+        if !scrape, let refusal = token.scope.refusal(method: request.method.rawValue, path: target) {
             throw refuse(.forbidden, .forbidden, refusal, token: token.name)
         }
         var context = context

@@ -1,7 +1,8 @@
 /// What a bearer token may reach. A scoped token reaches only the routes under
 /// `/v1/projects/{id}/…` of its projects (and `/v1/health`); everything host-wide (starting
-/// projects, which picks a directory on the host; the project list; alerts and metrics across
-/// projects; doctor) needs a token scoped to every project (`"projects": ["*"]`).
+/// projects, which picks a directory on the host; the project list; alerts across projects;
+/// doctor) needs a token scoped to every project (`"projects": ["*"]`). `/metrics` is decided
+/// by `BearerToken.readsMetrics`.
 public enum TokenScope: Sendable, Equatable {
     case allProjects
     case projects(Set<String>)

@@ -15,7 +15,8 @@ import Glibc
 ///         "allow_non_loopback": false,
 ///         "tokens": [
 ///           {"name": "ci", "sha256": "<64 hex digits>", "projects": ["app", "lib"]},
-///           {"name": "ops", "token_file": "/etc/jcs/ops.token", "projects": ["*"]}
+///           {"name": "ops", "token_file": "/etc/jcs/ops.token", "projects": ["*"]},
+///           {"name": "prometheus", "token_file": "/etc/jcs/scrape.token", "projects": [], "metrics": true}
 ///         ]
 ///       }
 ///     }
@@ -92,7 +93,7 @@ public struct ConfigFile: Sendable, Equatable {
     }
 
     private static func parseToken(_ value: JSONValue, at path: String, reader: FieldReader) throws(ConfigError) -> BearerToken {
-        let entry = try reader.object(value, at: path, keys: ["name", "sha256", "token_file", "projects"])
+        let entry = try reader.object(value, at: path, keys: ["name", "sha256", "token_file", "projects", "metrics"])
         guard let nameValue = entry["name"] else { throw reader.error("\(path).name", "is required") }
         let name = try reader.string(nameValue, at: "\(path).name")
         let digest: [UInt8]
@@ -107,11 +108,14 @@ public struct ConfigFile: Sendable, Equatable {
         case (nil, nil): throw reader.error(path, "needs one of 'sha256' or 'token_file'")
         case (_?, _?): throw reader.error(path, "has both 'sha256' and 'token_file'; give one")
         }
+        let metrics = try entry["metrics"].map { v throws(ConfigError) in try reader.bool(v, at: "\(path).metrics") } ?? false
         guard let projectsValue = entry["projects"] else {
             throw reader.error("\(path).projects", "is required: the project ids this token may touch, or [\"*\"] for all")
         }
-        guard let items = projectsValue.arrayValue, !items.isEmpty else {
-            throw reader.error("\(path).projects", "must be a non-empty array of project ids")
+        // An empty list is a scrape-only token; anything else must name what it reaches.
+        guard let items = projectsValue.arrayValue, !items.isEmpty || metrics else {
+            throw reader.error(
+                "\(path).projects", "must be a non-empty array of project ids (or [] with \"metrics\": true for a scrape-only token)")
         }
         var projects: Set<String> = []
         for (index, item) in items.enumerated() {
@@ -122,7 +126,8 @@ public struct ConfigFile: Sendable, Equatable {
         if projects.contains("*") && projects.count > 1 {
             throw reader.error("\(path).projects", "\"*\" already means every project; list it alone")
         }
-        return BearerToken(name: name, digest: digest, scope: projects == ["*"] ? .allProjects : .projects(projects))
+        return BearerToken(
+            name: name, digest: digest, scope: projects == ["*"] ? .allProjects : .projects(projects), readsMetrics: metrics)
     }
 
     /// The secret in a token file: its first line. The file must be private to its owner, like

@@ -50,7 +50,10 @@ public struct DaemonConfiguration: Sendable {
                         case .allProjects: ["*"]
                         case .projects(let ids): ids.sorted()
                         }
-                        return ["name": .string(token.name), "projects": .array(projects.map { .string($0) })]
+                        return [
+                            "name": .string(token.name), "projects": .array(projects.map { .string($0) }),
+                            "metrics": .bool(token.readsMetrics),
+                        ]
                     }),
             ]
         }

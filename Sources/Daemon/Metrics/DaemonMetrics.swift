@@ -37,6 +37,8 @@ struct DaemonMetrics {
         var workers = MetricFamily(
             "jcs_active_workers", .gauge,
             help: "Calls holding a sandbox worker or running in the coordinator; idle warm workers are not counted.")
+        var warm = MetricFamily(
+            "jcs_warm_workers", .gauge, help: "Prepared sandbox workers idle and waiting for a call, per project.")
         var egress = MetricFamily(
             "jcs_project_egress_enabled", .gauge,
             help: "1 when the project's network_egress_policy is allow (a network denial there is unexpected).")
@@ -48,13 +50,14 @@ struct DaemonMetrics {
             let calls = (await project.diagnostics)["execution"]?["running"]?.intValue ?? 0
             inFlight.add(labels, count: calls)
             workers.add(labels, count: calls)
+            warm.add(labels, count: project.warmWorkers)
             egress.add(labels, project.options.networkEgressPolicy == .allow ? 1 : 0)
             healthy.add(labels, runtime.hub.health(project: id).status == .ok ? 1 : 0)
         }
 
         let seen = Set(running).union(collected.limits.keys).union(collected.durations.keys.map(\.project))
         var families = [
-            up, build, projects, conversations, inFlight, workers, egress, healthy,
+            up, build, projects, conversations, inFlight, workers, warm, egress, healthy,
             events(projects: seen.sorted()), durations(collected), limits(collected), streaks(collected),
         ]
         families += alerts(collected)

@@ -2,7 +2,7 @@ import CodeServer
 import Sandbox
 import Synchronization
 
-/// What `/metrics` needs that the hub does not keep: tool-call latencies, which limit fired,
+/// What `/metrics` needs that the hub does not keep: tool-call latencies, which limits fired,
 /// which alert rule raised what, and the asset-reload error streak. Fed every event the hub
 /// emits (see `MetricsFeed`); read at scrape time.
 ///
@@ -58,8 +58,6 @@ final class MetricsCollector: Sendable {
     /// A call between its `tool.started` and its end.
     private struct PendingCall: Sendable {
         var startedAt: Int64
-        /// Limits already counted from this call's `security.limit_exceeded` events.
-        var limitsReported: Set<String> = []
     }
 
     private struct State: Sendable {
@@ -85,10 +83,6 @@ final class MetricsCollector: Sendable {
             case EventName.toolFailed.rawValue: Self.recordEnd(event, status: "failed", in: &state)
             case EventName.toolTimeout.rawValue: Self.recordEnd(event, status: "timeout", in: &state)
             case EventName.toolCancelled.rawValue: Self.recordEnd(event, status: "cancelled", in: &state)
-            case EventName.limitExceeded.rawValue:
-                let label = Self.limitLabel(event.payload["limit"]?.stringValue)
-                state.limits[event.projectId, default: [:]][label, default: 0] += 1
-                if let callId = event.payload["call_id"]?.stringValue { state.pending[callId]?.limitsReported.insert(label) }
             case EventName.projectAssetsReloaded.rawValue:
                 let errors = event.payload["error_count"]?.doubleValue ?? 0
                 state.assetErrorStreaks[event.projectId] = errors > 0 ? (state.assetErrorStreaks[event.projectId] ?? 0) + 1 : 0
@@ -139,7 +133,7 @@ final class MetricsCollector: Sendable {
         let callId = event.payload["call_id"]?.stringValue
         let pending = callId.flatMap { state.pending.removeValue(forKey: $0) }
         compactStartOrder(&state)
-        if let limit = endingLimit(event), !(pending?.limitsReported.contains(limit) ?? false) {
+        for limit in firedLimits(event) {
             state.limits[event.projectId, default: [:]][limit, default: 0] += 1
         }
         let milliseconds = event.payload["duration_ms"]?.doubleValue ?? pending.map { Double(event.atMs - $0.startedAt) } ?? 0
@@ -165,15 +159,15 @@ final class MetricsCollector: Sendable {
         return limit
     }
 
-    /// The limit that ended a call, from its `tool.failed` (reason `limit_exceeded`). Needed
-    /// because the worker reports the limits it finds only after the tool ended (memory, cpu,
-    /// file size, pids) in the result, not as `security.limit_exceeded` events; the gate names
-    /// the limit only in its message, "the sandbox's memory limit ended the tool".
-    private static func endingLimit(_ event: TelemetryEvent) -> String? {
-        guard event.name == EventName.toolFailed.rawValue, event.payload["reason"]?.stringValue == "limit_exceeded",
-            let message = event.payload["message"]?.stringValue
-        else { return nil }
-        return knownLimits.first { message.contains("sandbox's \($0) limit") } ?? overflowLimit
+    /// Every limit that fired during a call, once each, from its ending event's `limits_fired`
+    /// (and `limit_fired`, should a producer send only that). Counted here rather than from
+    /// `security.limit_exceeded` events: the worker finds some limits (memory, cpu, file size,
+    /// pids) only once the tool ended and sends no event for them, while the ending payload
+    /// carries them all, so counting both would count the streamed ones twice.
+    private static func firedLimits(_ event: TelemetryEvent) -> Set<String> {
+        var names = (event.payload["limits_fired"]?.arrayValue ?? []).compactMap(\.stringValue)
+        if let limit = event.payload["limit_fired"]?.stringValue { names.append(limit) }
+        return Set(names.map { limitLabel($0) })
     }
 
     /// Drops the order entries of calls that already ended, once they are most of the array.

@@ -66,6 +66,14 @@ public final class WorkerPool: @unchecked Sendable {
         return worker
     }
 
+    /// Workers prepared and waiting for a call now, for metrics. The mutex is held only briefly
+    /// by the other paths (never while a worker is prepared), so reading this does not stall.
+    public var readyCount: Int {
+        pthread_mutex_lock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        return ready.count
+    }
+
     /// Blocks until `size` workers are prepared (or preparing fails): a caller that wants the
     /// next calls to pay for *run* only, such as a benchmark of warm latency.
     public func waitUntilFull() throws(SandboxError) {

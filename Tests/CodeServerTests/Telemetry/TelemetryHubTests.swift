@@ -141,6 +141,17 @@ struct TelemetryHubTests {
         #expect(severities == [.warning, .page])
     }
 
+    @Test func aProjectStartedWithEgressAllowedMakesItsNetworkDenialsPage() throws {
+        let hub = TelemetryHub(clock: ManualClock())
+        try hub.emit(event("project.started", payload: ["network_egress_policy": "allow"]))
+        var severities: [Alert.Severity] = []
+        for _ in 0..<3 { severities += try hub.emit(event("security.network_denied")).alerts.map(\.severity) }
+        #expect(severities == [.warning, .page])
+        // Restarted with egress denied: denials are expected again, a warning at most.
+        try hub.emit(event("project.started", payload: ["network_egress_policy": "deny"]))
+        #expect(try hub.emit(event("security.network_denied")).alerts.allSatisfy { $0.severity != .page })
+    }
+
     @Test func runtimeEventsFlowInThroughTheSinkProtocol() {
         let hub = TelemetryHub(clock: ManualClock())
         let sink: any RuntimeEventSink = hub

@@ -17,6 +17,8 @@ struct ExecutionGateTests {
         #expect(failed.payload["reason"] == "unknown_tool")
         #expect(failed.correlationId == "corr-u")
         #expect(fixture.events(.toolStarted).isEmpty)
+        // No sandbox ran: no limit fields.
+        #expect(failed.payload["limits_fired"] == nil)
         await fixture.engine.shutdown()
     }
 
@@ -200,6 +202,29 @@ struct ExecutionGateTests {
         #expect(hostProcesses(containing: marker).isEmpty)
         let event = try #require(fixture.events(.toolTimeout).first)
         #expect(event.payload["timeout_ms"] == 400)
+        // The limit is data in the ending event, for consumers that count limits.
+        #expect(event.payload["limit_fired"] == "timeout")
+        #expect(event.payload["limits_fired"]?.arrayValue?.contains("timeout") == true)
+        await fixture.engine.shutdown()
+    }
+
+    @Test(.tags(.reliability)) func memoryLimitThatEndsTheToolIsInTheFailedEvent() async throws {
+        let fixture = RuntimeFixture()
+        let project = try await fixture.start()
+        // Over the default profile's 512 MiB: the memory cgroup kills it, and the worker finds
+        // that only once the tool ended, so the ending event is where the limit must show.
+        let result = await project.execute(
+            ToolCall(tool: "shell.run", arguments: ["argv": ["python3", "-c", "x=bytearray(1<<30)"]]))
+        #expect(result.reason == .limitExceeded, "\(result)")
+        let event = try #require(fixture.events(.toolFailed).first)
+        #expect(event.payload["reason"] == "limit_exceeded")
+        #expect(event.payload["limit_fired"] == "memory")
+        #expect(event.payload["limits_fired"] == ["memory"])
+        // A call that completed had no limit fire: an empty list, no `limit_fired`.
+        _ = await project.execute(ToolCall(tool: "shell.run", arguments: ["script": "true"]))
+        let completed = try #require(fixture.events(.toolCompleted).first)
+        #expect(completed.payload["limits_fired"] == [])
+        #expect(completed.payload["limit_fired"] == nil)
         await fixture.engine.shutdown()
     }
 
