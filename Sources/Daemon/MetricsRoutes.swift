@@ -6,7 +6,7 @@ struct MetricsRoutes {
     let runtime: Runtime
 
     func add(to router: Router<DaemonContext>) {
-        let metrics = DaemonMetrics(runtime: runtime, collector: MetricsCollectors.collector(for: runtime.hub))
+        let metrics = DaemonMetrics(runtime: runtime, collector: runtime.metrics)
         router.get("/metrics") { _, _ in
             let text = PrometheusText.render(await metrics.families())
             return Response(

@@ -1,19 +1,23 @@
 import CodeServer
 
 /// What the routes talk to, composed once in `Daemon.run`: the engine, the telemetry hub its
-/// events go through, the journal both write to (timelines and alerts are read from it), and the
-/// async calls made outside conversations.
+/// events go through, the journal both write to (timelines and alerts are read from it), the
+/// async calls made outside conversations, and the metrics collector.
 public struct Runtime: Sendable {
     public let engine: Engine
     public let hub: TelemetryHub
     public let journal: SQLiteJournal
     /// Async calls made outside a conversation.
     let detached = DetachedCalls()
+    /// What `/metrics` needs beyond the hub's counts, fed from the hub from here on. One per
+    /// runtime, so every listener's router (Unix socket, TCP) shows the same numbers.
+    let metrics = MetricsCollector()
 
     public init(engine: Engine, hub: TelemetryHub, journal: SQLiteJournal) {
         self.engine = engine
         self.hub = hub
         self.journal = journal
+        MetricsFeed.start(hub: hub, collector: metrics)
     }
 
     /// The project, or `unknown_project` as an API error.
