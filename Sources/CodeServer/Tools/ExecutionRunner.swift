@@ -97,6 +97,7 @@ public actor ExecutionRunner {
     // MARK: - The stages
 
     private func gate(_ call: ToolCall, _ handle: CallHandle) async -> ToolResult {
+        Trace.mark("gate: start \(call.tool)")
         let startedAt = clock.nowMs()
         guard case .running = state else {
             return refuse(call, ToolFailure(.projectStopped, "project \(projectId) is stopped"), startedAt)
@@ -136,9 +137,11 @@ public actor ExecutionRunner {
                 tool: call.tool, arguments: call.arguments, hints: tool.hints,
                 environmentNames: environment.map(\.0), gateway: call.gateway),
             atMs: startedAt)
+        Trace.mark("gate: policy evaluated")
         for event in decision.events {
             emit(event.name.rawValue, call, at: decision.atMs, event.payload)
         }
+        Trace.mark("gate: policy events emitted")
         guard decision.isAllowed else {
             return refuse(call, ToolFailure(.policyDenied, decision.reason), startedAt, decision: decision)
         }
@@ -151,6 +154,7 @@ public actor ExecutionRunner {
         }
         inFlight[call.id] = handle
         emit(EventName.toolStarted.rawValue, call, at: startedAt, ["call_id": .string(call.id), "tool": .string(call.tool)])
+        Trace.mark("gate: tool.started emitted")
 
         let result: ToolResult
         switch plan {
@@ -163,7 +167,9 @@ public actor ExecutionRunner {
             }
         case .sandboxed(let sandboxedTool, let invocation):
             let outcome = await runInWorker(invocation, call, handle)
+            Trace.mark("gate: worker returned")
             result = interpret(outcome, invocation, sandboxedTool, call, handle, decision, startedAt)
+            Trace.mark("gate: result interpreted and emitted")
         case .workflow:
             preconditionFailure("workflows returned above")
         }
@@ -183,6 +189,7 @@ public actor ExecutionRunner {
         inFlight[call.id] = handle
         defer { inFlight[call.id] = nil }
         emit(EventName.toolStarted.rawValue, call, at: startedAt, ["call_id": .string(call.id), "tool": .string(call.tool)])
+        Trace.mark("gate: tool.started emitted")
         var run = WorkflowRun(definition, arguments: call.arguments)
         for step in definition.steps {
             switch run.arguments(for: step) {
@@ -217,9 +224,12 @@ public actor ExecutionRunner {
         let launcher = self.launcher
         let sink = self.sink
         let projectId = self.projectId
+        Trace.mark("gate: to blocking thread")
         return await BlockingThread.run { () -> Result<SandboxResult, SandboxError> in
+            Trace.mark("gate: on blocking thread")
             do throws(SandboxError) {
                 let worker = try launcher.acquire(timeoutMs: plan.timeoutMs, sandbox: plan.sandbox)
+                Trace.mark("gate: worker acquired")
                 guard handle.attach(worker) else {
                     return .failure(.protocolViolation(reason: "the call was cancelled before its tool started"))
                 }
