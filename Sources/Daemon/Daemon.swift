@@ -116,6 +116,7 @@ public enum Daemon {
     private static func tcpListener(_ tcp: TCPListenerConfiguration, runtime: Runtime, logger: Logger) -> some Service {
         Application(
             router: buildRouter(runtime: runtime, access: BearerTokenMiddleware(tokens: tcp.tokens)),
+            server: .http1(configuration: .init(idleTimeout: .seconds(Int64(tcp.idleTimeoutSeconds)))),
             configuration: ApplicationConfiguration(address: .hostname(tcp.host, port: tcp.port), serverName: "jcs"),
             onServerRunning: { channel in
                 logger.info(

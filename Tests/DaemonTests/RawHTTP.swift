@@ -66,7 +66,7 @@ enum RawHTTP {
         return fd
     }
 
-    private static func connectTCP(_ port: Int) -> Int32? {
+    static func connectTCP(_ port: Int) -> Int32? {
         let fd = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return nil }
         var address = sockaddr_in()

@@ -22,6 +22,7 @@ struct TCPListenerTests {
             let config: JSONValue = [
                 "tcp": [
                     "listen": "127.0.0.1:0",
+                    "idle_timeout_seconds": 1,
                     "tokens": [
                         [
                             "name": "ci", "sha256": .string(SHA256.hexDigest(Array(TCPListenerTests.scopedSecret.utf8))),
@@ -132,6 +133,46 @@ struct TCPListenerTests {
             let answer = try #require(setup.get(target, secret: TCPListenerTests.scrapeSecret), "\(target)")
             #expect(answer.status == 403, "\(target): a scrape-only token reached it")
         }
+    }
+
+    /// Reads from `fd` until `deadline` seconds pass, end of stream, or `until` holds for what
+    /// arrived; what arrived and whether the peer closed.
+    private static func read(_ fd: Int32, seconds: Int, until: (String) -> Bool = { _ in false }) -> (text: String, closed: Bool) {
+        var received: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        let end = Timestamp.monotonicNs() + UInt64(seconds) * 1_000_000_000
+        while Timestamp.monotonicNs() < end {
+            var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            guard poll(&poller, 1, 100) > 0 else { continue }
+            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n <= 0 { return (String(decoding: received, as: UTF8.self), true) }
+            received += chunk[..<n]
+            if until(String(decoding: received, as: UTF8.self)) { break }
+        }
+        return (String(decoding: received, as: UTF8.self), false)
+    }
+
+    @Test func idleConnectionsAreClosedButAFollowStreamIsNot() throws {
+        let setup = try Setup()
+        // Connects and sends nothing; then one that stops halfway through its request head.
+        for partial in ["", "GET /v1/health HTTP/1.1\r\nHost: x\r\n"] {
+            let fd = try #require(RawHTTP.connectTCP(setup.port))
+            defer { close(fd) }
+            _ = partial.withCString { send(fd, $0, strlen($0), Int32(MSG_NOSIGNAL)) }
+            #expect(Self.read(fd, seconds: 10).closed, "an idle connection (\(partial.isEmpty ? "silent" : "half a head")) was kept")
+        }
+        // A follower waits longer than the idle timeout for its first event and still gets it.
+        let fd = try #require(RawHTTP.connectTCP(setup.port))
+        defer { close(fd) }
+        let request = "GET /v1/projects/p1/events?follow=true HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(TCPListenerTests.scopedSecret)\r\n\r\n"
+        _ = request.withCString { send(fd, $0, strlen($0), Int32(MSG_NOSIGNAL)) }
+        let head = Self.read(fd, seconds: 5) { $0.contains("\r\n\r\n") }
+        #expect(head.text.hasPrefix("HTTP/1.1 200"), "\(head.text)")
+        let quiet = Self.read(fd, seconds: 3)
+        #expect(!quiet.closed, "the follow stream was cut while waiting for events")
+        #expect(setup.fixture.jcs("tool", "run", "p1", "fs.list", "--args", #"{"path":"."}"#).status == 0)
+        let events = Self.read(fd, seconds: 10) { $0.contains("tool.completed") }
+        #expect(events.text.contains("tool.completed"), "\(events.text)")
     }
 
     @Test func aRemoteCallerIsGatewayHTTPWhateverItClaims() throws {

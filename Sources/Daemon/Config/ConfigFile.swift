@@ -13,6 +13,7 @@ import Glibc
 ///       "tcp": {
 ///         "listen": "127.0.0.1:7433",
 ///         "allow_non_loopback": false,
+///         "idle_timeout_seconds": 30,
 ///         "tokens": [
 ///           {"name": "ci", "sha256": "<64 hex digits>", "projects": ["app", "lib"]},
 ///           {"name": "ops", "token_file": "/etc/jcs/ops.token", "projects": ["*"]},
@@ -64,7 +65,7 @@ public struct ConfigFile: Sendable, Equatable {
     }
 
     private static func parseTCP(_ value: JSONValue, reader: FieldReader) throws(ConfigError) -> TCPListenerConfiguration {
-        let tcp = try reader.object(value, at: "tcp", keys: ["listen", "allow_non_loopback", "tokens"])
+        let tcp = try reader.object(value, at: "tcp", keys: ["listen", "allow_non_loopback", "tokens", "idle_timeout_seconds"])
         guard let listen = tcp["listen"] else { throw reader.error("tcp.listen", "is required (HOST:PORT)") }
         let (host, port) = try hostAndPort(reader.string(listen, at: "tcp.listen"), reader: reader)
         let allowNonLoopback = try tcp["allow_non_loopback"].map { v throws(ConfigError) in
@@ -89,7 +90,10 @@ public struct ConfigFile: Sendable, Equatable {
             }
             tokens.append(token)
         }
-        return TCPListenerConfiguration(host: host, port: port, tokens: TokenTable(tokens))
+        let idle = try tcp["idle_timeout_seconds"].map { v throws(ConfigError) in
+            try reader.integer(v, at: "tcp.idle_timeout_seconds", in: 1...3600)
+        } ?? TCPListenerConfiguration.defaultIdleTimeoutSeconds
+        return TCPListenerConfiguration(host: host, port: port, tokens: TokenTable(tokens), idleTimeoutSeconds: idle)
     }
 
     private static func parseToken(_ value: JSONValue, at path: String, reader: FieldReader) throws(ConfigError) -> BearerToken {

@@ -44,6 +44,7 @@ public struct DaemonConfiguration: Sendable {
         if let tcp {
             object["tcp"] = [
                 "host": .string(tcp.host), "port": .int(Int64(tcp.port)),
+                "idle_timeout_seconds": .int(Int64(tcp.idleTimeoutSeconds)),
                 "tokens": .array(
                     tcp.tokens.tokens.map { token in
                         let projects: [String] = switch token.scope {

@@ -4,11 +4,18 @@ public struct TCPListenerConfiguration: Sendable, Equatable {
     public var host: String
     public var port: Int
     public var tokens: TokenTable
+    /// A connection with no request in progress for this long is closed, so clients that connect
+    /// and send nothing (or stop halfway through a request head) cannot hoard connections.
+    /// Streaming answers (`events?follow`) are a request in progress and are not cut.
+    public var idleTimeoutSeconds: Int
 
-    public init(host: String, port: Int, tokens: TokenTable) {
+    public static let defaultIdleTimeoutSeconds = 30
+
+    public init(host: String, port: Int, tokens: TokenTable, idleTimeoutSeconds: Int = defaultIdleTimeoutSeconds) {
         self.host = host
         self.port = port
         self.tokens = tokens
+        self.idleTimeoutSeconds = idleTimeoutSeconds
     }
 
     /// Whether `host` is a loopback address. The listener speaks plain HTTP, so bearer tokens
