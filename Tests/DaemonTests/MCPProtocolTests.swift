@@ -239,24 +239,25 @@ struct MCPProtocolTests {
         let r = runProduct("jcs", ["mcp", "--project", "p1", "--socket", fixture.daemon.socketPath], stdin: input)
         #expect(r.status == 0, "\(r.err)")
         let lines = r.out.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init)
-        let answers = lines.map { (try? JSONParser.parse($0)) ?? .null }
-        try #require(answers.count == 6, "\(r.out)\n\(r.err)")
-        #expect(answers[0]["id"] == 1)
-        #expect(answers[0]["result"]?["protocolVersion"]?.stringValue == "2025-06-18")
-        #expect(answers[1]["id"] == 2)
-        #expect(answers[1]["result"]?["tools"]?.arrayValue?.contains { $0["name"]?.stringValue == "fs.read" } == true)
-        #expect(answers[2]["id"] == 3)
-        #expect(answers[2]["result"]?["content"]?[0]?["text"]?.stringValue == MCPFixtureText.hello)
+        let parsed = lines.map { (try? JSONParser.parse($0)) ?? .null }
+        try #require(parsed.count == 6, "\(r.out)\n\(r.err)")
+        // `tools/call`s answer from threads of their own, so answers are matched by id (as
+        // JSON-RPC clients do), not by position; everything else keeps its order.
+        var answers: [String: JSONValue] = [:]
+        for answer in parsed { answers[answer["id"].map { "\($0)" } ?? "absent"] = answer }
+        #expect(parsed[0]["id"] == 1)
+        #expect(parsed[0]["result"]?["protocolVersion"]?.stringValue == "2025-06-18")
+        #expect(answers["2"]?["result"]?["tools"]?.arrayValue?.contains { $0["name"]?.stringValue == "fs.read" } == true)
+        let read = answers["3"]
+        #expect(read?["result"]?["content"]?[0]?["text"]?.stringValue == MCPFixtureText.hello)
         // The correlation id carries the session the bridge kept from initialize.
-        #expect(answers[2]["result"]?["structuredContent"]?["correlation_id"]?.stringValue?.hasPrefix("mcp-") == true)
-        #expect(answers[2]["result"]?["structuredContent"]?["correlation_id"]?.stringValue?.hasSuffix("-3") == true)
-        #expect(answers[3]["id"] == "four")
-        #expect(answers[3]["result"]?["isError"] == true, "\(answers[3])")
-        #expect(answers[3]["result"]?["structuredContent"]?["reason"]?.stringValue == "policy_denied")
-        #expect(answers[4]["id"] == .null)
-        #expect(answers[4]["error"]?["code"]?.intValue == -32700)
-        #expect(answers[5]["id"] == 6)
-        #expect(answers[5]["result"] == [:])
+        #expect(read?["result"]?["structuredContent"]?["correlation_id"]?.stringValue?.hasPrefix("mcp-") == true)
+        #expect(read?["result"]?["structuredContent"]?["correlation_id"]?.stringValue?.hasSuffix("-3") == true)
+        let denied = answers[#""four""#]
+        #expect(denied?["result"]?["isError"] == true, "\(answers)")
+        #expect(denied?["result"]?["structuredContent"]?["reason"]?.stringValue == "policy_denied")
+        #expect(answers["null"]?["error"]?["code"]?.intValue == -32700)
+        #expect(answers["6"]?["result"] == [:])
         #expect(r.err.isEmpty, "\(r.err)")
     }
 

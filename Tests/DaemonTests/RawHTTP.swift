@@ -8,7 +8,7 @@ import Sandbox
 /// the answer: status, headers, body and the body parsed as JSON. `Connection: close`, so the
 /// answer ends at end of stream at the latest.
 enum RawHTTP {
-    struct Answer {
+    struct Answer: Sendable {
         var status: Int
         var json: JSONValue
         /// Names lowercased.

@@ -2,7 +2,7 @@ import Sandbox
 
 /// A JSON-RPC request id. MCP narrows JSON-RPC 2.0 here: an id is a string or an integer, never
 /// null, so a client can always match the answer to its request.
-enum JSONRPCID: Sendable, Equatable {
+enum JSONRPCID: Sendable, Hashable {
     case string(String)
     case int(Int64)
 

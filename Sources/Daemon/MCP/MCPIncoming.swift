@@ -4,8 +4,9 @@ import Sandbox
 /// removed them, and one message per POST keeps the HTTP status meaningful.
 enum MCPIncoming: Sendable, Equatable {
     case request(id: JSONRPCID, method: String, params: [String: JSONValue])
-    /// No answer is ever sent to a notification, even an unknown or malformed one.
-    case notification(method: String)
+    /// No answer is ever sent to a notification, even an unknown or malformed one; params that
+    /// are not an object read as none.
+    case notification(method: String, params: [String: JSONValue])
     /// A client's answer to a server-to-client request; this server sends none, so it is dropped.
     case response
 
@@ -52,7 +53,7 @@ enum MCPIncoming: Sendable, Equatable {
             throw JSONRPCError(
                 JSONRPCError.invalidRequest, "invalid request: 'method' must be a string", data: ["field": "method"], id: id)
         }
-        guard let id else { return .notification(method: method) }
+        guard let id else { return .notification(method: method, params: object["params"]?.objectValue ?? [:]) }
         var params: [String: JSONValue] = [:]
         if let rawParams = object["params"], !rawParams.isNull {
             guard let members = rawParams.objectValue else {

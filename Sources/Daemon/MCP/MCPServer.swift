@@ -23,7 +23,14 @@ struct MCPServer: Sendable {
         var negotiatedVersion: String?
     }
 
+    /// Calls in flight per session, for `notifications/cancelled`.
+    let running = MCPRunningCalls()
+
     func handle(_ incoming: MCPIncoming, from origin: Origin) async -> Reply {
+        if case .notification("notifications/cancelled", let params) = incoming {
+            cancel(params, origin: origin)
+            return Reply(message: nil)
+        }
         guard case .request(let id, let method, let params) = incoming else { return Reply(message: nil) }
         do throws(JSONRPCError) {
             switch method {
@@ -113,7 +120,20 @@ struct MCPServer: Sendable {
         let call = ToolCall(
             tool: name, arguments: arguments,
             correlationId: correlationId ?? Self.correlationId(origin: origin, id: id), gateway: .mcp)
-        return MCPCallResult.from(await project.execute(call))
+        guard let session = origin.sessionId else { return MCPCallResult.from(await project.execute(call)) }
+        let key = MCPRunningCalls.Key(session: session, request: id)
+        let handle = CallHandle()
+        running.register(key, handle)
+        defer { running.finish(key) }
+        return MCPCallResult.from(await project.execute(call, handle: handle))
+    }
+
+    /// `notifications/cancelled {requestId}`: kills the sandbox of that request's `tools/call` in
+    /// the same session. Its answer still goes out (HTTP needs one) and says `cancelled`; a client
+    /// that cancelled ignores it. Outside a session nothing is cancelled (see `MCPRunningCalls`).
+    private func cancel(_ params: [String: JSONValue], origin: Origin) {
+        guard let session = origin.sessionId, let raw = params["requestId"], let request = JSONRPCID(raw) else { return }
+        running.cancel(MCPRunningCalls.Key(session: session, request: request))
     }
 
     /// `mcp-<session>-<request id>`, or a random tag outside a session, so the incident timeline

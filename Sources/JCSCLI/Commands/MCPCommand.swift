@@ -22,7 +22,8 @@ struct MCPCommand: ParsableCommand {
             Tools are the project's catalog (`jcs tools ID`); every call runs through the project's \
             gate (schema, policy, quotas, sandbox) with gateway `mcp`, so the project's \
             protocol_allowlist must include mcp. A refused call is a tool result with isError and the \
-            reason code, never a protocol error.
+            reason code, never a protocol error. tools/call requests run concurrently (up to 16), so \
+            their answers may come out of order; notifications/cancelled kills the named call's sandbox.
 
             When the daemon cannot be reached, each request is answered with a JSON-RPC error \
             (code -32000, "daemon unreachable at SOCKET: …") and the command keeps reading, so the \
@@ -36,6 +37,9 @@ struct MCPCommand: ParsableCommand {
             """
     )
 
+    /// Calls the bridge keeps in flight at once; past it, it waits for the oldest.
+    static let maximumConcurrentCalls = 16
+
     @Option(name: .long, help: "The project's id (`jcs project list`).") var project: String
     @Option(name: .long, help: "The daemon's socket (default: $JCS_SOCKET, else the daemon's default path).")
     var socket: String?
@@ -45,14 +49,27 @@ struct MCPCommand: ParsableCommand {
         signal(SIGPIPE, SIG_IGN)
         var bridge = MCPBridge(socketPath: DaemonSocket.resolve(socket), projectId: project)
         var input = MCPLineReader(fd: 0, maximumLine: MCPBridge.maximumLine)
-        while let line = input.next() {
-            let keepGoing: Bool
+        // `tools/call`s run on threads of their own, so a slow tool does not hold up the
+        // client's other requests, and its `notifications/cancelled` reaches the daemon while
+        // the call still runs. Everything else (initialize above all, which sets the session)
+        // is forwarded in order on this thread.
+        var calls: [OffThread<Bool>] = []
+        var clientOpen = true
+        while clientOpen, let line = input.next() {
             switch line {
-            case .line(let bytes): keepGoing = bridge.forward(bytes)
-            case .tooLong: keepGoing = bridge.refuseTooLong()
+            case .line(let bytes) where MCPBridge.isToolCall(bytes):
+                // Finished threads are joined here, oldest first: at most this many are held.
+                if calls.count >= Self.maximumConcurrentCalls { clientOpen = (try? calls.removeFirst().value()) ?? false }
+                let snapshot = bridge
+                calls.append(OffThread { () throws(SandboxError) -> Bool in
+                    var forwarder = snapshot
+                    return forwarder.forward(bytes)
+                })
+            case .line(let bytes): clientOpen = bridge.forward(bytes)
+            case .tooLong: clientOpen = bridge.refuseTooLong()
             }
-            if !keepGoing { break }
         }
+        for call in calls { _ = try? call.value() }
         bridge.endSession()
     }
 }

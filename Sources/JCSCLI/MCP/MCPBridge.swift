@@ -1,4 +1,5 @@
 import Sandbox
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -6,7 +7,7 @@ import Glibc
 
 /// The stdio side of one MCP session: forwards lines, remembers the session id and the revision
 /// from `initialize`, and answers for the daemon when it is unreachable.
-struct MCPBridge {
+struct MCPBridge: Sendable {
     /// Lines past this are refused without being buffered whole (the daemon takes 1 MiB).
     static let maximumLine = 1 << 20
 
@@ -62,6 +63,12 @@ struct MCPBridge {
         return writeLine(Self.error(-32603, "the daemon answered \(response.status): \(text)", id: id))
     }
 
+    /// Whether `line` is a `tools/call` request, which the bridge runs concurrently.
+    static func isToolCall(_ line: [UInt8]) -> Bool {
+        guard let message = try? JSONParser.parse(line) else { return false }
+        return message["method"]?.stringValue == "tools/call" && message["id"] != nil
+    }
+
     mutating func refuseTooLong() -> Bool {
         printError("jcs mcp: a message exceeds \(Self.maximumLine) bytes; refused")
         return writeLine(Self.error(-32600, "the message exceeds \(Self.maximumLine) bytes", id: .null))
@@ -102,17 +109,22 @@ struct MCPBridge {
         JSONWriter.bytes(["jsonrpc": "2.0", "id": id, "error": ["code": .int(code), "message": .string(message)]])
     }
 
-    /// One line on stdout, written through at once (no stdio buffer to flush); false when the
-    /// client closed its end.
+    /// Serializes whole lines on stdout: `tools/call`s answer from threads of their own.
+    private static let stdout = Mutex(())
+
+    /// One line on stdout, written through at once (no stdio buffer to flush) and never
+    /// interleaved with another; false when the client closed its end.
     private func writeLine(_ bytes: [UInt8]) -> Bool {
         let line = bytes + [UInt8(ascii: "\n")]
-        var offset = 0
-        while offset < line.count {
-            let n = line[offset...].withUnsafeBytes { Glibc.write(1, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { return false }
-            offset += n
+        return Self.stdout.withLock { _ in
+            var offset = 0
+            while offset < line.count {
+                let n = line[offset...].withUnsafeBytes { Glibc.write(1, $0.baseAddress, $0.count) }
+                if n < 0 && errno == EINTR { continue }
+                guard n > 0 else { return false }
+                offset += n
+            }
+            return true
         }
-        return true
     }
 }
