@@ -39,11 +39,17 @@ public struct ConfigFile: Sendable, Equatable {
 
     /// Reads and checks `path`.
     public static func load(_ path: String) throws(ConfigError) -> ConfigFile {
-        guard let bytes = readWholeFile(path) else {
-            throw ConfigError(file: path, field: nil, reason: "cannot read it: \(String(cString: strerror(errno)))")
+        let bytes: [UInt8]
+        do {
+            bytes = try POSIX.readBytes(path, limit: maximumFileSize)
+        } catch {
+            throw ConfigError(file: path, field: nil, reason: "cannot read it: \(error)")
         }
         return try parse(bytes, file: path)
     }
+
+    /// A config or token file is small; a bigger one is a wrong path.
+    static let maximumFileSize = 1 << 20
 
     public static func parse(_ bytes: [UInt8], file: String) throws(ConfigError) -> ConfigFile {
         let root: JSONValue
@@ -138,8 +144,14 @@ public struct ConfigFile: Sendable, Equatable {
     /// an SSH key: a token readable by others is a token anyone on the host can use.
     private static func readTokenFile(_ path: String, at field: String, reader: FieldReader) throws(ConfigError) -> [UInt8] {
         var info = stat()
-        guard stat(path, &info) == 0, let bytes = readWholeFile(path) else {
+        guard stat(path, &info) == 0 else {
             throw reader.error(field, "cannot read '\(path)': \(String(cString: strerror(errno)))")
+        }
+        let bytes: [UInt8]
+        do {
+            bytes = try POSIX.readBytes(path, limit: maximumFileSize)
+        } catch {
+            throw reader.error(field, "cannot read it: \(error)")
         }
         guard info.st_mode & 0o077 == 0 else {
             throw reader.error(field, "'\(path)' is readable by group or others (mode \(String(info.st_mode & 0o777, radix: 8))); chmod 600 it")
@@ -185,24 +197,6 @@ public struct ConfigFile: Sendable, Equatable {
             bytes.append(byte)
         }
         return bytes
-    }
-
-    private static func readWholeFile(_ path: String) -> [UInt8]? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            guard n >= 0 else { return nil }
-            if n == 0 { return bytes }
-            bytes += chunk[..<n]
-            // A config file is small; this bound keeps a wrong path (a device, a huge log) from
-            // being read whole.
-            if bytes.count > 1 << 20 { errno = EFBIG; return nil }
-        }
     }
 }
 

@@ -45,8 +45,11 @@ struct ProjectCommand: ParsableCommand {
         func run() throws {
             var options: [String: JSONValue] = [:]
             if let optionsFile {
-                guard let bytes = readWholeFile(optionsFile) else {
-                    throw ValidationError("--options-file: cannot read '\(optionsFile)'")
+                let bytes: [UInt8]
+                do {
+                    bytes = try POSIX.readBytes(optionsFile, limit: 1 << 20)
+                } catch {
+                    throw ValidationError("--options-file: cannot read '\(optionsFile)': \(error)")
                 }
                 guard let object = (try? JSONParser.parse(bytes))?.objectValue else {
                     throw ValidationError("--options-file: '\(optionsFile)' is not a JSON object")
@@ -127,20 +130,6 @@ func absolutePath(_ path: String) -> String {
     guard getcwd(&buffer, buffer.count) != nil else { return path }
     let cwd = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     return path == "." ? cwd : cwd + "/" + path
-}
-
-/// A whole file's bytes, or nil when it cannot be read.
-func readWholeFile(_ path: String) -> [UInt8]? {
-    guard let file = fopen(path, "r") else { return nil }
-    defer { fclose(file) }
-    var bytes: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 65536)
-    while true {
-        let n = fread(&chunk, 1, chunk.count, file)
-        if n == 0 { break }
-        bytes += chunk[..<n]
-    }
-    return bytes
 }
 
 #if canImport(Glibc)

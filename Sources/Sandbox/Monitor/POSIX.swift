@@ -4,8 +4,9 @@ import Glibc
 import CSandbox
 
 /// The few file and pipe operations the monitor needs, with errors as `SandboxError`s naming the
-/// call and the path.
-enum POSIX {
+/// call and the path. `readBytes` is public: the daemon's config and the CLI's option files are
+/// read the same way.
+public enum POSIX {
     /// A pipe whose ends are both close-on-exec.
     static func pipe() throws(SandboxError) -> (read: OwnedFD, write: OwnedFD) {
         var fds: [Int32] = [-1, -1]
@@ -55,8 +56,9 @@ enum POSIX {
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// Reads a whole file as bytes, or throws with the reason.
-    static func readBytes(_ path: String, limit: Int) throws(SandboxError) -> [UInt8] {
+    /// Reads a whole file as bytes, or throws with the reason; past `limit` bytes it stops and
+    /// throws, so a wrong path (a device, a huge log) is never read whole.
+    public static func readBytes(_ path: String, limit: Int) throws(SandboxError) -> [UInt8] {
         let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw .lastError("open(\(path))") }
         defer { _ = Glibc.close(fd) }
