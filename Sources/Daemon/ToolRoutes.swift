@@ -25,11 +25,14 @@ struct ToolRoutes {
                 let call = ToolCall(tool: tool, arguments: arguments, correlationId: correlationId, gateway: gateway)
                 guard runAsync else { return JSONResponse(await project.execute(call).json) }
                 try await runtime.detached.start(call, in: project)
-                let accepted: JSONValue = [
-                    "call_id": .string(call.id), "tool": .string(tool), "correlation_id": .string(call.correlationId),
-                    "project_id": .string(project.id), "run_mode": "async",
-                ]
-                return JSONResponse(accepted, status: .accepted)
+                // The same answer as an async call accepted by a conversation, plus the project
+                // its result is read back from.
+                let pending = PendingToolCall(
+                    callId: call.id, tool: tool, correlationId: call.correlationId, runMode: .async,
+                    acceptedAtMs: SystemClock().nowMs())
+                var accepted = pending.json.objectValue ?? [:]
+                accepted["project_id"] = .string(project.id)
+                return JSONResponse(.object(accepted), status: .accepted)
             }
             let conversation: Conversation
             do {

@@ -38,6 +38,8 @@ struct AsyncToolCallTests {
             "--correlation-id", "bg-1")
         #expect(quick.status == 0)
         #expect(quick.json["run_mode"]?.stringValue == "async")
+        // The same answer as a conversation's accepted call, plus the project.
+        #expect(quick.json["accepted_at"]?.stringValue != nil && quick.json["project_id"] == "p1", "\(quick.json)")
         let quickId = try #require(quick.json["call_id"]?.stringValue)
         let result = fixture.jcs("tool", "result", "p1", quickId)
         #expect(result.json["status"]?.stringValue == "completed", "\(result.json)")

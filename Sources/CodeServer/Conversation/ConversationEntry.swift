@@ -37,6 +37,14 @@ public struct PendingToolCall: Sendable, Equatable {
     public var runMode: RunMode
     public var acceptedAtMs: Int64
 
+    public init(callId: String, tool: String, correlationId: String, runMode: RunMode, acceptedAtMs: Int64) {
+        self.callId = callId
+        self.tool = tool
+        self.correlationId = correlationId
+        self.runMode = runMode
+        self.acceptedAtMs = acceptedAtMs
+    }
+
     public var json: JSONValue {
         [
             "call_id": .string(callId), "tool": .string(tool), "correlation_id": .string(correlationId),
