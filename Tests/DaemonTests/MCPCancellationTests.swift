@@ -54,11 +54,8 @@ struct MCPCancellationTests {
     @Test func overStdioASlowCallDoesNotBlockAndCanBeCancelled() throws {
         let fixture = try DaemonFixture()
         #expect(fixture.startMCPProject("p1").status == 0)
-        let bridge = try PipedProcess(
-            product: "jcs", ["mcp", "--project", "p1", "--socket", fixture.daemon.socketPath],
-            errPath: fixture.directory.file("bridge.err"))
-        bridge.send(#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{}}}"#)
-        _ = try #require(bridge.readLine(), "no answer to initialize")
+        let (bridge, initialized) = try fixture.startMCPBridge(project: "p1")
+        #expect(initialized["result"] != nil, "\(initialized)")
         bridge.send(Self.slowCall("59.5"))
         #expect(Self.eventually(seconds: 20) { !hostProcesses(containing: "sleep\u{0}59.5").isEmpty }, "the call never started")
         // The client's next request is answered while the call still runs.

@@ -264,11 +264,7 @@ struct MCPProtocolTests {
     @Test func jcsMCPOutlivesADaemonRestart() throws {
         let fixture = try DaemonFixture()
         #expect(fixture.startMCPProject("p1").status == 0)
-        let bridge = try PipedProcess(
-            product: "jcs", ["mcp", "--project", "p1", "--socket", fixture.daemon.socketPath],
-            errPath: fixture.directory.file("bridge.err"))
-        bridge.send(#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{}}}"#)
-        let initialized = try JSONParser.parse(try #require(bridge.readLine(), "no answer to initialize"))
+        let (bridge, initialized) = try fixture.startMCPBridge(project: "p1")
         #expect(initialized["result"]?["protocolVersion"]?.stringValue == "2025-06-18")
         bridge.send(#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#)
 

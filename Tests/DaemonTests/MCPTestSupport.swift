@@ -38,6 +38,16 @@ struct MCPEndpoint {
 
 extension DaemonFixture {
     /// Starts project `id` on a fresh root holding `hello.txt`, with extra `--option`s.
+    /// `jcs mcp --project ID` on pipes, with `initialize` sent and its answer read: a client's
+    /// first exchange. Returns the bridge and that answer.
+    func startMCPBridge(project id: String) throws -> (bridge: PipedProcess, initialized: JSONValue) {
+        let bridge = try PipedProcess(
+            product: "jcs", ["mcp", "--project", id, "--socket", daemon.socketPath], errPath: directory.file("bridge.err"))
+        bridge.send(#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{}}}"#)
+        guard let line = bridge.readLine() else { throw DaemonProcess.Failure(description: "no answer to initialize") }
+        return (bridge, try JSONParser.parse(line))
+    }
+
     func startMCPProject(_ id: String, options: [String] = []) -> Answer {
         _ = system2(["/bin/mkdir", "-p", directory.file(id)])
         directory.write("\(id)/hello.txt", MCPFixtureText.hello)
