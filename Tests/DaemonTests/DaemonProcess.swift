@@ -13,7 +13,7 @@ final class DaemonProcess {
     let logPath: String
     /// More `serve` arguments, such as `--config FILE`.
     let extraArguments: [String]
-    private var pid: pid_t?
+    private(set) var pid: pid_t?
 
     /// Starts the daemon and returns once it answers `jcs project list` (polled, bounded).
     init(dataDirectory: String, socketPath: String, logPath: String, extraArguments: [String] = []) throws {

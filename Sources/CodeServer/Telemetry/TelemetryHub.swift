@@ -6,23 +6,24 @@ import Synchronization
 ///
 /// A class with a `Mutex` rather than an actor: `emit` is called from synchronous code (the
 /// execution runner's threads, policy decisions) and must neither suspend nor wait for a consumer.
-/// Everything under the lock is O(1)-ish bookkeeping plus the store's append; subscribers are fed
-/// with `AsyncStream`'s non-blocking `yield` under a bounded buffer, and alert delivery is handed to
-/// dispatcher threads, so a slow subscriber or a dead webhook never holds `emit` up. One lock also
-/// gives one order: ids, store appends, rings and subscribers all see events in the same sequence.
+/// One lock gives one order: ids, store appends, rings and subscriber outboxes all see events in
+/// the same sequence.
+///
+/// Lock order (the rule that keeps the daemon from wedging): nothing is called out of the hub's
+/// lock — no `yield`, no callback, no I/O except the store's append (the journal's own leaf
+/// lock). Under it the hub only appends to subscribers' outboxes (a leaf lock, see
+/// `TelemetrySubscriber`); after it is released each touched subscriber's outbox is drained into
+/// its stream, and alerts are queued for their dispatchers. A subscription's `onTermination`
+/// takes no lock at all (an atomic flag the hub prunes), so task cancellation, which runs it
+/// under the task's status lock, can never wait on the hub. Order: hub → journal; hub →
+/// subscriber outbox; stream locks only ever with no lock of ours held.
 public final class TelemetryHub: Sendable {
-    private struct Subscriber: Sendable {
-        var project: String?
-        var continuation: AsyncStream<TelemetryEvent>.Continuation
-    }
-
     private struct State: Sendable {
         var nextId: UInt64 = 1
         var projects: [String: ProjectTelemetry] = [:]
         var engine: AlertEngine
-        var subscribers: [UInt64: Subscriber] = [:]
+        var subscribers: [UInt64: TelemetrySubscriber] = [:]
         var nextSubscriber: UInt64 = 1
-        var subscriberDrops: UInt64 = 0
         var alertStoreFailures: UInt64 = 0
         var storeFailures: UInt64 = 0
     }
@@ -32,6 +33,8 @@ public final class TelemetryHub: Sendable {
     private let store: any TelemetryEventStore
     private let dispatchers: [AlertDispatcher]
     private let state: Mutex<State>
+    /// Counted by drainers, outside the hub's lock.
+    private let subscriberDrops = Atomic<UInt64>(0)
 
     public init(
         configuration: TelemetryConfiguration = TelemetryConfiguration(), clock: any RuntimeClock = SystemClock(),
@@ -57,12 +60,13 @@ public final class TelemetryHub: Sendable {
     public func emit(_ event: TelemetryEvent) throws(TelemetryStoreError) -> Emitted {
         let redacted = configuration.redactor.redact(event)
         let now = clock.nowMs()
+        var touched: [UInt64: TelemetrySubscriber] = [:]
         let emitted = try state.withLock { state throws(TelemetryStoreError) -> Emitted in
             var recorded = redacted
             recorded.id = state.nextId
             try store.append(recorded)
             state.nextId += 1
-            record(recorded, now: now, in: &state)
+            record(recorded, now: now, in: &state, touched: &touched)
             // The alert rules learn a project's egress policy from its start, so a network
             // denial in a project whose egress is enabled pages (the runbook's rule) without
             // whoever composes the engine having to remember to say so.
@@ -82,7 +86,7 @@ public final class TelemetryHub: Sendable {
                 do {
                     try store.append(alertEvent)
                     state.nextId += 1
-                    record(alertEvent, now: now, in: &state)
+                    record(alertEvent, now: now, in: &state, touched: &touched)
                 } catch {
                     // The alert still reaches its sinks; the failure is counted for diagnostics.
                     state.alertStoreFailures += 1
@@ -90,38 +94,48 @@ public final class TelemetryHub: Sendable {
             }
             return Emitted(event: recorded, alerts: alerts)
         }
+        // Outside the lock: the only place subscribers' streams are yielded to.
+        for subscriber in touched.values {
+            let dropped = subscriber.drain()
+            if dropped > 0 { subscriberDrops.add(dropped, ordering: .relaxed) }
+        }
         for alert in emitted.alerts {
             for dispatcher in dispatchers { dispatcher.enqueue(alert) }
         }
         return emitted
     }
 
-    private func record(_ event: TelemetryEvent, now: Int64, in state: inout State) {
+    private func record(
+        _ event: TelemetryEvent, now: Int64, in state: inout State, touched: inout [UInt64: TelemetrySubscriber]
+    ) {
         state.projects[event.projectId, default: ProjectTelemetry(configuration: configuration)]
             .record(event, now: now, classifier: configuration.classifier)
-        for (id, subscriber) in state.subscribers where subscriber.project == nil || subscriber.project == event.projectId {
-            switch subscriber.continuation.yield(event) {
-            case .enqueued: break
-            case .dropped: state.subscriberDrops += 1
-            case .terminated: state.subscribers[id] = nil
-            @unknown default: break
+        for (id, subscriber) in state.subscribers where subscriber.wants(event) {
+            if subscriber.terminated.load(ordering: .acquiring) {
+                state.subscribers[id] = nil
+                continue
             }
+            subscriber.enqueue(event)
+            touched[id] = subscriber
         }
     }
 
     /// Events as they are emitted from now on (redacted), for one project or all. The stream keeps
     /// the newest `subscriberBufferSize` unread events and drops older ones, counted in
-    /// `stats.subscriberDrops`; ending the consuming task unsubscribes.
+    /// `stats.subscriberDrops`; ending the consuming task unsubscribes (the hub forgets the
+    /// subscriber on its next emit).
     public func subscribe(project: String? = nil) -> AsyncStream<TelemetryEvent> {
         let (stream, continuation) = AsyncStream.makeStream(
             of: TelemetryEvent.self, bufferingPolicy: .bufferingNewest(configuration.subscriberBufferSize))
-        let id = state.withLock { state in
+        let subscriber = TelemetrySubscriber(
+            project: project, continuation: continuation, capacity: configuration.subscriberBufferSize)
+        // Set before the subscriber is published, and lock-free: see the type's lock order.
+        continuation.onTermination = { _ in subscriber.terminated.store(true, ordering: .releasing) }
+        state.withLock { state in
+            // Followers of a quiet project are never pruned by `emit`; do it here too.
+            state.subscribers = state.subscribers.filter { !$0.value.terminated.load(ordering: .acquiring) }
             defer { state.nextSubscriber += 1 }
-            state.subscribers[state.nextSubscriber] = Subscriber(project: project, continuation: continuation)
-            return state.nextSubscriber
-        }
-        continuation.onTermination = { [weak self] _ in
-            self?.state.withLock { _ = $0.subscribers.removeValue(forKey: id) }
+            state.subscribers[state.nextSubscriber] = subscriber
         }
         return stream
     }
@@ -163,9 +177,11 @@ public final class TelemetryHub: Sendable {
     }
 
     public var stats: Stats {
-        state.withLock { state in
+        let drops = subscriberDrops.load(ordering: .relaxed)
+        return state.withLock { state in
             Stats(
-                subscribers: state.subscribers.count, subscriberDrops: state.subscriberDrops,
+                subscribers: state.subscribers.values.count { !$0.terminated.load(ordering: .acquiring) },
+                subscriberDrops: drops,
                 alertsSuppressed: state.engine.suppressedTotal, alertStoreFailures: state.alertStoreFailures,
                 storeFailures: state.storeFailures)
         }
