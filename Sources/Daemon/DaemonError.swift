@@ -3,6 +3,8 @@ public enum DaemonError: Error, CustomStringConvertible {
     case cannotCreateDirectory(path: String, errno: Int32)
     case socketInUse(path: String)
     case socketPathTooLong(path: String)
+    /// The socket's directory (or one above it) is not one only the daemon's user controls.
+    case unsafeSocketDirectory(path: String, rule: SocketDirectoryRule)
     case journal(path: String, reason: String)
     case restore(reason: String)
 
@@ -11,6 +13,7 @@ public enum DaemonError: Error, CustomStringConvertible {
         case .cannotCreateDirectory(let path, let errno): "cannot create '\(path)': errno \(errno)"
         case .socketInUse(let path): "another daemon is listening on '\(path)'"
         case .socketPathTooLong(let path): "socket path '\(path)' is longer than a Unix socket address allows"
+        case .unsafeSocketDirectory(let path, let rule): "refusing the socket directory '\(path)': \(rule)"
         case .journal(let path, let reason): "cannot open the journal in '\(path)': \(reason)"
         case .restore(let reason): "restoring projects: \(reason)"
         }

@@ -32,6 +32,29 @@ final class Connection {
             fd = -1
             throw .connect(path: path, errno: code)
         }
+        do throws(DaemonClientError) {
+            try Self.checkServer(fd, path: path)
+        } catch {
+            Glibc.close(fd)
+            fd = -1
+            throw error
+        }
+    }
+
+    /// Before a byte is sent: the process listening must run as our own uid or as root. Anyone
+    /// who could create the socket's directory first (`/tmp/jcs-UID/` for a user daemon) could
+    /// otherwise listen there, read the request (tool arguments, secrets in them) and answer with
+    /// forged results that `jcs` would print as the daemon's.
+    private static func checkServer(_ fd: Int32, path: String) throws(DaemonClientError) {
+        var credentials = ServerCredentials()
+        var length = socklen_t(MemoryLayout<ServerCredentials>.size)
+        guard getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &credentials, &length) == 0 else {
+            throw .io(step: "getsockopt(SO_PEERCRED)", errno: errno)
+        }
+        let own = getuid()
+        guard credentials.uid == own || credentials.uid == 0 else {
+            throw .untrustedServer(path: path, serverUid: credentials.uid, serverPid: credentials.pid, ownUid: own)
+        }
     }
 
     func write(_ bytes: [UInt8]) throws(DaemonClientError) {
@@ -97,4 +120,12 @@ final class Connection {
     deinit {
         assert(fd < 0, "leak of an open daemon connection")
     }
+}
+
+/// `struct ucred` of <sys/socket.h> (Glibc's module leaves it out without _GNU_SOURCE): the
+/// layout SO_PEERCRED fills.
+private struct ServerCredentials {
+    var pid: pid_t = 0
+    var uid: uid_t = 0
+    var gid: gid_t = 0
 }

@@ -4,6 +4,9 @@ enum DaemonClientError: Error, CustomStringConvertible {
     case socketPathTooLong(path: String)
     case connect(path: String, errno: Int32)
     case io(step: String, errno: Int32)
+    /// The process answering on the socket runs as another user (not ours, not root): nothing was
+    /// sent to it, since it could read our requests and forge the answers.
+    case untrustedServer(path: String, serverUid: UInt32, serverPid: Int32, ownUid: UInt32)
     /// The daemon closed the connection or sent something that is not HTTP/1.1.
     case malformedResponse(String)
 
@@ -13,6 +16,10 @@ enum DaemonClientError: Error, CustomStringConvertible {
         case .connect(let path, let errno): "cannot connect to '\(path)': \(ErrnoText.describe(errno))"
         case .io(let step, let errno): "\(step) failed: \(ErrnoText.describe(errno))"
         case .malformedResponse(let what): "malformed response from the daemon: \(what)"
+        case .untrustedServer(let path, let serverUid, let serverPid, let ownUid):
+            "refusing to talk to '\(path)': the process listening there (pid \(serverPid)) runs as uid \(serverUid), "
+                + "not as you (uid \(ownUid)) or root; nothing was sent. Another user may have created the socket's "
+                + "directory first: remove it and restart your daemon, or pass --socket a path in a directory only you can write"
         }
     }
 }
