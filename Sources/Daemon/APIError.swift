@@ -26,6 +26,10 @@ public struct APIError: Error, HTTPResponseError, Sendable {
         /// TCP listener: a known token asking for something outside its scope, or a request
         /// target spelled in a way the scope check does not accept.
         case forbidden
+        /// A budget (`DaemonLimits`, the TCP listener's caps) is full; `field` names its config key.
+        case resourceExhausted
+        /// The request is not valid HTTP/1.1 (a malformed chunk size, a truncated chunked body).
+        case malformedRequest
         case `internal`
         /// A code the engine chose (`ProjectError.code`, `ConversationError.code`, …).
         case engine(String)
@@ -42,6 +46,8 @@ public struct APIError: Error, HTTPResponseError, Sendable {
             case .peerRefused: "peer_refused"
             case .unauthorized: "unauthorized"
             case .forbidden: "forbidden"
+            case .resourceExhausted: "resource_exhausted"
+            case .malformedRequest: "malformed_request"
             case .internal: "internal"
             case .engine(let code): code
             }
@@ -60,6 +66,20 @@ public struct APIError: Error, HTTPResponseError, Sendable {
         self.message = message
     }
 
+    /// A full budget: 429 when it is one tenant's share, 503 when it is the daemon's.
+    static func exhausted(_ budget: Budget, _ message: String) -> APIError {
+        APIError(
+            .resourceExhausted, status: budget.isShared ? .serviceUnavailable : .tooManyRequests, field: budget.rawValue,
+            "resource_exhausted: \(message) (budget \(budget.rawValue))")
+    }
+
+    /// Whether the connection is closed after this answer without reading the rest of the
+    /// request: the caller is not admitted (401/403), sent too much (413), or the framing is
+    /// broken (a malformed request cannot be resynchronised anyway).
+    var closesConnection: Bool {
+        status == .unauthorized || status == .forbidden || status == .contentTooLarge || code == .malformedRequest
+    }
+
     public var json: JSONValue {
         var object: [String: JSONValue] = ["error": .string(code.text), "message": .string(message)]
         if let field { object["field"] = .string(field) }
@@ -70,6 +90,9 @@ public struct APIError: Error, HTTPResponseError, Sendable {
         var response = try JSONResponse(json, status: status).response(from: request, context: context)
         // RFC 9110: a 401 names the scheme the client should use.
         if status == .unauthorized { response.headers[.wwwAuthenticate] = #"Bearer realm="jcs""# }
+        // `ConnectionGuard` sees this on the way out and closes the connection once the answer
+        // is written, without draining the body (a refused 16 GiB body is never read).
+        if closesConnection { response.headers[.connection] = "close" }
         return response
     }
 }

@@ -45,6 +45,7 @@ public enum Daemon {
         // Before anything is created: the socket must be 0600 from the moment it exists (a chmod
         // after bind leaves a window), and the journal's files are nobody else's business.
         umask(0o077)
+        FileLimit.raise(logger: logger)
         try SocketPreflight.makeDirectories(configuration.dataDirectory)
         try SocketPreflight.check(configuration.socketPath)
 
@@ -71,10 +72,12 @@ public enum Daemon {
             throw DaemonError.restore(reason: "\(error)")
         }
 
-        let runtime = Runtime(engine: engine, hub: hub, journal: journal)
+        let runtime = Runtime(engine: engine, hub: hub, journal: journal, limits: configuration.limits)
         let socketPath = configuration.socketPath
         let app = Application(
             router: buildRouter(runtime: runtime, ownUid: getuid()),
+            // No caps here (only the daemon's uid and root get in), but the same close-after-refusal.
+            server: .http1(configuration: .init(additionalChannelHandlers: [ConnectionGuard()])),
             configuration: ApplicationConfiguration(address: .unixDomainSocket(path: socketPath), serverName: "jcs"),
             onServerRunning: { _ in
                 // The socket exists now, created 0600 under the umask set just before the run.
@@ -88,8 +91,9 @@ public enum Daemon {
             },
             logger: logger)
         var services: [any Service] = [app]
+        let refusals = RefusalLog(logger: logger)
         if let tcp = configuration.tcp {
-            services.append(tcpListener(tcp, runtime: runtime, logger: logger))
+            services.append(tcpListener(tcp, runtime: runtime, refusals: refusals, logger: logger))
         }
         var groupConfiguration = ServiceGroupConfiguration(
             services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
@@ -99,11 +103,21 @@ public enum Daemon {
         // bind(2) creates the socket with 0777 & ~umask: this makes it 0600 (connect needs only
         // write). Put back to 0077 once listening, so directories made later stay traversable.
         umask(0o177)
+        // Suppressed refusals are summed per window; this writes the sums even when no further
+        // refusal comes to close the window.
+        let flusher = Task.detached(priority: .utility) {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(refusals.windowSeconds))
+                refusals.flush()
+            }
+        }
         do {
             try await group.run()
         } catch {
             logger.error("server stopped on error", metadata: ["event": "daemon.server_error", "error": "\(error)"])
         }
+        flusher.cancel()
+        refusals.flush()
         logger.info("stopping projects", metadata: ["event": "daemon.stopping"])
         await runtime.detached.cancelAll()
         await engine.shutdown()
@@ -113,10 +127,18 @@ public enum Daemon {
 
     /// The same routes on TCP, each request behind a bearer token of the config and its scope.
     /// It shares the Unix socket's service group, so it starts, drains and stops with it.
-    private static func tcpListener(_ tcp: TCPListenerConfiguration, runtime: Runtime, logger: Logger) -> some Service {
-        Application(
-            router: buildRouter(runtime: runtime, access: BearerTokenMiddleware(tokens: tcp.tokens)),
-            server: .http1(configuration: .init(idleTimeout: .seconds(Int64(tcp.idleTimeoutSeconds)))),
+    private static func tcpListener(
+        _ tcp: TCPListenerConfiguration, runtime: Runtime, refusals: RefusalLog, logger: Logger
+    ) -> some Service {
+        let limiter = ConnectionLimiter(total: tcp.maxConnections, perAddress: tcp.maxConnectionsPerAddress)
+        let access = BearerTokenMiddleware(
+            tokens: tcp.tokens, refusals: refusals, inProgress: TokenRequestLimiter(perToken: tcp.maxRequestsPerToken))
+        return Application(
+            router: buildRouter(runtime: runtime, access: access),
+            server: .http1(
+                configuration: .init(
+                    additionalChannelHandlers: [ConnectionGuard(limiter: limiter, refusals: refusals)],
+                    idleTimeout: .seconds(Int64(tcp.idleTimeoutSeconds)))),
             configuration: ApplicationConfiguration(address: .hostname(tcp.host, port: tcp.port), serverName: "jcs"),
             onServerRunning: { channel in
                 logger.info(

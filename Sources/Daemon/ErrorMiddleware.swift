@@ -1,5 +1,6 @@
 import Hummingbird
 import Logging
+import NIOHTTP1
 
 /// The outermost middleware: whatever a route, the router or a body read threw leaves as a
 /// structured `APIError`, so a client never sees an HTML or empty error page, and a failure of
@@ -14,6 +15,12 @@ struct ErrorMiddleware: RouterMiddleware {
             return try error.response(from: request, context: context)
         } catch let error as HTTPError {
             return try Self.map(error).response(from: request, context: context)
+        } catch let error as HTTPParserError {
+            // Raised while a route reads a body whose framing is broken (a chunk size that is
+            // not hex, a truncated chunk): the client's fault, and the connection cannot be
+            // resynchronised, so the answer closes it.
+            return try APIError(.malformedRequest, status: .badRequest, "malformed HTTP request body: \(error)")
+                .response(from: request, context: context)
         } catch {
             context.logger.error("request failed", metadata: ["event": "daemon.internal_error", "error": "\(error)"])
             return try APIError(.internal, status: .internalServerError, "internal error: \(error)")

@@ -5,11 +5,14 @@ import NIOCore
 /// The TCP listener's door: every request needs `Authorization: Bearer SECRET` naming a token of
 /// the config, and the request must fall inside that token's scope. Each refusal is logged as
 /// `daemon.tcp_denied` with the remote address, the token's name when one matched, and the
-/// reason; the secret itself is never logged.
+/// reason (rate-limited by `RefusalLog`: a flood is summed, not written line by line); the secret
+/// itself is never logged. A token may have `tcp.max_requests_per_token` requests in progress.
 struct BearerTokenMiddleware: RouterMiddleware {
     typealias Context = DaemonContext
 
     let tokens: TokenTable
+    var refusals: RefusalLog?
+    var inProgress: TokenRequestLimiter?
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let path = request.uri.path
@@ -19,7 +22,11 @@ struct BearerTokenMiddleware: RouterMiddleware {
                 "method": "\(request.method.rawValue)", "path": "\(path)", "reason": "\(reason)",
             ]
             if let token { metadata["token"] = "\(token)" }
-            context.logger.warning("tcp request refused", metadata: metadata)
+            if let refusals {
+                refusals.refused(event: "daemon.tcp_denied", reason: code.text, message: "tcp request refused", metadata: metadata)
+            } else {
+                context.logger.warning("tcp request refused", metadata: metadata)
+            }
             return APIError(code, status: status, reason)
         }
         guard let header = request.headers[.authorization] else {
@@ -45,6 +52,13 @@ struct BearerTokenMiddleware: RouterMiddleware {
         if !scrape, let refusal = token.scope.refusal(method: request.method.rawValue, path: target) {
             throw refuse(.forbidden, .forbidden, refusal, token: token.name)
         }
+        if let inProgress {
+            guard inProgress.acquire(token.name) else {
+                throw APIError.exhausted(
+                    .tcpRequestsPerToken, "token '\(token.name)' already has \(inProgress.perToken) requests in progress")
+            }
+        }
+        defer { inProgress?.release(token.name) }
         var context = context
         context.isRemote = true
         return try await next(request, context)

@@ -14,12 +14,14 @@ import Glibc
 ///         "listen": "127.0.0.1:7433",
 ///         "allow_non_loopback": false,
 ///         "idle_timeout_seconds": 30,
+///         "max_connections": 1024, "max_connections_per_address": 64, "max_requests_per_token": 64,
 ///         "tokens": [
 ///           {"name": "ci", "sha256": "<64 hex digits>", "projects": ["app", "lib"]},
 ///           {"name": "ops", "token_file": "/etc/jcs/ops.token", "projects": ["*"]},
 ///           {"name": "prometheus", "token_file": "/etc/jcs/scrape.token", "projects": [], "metrics": true}
 ///         ]
-///       }
+///       },
+///       "limits": {"max_followers": 256, "max_followers_per_project": 32, "max_mcp_sessions": 1024, …}
 ///     }
 ///
 /// Unknown keys are errors (a misspelt key must not silently leave a default in force), and every
@@ -29,12 +31,17 @@ public struct ConfigFile: Sendable, Equatable {
     public var socketPath: String?
     public var shutdownGraceSeconds: Int?
     public var tcp: TCPListenerConfiguration?
+    public var limits: DaemonLimits?
 
-    public init(dataDirectory: String? = nil, socketPath: String? = nil, shutdownGraceSeconds: Int? = nil, tcp: TCPListenerConfiguration? = nil) {
+    public init(
+        dataDirectory: String? = nil, socketPath: String? = nil, shutdownGraceSeconds: Int? = nil,
+        tcp: TCPListenerConfiguration? = nil, limits: DaemonLimits? = nil
+    ) {
         self.dataDirectory = dataDirectory
         self.socketPath = socketPath
         self.shutdownGraceSeconds = shutdownGraceSeconds
         self.tcp = tcp
+        self.limits = limits
     }
 
     /// Reads and checks `path`.
@@ -59,7 +66,7 @@ public struct ConfigFile: Sendable, Equatable {
             throw ConfigError(file: file, field: nil, reason: "not valid JSON: \(error)")
         }
         let reader = FieldReader(file: file)
-        let top = try reader.object(root, at: "", keys: ["data_dir", "socket", "shutdown_grace_seconds", "tcp"])
+        let top = try reader.object(root, at: "", keys: ["data_dir", "socket", "shutdown_grace_seconds", "tcp", "limits"])
         var config = ConfigFile()
         config.dataDirectory = try top["data_dir"].map { v throws(ConfigError) in try reader.path(v, at: "data_dir") }
         config.socketPath = try top["socket"].map { v throws(ConfigError) in try reader.path(v, at: "socket") }
@@ -67,11 +74,34 @@ public struct ConfigFile: Sendable, Equatable {
             try reader.integer(v, at: "shutdown_grace_seconds", in: 1...600)
         }
         if let tcp = top["tcp"] { config.tcp = try parseTCP(tcp, reader: reader) }
+        if let limits = top["limits"] { config.limits = try parseLimits(limits, reader: reader) }
         return config
     }
 
+    private static func parseLimits(_ value: JSONValue, reader: FieldReader) throws(ConfigError) -> DaemonLimits {
+        let object = try reader.object(value, at: "limits", keys: Set(DaemonLimits.keys.map(\.key)))
+        var limits = DaemonLimits()
+        for entry in DaemonLimits.keys {
+            guard let given = object[entry.key] else { continue }
+            limits[keyPath: entry.path] = try reader.integer(given, at: "limits.\(entry.key)", in: entry.range)
+        }
+        if limits.maxFollowersPerProject > limits.maxFollowers {
+            throw reader.error("limits.max_followers_per_project", "must not exceed limits.max_followers (\(limits.maxFollowers))")
+        }
+        if limits.maxMCPSessionsPerProject > limits.maxMCPSessions {
+            throw reader.error("limits.max_mcp_sessions_per_project", "must not exceed limits.max_mcp_sessions (\(limits.maxMCPSessions))")
+        }
+        if limits.maxDetachedCallsPerProject > limits.maxDetachedCalls {
+            throw reader.error("limits.max_detached_calls_per_project", "must not exceed limits.max_detached_calls (\(limits.maxDetachedCalls))")
+        }
+        return limits
+    }
+
     private static func parseTCP(_ value: JSONValue, reader: FieldReader) throws(ConfigError) -> TCPListenerConfiguration {
-        let tcp = try reader.object(value, at: "tcp", keys: ["listen", "allow_non_loopback", "tokens", "idle_timeout_seconds"])
+        let tcp = try reader.object(value, at: "tcp", keys: [
+                "listen", "allow_non_loopback", "tokens", "idle_timeout_seconds", "max_connections",
+                "max_connections_per_address", "max_requests_per_token",
+            ])
         guard let listen = tcp["listen"] else { throw reader.error("tcp.listen", "is required (HOST:PORT)") }
         let (host, port) = try hostAndPort(reader.string(listen, at: "tcp.listen"), reader: reader)
         let allowNonLoopback = try tcp["allow_non_loopback"].map { v throws(ConfigError) in
@@ -99,7 +129,20 @@ public struct ConfigFile: Sendable, Equatable {
         let idle = try tcp["idle_timeout_seconds"].map { v throws(ConfigError) in
             try reader.integer(v, at: "tcp.idle_timeout_seconds", in: 1...3600)
         } ?? TCPListenerConfiguration.defaultIdleTimeoutSeconds
-        return TCPListenerConfiguration(host: host, port: port, tokens: TokenTable(tokens), idleTimeoutSeconds: idle)
+        var listener = TCPListenerConfiguration(host: host, port: port, tokens: TokenTable(tokens), idleTimeoutSeconds: idle)
+        if let given = tcp["max_connections"] {
+            listener.maxConnections = try reader.integer(given, at: "tcp.max_connections", in: 1...1_000_000)
+        }
+        if let given = tcp["max_connections_per_address"] {
+            listener.maxConnectionsPerAddress = try reader.integer(given, at: "tcp.max_connections_per_address", in: 1...1_000_000)
+        }
+        if let given = tcp["max_requests_per_token"] {
+            listener.maxRequestsPerToken = try reader.integer(given, at: "tcp.max_requests_per_token", in: 1...1_000_000)
+        }
+        if listener.maxConnectionsPerAddress > listener.maxConnections {
+            throw reader.error("tcp.max_connections_per_address", "must not exceed tcp.max_connections (\(listener.maxConnections))")
+        }
+        return listener
     }
 
     private static func parseToken(_ value: JSONValue, at path: String, reader: FieldReader) throws(ConfigError) -> BearerToken {

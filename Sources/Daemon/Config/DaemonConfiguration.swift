@@ -15,15 +15,18 @@ public struct DaemonConfiguration: Sendable {
     public var shutdownGraceSeconds: Int
     /// The optional TCP listener with bearer tokens; nil (the default) means none.
     public var tcp: TCPListenerConfiguration?
+    /// The budgets of what clients can make the daemon hold.
+    public var limits: DaemonLimits
 
     public init(
         dataDirectory: String? = nil, socketPath: String? = nil, shutdownGraceSeconds: Int = 10,
-        tcp: TCPListenerConfiguration? = nil
+        tcp: TCPListenerConfiguration? = nil, limits: DaemonLimits = DaemonLimits()
     ) {
         self.dataDirectory = dataDirectory ?? Self.defaultDataDirectory()
         self.socketPath = socketPath ?? Self.defaultSocketPath()
         self.shutdownGraceSeconds = shutdownGraceSeconds
         self.tcp = tcp
+        self.limits = limits
     }
 
     /// The configuration `jcs serve` runs with: a flag wins over the config file, which wins over
@@ -31,7 +34,7 @@ public struct DaemonConfiguration: Sendable {
     public init(dataDirectory: String?, socketPath: String?, file: ConfigFile) {
         self.init(
             dataDirectory: dataDirectory ?? file.dataDirectory, socketPath: socketPath ?? file.socketPath,
-            shutdownGraceSeconds: file.shutdownGraceSeconds ?? 10, tcp: file.tcp)
+            shutdownGraceSeconds: file.shutdownGraceSeconds ?? 10, tcp: file.tcp, limits: file.limits ?? DaemonLimits())
     }
 
     /// What `jcs serve --check-config` prints: the effective settings, with token names and
@@ -39,12 +42,15 @@ public struct DaemonConfiguration: Sendable {
     public var summary: JSONValue {
         var object: [String: JSONValue] = [
             "data_dir": .string(dataDirectory), "socket": .string(socketPath),
-            "shutdown_grace_seconds": .int(Int64(shutdownGraceSeconds)),
+            "shutdown_grace_seconds": .int(Int64(shutdownGraceSeconds)), "limits": limits.summary,
         ]
         if let tcp {
             object["tcp"] = [
                 "host": .string(tcp.host), "port": .int(Int64(tcp.port)),
                 "idle_timeout_seconds": .int(Int64(tcp.idleTimeoutSeconds)),
+                "max_connections": .int(Int64(tcp.maxConnections)),
+                "max_connections_per_address": .int(Int64(tcp.maxConnectionsPerAddress)),
+                "max_requests_per_token": .int(Int64(tcp.maxRequestsPerToken)),
                 "tokens": .array(
                     tcp.tokens.tokens.map { token in
                         let projects: [String] = switch token.scope {

@@ -10,6 +10,14 @@ public struct TCPListenerConfiguration: Sendable, Equatable {
     public var idleTimeoutSeconds: Int
 
     public static let defaultIdleTimeoutSeconds = 30
+    /// Connections open at once on the listener (`tcp.max_connections`); past it a new one is
+    /// closed at accept, before a byte is read. Far below the raised fd limit, so a flood of
+    /// unauthenticated connections leaves descriptors for the Unix socket and tool workers.
+    public var maxConnections = 1024
+    /// … from one remote address (`tcp.max_connections_per_address`).
+    public var maxConnectionsPerAddress = 64
+    /// Requests one token may have in progress at once (`tcp.max_requests_per_token`).
+    public var maxRequestsPerToken = 64
 
     public init(host: String, port: Int, tokens: TokenTable, idleTimeoutSeconds: Int = defaultIdleTimeoutSeconds) {
         self.host = host

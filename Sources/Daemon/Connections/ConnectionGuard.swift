@@ -1,0 +1,87 @@
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import NIOHTTPTypes
+
+/// One per connection, right after the HTTP codec. Two jobs:
+/// - on the TCP listener, admits the connection against `ConnectionLimiter` when it is accepted
+///   (refused ones are closed before anything is read, and the refusal goes to `RefusalLog`);
+/// - after an answer marked `Connection: close` (401, 403, 413, a malformed request: see
+///   `APIError.closesConnection`) it stops reading, half-closes once the answer is written and
+///   closes after a short linger. The rest of a refused body is never read: Hummingbird would
+///   otherwise drain it to keep the connection alive, which let a trickled body outlive the idle
+///   timeout and a 16 GiB one burn a core.
+///
+/// The linger gives the client time to read the answer before the close (which, with unread
+/// bytes in our receive buffer, is a reset that could discard the answer on its side).
+final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPRequestPart
+    typealias InboundOut = HTTPRequestPart
+    typealias OutboundIn = HTTPResponsePart
+    typealias OutboundOut = HTTPResponsePart
+
+    static let lingerSeconds: Int64 = 2
+
+    private let limiter: ConnectionLimiter?
+    private let refusals: RefusalLog?
+    private var admittedAddress: String?
+    /// Nothing more is read: the connection is refused or its answer closes it.
+    private var closing = false
+
+    init(limiter: ConnectionLimiter? = nil, refusals: RefusalLog? = nil) {
+        self.limiter = limiter
+        self.refusals = refusals
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        guard let limiter else { return }
+        let address = context.channel.remoteAddress?.ipAddress ?? "unknown"
+        if let budget = limiter.admit(address) {
+            closing = true
+            context.channel.setOption(ChannelOptions.autoRead, value: false).whenComplete { _ in }
+            refusals?.refused(
+                event: "daemon.connection_refused", reason: budget.rawValue, message: "connection refused",
+                metadata: [
+                    "event": "daemon.connection_refused", "remote": "\(BearerTokenMiddleware.describe(context.channel.remoteAddress))",
+                    "budget": "\(budget.rawValue)",
+                    "limit": "\(budget == .tcpConnections ? limiter.total : limiter.perAddress)",
+                ])
+            context.close(promise: nil)
+            return
+        }
+        admittedAddress = address
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        if let address = admittedAddress {
+            admittedAddress = nil
+            limiter?.release(address)
+        }
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        // Refused: whatever else the client sends is dropped unparsed into the request.
+        guard !closing else { return }
+        context.fireChannelRead(data)
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        switch unwrapOutboundIn(data) {
+        case .head(let head) where head.headerFields[.connection]?.lowercased() == "close":
+            closing = true
+            context.channel.setOption(ChannelOptions.autoRead, value: false).whenComplete { _ in }
+            context.write(data, promise: promise)
+        case .end where closing:
+            let written = promise ?? context.eventLoop.makePromise()
+            context.writeAndFlush(data, promise: written)
+            let loop = context.eventLoop.assumeIsolated()
+            written.futureResult.assumeIsolated().whenComplete { _ in
+                context.close(mode: .output, promise: nil)
+                loop.scheduleTask(in: .seconds(Self.lingerSeconds)) { context.close(promise: nil) }
+            }
+        default:
+            context.write(data, promise: promise)
+        }
+    }
+}
