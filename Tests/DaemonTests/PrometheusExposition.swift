@@ -18,10 +18,16 @@ struct PrometheusExposition {
     private(set) var help: [String: String] = [:]
     private(set) var samples: [Sample] = []
 
+    /// Parsed as bytes, as Prometheus reads it: lines end at every 0x0A byte (a Swift
+    /// `Character` split would keep "\r\n" together and hide an injected line), and a label
+    /// value ends at the first unescaped 0x22 byte (a `"` followed by a combining mark is one
+    /// `Character`, but two bytes to a scraper). Control bytes in a label value are refused.
     init(parsing text: String) throws(ParseError) {
-        guard text.isEmpty || text.hasSuffix("\n") else { throw ParseError(line: 0, reason: "no final line feed") }
-        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).dropLast().enumerated() {
-            try parse(line: Substring(line), number: index + 1)
+        let bytes = Array(text.utf8)
+        guard bytes.isEmpty || bytes.last == 0x0A else { throw ParseError(line: 0, reason: "no final line feed") }
+        for (index, line) in bytes.split(separator: 0x0A, omittingEmptySubsequences: false).dropLast().enumerated() {
+            guard !line.contains(0x0D) else { throw ParseError(line: index + 1, reason: "a carriage return in the line") }
+            try parse(line: line, number: index + 1)
         }
     }
 
@@ -38,7 +44,8 @@ struct PrometheusExposition {
         samples.first { $0.name == name && $0.labels == labels }?.value
     }
 
-    private mutating func parse(line: Substring, number: Int) throws(ParseError) {
+    private mutating func parse(line bytes: ArraySlice<UInt8>, number: Int) throws(ParseError) {
+        let line = Substring(String(decoding: bytes, as: UTF8.self))
         if line.hasPrefix("# HELP ") || line.hasPrefix("# TYPE ") {
             let parts = line.split(separator: " ", maxSplits: 3, omittingEmptySubsequences: false)
             guard parts.count >= 3, Self.isMetricName(parts[2]) else { throw ParseError(line: number, reason: "bad \(parts[1]) line") }
@@ -60,7 +67,7 @@ struct PrometheusExposition {
             return
         }
         guard !line.hasPrefix("#"), !line.isEmpty else { throw ParseError(line: number, reason: "unexpected line '\(line)'") }
-        samples.append(try sample(line, number: number))
+        samples.append(try sample(bytes, number: number))
     }
 
     private func family(of sampleName: String) -> String {
@@ -71,11 +78,13 @@ struct PrometheusExposition {
         return sampleName
     }
 
-    private func sample(_ line: Substring, number: Int) throws(ParseError) -> Sample {
-        var rest = line[...]
-        let name = rest.prefix { $0 != "{" && $0 != " " }
+    private func sample(_ line: ArraySlice<UInt8>, number: Int) throws(ParseError) -> Sample {
+        let quote = UInt8(ascii: "\""), backslash = UInt8(ascii: "\\")
+        var rest = line
+        let nameBytes = rest.prefix { $0 != UInt8(ascii: "{") && $0 != UInt8(ascii: " ") }
+        let name = Substring(String(decoding: nameBytes, as: UTF8.self))
         guard Self.isMetricName(name) else { throw ParseError(line: number, reason: "bad metric name '\(name)'") }
-        rest = rest.dropFirst(name.count)
+        rest = rest.dropFirst(nameBytes.count)
         guard let type = types[family(of: String(name))] else {
             throw ParseError(line: number, reason: "sample \(name) before its TYPE")
         }
@@ -83,44 +92,56 @@ struct PrometheusExposition {
             throw ParseError(line: number, reason: "histogram sample \(name) without _bucket/_sum/_count")
         }
         var labels: [String: String] = [:]
-        if rest.first == "{" {
+        if rest.first == UInt8(ascii: "{") {
             rest = rest.dropFirst()
-            while rest.first != "}" {
-                let labelName = rest.prefix { $0 != "=" }
+            while rest.first != UInt8(ascii: "}") {
+                let labelBytes = rest.prefix { $0 != UInt8(ascii: "=") }
+                let labelName = Substring(String(decoding: labelBytes, as: UTF8.self))
                 guard Self.isLabelName(labelName), labels[String(labelName)] == nil else {
                     throw ParseError(line: number, reason: "bad or repeated label name '\(labelName)'")
                 }
-                rest = rest.dropFirst(labelName.count)
-                guard rest.hasPrefix("=\"") else { throw ParseError(line: number, reason: "label \(labelName) not quoted") }
+                rest = rest.dropFirst(labelBytes.count)
+                guard rest.starts(with: [UInt8(ascii: "="), quote]) else {
+                    throw ParseError(line: number, reason: "label \(labelName) not quoted")
+                }
                 rest = rest.dropFirst(2)
-                var value = ""
+                var value: [UInt8] = []
                 while true {
-                    guard let character = rest.first else { throw ParseError(line: number, reason: "unterminated label value") }
+                    guard let byte = rest.first else { throw ParseError(line: number, reason: "unterminated label value") }
                     rest = rest.dropFirst()
-                    if character == "\"" { break }
-                    if character == "\\" {
+                    if byte == quote { break }
+                    if byte < 0x20 || byte == 0x7f {
+                        throw ParseError(line: number, reason: "control byte \(byte) in label \(labelName)")
+                    }
+                    if byte == backslash {
                         switch rest.first {
-                        case "\\": value.append("\\")
-                        case "\"": value.append("\"")
-                        case "n": value.append("\n")
+                        case backslash: value.append(backslash)
+                        case quote: value.append(quote)
+                        case UInt8(ascii: "n"): value.append(0x0A)
                         default: throw ParseError(line: number, reason: "bad escape in label \(labelName)")
                         }
                         rest = rest.dropFirst()
                     } else {
-                        value.append(character)
+                        value.append(byte)
                     }
                 }
-                labels[String(labelName)] = value
-                if rest.first == "," { rest = rest.dropFirst() } else if rest.first != "}" {
+                guard let text = String(validating: value, as: UTF8.self) else {
+                    throw ParseError(line: number, reason: "label \(labelName) is not UTF-8")
+                }
+                labels[String(labelName)] = text
+                if rest.first == UInt8(ascii: ",") {
+                    rest = rest.dropFirst()
+                } else if rest.first != UInt8(ascii: "}") {
                     throw ParseError(line: number, reason: "expected , or } after label \(labelName)")
                 }
             }
             rest = rest.dropFirst()
         }
-        guard rest.first == " " else { throw ParseError(line: number, reason: "no space before the value") }
-        let fields = rest.dropFirst().split(separator: " ", omittingEmptySubsequences: false)
+        guard rest.first == UInt8(ascii: " ") else { throw ParseError(line: number, reason: "no space before the value") }
+        let tail = Substring(String(decoding: rest.dropFirst(), as: UTF8.self))
+        let fields = tail.split(separator: " ", omittingEmptySubsequences: false)
         guard (1...2).contains(fields.count), let value = Self.value(fields[0]) else {
-            throw ParseError(line: number, reason: "bad value '\(rest.dropFirst())'")
+            throw ParseError(line: number, reason: "bad value '\(tail)'")
         }
         if fields.count == 2 && Int64(fields[1]) == nil { throw ParseError(line: number, reason: "bad timestamp") }
         return Sample(name: String(name), labels: labels, value: value)

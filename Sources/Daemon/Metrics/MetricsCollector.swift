@@ -137,9 +137,23 @@ final class MetricsCollector: Sendable {
             state.limits[event.projectId, default: [:]][limit, default: 0] += 1
         }
         let milliseconds = event.payload["duration_ms"]?.doubleValue ?? pending.map { Double(event.atMs - $0.startedAt) } ?? 0
-        let tool = toolLabel(event.payload["tool"]?.stringValue ?? overflowTool, project: event.projectId, in: &state)
+        // A name the caller made up is no label: a call refused before the catalog named its tool
+        // (unknown, or its project stopped) is counted under `other`, as is a name that could
+        // not be a catalog's (tool names are short printable ASCII).
+        let reason = event.payload["reason"]?.stringValue
+        let given = event.payload["tool"]?.stringValue ?? overflowTool
+        let invented = reason == FailureReason.unknownTool.rawValue || reason == FailureReason.projectStopped.rawValue
+            || !isPlausibleToolName(given)
+        let tool = invented ? overflowTool : toolLabel(given, project: event.projectId, in: &state)
         let series = ToolSeries(project: event.projectId, tool: tool, status: status)
         state.durations[series, default: Histogram()].observe(max(0, milliseconds) / 1000)
+    }
+
+    /// Catalog tool names are like `shell.run`, `command.run.lint`: printable ASCII, no quotes,
+    /// no backslash, at most 128 bytes.
+    static func isPlausibleToolName(_ name: String) -> Bool {
+        !name.isEmpty && name.utf8.count <= 128
+            && name.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7f && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }
     }
 
     private static func toolLabel(_ tool: String, project: String, in state: inout State) -> String {

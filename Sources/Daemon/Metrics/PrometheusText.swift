@@ -27,23 +27,33 @@ enum PrometheusText {
     }
 
     /// Label values may hold anything (project ids, tool names): backslash, double quote and
-    /// line feed are the three characters the format requires escaped.
+    /// line feed are the three bytes the format requires escaped. Escaped per UTF-8 byte, never
+    /// per `Character`: a `"` followed by a combining mark is one Swift `Character` that is not
+    /// equal to `"`, so a per-character escape let it through and broke the line (and with it
+    /// the whole scrape, for every tenant). The format has no escape for other control bytes (a
+    /// `\r` ends the line for some parsers), so those become U+FFFD.
     static func escapeLabelValue(_ value: String) -> String {
-        var out = ""
-        for character in value {
-            switch character {
-            case "\\": out += "\\\\"
-            case "\"": out += "\\\""
-            case "\n": out += "\\n"
-            default: out.append(character)
-            }
-        }
-        return out
+        escape(value, quote: true)
     }
 
-    /// HELP text escapes backslash and line feed only.
+    /// HELP text escapes backslash and line feed only (and replaces other control bytes).
     static func escapeHelp(_ text: String) -> String {
-        text.replacing("\\", with: "\\\\").replacing("\n", with: "\\n")
+        escape(text, quote: false)
+    }
+
+    private static func escape(_ text: String, quote: Bool) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(text.utf8.count)
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\\"): out += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
+            case UInt8(ascii: "\"") where quote: out += [UInt8(ascii: "\\"), UInt8(ascii: "\"")]
+            case UInt8(ascii: "\n"): out += [UInt8(ascii: "\\"), UInt8(ascii: "n")]
+            case 0..<0x20, 0x7f: out += [0xEF, 0xBF, 0xBD]
+            default: out.append(byte)
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// Integral values without a fraction (counters read as counts), the rest in Swift's
