@@ -2,6 +2,7 @@ import CodeServer
 import Hummingbird
 import Sandbox
 import ServiceLifecycle
+import Synchronization
 
 /// `/v1/projects/:project/events`: the project's recent events (the bounded ring), or with
 /// `?follow=true` a newline-delimited JSON stream of events as they are emitted; either narrowed
@@ -22,10 +23,14 @@ struct EventRoutes {
                 let events = (telemetry["recent_events"]?.arrayValue ?? []).filter(filter.matches)
                 return try JSONResponse(["events": .array(events)]).response(from: request, context: context)
             }
+            // A slot of the follower budget, held until the stream ends however it ends.
+            try runtime.followers.acquire(project: project.id)
+            let slot = FollowerSlot(budget: runtime.followers, project: project.id)
             // Subscribed before the response starts, so no event between the two is missed. The
             // hub's bounded buffer drops the oldest unread events for a slow reader, never blocks.
             let events = runtime.hub.subscribe(project: project.id)
             let body = ResponseBody { writer in
+                defer { slot.release() }
                 // The writer cannot leave this closure, so a pump task turns events into lines; it
                 // ends on graceful shutdown (a follower would otherwise hold shutdown up until its
                 // deadline) and is cancelled when the client goes away (the write throws).
@@ -56,4 +61,23 @@ struct EventFilter: Sendable {
         (conversationId == nil || event["conversation_id"]?.stringValue == conversationId)
             && (correlationId == nil || event["correlation_id"]?.stringValue == correlationId)
     }
+}
+
+/// Gives a follower's budget slot back exactly once: when its stream ends, or when the response
+/// is dropped before its body ever ran (the client left before the head was written).
+final class FollowerSlot: Sendable {
+    private let budget: FollowerBudget
+    private let project: String
+    private let held = Atomic<Bool>(true)
+
+    init(budget: FollowerBudget, project: String) {
+        self.budget = budget
+        self.project = project
+    }
+
+    func release() {
+        if held.exchange(false, ordering: .acquiringAndReleasing) { budget.release(project: project) }
+    }
+
+    deinit { release() }
 }

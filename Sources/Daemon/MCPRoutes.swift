@@ -11,9 +11,9 @@ struct MCPRoutes {
     let server: MCPServer
     let sessions: MCPSessions
 
-    init(runtime: Runtime, sessions: MCPSessions = MCPSessions()) {
+    init(runtime: Runtime) {
         server = MCPServer(runtime: runtime)
-        self.sessions = sessions
+        sessions = runtime.mcpSessions
     }
 
     static let sessionHeader = "Mcp-Session-Id"
@@ -72,20 +72,32 @@ struct MCPRoutes {
         // known: 404 tells the client to initialize again, e.g. after a daemon restart.
         var sessionId: String?
         if !isInitialize, let given = request.headers[.init(Self.sessionHeader)!] {
-            guard sessions.session(given, projectId: projectId) != nil else {
+            // Held busy while this message is handled: a session with a call in flight is never
+            // evicted, so its `notifications/cancelled` always finds the call.
+            guard sessions.begin(given, projectId: projectId) else {
                 return Self.json(Self.unknownSession(given, id: requestId).json, status: .notFound)
             }
             sessionId = given
         }
+        defer { if let sessionId { sessions.done(sessionId) } }
         let reply = await server.handle(incoming, from: MCPServer.Origin(projectId: projectId, sessionId: sessionId))
         guard let message = reply.message else {
             return Response(status: .accepted)
         }
-        var response = Self.json(message)
         if isInitialize, let version = reply.negotiatedVersion {
-            response.headers[.init(Self.sessionHeader)!] = sessions.create(projectId: projectId, protocolVersion: version).id
+            switch sessions.create(projectId: projectId, protocolVersion: version) {
+            case .success(let session):
+                var response = Self.json(message)
+                response.headers[.init(Self.sessionHeader)!] = session.id
+                return response
+            case .failure(let refusal):
+                let error = JSONRPCError(
+                    JSONRPCError.resourceExhausted, refusal.message,
+                    data: ["error": "resource_exhausted", "budget": .string(refusal.budget.rawValue)], id: requestId)
+                return Self.json(error.json, status: refusal.budget.isShared ? .serviceUnavailable : .tooManyRequests)
+            }
         }
-        return response
+        return Self.json(message)
     }
 
     private func end(_ request: Request, projectId: String) throws -> Response {

@@ -7,16 +7,27 @@ public struct Runtime: Sendable {
     public let engine: Engine
     public let hub: TelemetryHub
     public let journal: SQLiteJournal
+    /// The budgets below, as configured.
+    let limits: DaemonLimits
     /// Async calls made outside a conversation.
-    let detached = DetachedCalls()
+    let detached: DetachedCalls
     /// What `/metrics` needs beyond the hub's counts, fed from the hub from here on. One per
     /// runtime, so every listener's router (Unix socket, TCP) shows the same numbers.
     let metrics = MetricsCollector()
+    /// `events?follow` streams open now, budgeted. One per runtime, like everything below: the
+    /// budgets hold across both listeners.
+    let followers: FollowerBudget
+    /// MCP sessions of every project, budgeted.
+    let mcpSessions: MCPSessions
 
-    public init(engine: Engine, hub: TelemetryHub, journal: SQLiteJournal) {
+    public init(engine: Engine, hub: TelemetryHub, journal: SQLiteJournal, limits: DaemonLimits = DaemonLimits()) {
         self.engine = engine
         self.hub = hub
         self.journal = journal
+        self.limits = limits
+        detached = DetachedCalls(limits: limits)
+        followers = FollowerBudget(total: limits.maxFollowers, perProject: limits.maxFollowersPerProject)
+        mcpSessions = MCPSessions(capacity: limits.maxMCPSessions, perProject: limits.maxMCPSessionsPerProject)
         MetricsFeed.start(hub: hub, collector: metrics)
     }
 

@@ -54,7 +54,9 @@ struct TelemetryRoutes {
             if let one = request.queryString("project") {
                 projects = [one]
             } else {
-                projects = await runtime.engine.listProjects().map(\.id)
+                // Host-wide alerts (across projects) too: without `project` the route is
+                // host-wide already, so only a `*` token gets here.
+                projects = await runtime.engine.listProjects().map(\.id) + [Alert.hostScope]
             }
             var alerts: [JSONValue] = []
             do {

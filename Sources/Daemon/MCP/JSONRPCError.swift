@@ -20,6 +20,8 @@ struct JSONRPCError: Error, Sendable, Equatable {
     static let protocolDenied: Int64 = -32001
     /// The path names no running project.
     static let unknownProject: Int64 = -32002
+    /// A budget of the daemon is full (`data.budget` names its config key): no new session.
+    static let resourceExhausted: Int64 = -32003
 
     init(_ code: Int64, _ message: String, data: JSONValue? = nil, id: JSONRPCID? = nil) {
         self.code = code

@@ -1,9 +1,14 @@
 import Synchronization
 
 /// The Streamable HTTP sessions: the id issued on `initialize`, the project it belongs to and the
-/// revision negotiated. Bounded: past `capacity` the oldest session is forgotten, so clients that
-/// never send DELETE cannot grow the daemon; a forgotten client gets 404 and initializes again, as
-/// the specification tells it to.
+/// revision negotiated. Budgeted per project and in total (`limits.max_mcp_sessions*`), so one
+/// tenant's flood of `initialize` can only ever push out its own idle sessions:
+/// - past a project's budget its oldest idle session is forgotten (clients that never send DELETE
+///   cannot grow the daemon; a forgotten client gets 404 and initializes again, as the
+///   specification tells it to);
+/// - past the total budget the oldest idle session of the project holding the most is forgotten;
+/// - a session with a message in progress (`begin` … `done`) is never forgotten, so a cancel
+///   always reaches its call; when nothing can go, `initialize` is refused naming the budget.
 final class MCPSessions: Sendable {
     struct Session: Sendable, Equatable {
         var id: String
@@ -11,51 +16,111 @@ final class MCPSessions: Sendable {
         var protocolVersion: String
     }
 
+    struct Refusal: Error, Sendable, Equatable {
+        var budget: Budget
+        var message: String
+    }
+
+    private struct Entry {
+        var session: Session
+        var order: UInt64
+        /// Messages of this session in progress.
+        var busy = 0
+    }
+
     private struct State {
-        var sessions: [String: Session] = [:]
-        /// Creation order, oldest first, for eviction.
-        var order: [String] = []
+        var sessions: [String: Entry] = [:]
+        var perProject: [String: Int] = [:]
+        var nextOrder: UInt64 = 0
     }
 
     let capacity: Int
+    let perProject: Int
     private let state = Mutex(State())
 
-    init(capacity: Int = 1024) {
-        precondition(capacity > 0)
+    init(capacity: Int = 1024, perProject: Int = 64) {
+        precondition(capacity > 0 && perProject > 0)
         self.capacity = capacity
+        self.perProject = perProject
     }
 
-    func create(projectId: String, protocolVersion: String) -> Session {
+    func create(projectId: String, protocolVersion: String) -> Result<Session, Refusal> {
         let session = Session(id: Self.newId(), projectId: projectId, protocolVersion: protocolVersion)
-        state.withLock { state in
-            while state.order.count >= capacity {
-                state.sessions[state.order.removeFirst()] = nil
+        return state.withLock { state in
+            if state.perProject[projectId, default: 0] >= perProject {
+                guard Self.evictOldestIdle(of: projectId, in: &state) else {
+                    return .failure(Refusal(
+                        budget: .mcpSessionsPerProject,
+                        message: "project '\(projectId)' holds \(perProject) MCP sessions, all with a message in progress"))
+                }
             }
-            state.sessions[session.id] = session
-            state.order.append(session.id)
+            if state.sessions.count >= capacity {
+                // The project holding the most gives one up: the flood pays, not its neighbours.
+                let heaviest = state.perProject.max { $0.value < $1.value }?.key
+                guard let heaviest, Self.evictOldestIdle(of: heaviest, in: &state)
+                        || Self.evictOldestIdle(of: nil, in: &state)
+                else {
+                    return .failure(Refusal(
+                        budget: .mcpSessions, message: "the daemon holds \(capacity) MCP sessions, all with a message in progress"))
+                }
+            }
+            state.sessions[session.id] = Entry(session: session, order: state.nextOrder)
+            state.nextOrder += 1
+            state.perProject[projectId, default: 0] += 1
+            return .success(session)
         }
-        return session
     }
 
-    /// The session, only on the project it was issued for: an id is not a ticket to another project.
+    /// Marks a message of the session in progress; false when there is no such session on that
+    /// project (an id is not a ticket to another project). Pair with `done`.
+    func begin(_ id: String, projectId: String) -> Bool {
+        state.withLock { state in
+            guard state.sessions[id]?.session.projectId == projectId else { return false }
+            state.sessions[id]?.busy += 1
+            return true
+        }
+    }
+
+    func done(_ id: String) {
+        state.withLock { state in
+            if let busy = state.sessions[id]?.busy, busy > 0 { state.sessions[id]?.busy = busy - 1 }
+        }
+    }
+
+    /// The session, only on the project it was issued for.
     func session(_ id: String, projectId: String) -> Session? {
         state.withLock { state in
-            guard let session = state.sessions[id], session.projectId == projectId else { return nil }
-            return session
+            guard let entry = state.sessions[id], entry.session.projectId == projectId else { return nil }
+            return entry.session
         }
     }
 
     /// False when there was no such session on that project.
     func end(_ id: String, projectId: String) -> Bool {
         state.withLock { state in
-            guard let session = state.sessions[id], session.projectId == projectId else { return false }
-            state.sessions[id] = nil
-            state.order.removeAll { $0 == id }
+            guard let entry = state.sessions[id], entry.session.projectId == projectId else { return false }
+            Self.remove(id, projectId: projectId, in: &state)
             return true
         }
     }
 
     var count: Int { state.withLock { $0.sessions.count } }
+
+    /// Forgets the oldest session with nothing in progress, of `projectId` (nil: of any project).
+    private static func evictOldestIdle(of projectId: String?, in state: inout State) -> Bool {
+        let oldest = state.sessions.values
+            .filter { $0.busy == 0 && (projectId == nil || $0.session.projectId == projectId) }
+            .min { $0.order < $1.order }
+        guard let oldest else { return false }
+        remove(oldest.session.id, projectId: oldest.session.projectId, in: &state)
+        return true
+    }
+
+    private static func remove(_ id: String, projectId: String, in state: inout State) {
+        state.sessions[id] = nil
+        let left = state.perProject[projectId, default: 1] - 1
+        state.perProject[projectId] = left > 0 ? left : nil
+    }
 
     /// 128 random bits in hex: visible ASCII, as the specification requires, and unguessable, so a
     /// session id cannot be used to step into someone else's session (the socket is local, but

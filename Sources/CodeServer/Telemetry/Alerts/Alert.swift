@@ -41,6 +41,11 @@ public struct Alert: Sendable, Equatable {
         }
     }
 
+    /// The `projectId` of alerts about the host rather than one project (a condition across
+    /// projects). Its events, journal rows and counters live under this id, which only a token
+    /// scoped to every project (`"*"`) reads: a scoped tenant never sees another project's id.
+    public static let hostScope = "*"
+
     /// The engine's sequence number.
     public var id: UInt64
     public var rule: String

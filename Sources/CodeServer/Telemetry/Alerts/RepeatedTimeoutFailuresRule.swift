@@ -38,7 +38,9 @@ public struct RepeatedTimeoutFailuresRule: AlertRule {
         if holds, !escalated {
             let projects = latestAt.keys.sorted()
             firings.append(AlertFiring(
-                rule: name + "_across_projects", severity: .page, escalation: .immediate, projectId: event.projectId,
+                // Filed under the host scope, never under the project that tipped it: it names
+                // other tenants' projects and cites their events.
+                rule: name + "_across_projects", severity: .page, escalation: .immediate, projectId: Alert.hostScope,
                 summary: "repeated timeout failures across \(projects.count) projects: \(projects.joined(separator: ", "))",
                 dedupKey: "\(name)_across_projects",
                 evidence: projects.compactMap { latest[$0] }.map(Alert.Evidence.init)))
