@@ -82,7 +82,7 @@ public actor Project {
                     onBatch: { batch in reloader.watcherBatch(batch) })
                 // Bounds hit while the first watches were set become asset errors now, not at the
                 // next change.
-                if !watchLimits.issues().isEmpty { _ = reloader.reload(.manual) }
+                if !watchLimits.issues().isEmpty { _ = reloader.reload(.watcher(changedPaths: [AssetLoader.directory])) }
             } catch {
                 reloader.watcherUnavailable(error)
             }
