@@ -10,8 +10,16 @@ public struct AssetIssue: Sendable, Equatable, CustomStringConvertible {
         case unreadable
         /// The file is larger than `AssetLoader.maximumFileBytes`.
         case tooLarge = "too_large"
-        /// A symbolic link: never followed, so an asset cannot expose a file outside `.jido/`.
+        /// A symbolic link (the file, or any directory on its way from the root): never followed,
+        /// so an asset cannot expose a file outside `.jido/`.
         case symlink
+        /// Named `*.md` but not a regular file (a FIFO, a socket, a device), or a kind's directory
+        /// that is not a directory: never opened for reading.
+        case notRegularFile = "not_regular_file"
+        /// A bound of the snapshot or the watcher was reached (`asset_max_files`,
+        /// `asset_max_total_bytes`, `watcher_max_directories`, `watcher_max_depth`): not read or
+        /// not watched.
+        case limitReached = "limit_reached"
         /// The bytes are not UTF-8; the line is where the first bad sequence starts.
         case invalidUTF8 = "invalid_utf8"
         /// The file does not open with a `---` front matter block, or never closes it.

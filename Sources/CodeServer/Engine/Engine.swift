@@ -29,7 +29,9 @@ public actor Engine {
     /// Starts a project on `root` with `options` (wire form, snake_case keys). Options are
     /// validated before anything starts: an unknown key or a bad value fails with
     /// `invalid_runtime_opt` naming every key at fault. The root must exist; it is resolved to its
-    /// real path. `id` is generated when absent.
+    /// real path and opened once (`ProjectRoot`): host directories, the daemon's own directory and
+    /// roots nested in (or around) another running project's are refused. `id` is generated when
+    /// absent.
     public func startProject(root: String, options: JSONValue = [:], id: String? = nil) async throws(ProjectError) -> Project {
         let parsed: RuntimeOptions
         do {
@@ -44,9 +46,13 @@ public actor Engine {
     public func startProject(root: String, options: RuntimeOptions, id: String? = nil) async throws(ProjectError) -> Project {
         let projectId = id ?? Identifier.make("proj")
         guard projects[projectId] == nil else { throw .duplicateProject(id: projectId) }
-        let realRoot = try ProjectRoot.resolve(root)
+        // No suspension between this check and the insertion below: two starts cannot both pass it.
+        let projectRoot = try ProjectRoot.open(
+            root, reserved: configuration.reservedDirectories,
+            running: projects.map { (id: $0.key, root: $0.value.projectRoot) })
+        let realRoot = projectRoot.path
         let project = try Project(
-            id: projectId, root: realRoot, options: options, configuration: configuration, sink: sink, clock: clock)
+            id: projectId, root: projectRoot, options: options, configuration: configuration, sink: sink, clock: clock)
         if let registry = configuration.registry {
             // Registered before it is announced: a project the caller is told about is one a
             // restart brings back. The effective options are kept, defaults included.

@@ -14,11 +14,14 @@ public struct EngineConfiguration: Sendable {
     public var registry: (any ProjectRegistryStore)?
     /// Where conversations write the durable copy of their journal; nil: memory only.
     public var journalStore: (any ConversationJournalStore)?
+    /// Directories no project root may be, lie in or contain: the daemon's data directory (its
+    /// journal, socket and token), so no tool can read or rewrite the coordinator's own state.
+    public var reservedDirectories: [String]
 
     public init(
         workerExecutable: String = WorkerClient.defaultExecutable(), warmWorkersPerProject: Int = 2,
         beneathChecker: any BeneathChecker = KernelBeneathChecker(), registry: (any ProjectRegistryStore)? = nil,
-        journalStore: (any ConversationJournalStore)? = nil
+        journalStore: (any ConversationJournalStore)? = nil, reservedDirectories: [String] = []
     ) {
         precondition(warmWorkersPerProject >= 1, "a project keeps at least one warm worker")
         self.workerExecutable = workerExecutable
@@ -26,5 +29,6 @@ public struct EngineConfiguration: Sendable {
         self.beneathChecker = beneathChecker
         self.registry = registry
         self.journalStore = journalStore
+        self.reservedDirectories = reservedDirectories
     }
 }

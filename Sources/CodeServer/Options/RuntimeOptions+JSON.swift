@@ -29,6 +29,11 @@ extension RuntimeOptions {
             "watcher": .bool(watcher),
             "watcher_debounce_ms": .int(Int64(watcherDebounceMs)),
             "data_dir": .string(dataDir),
+            "asset_max_files": .int(Int64(assetMaxFiles)),
+            "asset_max_total_bytes": .int(Int64(assetMaxTotalBytes)),
+            "watcher_max_directories": .int(Int64(watcherMaxDirectories)),
+            "watcher_max_depth": .int(Int64(watcherMaxDepth)),
+            "protected_path_exceptions": .array(protectedPathExceptions.map(\.json)),
         ]
     }
 }

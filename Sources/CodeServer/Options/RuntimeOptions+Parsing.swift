@@ -78,7 +78,13 @@ extension RuntimeOptions {
         case "strict_asset_loading": set(&strictAssetLoading, reader.bool(value, key))
         case "watcher": set(&watcher, reader.bool(value, key))
         case "watcher_debounce_ms": set(&watcherDebounceMs, reader.integer(value, key, in: 0...60_000))
-        case "data_dir": set(&dataDir, Self.dataDirectory(value, key, &reader))
+        case "data_dir": set(&dataDir, Self.relativePath(value, key, &reader))
+        case "asset_max_files": set(&assetMaxFiles, reader.integer(value, key, in: 1...100_000))
+        case "asset_max_total_bytes": set(&assetMaxTotalBytes, reader.integer(value, key, in: 1024...(1 << 30)))
+        case "watcher_max_directories": set(&watcherMaxDirectories, reader.integer(value, key, in: 1...8192))
+        case "watcher_max_depth": set(&watcherMaxDepth, reader.integer(value, key, in: 1...32))
+        case "protected_path_exceptions":
+            set(&protectedPathExceptions, reader.list(value, key, Self.protectedPathException))
         default: reader.fail(key, .unknownKey)
         }
     }
@@ -156,6 +162,19 @@ extension RuntimeOptions {
         return OutsideRootEntry(match: match, reasonCode: reasonCode)
     }
 
+    private static func protectedPathException(
+        _ reader: inout OptionReader, _ value: JSONValue, _ key: String
+    ) -> ProtectedPathException? {
+        guard let members = reader.object(value, key, keys: ["path", "reason_code"]) else { return nil }
+        let reasonCode = reasonCode(members["reason_code"], "\(key).reason_code", &reader)
+        guard let pathValue = members["path"] else {
+            reader.fail("\(key).path", .required)
+            return nil
+        }
+        guard let path = relativePath(pathValue, "\(key).path", &reader), let reasonCode else { return nil }
+        return ProtectedPathException(path: path, reasonCode: reasonCode)
+    }
+
     private static func reasonCode(_ value: JSONValue?, _ key: String, _ reader: inout OptionReader) -> String? {
         guard let value else {
             reader.fail(key, .required)
@@ -200,8 +219,9 @@ extension RuntimeOptions {
         return Glob(text)
     }
 
-    /// Relative to the project root and without `..`, so a project's state stays in its own tree.
-    private static func dataDirectory(_ value: JSONValue, _ key: String, _ reader: inout OptionReader) -> String? {
+    /// Relative to the project root and without `..` (`data_dir`, a protected path exception), so
+    /// it names a place in the project's own tree.
+    private static func relativePath(_ value: JSONValue, _ key: String, _ reader: inout OptionReader) -> String? {
         guard let text = reader.string(value, key) else { return nil }
         let components = text.split(separator: "/", omittingEmptySubsequences: false)
         if text.hasPrefix("/") {

@@ -60,6 +60,23 @@ public struct RuntimeOptions: Sendable, Equatable {
     /// `data_dir`, `.jido/state`: where the project's state lives, relative to the root, without
     /// `..`, so it cannot be pointed at another project's state.
     public var dataDir = ".jido/state"
+    /// `asset_max_files`, 1000 (1 to 100000): asset files one snapshot reads; the rest are
+    /// `limit_reached` asset errors.
+    public var assetMaxFiles = 1000
+    /// `asset_max_total_bytes`, 16777216 (1024 to 1073741824): bytes one snapshot reads, summed
+    /// over its files by their `fstat` size (a sparse file counts at its full size, which is what
+    /// reading it would allocate); files past it are `limit_reached` asset errors.
+    public var assetMaxTotalBytes = 16 << 20
+    /// `watcher_max_directories`, 256 (1 to 8192): inotify watches (one per directory under
+    /// `.jido/`) one project may hold from the host's per-user budget.
+    public var watcherMaxDirectories = 256
+    /// `watcher_max_depth`, 8 (1 to 32): directory levels below `.jido/` the watcher and the
+    /// loader enter.
+    public var watcherMaxDepth = 8
+    /// `protected_path_exceptions`, []: entries `{"path": …, "reason_code": …}`, each lifting one
+    /// entry of the protected paths (`ProtectedPaths`) so `fs.write` may write there; each use is
+    /// recorded as `security.sandbox_exception_used`.
+    public var protectedPathExceptions: [ProtectedPathException] = []
 
     /// Credentials and keys as commonly named: dotenv files, PEM and key files, SSH keys and
     /// config, and the credential files of netrc, npm, PyPI, git, AWS, Docker and Kubernetes.

@@ -15,6 +15,7 @@ public struct PolicyEngine: Sendable {
     public let gateways: GatewayRule
     public let environment: EnvPolicy
     public let paths: PathRule
+    public let protectedPaths: ProtectedPathRule
     public let egress: EgressRule
 
     /// - Parameters:
@@ -30,6 +31,7 @@ public struct PolicyEngine: Sendable {
             outsideRoot: OutsideRootAllowlist(entries: options.outsideRootAllowlist),
             sensitive: SensitivePaths(
                 denylist: options.sensitivePathDenylist, allowlist: options.sensitivePathAllowlist))
+        protectedPaths = ProtectedPathRule(resolver: PathResolver(root: root), exceptions: options.protectedPathExceptions)
         egress = EgressRule(
             policy: options.networkEgressPolicy, allowlist: options.networkAllowlist,
             allowedSchemes: Set(options.networkAllowedSchemes))
@@ -45,6 +47,7 @@ public struct PolicyEngine: Sendable {
         findings += environment.check(names: call.environmentNames)
         for path in PathArguments(hints: call.hints).find(in: call.arguments) {
             findings += paths.check(path: path)
+            findings += protectedPaths.check(tool: call.tool, path: path)
         }
         for target in NetworkTargets(hints: call.hints).find(in: call.arguments) {
             findings += egress.check(target: target)

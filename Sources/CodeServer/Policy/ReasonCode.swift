@@ -22,6 +22,9 @@ public enum ReasonCode: String, Sendable, Hashable, CaseIterable {
     case networkEndpointDenied = "network_endpoint_denied"
     /// A network target whose scheme is missing from `network_allowed_schemes`.
     case networkProtocolDenied = "network_protocol_denied"
+    /// A write to a protected path (`ProtectedPaths`: `.jido/`, git's hooks and config, …) that no
+    /// `protected_path_exceptions` entry lifts.
+    case protectedPath = "protected_path"
     /// An environment variable the call asks for that `tool_env_allowlist` does not cover.
     case envDenied = "env_denied"
 
@@ -41,7 +44,8 @@ public enum ReasonCode: String, Sendable, Hashable, CaseIterable {
         switch self {
         case .allowed, .toolDenied, .toolNotAllowed: nil
         case .protocolDenied: .protocolDenied
-        case .sandboxViolation: .sandboxViolation
+        // A tool writing what the host will run is an attempt on the boundary, like a path out.
+        case .sandboxViolation, .protectedPath: .sandboxViolation
         case .sandboxExceptionUsed: .sandboxExceptionUsed
         case .sensitivePathDenied: .sensitivePathDenied
         case .networkDenied, .networkEndpointDenied, .networkProtocolDenied: .networkDenied

@@ -13,6 +13,9 @@ public actor Project {
     public nonisolated let id: String
     /// The real path of the root, resolved once at start.
     public nonisolated let root: String
+    /// The root held open at start: every host-side access to the project's files walks from it,
+    /// and its identity is what the sandbox launcher must find at every prepare.
+    public nonisolated let projectRoot: ProjectRoot
     public nonisolated let options: RuntimeOptions
     /// The effective sandbox profile of the project's tools (see `ProjectProfile`).
     public nonisolated let profile: Profile
@@ -33,15 +36,11 @@ public actor Project {
     /// Builds the project's services from validated options; the engine calls it after resolving
     /// the root. Starts the warm workers' preparer.
     init(
-        id: String, root: String, options: RuntimeOptions, configuration: EngineConfiguration,
+        id: String, root projectRoot: ProjectRoot, options: RuntimeOptions, configuration: EngineConfiguration,
         sink: any RuntimeEventSink, clock: any RuntimeClock
     ) throws(ProjectError) {
-        let base: Profile
-        do {
-            base = try ProfileResolver.resolve(nameOrPath: Self.profileLocation(options.sandboxProfile, root: root))
-        } catch {
-            throw .invalidProfile(name: options.sandboxProfile, reason: "\(error)")
-        }
+        let root = projectRoot.path
+        let base = try Self.baseProfile(options.sandboxProfile, root: projectRoot)
         let profile = ProjectProfile.effective(base, options: options)
         let filter: SeccompProgram
         do {
@@ -49,15 +48,18 @@ public actor Project {
         } catch {
             throw .sandboxUnavailable(reason: error.description)
         }
-        try ProjectLayout.prepare(root: root, options: options)
+        try ProjectLayout.prepare(root: projectRoot, options: options)
         // Loaded before any worker is prepared: a strict project with a bad file fails here.
+        let watchLimits = WatchLimits()
         let assets = try ProjectAssets(
-            loader: AssetLoader(root: root, options: options, projectProfile: profile), strict: options.strictAssetLoading)
+            loader: AssetLoader(root: projectRoot, options: options, projectProfile: profile, watchLimits: watchLimits),
+            strict: options.strictAssetLoading)
         let launcher = SandboxLauncher(
             executable: configuration.workerExecutable, root: root, profile: profile, filter: filter,
             warmWorkers: configuration.warmWorkersPerProject)
         self.id = id
         self.root = root
+        self.projectRoot = projectRoot
         self.options = options
         self.profile = profile
         self.assets = assets
@@ -71,12 +73,16 @@ public actor Project {
             policy: PolicyEngine(root: root, options: options, beneathChecker: configuration.beneathChecker),
             assets: assets, launcher: launcher, sink: sink, clock: clock)
         if options.watcher {
-            do {
+            do throws(WatcherError) {
                 // A burst that never pauses still reloads every 4 quiet periods (at least 1 s).
                 let quietMs = Int64(options.watcherDebounceMs)
                 watch = try WatchLoop(
-                    root: root + "/" + AssetLoader.directory, quietMs: quietMs, maxWaitMs: max(quietMs * 4, 1000),
+                    root: projectRoot.files, base: AssetLoader.directory, maximumDirectories: options.watcherMaxDirectories, maximumDepth: options.watcherMaxDepth,
+                    limits: watchLimits, quietMs: quietMs, maxWaitMs: max(quietMs * 4, 1000),
                     onBatch: { batch in reloader.watcherBatch(batch) })
+                // Bounds hit while the first watches were set become asset errors now, not at the
+                // next change.
+                if !watchLimits.issues().isEmpty { _ = reloader.reload(.watcher(changedPaths: [AssetLoader.directory])) }
             } catch {
                 reloader.watcherUnavailable(error)
             }
@@ -86,9 +92,19 @@ public actor Project {
     /// The tools as of the current asset snapshot.
     public nonisolated var catalog: ToolCatalog { assets.catalog }
 
-    /// A profile file named by a relative path is the project's own: it is found under the root.
-    private static func profileLocation(_ nameOrPath: String, root: String) -> String {
-        nameOrPath.contains("/") && !nameOrPath.hasPrefix("/") ? root + "/" + nameOrPath : nameOrPath
+    /// The profile `sandbox_profile` names. A file named by a relative path is the project's own,
+    /// written by anyone with the project's tools: it is read beneath the root's handle (no link
+    /// followed, regular files only), never through the path.
+    private static func baseProfile(_ nameOrPath: String, root: ProjectRoot) throws(ProjectError) -> Profile {
+        do {
+            guard nameOrPath.contains("/") && !nameOrPath.hasPrefix("/") else {
+                return try ProfileResolver.resolve(nameOrPath: nameOrPath)
+            }
+            let bytes = try root.files.readRegularFile(nameOrPath, limit: 1 << 20)
+            return try ProfileDecoder.decode(text: String(decoding: bytes, as: UTF8.self))
+        } catch {
+            throw .invalidProfile(name: nameOrPath, reason: "\(error)")
+        }
     }
 
     // MARK: - Conversations

@@ -26,4 +26,12 @@ enum ProjectProfile {
         if options.networkEgressPolicy == .deny { profile.network.mode = .none }
         return profile
     }
+
+    /// The protected paths the sandbox must mount read-only for this project: the profile's list
+    /// (`ProtectedPaths.defaults` until profiles carry `filesystem.protectedPaths`) minus the
+    /// entries `protected_path_exceptions` lifts, so a lifted entry is writable by `shell.run`
+    /// too, not by `fs.write` alone. `effective` assigns it to the profile once the field exists.
+    static func protectedPaths(_ entries: [String] = ProtectedPaths.defaults, options: RuntimeOptions) -> [String] {
+        ProtectedPaths.effective(entries, lifting: options.protectedPathExceptions)
+    }
 }

@@ -22,10 +22,10 @@ struct AlertsCommand: ParsableCommand {
         let target = RequestTarget.path("v1", "alerts", query: [("project", project), ("limit", limit.map(String.init))])
         try DaemonRequest(options: daemon).run("GET", target) { value in
             let alerts = value["alerts"]?.arrayValue ?? []
-            if alerts.isEmpty { print("no alerts") }
+            if alerts.isEmpty { HumanOutput.line("no alerts") }
             for alert in alerts {
                 let fields = ["severity", "rule", "project_id", "summary"].map { alert[$0]?.stringValue ?? "?" }
-                print(fields.joined(separator: "  "))
+                HumanOutput.line(fields.joined(separator: "  "))
             }
         }
     }

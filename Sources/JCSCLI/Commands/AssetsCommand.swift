@@ -29,9 +29,9 @@ struct AssetsCommand: ParsableCommand {
         let target = RequestTarget.path("v1", "projects", project, "assets", type, query: [("name", get), ("search", search)])
         try DaemonRequest(options: daemon).run("GET", target) { value in
             guard let assets = value["assets"]?.arrayValue else { return HumanOutput.print(value) }
-            if assets.isEmpty { print("no \(type) assets") }
+            if assets.isEmpty { HumanOutput.line("no \(type) assets") }
             for asset in assets {
-                print("\(asset["name"]?.stringValue ?? "?")\t\(asset["description"]?.stringValue ?? "")")
+                HumanOutput.row(asset["name"]?.stringValue ?? "?", asset["description"]?.stringValue ?? "")
             }
         }
     }

@@ -33,7 +33,7 @@ struct ConversationCommand: ParsableCommand {
             let body: JSONValue = id.map { ["id": .string($0)] } ?? [:]
             try DaemonRequest(options: daemon).run(
                 "POST", RequestTarget.path("v1", "projects", project, "conversations"), body: body
-            ) { print($0["id"]?.stringValue ?? "?") }
+            ) { HumanOutput.line($0["id"]?.stringValue ?? "?") }
         }
     }
 
@@ -56,7 +56,7 @@ struct ConversationCommand: ParsableCommand {
         func run() throws {
             try DaemonRequest(options: daemon).run(
                 "DELETE", RequestTarget.path("v1", "projects", project, "conversations", conversation)
-            ) { _ in print("stopped \(conversation)") }
+            ) { _ in HumanOutput.line("stopped \(conversation)") }
         }
     }
 
@@ -86,7 +86,7 @@ struct ConversationCommand: ParsableCommand {
                 "POST", RequestTarget.path("v1", "projects", project, "conversations", conversation, "messages"),
                 body: .object(body)
             ) { entry in
-                print("recorded #\(entry["sequence"].map { "\($0)" } ?? "?") correlation_id=\(entry["correlation_id"]?.stringValue ?? "?")")
+                HumanOutput.line("recorded #\(entry["sequence"].map { "\($0)" } ?? "?") correlation_id=\(entry["correlation_id"]?.stringValue ?? "?")")
             }
         }
     }
@@ -105,7 +105,7 @@ struct ConversationCommand: ParsableCommand {
 
         func run() throws {
             try DaemonRequest(options: daemon).run("GET", RequestTarget.path("v1", "projects", project, "conversations")) {
-                for id in $0["conversations"]?.arrayValue ?? [] { print(id.stringValue ?? "?") }
+                for id in $0["conversations"]?.arrayValue ?? [] { HumanOutput.line(id.stringValue ?? "?") }
             }
         }
     }

@@ -21,13 +21,13 @@ struct DiagnosticsCommand: ParsableCommand {
 
     func run() throws {
         try DaemonRequest(options: daemon).run("GET", RequestTarget.path("v1", "projects", project, "diagnostics")) { value in
-            print("project: \(value["project_id"]?.stringValue ?? project)")
-            print("health: \(value["health"]?["status"]?.stringValue ?? "?")")
-            print("event counts:")
-            for line in HumanOutput.lines(value["telemetry"]?["event_counts"] ?? [:], indent: "  ") { print(line) }
-            print("recent errors:")
-            for line in HumanOutput.lines(value["telemetry"]?["recent_errors"] ?? [], indent: "  ") { print(line) }
-            print("conversations: \(HumanOutput.scalar(value["conversations"] ?? []) ?? JSONWriter.text(value["conversations"] ?? []))")
+            HumanOutput.line("project: \(value["project_id"]?.stringValue ?? project)")
+            HumanOutput.line("health: \(value["health"]?["status"]?.stringValue ?? "?")")
+            HumanOutput.line("event counts:")
+            for line in HumanOutput.lines(value["telemetry"]?["event_counts"] ?? [:], indent: "  ") { HumanOutput.line(line) }
+            HumanOutput.line("recent errors:")
+            for line in HumanOutput.lines(value["telemetry"]?["recent_errors"] ?? [], indent: "  ") { HumanOutput.line(line) }
+            HumanOutput.line("conversations: \(HumanOutput.scalar(value["conversations"] ?? []) ?? JSONWriter.text(value["conversations"] ?? []))")
         }
     }
 }

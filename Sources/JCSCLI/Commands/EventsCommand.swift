@@ -29,11 +29,11 @@ struct EventsCommand: ParsableCommand {
         let filters = [("conversation", conversation), ("correlation_id", correlationId)]
         if follow {
             try request.follow(RequestTarget.path("v1", "projects", project, "events", query: [("follow", "true")] + filters)) {
-                print(Self.line($0))
+                HumanOutput.line(Self.line($0))
             }
         } else {
             try request.run("GET", RequestTarget.path("v1", "projects", project, "events", query: filters)) { value in
-                for event in value["events"]?.arrayValue ?? [] { print(Self.line(event)) }
+                for event in value["events"]?.arrayValue ?? [] { HumanOutput.line(Self.line(event)) }
             }
         }
     }

@@ -30,12 +30,12 @@ struct IncidentCommand: ParsableCommand {
             query: [("correlation_id", correlationId), ("limit", limit.map(String.init))])
         try DaemonRequest(options: daemon).run("GET", target) { value in
             let entries = value["entries"]?.arrayValue ?? []
-            print("\(entries.count) of \(HumanOutput.scalar(value["total_entries"] ?? .null) ?? "?") entries")
+            HumanOutput.line("\(entries.count) of \(HumanOutput.scalar(value["total_entries"] ?? .null) ?? "?") entries")
             for entry in entries {
                 let at = entry["at"]?.stringValue ?? "?"
                 let event = entry["event"]?.stringValue ?? "?"
                 let correlation = entry["correlation_id"]?.stringValue ?? "-"
-                print("\(at)  \(event)  \(correlation)")
+                HumanOutput.line("\(at)  \(event)  \(correlation)")
             }
         }
     }

@@ -66,7 +66,7 @@ struct ProjectCommand: ParsableCommand {
             var body: [String: JSONValue] = ["root": .string(absolutePath(root)), "options": .object(options)]
             if let id { body["id"] = .string(id) }
             try DaemonRequest(options: daemon).run("POST", RequestTarget.path("v1", "projects"), body: .object(body)) {
-                print("started \($0["id"]?.stringValue ?? "?") on \($0["root"]?.stringValue ?? "?") (profile \($0["profile"]?.stringValue ?? "?"))")
+                HumanOutput.line("started \($0["id"]?.stringValue ?? "?") on \($0["root"]?.stringValue ?? "?") (profile \($0["profile"]?.stringValue ?? "?"))")
             }
         }
     }
@@ -90,7 +90,7 @@ struct ProjectCommand: ParsableCommand {
 
         func run() throws {
             try DaemonRequest(options: daemon).run("DELETE", RequestTarget.path("v1", "projects", id)) { _ in
-                print("stopped \(id)")
+                HumanOutput.line("stopped \(id)")
             }
         }
     }
@@ -111,9 +111,9 @@ struct ProjectCommand: ParsableCommand {
         func run() throws {
             try DaemonRequest(options: daemon).run("GET", RequestTarget.path("v1", "projects")) { value in
                 let projects = value["projects"]?.arrayValue ?? []
-                if projects.isEmpty { print("no projects") }
+                if projects.isEmpty { HumanOutput.line("no projects") }
                 for project in projects {
-                    print(
+                    HumanOutput.line(
                         "\(project["id"]?.stringValue ?? "?")\t\(project["profile"]?.stringValue ?? "?")\t\(project["root"]?.stringValue ?? "?")"
                     )
                 }

@@ -57,7 +57,7 @@ struct ToolCommand: ParsableCommand {
                 "POST", RequestTarget.path("v1", "projects", project, "tools", tool, "run"), body: .object(body)
             ) { value in
                 if async {
-                    print("accepted \(value["call_id"]?.stringValue ?? "?")")
+                    HumanOutput.line("accepted \(value["call_id"]?.stringValue ?? "?")")
                     return
                 }
                 ToolCommand.printResult(value)
@@ -94,12 +94,14 @@ struct ToolCommand: ParsableCommand {
     /// tool's stdout (or its output object).
     static func printResult(_ value: JSONValue) {
         let stdoutText = value["output"]?["stdout"]?.stringValue
-        print("\(value["status"]?.stringValue ?? "?") \(value["call_id"]?.stringValue ?? "")")
+        HumanOutput.line("\(value["status"]?.stringValue ?? "?") \(value["call_id"]?.stringValue ?? "")")
         if let reason = value["reason"]?.stringValue {
-            print("reason: \(reason)\(value["message"]?.stringValue.map { ": \($0)" } ?? "")")
+            HumanOutput.line("reason: \(reason)\(value["message"]?.stringValue.map { ": \($0)" } ?? "")")
         }
         if let stdoutText {
-            print(stdoutText, terminator: stdoutText.hasSuffix("\n") || stdoutText.isEmpty ? "" : "\n")
+            print(
+                HumanOutput.escaped(stdoutText, keeping: ["\n", "\t"]),
+                terminator: stdoutText.hasSuffix("\n") || stdoutText.isEmpty ? "" : "\n")
         } else if let output = value["output"] {
             HumanOutput.print(output)
         }
@@ -148,7 +150,7 @@ struct ToolCommand: ParsableCommand {
                 "POST", RequestTarget.path("v1", "projects", project, "conversations", conversation ?? "", "cancel"), body: body
             ) { value in
                 let cancelled = value["cancelled"]?.arrayValue ?? []
-                print(cancelled.isEmpty ? "nothing was running" : "cancelled \(cancelled.compactMap(\.stringValue).joined(separator: " "))")
+                HumanOutput.line(cancelled.isEmpty ? "nothing was running" : "cancelled \(cancelled.compactMap(\.stringValue).joined(separator: " "))")
             }
         }
     }

@@ -21,10 +21,10 @@ struct ToolsCommand: ParsableCommand {
     func run() throws {
         try DaemonRequest(options: daemon).run("GET", RequestTarget.path("v1", "projects", project, "tools")) { value in
             for tool in value["tools"]?.arrayValue ?? [] {
-                print("\(tool["name"]?.stringValue ?? "?")\t\(tool["description"]?.stringValue ?? "")")
+                HumanOutput.row(tool["name"]?.stringValue ?? "?", tool["description"]?.stringValue ?? "")
             }
             for invalid in value["invalid"]?.arrayValue ?? [] {
-                print("INVALID \(HumanOutput.scalar(invalid["tool"] ?? .null) ?? "?")\t\(JSONWriter.text(invalid))")
+                HumanOutput.row("INVALID \(HumanOutput.scalar(invalid["tool"] ?? .null) ?? "?")", JSONWriter.text(invalid))
             }
         }
     }

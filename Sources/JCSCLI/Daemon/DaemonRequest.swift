@@ -77,7 +77,8 @@ struct DaemonRequest {
             var message = value["message"]?.stringValue ?? "the daemon answered \(status)"
             // Engine messages already start with their code.
             if message.hasPrefix(code + ": ") { message.removeFirst(code.count + 2) }
-            printError("jcs: \(code)\(field): \(message)")
+            // The message may quote names from the project (asset paths): escaped like stdout.
+            printError("jcs: " + HumanOutput.escaped("\(code)\(field): \(message)"))
         }
         return DaemonExit.refused
     }

@@ -61,8 +61,11 @@ func skillFile(_ name: String, description: String = "A skill.") -> String {
 /// A loader over `directory` with default options, for tests that need no running project.
 func loader(_ directory: TempDirectory, options: RuntimeOptions = RuntimeOptions()) throws -> AssetLoader {
     let profile = ProjectProfile.effective(try ProfileResolver.resolve(nameOrPath: "default"), options: options)
-    return AssetLoader(root: directory.path, options: options, projectProfile: profile)
+    return AssetLoader(root: try ProjectRoot.open(directory.path), options: options, projectProfile: profile)
 }
+
+/// The held directory of `path`, as a project root opens it.
+func handle(_ path: String) throws -> ProjectDirectory { try ProjectRoot.open(path).files }
 
 /// Waits until the project's snapshot reached `generation` (the watcher reloads asynchronously).
 func waitForGeneration(_ project: Project, atLeast generation: UInt64, timeoutMs: Int = 10_000) async -> Bool {

@@ -25,7 +25,7 @@ struct DirectoryWatcherTests {
     @Test func addEditDeleteAndRenameAreReported() throws {
         let dir = TempDirectory()
         dir.write("kept.md", "one")
-        let watcher = try DirectoryWatcher(root: dir.path)
+        let watcher = try DirectoryWatcher(root: try handle(dir.path))
         dir.write("new.md", "x")
         dir.write("kept.md", "two")
         rename(dir.file("new.md"), dir.file("renamed.md"))
@@ -38,7 +38,7 @@ struct DirectoryWatcherTests {
         let dir = TempDirectory()
         mkdir(dir.file("commands"), 0o755)
         dir.write("commands/build.md", "old")
-        let watcher = try DirectoryWatcher(root: dir.path)
+        let watcher = try DirectoryWatcher(root: try handle(dir.path))
         dir.write("commands/.build.md.swp", "new")
         rename(dir.file("commands/.build.md.swp"), dir.file("commands/build.md"))
         let seen = collect(watcher, until: [.path("commands/build.md")])
@@ -47,7 +47,7 @@ struct DirectoryWatcherTests {
 
     @Test func directoriesCreatedLaterAreWatchedAndTheirFilesReported() throws {
         let dir = TempDirectory()
-        let watcher = try DirectoryWatcher(root: dir.path)
+        let watcher = try DirectoryWatcher(root: try handle(dir.path))
         mkdir(dir.file("skills"), 0o755)
         mkdir(dir.file("skills/deep"), 0o755)
         dir.write("skills/deep/a.md", "x")
@@ -61,14 +61,20 @@ struct DirectoryWatcherTests {
     @Test func removingTheRootAsksForARescan() throws {
         let parent = TempDirectory()
         mkdir(parent.file("root"), 0o755)
-        let watcher = try DirectoryWatcher(root: parent.file("root"))
+        let watcher = try DirectoryWatcher(root: try handle(parent.path), base: "root")
         rmdir(parent.file("root"))
         let seen = collect(watcher, until: [.rescan])
         #expect(seen.contains(.rescan))
     }
 
-    @Test func aMissingRootIsAnErrorNamingTheCall() {
-        #expect(throws: WatcherError.self) { try DirectoryWatcher(root: "/nonexistent/jcs-watch") }
+    @Test func aDirectoryReplacedByALinkIsNeverOpenedForWatching() throws {
+        let dir = TempDirectory()
+        symlink("/", dir.file("commands"))
+        let root = try handle(dir.path)
+        #expect(throws: ProjectFileError.symlink(path: "commands")) { try root.directory("commands") }
+        // Inside a watched tree, a link is an entry, never a directory to descend into.
+        let watcher = try DirectoryWatcher(root: root)
+        #expect(watcher.watchCount == 1)
     }
 
     @Test func aHundredWritesInASecondBecomeFewBatchesWithTheFinalState() throws {
@@ -89,7 +95,7 @@ struct DirectoryWatcherTests {
             }
         }
         let batches = Batches()
-        let loop = try WatchLoop(root: dir.path, quietMs: 250, maxWaitMs: 2000) { batches.append($0) }
+        let loop = try WatchLoop(root: try handle(dir.path), quietMs: 250, maxWaitMs: 2000) { batches.append($0) }
         defer { loop.stop() }
         for i in 0..<100 {
             dir.write("c.md", "version \(i)")

@@ -57,7 +57,8 @@ struct RuntimeOptionsTests {
             "deny_tools", "network_egress_policy", "network_allowlist", "network_allowed_schemes",
             "outside_root_allowlist", "sensitive_path_denylist", "sensitive_path_allowlist", "tool_env_allowlist",
             "protocol_allowlist", "sandbox_profile", "conversation_max_queue_size", "strict_asset_loading", "watcher",
-            "watcher_debounce_ms", "data_dir",
+            "watcher_debounce_ms", "data_dir", "asset_max_files", "asset_max_total_bytes", "watcher_max_directories",
+            "watcher_max_depth", "protected_path_exceptions",
         ]
         #expect(RuntimeOptions().effectiveJSON.objectValue.map { Set($0.keys) } == Set(keys))
         #expect(RuntimeOptions().effectiveJSON["tool_timeout_ms"] == 30000)
@@ -69,6 +70,8 @@ struct RuntimeOptionsTests {
                 ["path": "/opt/sdk", "reason_code": "sdk"], ["pattern": "/usr/share/**", "reason_code": "share"],
             ],
             "tool_env_allowlist": ["LC_*"], "protocol_allowlist": ["mcp"], "data_dir": "state",
+            "asset_max_files": 10, "asset_max_total_bytes": 4096, "watcher_max_directories": 3, "watcher_max_depth": 2,
+            "protected_path_exceptions": [["path": ".git/hooks", "reason_code": "hook_dev"]],
         ]
         let options = try RuntimeOptions.parse(custom)
         #expect(try RuntimeOptions.parse(options.effectiveJSON) == options)

@@ -7,11 +7,13 @@ import Sandbox
 ///
 /// - Important: blocking file I/O; run it on the watcher's thread or a `BlockingThread`.
 struct AssetLoader: Sendable {
-    /// The project root (real path).
-    let root: String
+    /// The project root, held open: every file is read beneath its handle.
+    let root: ProjectRoot
     let options: RuntimeOptions
     /// The project's effective profile, for commands that override parts of it.
     let projectProfile: Profile
+    /// Directories the watcher left unwatched (its bounds): each is an asset error of the snapshot.
+    var watchLimits = WatchLimits()
 
     /// `.jido`, relative to the root.
     static let directory = ".jido"
@@ -24,37 +26,35 @@ struct AssetLoader: Sendable {
         var workflows: [WorkflowDefinition] = []
         var nodes: [SkillGraphNode] = []
         var invalid: [InvalidTool] = []
-        let skip: Set<String> = ["\(root)/\(options.dataDir)"]
+        var budget = AssetBudget(options: options)
         for kind in AssetKind.allCases {
             let base = "\(Self.directory)/\(kind.directory)"
-            for entry in AssetFiles.list("\(root)/\(base)", skip: skip) {
-                let path: String
-                switch entry {
-                case .symlink(let relative):
-                    issues.append(AssetIssue(kind: kind, path: "\(base)/\(relative)", code: .symlink, reason: "symbolic links are not followed"))
-                    invalid += Self.invalidTool(kind, name: nil, path: "\(base)/\(relative)", reason: "symbolic links are not followed")
-                    continue
-                case .file(let relative):
-                    path = "\(base)/\(relative)"
-                }
-                do throws(AssetParseError) {
-                    let document = try MarkdownDocument.parse(
-                        AssetFiles.read("\(root)/\(path)"), requireFrontMatter: kind != .skillGraph)
-                    switch kind {
-                    case .skill: skills.append(try Skill.parse(document, path: path))
-                    case .command: commands.append(try CommandDefinition.parse(document, path: path))
-                    case .workflow: workflows.append(try WorkflowDefinition.parse(document, path: path))
-                    case .skillGraph:
-                        let stem = String(path.split(separator: "/").last!.dropLast(3))
-                        nodes.append(try SkillGraphNode.parse(document, fileStem: stem, path: path))
+            AssetFiles.walk(root: root.files, base: base, skip: [options.dataDir], budget: &budget) { found in
+                switch found {
+                case .refused(let path, let code, let reason):
+                    issues.append(AssetIssue(kind: kind, path: path, code: code, reason: reason))
+                    invalid += Self.invalidTool(kind, name: nil, path: path, reason: reason)
+                case .file(let path, let bytes):
+                    do throws(AssetParseError) {
+                        let document = try MarkdownDocument.parse(bytes, requireFrontMatter: kind != .skillGraph)
+                        switch kind {
+                        case .skill: skills.append(try Skill.parse(document, path: path))
+                        case .command: commands.append(try CommandDefinition.parse(document, path: path))
+                        case .workflow: workflows.append(try WorkflowDefinition.parse(document, path: path))
+                        case .skillGraph:
+                            let stem = String(path.split(separator: "/").last!.dropLast(3))
+                            nodes.append(try SkillGraphNode.parse(document, fileStem: stem, path: path))
+                        }
+                    } catch {
+                        let issue = error.issue(kind: kind, path: path)
+                        issues.append(issue)
+                        invalid += Self.invalidTool(
+                            kind, name: Self.bestEffortName(bytes), path: path, reason: issue.description)
                     }
-                } catch {
-                    let issue = error.issue(kind: kind, path: path)
-                    issues.append(issue)
-                    invalid += Self.invalidTool(kind, name: Self.bestEffortName(path: "\(root)/\(path)"), path: path, reason: issue.description)
                 }
             }
         }
+        issues += watchLimits.issues()
         skills = Self.unique(skills, kind: .skill, name: \.name, path: \.path, issues: &issues, invalid: &invalid)
         commands = Self.unique(commands, kind: .command, name: \.name, path: \.path, issues: &issues, invalid: &invalid)
         workflows = Self.unique(workflows, kind: .workflow, name: \.name, path: \.path, issues: &issues, invalid: &invalid)
@@ -120,10 +120,8 @@ struct AssetLoader: Sendable {
 
     /// The `name:` of a file that failed validation, when its front matter at least parses, so
     /// the invalid entry can say which tool it would have been.
-    @available(*, noasync)
-    private static func bestEffortName(path: String) -> String? {
-        guard let bytes = try? AssetFiles.read(path),
-            let document = try? MarkdownDocument.parse(bytes, requireFrontMatter: true),
+    private static func bestEffortName(_ bytes: [UInt8]) -> String? {
+        guard let document = try? MarkdownDocument.parse(bytes, requireFrontMatter: true),
             let name = try? document.frontMatter?.string("name", in: "")
         else { return nil }
         return (try? AssetName.validate(name, line: nil, context: "")) != nil ? name : nil

@@ -19,17 +19,35 @@ public final class DirectoryWatcher {
         case rescan
     }
 
-    public let root: String
+    /// The project root's handle and the watched tree below it (`.jido`): every directory watched
+    /// is opened from the handle with no link allowed and watched through `/proc/self/fd/N`, so a
+    /// directory a tool swaps for a link to `/` costs nothing and watches nothing outside. Only
+    /// the root is held open; a held `.jido/` would delay its `IN_DELETE_SELF` until closed.
+    public let root: ProjectDirectory
+    public let base: String
     private let fd: Int32
     private var directories: [Int32: String] = [:]
+    private let maximumDirectories: Int
+    private let maximumDepth: Int
+    /// Where bounds hit are recorded, for the next snapshot's asset errors.
+    private let limits: WatchLimits
 
     private static let mask: UInt32 =
         UInt32(IN_CREATE | IN_DELETE | IN_MODIFY | IN_CLOSE_WRITE | IN_MOVED_FROM | IN_MOVED_TO | IN_ATTRIB
             | IN_DELETE_SELF | IN_MOVE_SELF)
 
-    /// Watches `root` and every directory below it. Throws the errno of the first failure.
-    public init(root: String) throws(WatcherError) {
+    /// Watches `root` and every directory below it, up to `maximumDirectories` watches and
+    /// `maximumDepth` levels; each bound hit is recorded in `limits`. Throws the errno of the
+    /// first failure.
+    public init(
+        root: ProjectDirectory, base: String = ".", maximumDirectories: Int = 256, maximumDepth: Int = 8,
+        limits: WatchLimits = WatchLimits()
+    ) throws(WatcherError) {
         self.root = root
+        self.base = base
+        self.maximumDirectories = maximumDirectories
+        self.maximumDepth = maximumDepth
+        self.limits = limits
         fd = inotify_init1(Int32(IN_CLOEXEC | IN_NONBLOCK))
         guard fd >= 0 else { throw .system(call: "inotify_init1", errno: errno) }
         do {
@@ -39,6 +57,9 @@ public final class DirectoryWatcher {
             throw error
         }
     }
+
+    /// Directories watched now.
+    public var watchCount: Int { directories.count }
 
     deinit { close(fd) }
 
@@ -93,26 +114,41 @@ public final class DirectoryWatcher {
     }
 
     /// Adds watches on `relative` and every directory below it; returns the paths found. A
-    /// directory removed between its event and this call is no error (`tolerateMissing`); a
-    /// missing root is.
+    /// directory removed (or replaced by a link) between its event and this call is no error
+    /// (`tolerateMissing`); a missing root is. Past a bound the directory is recorded in `limits`
+    /// and not watched.
     @discardableResult
     private func watchTree(_ relative: String, tolerateMissing: Bool) throws(WatcherError) -> [String] {
-        let absolute = relative.isEmpty ? root : "\(root)/\(relative)"
-        let wd = inotify_add_watch(fd, absolute, DirectoryWatcher.mask | UInt32(IN_ONLYDIR | IN_DONT_FOLLOW))
+        let depth = relative.isEmpty ? 0 : relative.split(separator: "/").count
+        guard depth <= maximumDepth else {
+            limits.record(relative, reason: "deeper than watcher_max_depth (\(maximumDepth)): not watched")
+            return []
+        }
+        guard directories.count < maximumDirectories else {
+            limits.record(relative, reason: "watcher_max_directories (\(maximumDirectories)) reached: not watched")
+            return []
+        }
+        let directory: ProjectDirectory
+        do {
+            directory = try root.directory(relative.isEmpty ? base : "\(base)/\(relative)")
+        } catch {
+            if tolerateMissing { return [] }
+            throw .unreachable(error)
+        }
+        // The magic link names the directory the descriptor holds, whatever its path is now.
+        let wd = inotify_add_watch(fd, "/proc/self/fd/\(directory.descriptor)", DirectoryWatcher.mask | UInt32(IN_ONLYDIR))
         guard wd >= 0 else {
             if tolerateMissing && (errno == ENOENT || errno == ENOTDIR) { return [] }
-            throw .system(call: "inotify_add_watch(\(absolute))", errno: errno)
+            throw .system(call: "inotify_add_watch(\(relative.isEmpty ? "." : relative))", errno: errno)
         }
         directories[wd] = relative
+        limits.clear(relative)
         var found: [String] = []
-        guard let dir = opendir(absolute) else { return found }
-        defer { closedir(dir) }
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            if name == "." || name == ".." { continue }
-            let child = relative.isEmpty ? name : "\(relative)/\(name)"
+        guard let entries = try? directory.entries() else { return found }
+        for entry in entries {
+            let child = relative.isEmpty ? entry.name : "\(relative)/\(entry.name)"
             found.append(child)
-            if entry.pointee.d_type == UInt8(DT_DIR) { found += try watchTree(child, tolerateMissing: true) }
+            if entry.type == .directory { found += try watchTree(child, tolerateMissing: true) }
         }
         return found
     }
@@ -121,9 +157,12 @@ public final class DirectoryWatcher {
 /// Why a watch could not be set up.
 public enum WatcherError: Error, Sendable, Equatable, CustomStringConvertible {
     case system(call: String, errno: Int32)
+    /// The directory to watch could not be opened beneath the root (a link, gone).
+    case unreachable(ProjectFileError)
 
     public var description: String {
         switch self {
+        case .unreachable(let error): "cannot watch \(error)"
         case .system(let call, let errno): "\(call) failed: \(String(cString: strerror(errno))) (errno \(errno))"
         }
     }

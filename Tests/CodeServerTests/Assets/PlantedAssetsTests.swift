@@ -1,0 +1,54 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Sandbox
+import TestSupport
+import Testing
+
+@testable import CodeServer
+
+/// Findings 3 and 5 end to end: a real tool in a real sandbox plants links, a FIFO and a swarm of
+/// directories in `.jido/`; the coordinator's watcher and loader afterwards.
+@Suite(.enabled(if: HostSupport.canSandbox, "\(HostSupport.reason)"))
+struct PlantedAssetsTests {
+    @Test func whatAToolPlantsInJidoBecomesAssetErrorsAndBoundedWatches() async throws {
+        let fixture = RuntimeFixture()
+        let project = try await fixture.start([
+            // Lifted so the attack can be staged through the sandbox at all (see ProtectedPathTests).
+            "protected_path_exceptions": [["path": ".jido", "reason_code": "test_staging"]],
+            "watcher_max_directories": 4, "watcher_debounce_ms": 50,
+        ])
+        let script = """
+            set -e
+            mkdir -p .jido/skills .jido/commands
+            ln -s / .jido/skill_graph
+            ln -s /etc .jido/workflows
+            ln -s /etc/shadow .jido/skills/shadow.md
+            mkfifo .jido/skills/x.md || true
+            for i in 1 2 3 4 5 6 7 8 9 10 11 12; do mkdir -p .jido/commands/d$i; done
+            """
+        let planted = await project.execute(ToolCall(tool: "shell.run", arguments: ["script": .string(script)]))
+        #expect(planted.status == .completed, "\(String(describing: planted.message)) \(String(describing: planted.output))")
+
+        // The watcher reloads on its own; its cap shows up as asset errors, and it never holds
+        // more than the cap.
+        #expect(
+            await eventually(timeoutMs: 20_000) {
+                project.assets.snapshot.issues.contains { $0.code == .limitReached && $0.reason.contains("watcher_max_directories") }
+            })
+        let reload = try await project.reloadAssets()
+        var codes: [String: AssetIssue.Code] = [:]
+        for issue in reload.issues { codes[issue.path] = issue.code }
+        #expect(codes[".jido/skill_graph"] == .symlink)
+        #expect(codes[".jido/workflows"] == .symlink)
+        #expect(codes[".jido/skills/shadow.md"] == .symlink)
+        var info = stat()
+        if lstat(fixture.directory.file(".jido/skills/x.md"), &info) == 0 {
+            #expect(codes[".jido/skills/x.md"] == .notRegularFile, "a FIFO never blocks the loader")
+        }
+        #expect(reload.counts.values.reduce(0, +) == 0, "nothing outside the project loaded")
+        let diagnostics = await project.diagnostics
+        #expect(diagnostics["assets"]?["error_count"]?.intValue ?? 0 >= 4)
+        await fixture.engine.shutdown()
+    }
+}
