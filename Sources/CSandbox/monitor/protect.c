@@ -81,6 +81,12 @@ int csb_protect_prepare(int rootfd, const char *rel, int is_dir, uid_t uid, gid_
             if (rc >= 0)
                 close(rc);
         }
+        /* A filesystem that refuses us the creation (read-only, procfs, no permission for an
+         * unprivileged monitor) refuses the tool too, whose rights are at most ours. */
+        if (rc < 0 && (errno == EROFS || errno == ENOENT || errno == EPERM || errno == EACCES)) {
+            close(dir);
+            return 0;
+        }
         if (rc < 0 && errno != EEXIST) {
             int saved = errno;
             close(dir);

@@ -17,6 +17,7 @@ enum ProtectedPaths {
             let relative = isDirectory ? String(entry.dropLast()) : entry
             if mounts.contains(where: { relative == $0 || relative.hasPrefix($0 + "/") }) { continue }
             let depth = csb_protect_prepare(root.fd.raw, relative, isDirectory ? 1 : 0, root.stat.st_uid, root.stat.st_gid)
+            if depth == 0 { continue }  // missing, and the filesystem refuses to create it
             guard depth > 0 else {
                 let err = errno
                 throw .protectedPathUnsafe(
