@@ -16,7 +16,13 @@ public enum BuiltinProfiles {
   "name": "build",
   "description": "Builds and test runs: no network, 4 GiB of memory, 10 min, 1024 processes, toolchains under /opt.",
   "filesystem": {
-    "workspace": {"path": "/workspace", "writable": true},
+    "workspace": {
+      "path": "/workspace", "writable": true,
+      "protected_paths": [
+        ".git/config", ".git/hooks/", ".git/info/", ".gitmodules", ".jido/", ".envrc", ".vscode/", ".idea/",
+        ".devcontainer/"
+      ]
+    },
     "mounts": [
       {"type": "bind", "source": "/usr", "target": "/usr", "writable": false, "optional": false},
       {"type": "bind", "source": "/etc/alternatives", "target": "/etc/alternatives", "writable": false, "optional": false},
@@ -182,6 +188,71 @@ public enum BuiltinProfiles {
         "syscalls": ["socket"],
         "action": "deny", "errno": "EPERM", "report_kind": "network_protocol_denied",
         "args": [{"index": 0, "op": "eq", "value": 10}, {"index": 2, "op": "masked_eq", "value": 58, "mask": 4294967295}]
+      },
+      {
+        "syscalls": ["chmod", "fchmod", "creat", "mknod"],
+        "action": "deny", "errno": "EPERM", "report_kind": "privilege_bit_denied",
+        "args": [{"index": 1, "op": "masked_eq", "value": 2048, "mask": 2048}]
+      },
+      {
+        "syscalls": ["fchmodat", "fchmodat2", "mknodat"],
+        "action": "deny", "errno": "EPERM", "report_kind": "privilege_bit_denied",
+        "args": [{"index": 2, "op": "masked_eq", "value": 2048, "mask": 2048}]
+      },
+      {
+        "syscalls": ["chmod", "fchmod", "creat", "mknod"],
+        "action": "deny", "errno": "EPERM", "report_kind": "privilege_bit_denied",
+        "args": [{"index": 1, "op": "masked_eq", "value": 1024, "mask": 1024}]
+      },
+      {
+        "syscalls": ["fchmodat", "fchmodat2", "mknodat"],
+        "action": "deny", "errno": "EPERM", "report_kind": "privilege_bit_denied",
+        "args": [{"index": 2, "op": "masked_eq", "value": 1024, "mask": 1024}]
+      },
+      {
+        "syscalls": ["open"],
+        "action": "deny", "errno": "EPERM", "report_kind": "privilege_bit_denied",
+        "args": [{"index": 1, "op": "masked_eq", "value": 64, "mask": 64}, {"index": 2, "op": "masked_eq", "value": 2048, "mask": 2048}]
+      },
+      {
+        "syscalls": ["openat"],
+        "action": "deny", "errno": "EPERM", "report_kind": "privilege_bit_denied",
+        "args": [{"index": 2, "op": "masked_eq", "value": 64, "mask": 64}, {"index": 3, "op": "masked_eq", "value": 2048, "mask": 2048}]
+      },
+      {
+        "syscalls": ["open"],
+        "action": "deny", "errno": "EPERM", "report_kind": "privilege_bit_denied",
+        "args": [{"index": 1, "op": "masked_eq", "value": 64, "mask": 64}, {"index": 2, "op": "masked_eq", "value": 1024, "mask": 1024}]
+      },
+      {
+        "syscalls": ["openat"],
+        "action": "deny", "errno": "EPERM", "report_kind": "privilege_bit_denied",
+        "args": [{"index": 2, "op": "masked_eq", "value": 64, "mask": 64}, {"index": 3, "op": "masked_eq", "value": 1024, "mask": 1024}]
+      },
+      {
+        "syscalls": ["open"],
+        "action": "deny", "errno": "EPERM", "report_kind": "privilege_bit_denied",
+        "args": [{"index": 1, "op": "masked_eq", "value": 4259840, "mask": 4259840}, {"index": 2, "op": "masked_eq", "value": 2048, "mask": 2048}]
+      },
+      {
+        "syscalls": ["openat"],
+        "action": "deny", "errno": "EPERM", "report_kind": "privilege_bit_denied",
+        "args": [{"index": 2, "op": "masked_eq", "value": 4259840, "mask": 4259840}, {"index": 3, "op": "masked_eq", "value": 2048, "mask": 2048}]
+      },
+      {
+        "syscalls": ["open"],
+        "action": "deny", "errno": "EPERM", "report_kind": "privilege_bit_denied",
+        "args": [{"index": 1, "op": "masked_eq", "value": 4259840, "mask": 4259840}, {"index": 2, "op": "masked_eq", "value": 1024, "mask": 1024}]
+      },
+      {
+        "syscalls": ["openat"],
+        "action": "deny", "errno": "EPERM", "report_kind": "privilege_bit_denied",
+        "args": [{"index": 2, "op": "masked_eq", "value": 4259840, "mask": 4259840}, {"index": 3, "op": "masked_eq", "value": 1024, "mask": 1024}]
+      },
+      {
+        "syscalls": ["openat2"],
+        "action": "deny_silently", "errno": "ENOSYS", "report_kind": "syscall_denied",
+        "args": []
       }
     ]
   },
@@ -209,7 +280,13 @@ public enum BuiltinProfiles {
   "name": "default",
   "description": "Everyday tool calls: no network, 512 MiB of memory, 30 s, 128 processes, a writable workspace.",
   "filesystem": {
-    "workspace": {"path": "/workspace", "writable": true},
+    "workspace": {
+      "path": "/workspace", "writable": true,
+      "protected_paths": [
+        ".git/config", ".git/hooks/", ".git/info/", ".gitmodules", ".jido/", ".envrc", ".vscode/", ".idea/",
+        ".devcontainer/"
+      ]
+    },
     "mounts": [
       {"type": "bind", "source": "/usr", "target": "/usr", "writable": false, "optional": false},
       {"type": "bind", "source": "/etc/alternatives", "target": "/etc/alternatives", "writable": false, "optional": false},
@@ -374,6 +451,71 @@ public enum BuiltinProfiles {
         "syscalls": ["socket"],
         "action": "deny", "errno": "EPERM", "report_kind": "network_protocol_denied",
         "args": [{"index": 0, "op": "eq", "value": 10}, {"index": 2, "op": "masked_eq", "value": 58, "mask": 4294967295}]
+      },
+      {
+        "syscalls": ["chmod", "fchmod", "creat", "mknod"],
+        "action": "deny", "errno": "EPERM", "report_kind": "privilege_bit_denied",
+        "args": [{"index": 1, "op": "masked_eq", "value": 2048, "mask": 2048}]
+      },
+      {
+        "syscalls": ["fchmodat", "fchmodat2", "mknodat"],
+        "action": "deny", "errno": "EPERM", "report_kind": "privilege_bit_denied",
+        "args": [{"index": 2, "op": "masked_eq", "value": 2048, "mask": 2048}]
+      },
+      {
+        "syscalls": ["chmod", "fchmod", "creat", "mknod"],
+        "action": "deny", "errno": "EPERM", "report_kind": "privilege_bit_denied",
+        "args": [{"index": 1, "op": "masked_eq", "value": 1024, "mask": 1024}]
+      },
+      {
+        "syscalls": ["fchmodat", "fchmodat2", "mknodat"],
+        "action": "deny", "errno": "EPERM", "report_kind": "privilege_bit_denied",
+        "args": [{"index": 2, "op": "masked_eq", "value": 1024, "mask": 1024}]
+      },
+      {
+        "syscalls": ["open"],
+        "action": "deny", "errno": "EPERM", "report_kind": "privilege_bit_denied",
+        "args": [{"index": 1, "op": "masked_eq", "value": 64, "mask": 64}, {"index": 2, "op": "masked_eq", "value": 2048, "mask": 2048}]
+      },
+      {
+        "syscalls": ["openat"],
+        "action": "deny", "errno": "EPERM", "report_kind": "privilege_bit_denied",
+        "args": [{"index": 2, "op": "masked_eq", "value": 64, "mask": 64}, {"index": 3, "op": "masked_eq", "value": 2048, "mask": 2048}]
+      },
+      {
+        "syscalls": ["open"],
+        "action": "deny", "errno": "EPERM", "report_kind": "privilege_bit_denied",
+        "args": [{"index": 1, "op": "masked_eq", "value": 64, "mask": 64}, {"index": 2, "op": "masked_eq", "value": 1024, "mask": 1024}]
+      },
+      {
+        "syscalls": ["openat"],
+        "action": "deny", "errno": "EPERM", "report_kind": "privilege_bit_denied",
+        "args": [{"index": 2, "op": "masked_eq", "value": 64, "mask": 64}, {"index": 3, "op": "masked_eq", "value": 1024, "mask": 1024}]
+      },
+      {
+        "syscalls": ["open"],
+        "action": "deny", "errno": "EPERM", "report_kind": "privilege_bit_denied",
+        "args": [{"index": 1, "op": "masked_eq", "value": 4259840, "mask": 4259840}, {"index": 2, "op": "masked_eq", "value": 2048, "mask": 2048}]
+      },
+      {
+        "syscalls": ["openat"],
+        "action": "deny", "errno": "EPERM", "report_kind": "privilege_bit_denied",
+        "args": [{"index": 2, "op": "masked_eq", "value": 4259840, "mask": 4259840}, {"index": 3, "op": "masked_eq", "value": 2048, "mask": 2048}]
+      },
+      {
+        "syscalls": ["open"],
+        "action": "deny", "errno": "EPERM", "report_kind": "privilege_bit_denied",
+        "args": [{"index": 1, "op": "masked_eq", "value": 4259840, "mask": 4259840}, {"index": 2, "op": "masked_eq", "value": 1024, "mask": 1024}]
+      },
+      {
+        "syscalls": ["openat"],
+        "action": "deny", "errno": "EPERM", "report_kind": "privilege_bit_denied",
+        "args": [{"index": 2, "op": "masked_eq", "value": 4259840, "mask": 4259840}, {"index": 3, "op": "masked_eq", "value": 1024, "mask": 1024}]
+      },
+      {
+        "syscalls": ["openat2"],
+        "action": "deny_silently", "errno": "ENOSYS", "report_kind": "syscall_denied",
+        "args": []
       }
     ]
   },
@@ -401,7 +543,13 @@ public enum BuiltinProfiles {
   "name": "strict",
   "description": "Untrusted one-off commands: no network, 256 MiB of memory, 10 s, 32 processes, small files and output.",
   "filesystem": {
-    "workspace": {"path": "/workspace", "writable": true},
+    "workspace": {
+      "path": "/workspace", "writable": true,
+      "protected_paths": [
+        ".git/config", ".git/hooks/", ".git/info/", ".gitmodules", ".jido/", ".envrc", ".vscode/", ".idea/",
+        ".devcontainer/"
+      ]
+    },
     "mounts": [
       {"type": "bind", "source": "/usr", "target": "/usr", "writable": false, "optional": false},
       {"type": "bind", "source": "/etc/alternatives", "target": "/etc/alternatives", "writable": false, "optional": false},
@@ -566,6 +714,71 @@ public enum BuiltinProfiles {
         "syscalls": ["socket"],
         "action": "deny", "errno": "EPERM", "report_kind": "network_protocol_denied",
         "args": [{"index": 0, "op": "eq", "value": 10}, {"index": 2, "op": "masked_eq", "value": 58, "mask": 4294967295}]
+      },
+      {
+        "syscalls": ["chmod", "fchmod", "creat", "mknod"],
+        "action": "deny", "errno": "EPERM", "report_kind": "privilege_bit_denied",
+        "args": [{"index": 1, "op": "masked_eq", "value": 2048, "mask": 2048}]
+      },
+      {
+        "syscalls": ["fchmodat", "fchmodat2", "mknodat"],
+        "action": "deny", "errno": "EPERM", "report_kind": "privilege_bit_denied",
+        "args": [{"index": 2, "op": "masked_eq", "value": 2048, "mask": 2048}]
+      },
+      {
+        "syscalls": ["chmod", "fchmod", "creat", "mknod"],
+        "action": "deny", "errno": "EPERM", "report_kind": "privilege_bit_denied",
+        "args": [{"index": 1, "op": "masked_eq", "value": 1024, "mask": 1024}]
+      },
+      {
+        "syscalls": ["fchmodat", "fchmodat2", "mknodat"],
+        "action": "deny", "errno": "EPERM", "report_kind": "privilege_bit_denied",
+        "args": [{"index": 2, "op": "masked_eq", "value": 1024, "mask": 1024}]
+      },
+      {
+        "syscalls": ["open"],
+        "action": "deny", "errno": "EPERM", "report_kind": "privilege_bit_denied",
+        "args": [{"index": 1, "op": "masked_eq", "value": 64, "mask": 64}, {"index": 2, "op": "masked_eq", "value": 2048, "mask": 2048}]
+      },
+      {
+        "syscalls": ["openat"],
+        "action": "deny", "errno": "EPERM", "report_kind": "privilege_bit_denied",
+        "args": [{"index": 2, "op": "masked_eq", "value": 64, "mask": 64}, {"index": 3, "op": "masked_eq", "value": 2048, "mask": 2048}]
+      },
+      {
+        "syscalls": ["open"],
+        "action": "deny", "errno": "EPERM", "report_kind": "privilege_bit_denied",
+        "args": [{"index": 1, "op": "masked_eq", "value": 64, "mask": 64}, {"index": 2, "op": "masked_eq", "value": 1024, "mask": 1024}]
+      },
+      {
+        "syscalls": ["openat"],
+        "action": "deny", "errno": "EPERM", "report_kind": "privilege_bit_denied",
+        "args": [{"index": 2, "op": "masked_eq", "value": 64, "mask": 64}, {"index": 3, "op": "masked_eq", "value": 1024, "mask": 1024}]
+      },
+      {
+        "syscalls": ["open"],
+        "action": "deny", "errno": "EPERM", "report_kind": "privilege_bit_denied",
+        "args": [{"index": 1, "op": "masked_eq", "value": 4259840, "mask": 4259840}, {"index": 2, "op": "masked_eq", "value": 2048, "mask": 2048}]
+      },
+      {
+        "syscalls": ["openat"],
+        "action": "deny", "errno": "EPERM", "report_kind": "privilege_bit_denied",
+        "args": [{"index": 2, "op": "masked_eq", "value": 4259840, "mask": 4259840}, {"index": 3, "op": "masked_eq", "value": 2048, "mask": 2048}]
+      },
+      {
+        "syscalls": ["open"],
+        "action": "deny", "errno": "EPERM", "report_kind": "privilege_bit_denied",
+        "args": [{"index": 1, "op": "masked_eq", "value": 4259840, "mask": 4259840}, {"index": 2, "op": "masked_eq", "value": 1024, "mask": 1024}]
+      },
+      {
+        "syscalls": ["openat"],
+        "action": "deny", "errno": "EPERM", "report_kind": "privilege_bit_denied",
+        "args": [{"index": 2, "op": "masked_eq", "value": 4259840, "mask": 4259840}, {"index": 3, "op": "masked_eq", "value": 1024, "mask": 1024}]
+      },
+      {
+        "syscalls": ["openat2"],
+        "action": "deny_silently", "errno": "ENOSYS", "report_kind": "syscall_denied",
+        "args": []
       }
     ]
   },

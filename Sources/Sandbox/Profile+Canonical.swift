@@ -36,7 +36,10 @@ extension Profile {
 extension Profile.Filesystem {
     fileprivate var canonicalJSON: JSONValue {
         [
-            "workspace": ["path": .string(workspacePath), "writable": .bool(workspaceWritable)],
+            "workspace": [
+                "path": .string(workspacePath), "writable": .bool(workspaceWritable),
+                "protected_paths": .array(protectedPaths.map { .string($0) }),
+            ],
             "mounts": .array(mounts.map(\.canonicalJSON)),
             "tmp_size_mb": .int(Int64(tmpSizeMB)),
         ]

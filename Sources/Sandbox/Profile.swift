@@ -44,12 +44,20 @@ extension Profile {
         public var mounts: [Mount]
         /// Size of the private tmpfs at `/tmp`, in MiB; 0 means no `/tmp`.
         public var tmpSizeMB: Int
+        /// Paths relative to the workspace that stay read-only inside a writable workspace: what a
+        /// host user or the coordinator later *runs* (`.git/config`, `.git/hooks/`, `.jido/`…).
+        /// A trailing `/` marks a directory. A project lifts an entry by removing it from the
+        /// profile before the profile reaches the worker.
+        public var protectedPaths: [String]
 
-        public init(workspacePath: String, workspaceWritable: Bool, mounts: [Mount], tmpSizeMB: Int) {
+        public init(
+            workspacePath: String, workspaceWritable: Bool, mounts: [Mount], tmpSizeMB: Int, protectedPaths: [String] = []
+        ) {
             self.workspacePath = workspacePath
             self.workspaceWritable = workspaceWritable
             self.mounts = mounts
             self.tmpSizeMB = tmpSizeMB
+            self.protectedPaths = protectedPaths
         }
     }
 

@@ -195,18 +195,63 @@ private struct Decoding {
         }
         guard errors.count == errorCount else { return nil }
         return Profile.Filesystem(
-            workspacePath: workspace.path, workspaceWritable: workspace.writable, mounts: mounts, tmpSizeMB: tmpSizeMB
+            workspacePath: workspace.path, workspaceWritable: workspace.writable, mounts: mounts, tmpSizeMB: tmpSizeMB,
+            protectedPaths: workspace.protectedPaths
         )
     }
 
-    mutating func workspace(_ field: Field) -> (path: String, writable: Bool)? {
-        let fallback = defaults.map { (path: $0.filesystem.workspacePath, writable: $0.filesystem.workspaceWritable) }
+    mutating func workspace(_ field: Field) -> (path: String, writable: Bool, protectedPaths: [String])? {
+        let fallback = defaults.map {
+            (
+                path: $0.filesystem.workspacePath, writable: $0.filesystem.workspaceWritable,
+                protectedPaths: $0.filesystem.protectedPaths
+            )
+        }
         guard field.value != nil else { return absent(field, default: fallback) }
-        guard let members = members(field, keys: ["path", "writable"]) else { return nil }
+        guard let members = members(field, keys: ["path", "writable", "protected_paths"]) else { return nil }
         let path = absolutePath(members["path"], default: fallback?.path, reserved: ["/proc", "/dev", "/tmp"])
         let writable = bool(members["writable"], default: fallback?.writable)
-        guard let path, let writable else { return nil }
-        return (path, writable)
+        let protectedPaths = protectedPaths(members["protected_paths"], default: fallback?.protectedPaths)
+        guard let path, let writable, let protectedPaths else { return nil }
+        return (path, writable, protectedPaths)
+    }
+
+    /// Relative, normalized paths (one optional trailing `/` marks a directory); the same path
+    /// with and without the slash is one entry, so it is a duplicate.
+    mutating func protectedPaths(_ field: Field, default fallback: [String]?) -> [String]? {
+        guard let value = field.value else { return absent(field, default: fallback) }
+        guard let entries = uniqueStrings(field, value) else { return nil }
+        let errorCount = errors.count
+        var seen: Set<String> = []
+        var paths: [String] = []
+        for (element, path) in entries {
+            let bare = path.hasSuffix("/") ? String(path.dropLast()) : path
+            let components = bare.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
+            let problem: ProfileError.Kind? =
+                if path.utf8.contains(0) {
+                    .containsNUL
+                } else if bare.isEmpty {
+                    .empty
+                } else if path.hasPrefix("/") {
+                    .notRelativePath
+                } else if path.utf8.count >= Int(PATH_MAX) {
+                    .pathTooLong
+                } else if components.contains(where: { $0.elementsEqual("..".utf8) }) {
+                    .pathWithDotDot
+                } else if components.contains(where: { $0.isEmpty || $0.elementsEqual(".".utf8) }) {
+                    .unnormalizedPath
+                } else {
+                    nil
+                }
+            if let problem {
+                fail(element.path, problem)
+            } else if !seen.insert(bare).inserted {
+                fail(element.path, .duplicateEntry(path))
+            } else {
+                paths.append(path)
+            }
+        }
+        return errors.count == errorCount ? paths : nil
     }
 
     /// The mount list, with the checks that need the whole list: duplicate targets, targets the
@@ -675,6 +720,9 @@ private enum ReportKind: String, CaseIterable {
     case syscallDenied = "syscall_denied"
     case networkProtocolDenied = "network_protocol_denied"
     case namespaceDenied = "namespace_denied"
+    /// A setuid/setgid bit refused on a file the tool creates or changes (chmod family, open with
+    /// O_CREAT or O_TMPFILE, mknod): such a file would run with its owner's rights for a host user.
+    case privilegeBitDenied = "privilege_bit_denied"
 }
 
 private func isSameOrUnder(_ path: String, _ ancestor: String) -> Bool {

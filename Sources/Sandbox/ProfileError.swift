@@ -20,6 +20,8 @@ public struct ProfileError: Error, Sendable, Equatable, CustomStringConvertible 
         case invalidName
         case invalidHostname
         case notAbsolutePath
+        /// A protected path is relative to the workspace: no leading `/`.
+        case notRelativePath
         case pathWithDotDot
         /// A `.` component, `//`, or a trailing `/`: one place must have one spelling, or checks
         /// such as "not under /proc" could be sidestepped.
@@ -90,6 +92,7 @@ public struct ProfileError: Error, Sendable, Equatable, CustomStringConvertible 
         case .invalidName: "must be 1 to 64 characters from a-z, 0-9, '_' and '-'"
         case .invalidHostname: "must be 1 to 64 characters from a-z, A-Z, 0-9, '-' and '.'"
         case .notAbsolutePath: "must be an absolute path"
+        case .notRelativePath: "must be a path relative to the workspace (no leading '/')"
         case .pathWithDotDot: "must be an absolute path without '..'"
         case .unnormalizedPath: "must be a normalized path (no '.' component, '//' or trailing '/')"
         case .rootPath: "must not be '/'"

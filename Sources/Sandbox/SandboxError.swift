@@ -8,6 +8,11 @@ import CSandbox
 public enum SandboxError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The project root is missing or not a directory.
     case invalidRoot(path: String, reason: String)
+    /// The project root is no longer the directory recorded when the project started (its path
+    /// was swapped for a symlink or another directory): the sandbox refuses to mount it.
+    case rootChanged(path: String, expected: FileIdentity, found: String)
+    /// A protected path of the profile cannot be made read-only safely (it is a symlink).
+    case protectedPathUnsafe(path: String, reason: String)
     /// A layer the profile needs is missing on this host and the profile does not allow the
     /// downgrade (`allow_downgrades`).
     case hostLacks(layer: String, reason: String)
@@ -27,6 +32,10 @@ public enum SandboxError: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .invalidRoot(let path, let reason): "invalid root '\(path)': \(reason)"
+        case .rootChanged(let path, let expected, let found):
+            "project root '\(path)' changed since the project started: expected the directory \(expected), "
+                + "found \(found); refusing to mount it"
+        case .protectedPathUnsafe(let path, let reason): "protected path '\(path)' cannot be protected: \(reason)"
         case .hostLacks(let layer, let reason):
             "this host cannot enforce \(layer): \(reason) (the profile does not allow this downgrade)"
         case .system(let call, let errno): "\(call) failed: \(SandboxError.errnoText(errno))"
@@ -44,6 +53,8 @@ public enum SandboxError: Error, Sendable, Equatable, CustomStringConvertible {
     public var code: String {
         switch self {
         case .invalidRoot: "invalid_root"
+        case .rootChanged: "root_changed"
+        case .protectedPathUnsafe: "protected_path_unsafe"
         case .hostLacks: "host_lacks_layer"
         case .system: "system_error"
         case .setupFailed: "setup_failed"
@@ -98,6 +109,8 @@ enum SetupStep {
         case UInt32(CSB_STEP_PLAN.rawValue): "reading the mount plan"
         case UInt32(CSB_STEP_CGROUP.rawValue): "joining the cgroup"
         case UInt32(CSB_STEP_LANDLOCK.rawValue): "restricting writes with Landlock"
+        case UInt32(CSB_STEP_ROOT_IDENTITY.rawValue): "checking the project root's identity"
+        case UInt32(CSB_STEP_PROTECT.rawValue): "mounting a protected path read-only"
         default: "step \(raw)"
         }
     }

@@ -45,7 +45,7 @@ func nextMessage(_ reader: inout LineReader) -> WorkerMessage? {
 /// after the result is written and before the process exits.
 func serve() -> Int32 {
     var reader = LineReader(fd: 0)
-    guard case .prepare(let root, let profileJSON, let bpf)? = nextMessage(&reader) else {
+    guard case .prepare(let root, let profileJSON, let bpf, let rootIdentity)? = nextMessage(&reader) else {
         fail(.protocolViolation(reason: "the first message must be 'prepare'"), status: 2)
     }
     let sandbox: Sandbox
@@ -57,7 +57,7 @@ func serve() -> Int32 {
             fail(.invalidRequest(field: "profile", reason: error.description), status: 2)
         }
         let program = try SeccompProgram(profile: profile, precompiled: bpf)
-        sandbox = try Sandbox.prepare(profile: profile, root: root, filter: { program })
+        sandbox = try Sandbox.prepare(profile: profile, root: root, rootIdentity: rootIdentity, filter: { program })
     } catch {
         fail(error)
     }

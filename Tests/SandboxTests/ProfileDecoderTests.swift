@@ -342,7 +342,7 @@ struct ProfileErrorTests {
         #expect(problems(text) == [
             "$.seccomp.rules[0].action: unknown value 'explode'; expected one of: deny, deny_silently, kill",
             "$.seccomp.rules[0].report_kind: unknown value 'x'; "
-                + "expected one of: syscall_denied, network_protocol_denied, namespace_denied",
+                + "expected one of: syscall_denied, network_protocol_denied, namespace_denied, privilege_bit_denied",
         ])
     }
 

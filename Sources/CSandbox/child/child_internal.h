@@ -46,6 +46,12 @@ const uint8_t *csb_take_bytes(struct csb_cursor *c, size_t len);
 /* Steps, one file each. */
 void csb_build_root(int control_fd, const uint8_t *plan, size_t plan_len, int idmapped_fd);
 int csb_drop_capabilities(void);
+/* The workspace from a verified handle (root.c): record the expected identity, then mount the
+ * host directory `host_path` at `target` from the descriptor whose identity was checked. */
+void csb_expect_root(int control_fd, uint64_t inode, const char *device);
+void csb_mount_workspace(int control_fd, const char *host_path, const char *target, int writable);
+/* protect.c: mount `rel` (beneath the workspace at `workspace`) read-only over itself. */
+void csb_protect_path(int control_fd, const char *rel, const char *workspace);
 /* Landlock (landlock.c): record a path (inside the new root) where writes stay allowed, then
  * restrict the process once the root is final. */
 void csb_landlock_allow_writes(const char *path);

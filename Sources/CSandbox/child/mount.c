@@ -172,8 +172,7 @@ static void run_op(int control_fd, uint32_t op, uint32_t flags, uint64_t num, co
         if (flags & CSB_FLAG_WRITABLE)
             csb_landlock_allow_writes(b);
         if ((flags & CSB_FLAG_IDMAPPED) && idmapped_fd == CSB_WORKSPACE_READ_ONLY) {
-            if (csb_join_path(source, sizeof source, CSB_OLDROOT, a) < 0 || bind(source, target, 0) < 0)
-                csb_child_die(control_fd, CSB_STEP_WORKSPACE, errno, a);
+            csb_mount_workspace(control_fd, a, target, 0);
             return;
         }
         if (flags & CSB_FLAG_IDMAPPED) {
@@ -184,9 +183,13 @@ static void run_op(int control_fd, uint32_t op, uint32_t flags, uint64_t num, co
             close(idmapped_fd);
             return;
         }
-        if (csb_join_path(source, sizeof source, CSB_OLDROOT, a) < 0 ||
-            bind(source, target, flags & CSB_FLAG_WRITABLE) < 0)
-            csb_child_die(control_fd, CSB_STEP_WORKSPACE, errno, a);
+        csb_mount_workspace(control_fd, a, target, flags & CSB_FLAG_WRITABLE);
+        return;
+    case CSB_OP_ROOT_IDENTITY:
+        csb_expect_root(control_fd, num, a);
+        return;
+    case CSB_OP_PROTECT:
+        csb_protect_path(control_fd, a, target);
         return;
     case CSB_OP_PROC:
         build_proc(control_fd, target);

@@ -36,6 +36,10 @@ enum csb_op {
     CSB_OP_DEV = 6,        /* b: target ("/dev"): tmpfs with null, zero, full, random, urandom */
     CSB_OP_HOSTNAME = 7,   /* a: hostname */
     CSB_OP_LOOPBACK = 8,   /* bring up lo in the new network namespace */
+    CSB_OP_ROOT_IDENTITY = 9, /* num: the root's inode, a: its device (decimal); checked by the
+                               * next WORKSPACE, which mounts from the descriptor it checked */
+    CSB_OP_PROTECT = 10,   /* a: a path relative to the workspace, b: the workspace's target;
+                            * mounted read-only over itself (after WORKSPACE) */
 };
 
 enum csb_op_flag {
@@ -96,6 +100,8 @@ enum csb_step {
     CSB_STEP_PLAN,
     CSB_STEP_CGROUP,
     CSB_STEP_LANDLOCK,
+    CSB_STEP_ROOT_IDENTITY, /* the workspace root is not the directory the plan names */
+    CSB_STEP_PROTECT,       /* mounting a protected path read-only */
 };
 
 struct csb_error {
@@ -157,6 +163,19 @@ ssize_t csb_recv_msg(int sock, void *_Nonnull buf, size_t len, int *_Nonnull fd,
  * namespace `userns_fd`, with nosuid/nodev (and rdonly unless writable). Returns the mount fd. */
 int csb_idmapped_tree(const char *_Nonnull path, int userns_fd, int writable);
 
+/* The project root as a handle (root.c): an O_PATH directory descriptor of `path` opened with
+ * no symlink followed in any component (openat2 RESOLVE_NO_SYMLINKS|RESOLVE_NO_MAGICLINKS), or
+ * -1 with errno (ELOOP: a component is a symlink). */
+int csb_open_root_nofollow(const char *_Nonnull path);
+/* csb_idmapped_tree for the directory `dirfd` (open_tree with AT_EMPTY_PATH): no path lookup. */
+int csb_idmapped_tree_fd(int dirfd, int userns_fd, int writable);
+/* Makes the protected path `rel` (relative to the root `rootfd`) exist, walking with no symlink
+ * followed: an empty placeholder (a directory, or a file for a file leaf when !is_dir) owned by
+ * uid:gid is created at its highest missing ancestor. Returns how many leading components of
+ * `rel` name what to protect, 0 when it is missing and the filesystem refuses to create it (so the
+ * tool cannot either), or -1 with errno (ELOOP: a component is a symlink). */
+int csb_protect_prepare(int rootfd, const char *_Nonnull rel, int is_dir, uid_t uid, gid_t gid);
+
 /* Compiles the rules with libseccomp into a BPF program (struct sock_filter[]) in *out (malloc'd;
  * free with csb_free). On failure returns -1 and writes a sentence into err. */
 struct csb_rule_arg {
@@ -204,17 +223,6 @@ int csb_notify_respond(int listener, uint64_t id, int32_t error, int continue_ca
 int csb_notify_id_valid(int listener, uint64_t id);
 /* Reads `len` bytes of process `pid` at `addr`; returns bytes read or -1. */
 ssize_t csb_read_process_memory(pid_t pid, uint64_t addr, void *_Nonnull buf, size_t len);
-
-/* ---- Reusable empty network namespaces (netns.c). ---------------------------------------- */
-
-/* Makes `path` (an existing empty file) a persistent, empty network namespace with loopback up:
- * a throwaway child unshares its network namespace and bind-mounts it onto the file. Returns 0
- * or -1 with errno. Needs host root. */
-int csb_netns_create(const char *_Nonnull path);
-/* Whether `fd` refers to a network namespace (nsfs). */
-int csb_is_netns(int fd);
-/* Moves the calling thread into the network namespace `fd` (setns). */
-int csb_setns_net(int fd);
 
 /* Whether the kernel supports seccomp user notification (SECCOMP_GET_NOTIF_SIZES answers):
  * one syscall, no child. */

@@ -92,6 +92,9 @@ static int compile_locked(const struct csb_rule *rules, size_t count, uint8_t **
     for (size_t i = 0; i < count; i++) {
         const struct csb_rule *rule = &rules[i];
         int nr = seccomp_syscall_resolve_name(rule->syscall);
+        /* A syscall newer than this libseccomp arrives as its native number in decimal. */
+        if (nr == __NR_SCMP_ERROR && rule->syscall[0] >= '0' && rule->syscall[0] <= '9')
+            nr = atoi(rule->syscall);
         if (nr == __NR_SCMP_ERROR) {
             snprintf(err, err_len, "rule %zu: unknown syscall '%s'", i, rule->syscall);
             seccomp_release(ctx);

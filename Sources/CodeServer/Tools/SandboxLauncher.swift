@@ -11,10 +11,21 @@ public final class SandboxLauncher: Sendable {
     /// The project's effective profile (see `ProjectProfile`).
     public let profile: Profile
     private let filter: SeccompProgram
+    /// What the root was when the project started: every prepare checks it (`root_changed`).
+    public let rootIdentity: FileIdentity?
     private let pool: WorkerPool
 
     /// Starts the pool's preparer: `warmWorkers` sandboxes are built in the background.
-    public init(executable: String, root: String, profile: Profile, filter: SeccompProgram, warmWorkers: Int) {
+    ///
+    /// - Parameter rootIdentity: the identity of the project's root handle. Without one it is
+    ///   taken here, once, so a root swapped later is refused rather than mounted (nil only when
+    ///   the root cannot be opened now; preparing then fails with the reason).
+    public init(
+        executable: String, root: String, rootIdentity: FileIdentity? = nil, profile: Profile, filter: SeccompProgram,
+        warmWorkers: Int
+    ) {
+        let identity = rootIdentity ?? (try? FileIdentity.ofDirectory(root))
+        self.rootIdentity = identity
         self.executable = executable
         self.layout = SandboxLayout(root: root, workspace: profile.filesystem.workspacePath)
         self.profile = profile
@@ -22,7 +33,9 @@ public final class SandboxLauncher: Sendable {
         // The preparer thread inherits this mask: a worker that dies before reading `prepare`
         // must not take the coordinator down with SIGPIPE.
         pool = BlockingThread.withSIGPIPEBlocked {
-            WorkerPool(executable: executable, root: root, profile: profile, filter: filter, size: warmWorkers)
+            WorkerPool(
+                executable: executable, root: root, rootIdentity: identity, profile: profile, filter: filter,
+                size: warmWorkers)
         }
     }
 
@@ -37,7 +50,8 @@ public final class SandboxLauncher: Sendable {
         if let timeoutMs, shorter { chosen.limits.timeoutMs = timeoutMs }
         let worker = try WorkerClient(executable: executable)
         // The filter depends on the seccomp rules and network mode only, not on the timeout.
-        try worker.prepare(root: layout.root, profile: chosen, bpf: (sandbox?.filter ?? filter).bpf)
+        try worker.prepare(
+            root: layout.root, profile: chosen, bpf: (sandbox?.filter ?? filter).bpf, rootIdentity: rootIdentity)
         return worker
     }
 

@@ -26,7 +26,11 @@ struct MountPlan {
     ///
     /// - Parameter ownNetwork: the sandbox gets a new network namespace whose loopback it must
     ///   bring up itself (a reused one has it up already, and refuses the capability-less child).
-    static func build(profile: Profile, root: String, idmapped: Bool, ownNetwork: Bool) throws(SandboxError) -> MountPlan {
+    /// - Parameter rootIdentity: what the child must find at `root` before it mounts it.
+    static func build(
+        profile: Profile, root: String, rootIdentity: FileIdentity, protectedPaths: [String] = [], idmapped: Bool,
+        ownNetwork: Bool
+    ) throws(SandboxError) -> MountPlan {
         var plan = MountPlan()
         let fs = profile.filesystem
         for (index, mount) in fs.mounts.enumerated() {
@@ -50,7 +54,11 @@ struct MountPlan {
         var workspaceFlags: UInt32 = 0
         if fs.workspaceWritable { workspaceFlags |= CSB_FLAG_WRITABLE.rawValue }
         if idmapped { workspaceFlags |= CSB_FLAG_IDMAPPED.rawValue }
+        plan.append(CSB_OP_ROOT_IDENTITY, num: rootIdentity.inode, a: String(rootIdentity.device), b: "/")
         plan.append(CSB_OP_WORKSPACE, flags: workspaceFlags, a: root, b: fs.workspacePath)
+        for path in protectedPaths {
+            plan.append(CSB_OP_PROTECT, a: path, b: fs.workspacePath)
+        }
         if fs.tmpSizeMB > 0 {
             plan.append(CSB_OP_TMPFS, num: UInt64(fs.tmpSizeMB) << 20, b: "/tmp")
         }

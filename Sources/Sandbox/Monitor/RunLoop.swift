@@ -154,7 +154,8 @@ struct RunLoop {
         var buffer = [CChar](repeating: 0, count: 64)
         let name =
             csb_syscall_name(nr, &buffer, buffer.count) == 0
-            ? String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : "syscall_\(nr)"
+            ? String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            : SyscallNames.x86_64.first { $0.value == nr }?.key ?? "syscall_\(nr)"
         syscallNames[nr] = name
         return name
     }

@@ -40,8 +40,6 @@ public final class Sandbox {
     private let stdoutRead: OwnedFD
     private let stderrRead: OwnedFD
     private var cgroup: Cgroup?
-    /// The reused network namespace, held until init is reaped (then no process can use it).
-    private var networkSlot: NetnsSlot?
     /// Set during set-up: the compiled rules (the monitor's table of what each notification
     /// means) and the listener of the filter the child loaded.
     private var filter: SeccompProgram?
@@ -57,16 +55,16 @@ public final class Sandbox {
     ///
     /// - Parameter filter: `profile`'s compiled seccomp rules, evaluated only once the child is
     ///   building its root, so a caller may compile them meanwhile (`OffThread`).
+    /// - Parameter rootIdentity: what `root` was when the project started. The root is opened
+    ///   with no symlink followed and must still be that directory (`root_changed` otherwise);
+    ///   without one, the directory found now is pinned the same way for the rest of set-up.
     public static func prepare(
-        profile: Profile, root: String, stdin: Stdin = .null,
+        profile: Profile, root: String, rootIdentity: FileIdentity? = nil, stdin: Stdin = .null,
         filter: () throws(SandboxError) -> SeccompProgram
     ) throws(SandboxError) -> Sandbox {
-        guard let realRoot = POSIX.realpath(root) else {
-            throw .invalidRoot(path: root, reason: String(cString: strerror(errno)))
-        }
-        var st = stat()
-        guard stat(realRoot, &st) == 0 else { throw .invalidRoot(path: root, reason: String(cString: strerror(errno))) }
-        guard st.st_mode & S_IFMT == S_IFDIR else { throw .invalidRoot(path: root, reason: "not a directory") }
+        let handle = try RootHandle.open(root, expecting: rootIdentity)
+        let realRoot = handle.path
+        let st = handle.stat
 
         let privileged = geteuid() == 0
         var uid: uid_t
@@ -85,10 +83,17 @@ public final class Sandbox {
             gid = profile.identity.hostGID
             idmapped = true
         }
-        // network none: a reused empty namespace when one is free, else a new one.
-        let slot = profile.network.mode == .none ? NetnsSlot.acquire() : nil
+        // A read-only workspace protects every path already.
+        let protectedPaths =
+            profile.filesystem.workspaceWritable
+            ? try ProtectedPaths.prepare(profile.filesystem.protectedPaths, root: handle) : []
+        // network none: a new namespace per sandbox, made by the clone at prepare time (off a
+        // warm call's path). Never a reused one: a namespace keeps an earlier tenant's TIME_WAIT
+        // sockets and loopback counters (a channel between calls, EADDRINUSE on their ports).
+        let ownNetwork = profile.network.mode == .none
         let plan = try MountPlan.build(
-            profile: profile, root: realRoot, idmapped: idmapped, ownNetwork: profile.network.mode == .none && slot == nil)
+            profile: profile, root: realRoot, rootIdentity: handle.identity, protectedPaths: protectedPaths,
+            idmapped: idmapped, ownNetwork: ownNetwork)
         Trace.mark("plan built")
 
         try checkCgroupLayers(profile: profile, privileged: privileged)
@@ -109,7 +114,7 @@ public final class Sandbox {
         let childControl = OwnedFD(pair[1])
 
         var flags = Int32(CSB_NS_BASE.rawValue)
-        if profile.network.mode == .none && slot == nil { flags |= Int32(CSB_NS_NET.rawValue) }
+        if ownNetwork { flags |= Int32(CSB_NS_NET.rawValue) }
         var pidfdRaw: Int32 = -1
         let clone = {
             plan.bytes.withUnsafeBufferPointer { planBuffer in
@@ -119,13 +124,7 @@ public final class Sandbox {
                 return csb_clone_sandbox(flags, &config, &pidfdRaw)
             }
         }
-        let pid: pid_t
-        if let slot {
-            guard let cloned = slot.withJoined(clone) else { throw .lastError("setns(network namespace slot)") }
-            pid = cloned
-        } else {
-            pid = clone()
-        }
+        let pid = clone()
         Trace.mark("cloned")
         guard pid > 0 else {
             throw .lastError("clone(user, mount, pid, net, ipc, uts namespaces)")
@@ -138,17 +137,16 @@ public final class Sandbox {
 
         let sandbox = Sandbox(
             profile: profile, pid: pid, pidfd: OwnedFD(pidfdRaw), control: control, stdoutRead: stdoutPipe.read,
-            stderrRead: stderrPipe.read, hostUID: uid, idmapped: idmapped, networkSlot: slot)
-        try sandbox.release(uid: uid, gid: gid, root: realRoot, filter: filter)
+            stderrRead: stderrPipe.read, hostUID: uid, idmapped: idmapped)
+        try sandbox.release(uid: uid, gid: gid, root: handle, filter: filter)
         return sandbox
     }
 
     private init(
         profile: Profile, pid: pid_t, pidfd: OwnedFD, control: OwnedFD, stdoutRead: OwnedFD, stderrRead: OwnedFD,
-        hostUID: uid_t, idmapped: Bool, networkSlot: NetnsSlot?
+        hostUID: uid_t, idmapped: Bool
     ) {
         self.profile = profile
-        self.networkSlot = networkSlot
         self.pid = pid
         self.pidfd = pidfd
         self.control = control
@@ -202,7 +200,7 @@ public final class Sandbox {
     /// The monitor's half of set-up: id maps, cgroup membership, the idmapped workspace; then
     /// lets the child go and waits for READY.
     private func release(
-        uid: uid_t, gid: gid_t, root: String, filter makeFilter: () throws(SandboxError) -> SeccompProgram
+        uid: uid_t, gid: gid_t, root: RootHandle, filter makeFilter: () throws(SandboxError) -> SeccompProgram
     ) throws(SandboxError) {
         do throws(SandboxError) {
             try POSIX.writeFile("/proc/\(pid)/setgroups", "deny\n")
@@ -211,13 +209,14 @@ public final class Sandbox {
             Trace.mark("id maps written")
             if idmapped {
                 let userns = try POSIX.open("/proc/\(pid)/ns/user", O_RDONLY)
-                let tree = csb_idmapped_tree(root, userns.raw, profile.filesystem.workspaceWritable ? 1 : 0)
+                // From the checked handle, not the path: nothing can be swapped in between.
+                let tree = csb_idmapped_tree_fd(root.fd.raw, userns.raw, profile.filesystem.workspaceWritable ? 1 : 0)
                 if tree < 0 {
                     let err = errno
                     guard profile.allowedDowngrades.contains(.idmappedMount) else {
                         throw SandboxError.hostLacks(
                             layer: "a writable root-owned workspace",
-                            reason: "idmapped mount of '\(root)' failed: \(SandboxError.errnoText(err))")
+                            reason: "idmapped mount of '\(root.path)' failed: \(SandboxError.errnoText(err))")
                     }
                     // The allowed downgrade: no descriptor tells the child to bind read-only.
                     Trace.mark("idmapped mount failed, workspace read-only")
@@ -283,6 +282,10 @@ public final class Sandbox {
                         guard POSIX.writeAll(control.raw, [UInt8(CSB_TAG_ACK.rawValue)]) else {
                             throw SandboxError.protocolViolation(reason: "the sandbox exited during set-up")
                         }
+                    case .error(let step, let err, let detail) where step == UInt32(CSB_STEP_ROOT_IDENTITY.rawValue):
+                        throw SandboxError.rootChanged(
+                            path: root.path, expected: root.identity,
+                            found: err == 0 ? detail : "no directory (\(SandboxError.errnoText(err)))")
                     case .error(let step, let err, let detail):
                         throw SandboxError.setupFailed(step: SetupStep.name(step), errno: err, detail: detail)
                     default: throw SandboxError.protocolViolation(reason: "unexpected message during set-up")
@@ -307,7 +310,6 @@ public final class Sandbox {
         // this returns nothing of the tool is left on the host.
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         state = .reaped
-        networkSlot = nil
         return (cgroup?.oomKills ?? 0, cgroup?.pidsRefused ?? 0)
     }
 

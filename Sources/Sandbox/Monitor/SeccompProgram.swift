@@ -55,7 +55,7 @@ public struct SeccompProgram: Sendable {
                 csb_rule_arg(index: UInt32(c.index), op: SeccompProgram.op(c.op).rawValue, value: c.value, mask: c.mask)
             }
             for name in rule.syscalls {
-                let nr = csb_syscall_number(name)
+                let nr = SeccompProgram.number(of: name)
                 guard nr >= 0 else { throw .filterCompile(reason: "rule \(index): unknown syscall '\(name)'") }
                 let action: csb_action
                 switch rule.action {
@@ -65,7 +65,9 @@ public struct SeccompProgram: Sendable {
                 case .deny, .denySilently: action = CSB_ACTION_ERRNO
                 case .kill: action = CSB_ACTION_KILL
                 }
-                pending.append(Pending(syscall: name, action: action, errno: err, args: args))
+                // A syscall newer than libseccomp (fchmodat2 on 2.5) goes to it by number.
+                let known = csb_syscall_number(name) >= 0
+                pending.append(Pending(syscall: known ? name : String(nr), action: action, errno: err, args: args))
             }
         }
         var network = Set<Int32>()
@@ -94,6 +96,13 @@ public struct SeccompProgram: Sendable {
         }
         self.bpf = Array(UnsafeBufferPointer(start: out, count: outLen))
         csb_free(out)
+    }
+
+    /// The native number of `name`: libseccomp's table first, then the kernel's (`SyscallNames`)
+    /// for syscalls newer than the installed libseccomp; -1 if neither knows it.
+    static func number(of name: String) -> Int32 {
+        let nr = csb_syscall_number(name)
+        return nr >= 0 ? nr : SyscallNames.x86_64[name] ?? -1
     }
 
     private static func op(_ op: Profile.ArgCondition.Op) -> csb_arg_op {

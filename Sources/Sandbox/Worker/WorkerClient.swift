@@ -62,9 +62,12 @@ public final class WorkerClient: @unchecked Sendable {
         }
     }
 
-    /// Builds the sandbox; returns when the worker says `ready`.
-    public func prepare(root: String, profile: Profile, bpf: [UInt8]?) throws(SandboxError) {
-        try send(.prepare(root: root, profile: profile.canonicalJSON, bpf: bpf))
+    /// Builds the sandbox; returns when the worker says `ready`. With `rootIdentity`, the worker
+    /// refuses (`root_changed`) a root that is no longer that directory.
+    public func prepare(
+        root: String, profile: Profile, bpf: [UInt8]?, rootIdentity: FileIdentity? = nil
+    ) throws(SandboxError) {
+        try send(.prepare(root: root, profile: profile.canonicalJSON, bpf: bpf, rootIdentity: rootIdentity))
         switch try receive() {
         case .ready(let pid, let uid, let idmapped): ready = (pid, uid, idmapped)
         case .error(let code, let message): throw WorkerClient.error(code: code, message: message)

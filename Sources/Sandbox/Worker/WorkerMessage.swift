@@ -3,8 +3,9 @@
 /// any number of `violation`s as they happen, then one `result` — or an `error` at any point.
 public enum WorkerMessage: Sendable, Equatable {
     /// Build the sandbox. `profile` is the effective profile in its file format; `bpf` the
-    /// filter compiled by the caller (once per profile), or nil to have the worker compile it.
-    case prepare(root: String, profile: JSONValue, bpf: [UInt8]?)
+    /// filter compiled by the caller (once per profile), or nil to have the worker compile it;
+    /// `rootIdentity` what the root must still be (recorded when the project started).
+    case prepare(root: String, profile: JSONValue, bpf: [UInt8]?, rootIdentity: FileIdentity?)
     case ready(pid: Int, hostUID: Int, idmapped: Bool)
     case run(argv: [String], env: [(String, String)], cwd: String?)
     case violation(Violation)
@@ -15,9 +16,10 @@ public enum WorkerMessage: Sendable, Equatable {
 
     public var json: JSONValue {
         switch self {
-        case .prepare(let root, let profile, let bpf):
+        case .prepare(let root, let profile, let bpf, let rootIdentity):
             var o: [String: JSONValue] = ["type": "prepare", "root": .string(root), "profile": profile]
             if let bpf { o["seccomp_bpf"] = .string(Base64.encode(bpf)) }
+            if let rootIdentity { o["root_identity"] = rootIdentity.json }
             return .object(o)
         case .ready(let pid, let uid, let idmapped):
             return ["type": "ready", "pid": .int(Int64(pid)), "host_uid": .int(Int64(uid)), "idmapped": .bool(idmapped)]
@@ -55,7 +57,13 @@ public enum WorkerMessage: Sendable, Equatable {
                 }
                 bpf = decoded
             }
-            self = .prepare(root: root, profile: profile, bpf: bpf)
+            let rootIdentity: FileIdentity?
+            if let identity = json["root_identity"], identity != .null {
+                rootIdentity = try FileIdentity(json: identity)
+            } else {
+                rootIdentity = nil
+            }
+            self = .prepare(root: root, profile: profile, bpf: bpf, rootIdentity: rootIdentity)
         case "ready":
             self = .ready(
                 pid: json["pid"]?.intValue ?? 0, hostUID: json["host_uid"]?.intValue ?? 0,

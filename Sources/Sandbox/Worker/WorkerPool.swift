@@ -10,6 +10,8 @@ import Glibc
 /// prepared workers exist.
 public final class WorkerPool: @unchecked Sendable {
     public let root: String
+    /// What `root` must still be at every prepare (nil: not checked against a record).
+    public let rootIdentity: FileIdentity?
     public let profile: Profile
     public let size: Int
     private let executable: String
@@ -27,10 +29,16 @@ public final class WorkerPool: @unchecked Sendable {
 
     /// - Parameters:
     ///   - filter: the profile's compiled filter; compiled once here and sent to every worker.
-    public init(executable: String, root: String, profile: Profile, filter: SeccompProgram, size: Int) {
+    ///   - rootIdentity: what `root` was when the project started; a worker whose root no longer
+    ///     is that directory fails with `root_changed` instead of mounting it.
+    public init(
+        executable: String, root: String, rootIdentity: FileIdentity? = nil, profile: Profile, filter: SeccompProgram,
+        size: Int
+    ) {
         precondition(size >= 1, "a pool holds at least one worker")
         self.executable = executable
         self.root = root
+        self.rootIdentity = rootIdentity
         self.profile = profile
         self.bpf = filter.bpf
         self.size = size
@@ -114,7 +122,7 @@ public final class WorkerPool: @unchecked Sendable {
 
             do {
                 let worker = try WorkerClient(executable: executable)
-                try worker.prepare(root: root, profile: profile, bpf: bpf)
+                try worker.prepare(root: root, profile: profile, bpf: bpf, rootIdentity: rootIdentity)
                 failures = 0
                 pthread_mutex_lock(&mutex)
                 ready.append(worker)

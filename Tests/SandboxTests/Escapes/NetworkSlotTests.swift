@@ -5,8 +5,8 @@ import Sandbox
 import TestSupport
 import Testing
 
-/// Sandboxes reuse empty network namespaces one at a time (`/run/jcs/netns`): a sandbox must
-/// never reach what another one, earlier or concurrent, listens on.
+/// Each sandbox has a network namespace of its own: a sandbox must never reach what another one,
+/// earlier or concurrent, listens on (residue of earlier calls: `NetworkResidueTests`).
 @Suite(.enabled(if: HostSupport.canSandbox, "\(HostSupport.reason)"), .serialized)
 struct NetworkSlotTests {
     static let port = 39_123

@@ -1,0 +1,103 @@
+/*
+ * Protected paths, monitor side: makes sure each one exists before the child mounts it
+ * read-only over itself. A mount needs a mount point, so a missing protected path gets an empty,
+ * inert placeholder created here by the host, at its highest missing ancestor (a missing `.git`
+ * becomes an empty `.git/`, which then protects everything under it). Every step walks from the
+ * root's handle with no symlink followed, so a planted link can neither redirect the walk nor be
+ * mounted over.
+ */
+#include "../include/csandbox.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+static int open_component(int dirfd, const char *name, int directory)
+{
+    struct open_how how;
+    memset(&how, 0, sizeof how);
+    how.flags = O_PATH | O_NOFOLLOW | O_CLOEXEC;
+    how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+    int fd = (int)syscall(SYS_openat2, dirfd, name, &how, sizeof how);
+    if (fd < 0)
+        return -1;
+    /* Checked here rather than with O_DIRECTORY, so a symlink reads as ELOOP, not ENOTDIR. */
+    struct stat st;
+    int err = fstat(fd, &st) < 0 ? errno : S_ISLNK(st.st_mode) ? ELOOP : directory && !S_ISDIR(st.st_mode) ? ENOTDIR : 0;
+    if (err != 0) {
+        close(fd);
+        errno = err;
+        return -1;
+    }
+    return fd;
+}
+
+int csb_protect_prepare(int rootfd, const char *rel, int is_dir, uid_t uid, gid_t gid)
+{
+    char component[256];
+    int dir = fcntl(rootfd, F_DUPFD_CLOEXEC, 3);
+    if (dir < 0)
+        return -1;
+    int depth = 0;
+    const char *p = rel;
+    while (*p) {
+        const char *slash = strchr(p, '/');
+        size_t n = slash ? (size_t)(slash - p) : strlen(p);
+        const char *next = slash ? slash + 1 : p + n;
+        int last = *next == '\0';
+        if (n == 0 || n >= sizeof component) {
+            close(dir);
+            errno = EINVAL;
+            return -1;
+        }
+        memcpy(component, p, n);
+        component[n] = '\0';
+        depth++;
+        int want_dir = !last || is_dir;
+        int fd = open_component(dir, component, want_dir);
+        if (fd >= 0) {
+            close(dir);
+            dir = fd;
+            p = next;
+            continue;
+        }
+        if (errno != ENOENT) {
+            int saved = errno;
+            close(dir);
+            errno = saved;
+            return -1;
+        }
+        /* The highest missing ancestor: the placeholder. EEXIST means a concurrent prepare made
+         * it first, which is as good. */
+        int rc;
+        if (want_dir) {
+            rc = mkdirat(dir, component, 0755);
+        } else {
+            rc = openat(dir, component, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+            if (rc >= 0)
+                close(rc);
+        }
+        /* A filesystem that refuses us the creation (read-only, procfs, no permission for an
+         * unprivileged monitor) refuses the tool too, whose rights are at most ours. */
+        if (rc < 0 && (errno == EROFS || errno == ENOENT || errno == EPERM || errno == EACCES)) {
+            close(dir);
+            return 0;
+        }
+        if (rc < 0 && errno != EEXIST) {
+            int saved = errno;
+            close(dir);
+            errno = saved;
+            return -1;
+        }
+        if (rc >= 0 || want_dir)
+            (void)fchownat(dir, component, uid, gid, AT_SYMLINK_NOFOLLOW);
+        close(dir);
+        return depth;
+    }
+    close(dir);
+    return depth;
+}
