@@ -83,8 +83,12 @@ static int open_verified(int control_fd, const char *host_path)
     how.flags = O_PATH | O_DIRECTORY | O_CLOEXEC;
     how.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
     int fd = (int)syscall(SYS_openat2, AT_FDCWD, source, &how, sizeof how);
-    if (fd < 0)
+    /* A link, a gap or a non-directory where the root was is a swap; anything else (EACCES for
+     * an owner who cannot reach the path) is an ordinary set-up failure. */
+    if (fd < 0 && (errno == ELOOP || errno == ENOENT || errno == ENOTDIR))
         csb_child_die(control_fd, CSB_STEP_ROOT_IDENTITY, errno, host_path);
+    if (fd < 0)
+        csb_child_die(control_fd, CSB_STEP_WORKSPACE, errno, host_path);
     struct stat st;
     if (fstat(fd, &st) < 0)
         csb_child_die(control_fd, CSB_STEP_ROOT_IDENTITY, errno, host_path);

@@ -171,9 +171,10 @@ int csb_open_root_nofollow(const char *_Nonnull path);
 int csb_idmapped_tree_fd(int dirfd, int userns_fd, int writable);
 /* Makes the protected path `rel` (relative to the root `rootfd`) exist, walking with no symlink
  * followed: an empty placeholder (a directory, or a file for a file leaf when !is_dir) owned by
- * uid:gid is created at its highest missing ancestor. Returns how many leading components of
- * `rel` name what to protect, 0 when it is missing and the filesystem refuses to create it (so the
- * tool cannot either), or -1 with errno (ELOOP: a component is a symlink). */
+ * uid:gid is created at its highest missing ancestor, unless that is an entry of the root itself.
+ * Returns how many leading components of `rel` name what to protect; 0 when nothing is mounted
+ * (a missing entry of the root, or a filesystem that refuses the creation, so the tool cannot
+ * create it either); -1 with errno (ELOOP: a component is a symlink). */
 int csb_protect_prepare(int rootfd, const char *_Nonnull rel, int is_dir, uid_t uid, gid_t gid);
 
 /* Compiles the rules with libseccomp into a BPF program (struct sock_filter[]) in *out (malloc'd;

@@ -1,10 +1,13 @@
 /*
  * Protected paths, monitor side: makes sure each one exists before the child mounts it
- * read-only over itself. A mount needs a mount point, so a missing protected path gets an empty,
- * inert placeholder created here by the host, at its highest missing ancestor (a missing `.git`
- * becomes an empty `.git/`, which then protects everything under it). Every step walks from the
- * root's handle with no symlink followed, so a planted link can neither redirect the walk nor be
- * mounted over.
+ * read-only over itself. A mount needs a mount point, so a missing protected path inside an
+ * existing directory below the root (`.git/hooks` in a repository without hooks) gets an empty,
+ * inert placeholder created here by the host, at its highest missing ancestor. A missing entry
+ * of the root itself (`.git` in a project that is no repository, `.envrc`) gets none: an empty
+ * `.git/` or `.envrc` in every project would change what editors and tools see there (a `.git`
+ * marks a repository root), so it is left unprotected and the caller says so. Every step walks
+ * from the root's handle with no symlink followed, so a planted link can neither redirect the
+ * walk nor be mounted over.
  */
 #include "../include/csandbox.h"
 
@@ -71,8 +74,12 @@ int csb_protect_prepare(int rootfd, const char *rel, int is_dir, uid_t uid, gid_
             errno = saved;
             return -1;
         }
-        /* The highest missing ancestor: the placeholder. EEXIST means a concurrent prepare made
-         * it first, which is as good. */
+        /* The highest missing ancestor: the placeholder, unless it would be an entry of the root.
+         * EEXIST means a concurrent prepare made it first, which is as good. */
+        if (depth == 1) {
+            close(dir);
+            return 0;
+        }
         int rc;
         if (want_dir) {
             rc = mkdirat(dir, component, 0755);

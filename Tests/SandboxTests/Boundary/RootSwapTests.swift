@@ -143,6 +143,28 @@ struct RootSwapTests {
         expectRefused(scene) { try prepareAndWrite(scene, profile: profile) }
     }
 
+    /// A project of an unprivileged owner is not idmapped: the child itself re-opens the root
+    /// under the host's root with no symlink followed, checks the identity and mounts from that
+    /// descriptor. The same refusal holds there, and protected paths are read-only there too.
+    @Test func aProjectOfAnUnprivilegedOwnerIsMountedFromTheCheckedHandle() throws {
+        let scene = try Scene()
+        // The owner must be able to reach its project, as any unprivileged owner can.
+        chmod(scene.outer.path, 0o755)
+        precondition(chown(scene.inner, 1000, 1000) == 0)
+        precondition(mkdir(scene.inner + "/.git", 0o755) == 0 && chown(scene.inner + "/.git", 1000, 1000) == 0)
+        let profile = try ProfileResolver.resolve(nameOrPath: "default")
+        let filter = try SeccompProgram(profile: profile)
+        let sandbox = try Sandbox.prepare(profile: profile, root: scene.inner, rootIdentity: scene.identity, filter: { filter })
+        #expect(!sandbox.idmapped && sandbox.hostUID == 1000)
+        let r = try sandbox.run(RunRequest(argv: ["/bin/sh", "-c", "echo ok > made; echo x > .git/hooks/pre-commit"]))
+        #expect(r.err.contains("Read-only file system"), "\(r.err)")
+        var st = stat()
+        #expect(stat(scene.inner + "/made", &st) == 0 && st.st_uid == 1000)
+        #expect(access(scene.inner + "/.git/hooks/pre-commit", F_OK) != 0)
+        scene.swap(symlinkTo: scene.host.path)
+        expectRefused(scene) { try prepareAndWrite(scene, profile: profile) }
+    }
+
     @Test func theIdentityTravelsInThePrepareMessage() throws {
         let identity = FileIdentity(device: 2049, inode: 1_234_567)
         let message = WorkerMessage.prepare(root: "/p", profile: ["name": "x"], bpf: nil, rootIdentity: identity)
