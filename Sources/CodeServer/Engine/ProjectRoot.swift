@@ -40,9 +40,11 @@ public struct ProjectRoot: Sendable {
     /// Opens `path` as a project root. Refused: a path that is empty, missing or not a directory;
     /// a system directory or a shared parent of other trees (`systemTrees`, `sharedDirectories`);
     /// a root inside or containing one of `reserved` (the daemon's data directory) or of
-    /// `running` (the other projects: see `overlaps`).
+    /// `running` (the other projects: see `overlaps`); with `mustBeRealPath`, a path that is no
+    /// longer its own real path (a registered root replaced by a link).
     static func open(
-        _ path: String, reserved: [String] = [], running: [(id: String, root: ProjectRoot)] = []
+        _ path: String, reserved: [String] = [], running: [(id: String, root: ProjectRoot)] = [],
+        mustBeRealPath: Bool = false
     ) throws(ProjectError) -> ProjectRoot {
         guard !path.isEmpty else { throw .invalidRoot(path: path, reason: "the path is empty") }
         guard let resolved = realpath(path, nil) else {
@@ -50,6 +52,9 @@ public struct ProjectRoot: Sendable {
         }
         let real = String(cString: resolved)
         free(resolved)
+        if mustBeRealPath && real != path {
+            throw .invalidRoot(path: path, reason: "registered as a real path, now a link to '\(real)': refused, not followed")
+        }
         if sharedDirectories.contains(real) || systemTrees.contains(where: { PathText.isWithin(real, $0) }) {
             throw .invalidRoot(path: path, reason: "'\(real)' is a host directory, which cannot be a project root")
         }

@@ -98,4 +98,25 @@ struct ProjectRootTests {
         #expect(RootIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino)) == identity)
         await fixture.engine.shutdown()
     }
+
+    @Test func aRegisteredRootSwappedWhileTheDaemonWasDownIsNotRestored() async throws {
+        let parent = TempDirectory(prefix: "jcs-root")
+        let secret = TempDirectory(prefix: "jcs-secret")
+        mkdir(parent.file("project"), 0o755)
+        let registry = InMemoryProjectRegistry()
+        let configuration = EngineConfiguration(
+            workerExecutable: BuiltProducts.path("jcs-worker"), warmWorkersPerProject: 1, registry: registry)
+        let first = Engine(configuration: configuration, sink: RuntimeEventRecorder())
+        _ = try await first.startProject(root: parent.file("project"), options: ["watcher": false], id: "p")
+        await first.shutdown()
+        // While no coordinator runs, the root becomes a link to a host directory.
+        #expect(rename(parent.file("project"), parent.file("moved")) == 0)
+        #expect(symlink(secret.path, parent.file("project")) == 0)
+        let second = Engine(configuration: configuration, sink: RuntimeEventRecorder())
+        let restored = try await second.restoreProjects()
+        #expect(restored.count == 1)
+        let error = try #require(restored.first?.error)
+        #expect(isInvalidRoot(error, mentioning: "now a link to '\(secret.path)'"), "\(error)")
+        #expect(await second.listProjects().isEmpty)
+    }
 }
