@@ -203,6 +203,13 @@ public actor Project {
         get async {
             [
                 "project_id": .string(id), "root": .string(root), "state": .string(isRunning ? "running" : "stopped"),
+                // The directory held since start; `path_names_root` false means the path was moved
+                // or replaced (calls keep using the held directory or fail; nothing follows the path).
+                "root_handle": [
+                    "device": .int(Int64(bitPattern: projectRoot.identity.device)),
+                    "inode": .int(Int64(bitPattern: projectRoot.identity.inode)),
+                    "path_names_root": .bool(projectRoot.pathStillNamesRoot),
+                ],
                 "conversations": .array(conversations.keys.sorted().map(JSONValue.string)),
                 "execution": await runner.diagnostics, "options": options.effectiveJSON,
                 "assets": assetDiagnostics,

@@ -93,6 +93,7 @@ struct ProjectRootTests {
         #expect(project.assets.get(kind: "skill", name: "real") != nil, "read from the held root")
         #expect(project.assets.get(kind: "skill", name: "stolen") == nil, "never through the link")
         #expect(!project.projectRoot.pathStillNamesRoot)
+        #expect(await project.diagnostics["root_handle"]?["path_names_root"] == false)
         var info = stat()
         #expect(stat(parent.file("moved"), &info) == 0)
         #expect(RootIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino)) == identity)

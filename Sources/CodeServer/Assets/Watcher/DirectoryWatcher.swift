@@ -144,7 +144,8 @@ public final class DirectoryWatcher {
         directories[wd] = relative
         limits.clear(relative)
         var found: [String] = []
-        guard let entries = try? directory.entries() else { return found }
+        // Bounded like the loader's walk: a directory of a million names costs a bounded listing.
+        guard let entries = try? directory.entries(limit: maximumDirectories * 16) else { return found }
         for entry in entries {
             let child = relative.isEmpty ? entry.name : "\(relative)/\(entry.name)"
             found.append(child)
