@@ -35,7 +35,9 @@ public struct ProjectRoot: Sendable {
     static let systemTrees = [
         "/proc", "/sys", "/dev", "/etc", "/usr", "/boot", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/run",
     ]
-    static let sharedDirectories: Set<String> = ["/", "/home", "/root", "/tmp", "/var", "/var/tmp", "/srv", "/opt", "/mnt", "/media"]
+    static let sharedDirectories: Set<String> = [
+        "/", "/home", "/root", "/tmp", "/var", "/var/tmp", "/srv", "/opt", "/mnt", "/media",
+    ]
 
     /// Opens `path` as a project root. Refused: a path that is empty, missing or not a directory;
     /// a system directory or a shared parent of other trees (`systemTrees`, `sharedDirectories`);
@@ -68,7 +70,8 @@ public struct ProjectRoot: Sendable {
         // calls makes the open fail instead of opening its target.
         let fd = csb_open_root_handle(real)
         guard fd >= 0 else {
-            throw .invalidRoot(path: path, reason: errno == ENOTDIR ? "not a directory" : "open: \(String(cString: strerror(errno)))")
+            let reason = errno == ENOTDIR ? "not a directory" : "open: \(String(cString: strerror(errno)))"
+            throw .invalidRoot(path: path, reason: reason)
         }
         let files = ProjectDirectory(owning: fd, relativePath: "")
         var info = stat()
@@ -78,7 +81,8 @@ public struct ProjectRoot: Sendable {
         for other in running where root.overlaps(other.root) {
             throw .invalidRoot(
                 path: path,
-                reason: "'\(real)' overlaps the root of running project '\(other.id)' ('\(other.root.path)'); nested projects are refused")
+                reason: "'\(real)' overlaps the root of running project '\(other.id)' ('\(other.root.path)'); "
+                    + "nested projects are refused")
         }
         return root
     }

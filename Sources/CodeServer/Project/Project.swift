@@ -77,7 +77,8 @@ public actor Project {
                 // A burst that never pauses still reloads every 4 quiet periods (at least 1 s).
                 let quietMs = Int64(options.watcherDebounceMs)
                 watch = try WatchLoop(
-                    root: projectRoot.files, base: AssetLoader.directory, maximumDirectories: options.watcherMaxDirectories, maximumDepth: options.watcherMaxDepth,
+                    root: projectRoot.files, base: AssetLoader.directory,
+                    maximumDirectories: options.watcherMaxDirectories, maximumDepth: options.watcherMaxDepth,
                     limits: watchLimits, quietMs: quietMs, maxWaitMs: max(quietMs * 4, 1000),
                     onBatch: { batch in reloader.watcherBatch(batch) })
                 // Bounds hit while the first watches were set become asset errors now, not at the

@@ -18,7 +18,8 @@ public final class WatchLoop: @unchecked Sendable {
     /// Starts watching `root` (debounce: `quietMs` of quiet, at most `maxWaitMs` per batch;
     /// bounds as `DirectoryWatcher`'s).
     public init(
-        root: ProjectDirectory, base: String = ".", maximumDirectories: Int = 256, maximumDepth: Int = 8, limits: WatchLimits = WatchLimits(),
+        root: ProjectDirectory, base: String = ".", maximumDirectories: Int = 256, maximumDepth: Int = 8,
+        limits: WatchLimits = WatchLimits(),
         quietMs: Int64, maxWaitMs: Int64, onBatch: @escaping @Sendable (Batch) -> Void
     ) throws(WatcherError) {
         watcher = try DirectoryWatcher(
