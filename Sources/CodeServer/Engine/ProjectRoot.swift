@@ -74,6 +74,11 @@ public struct ProjectRoot: Sendable {
             throw .invalidRoot(path: path, reason: reason)
         }
         let files = ProjectDirectory(owning: fd, relativePath: "")
+        // O_NOFOLLOW guards the last component only: a parent swapped between `realpath` and
+        // `open` could hand over another directory. The kernel's name for what was opened settles it.
+        guard let opened = POSIXPath.link("/proc/self/fd/\(fd)"), opened == real else {
+            throw .invalidRoot(path: path, reason: "'\(real)' changed while it was being opened; try again")
+        }
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw .invalidRoot(path: path, reason: "fstat: \(String(cString: strerror(errno)))") }
         let root = ProjectRoot(
@@ -108,8 +113,15 @@ public struct ProjectRoot: Sendable {
     }
 }
 
-/// `realpath(3)` as a String.
+/// `realpath(3)` and `readlink(2)` as Strings.
 enum POSIXPath {
+    static func link(_ path: String) -> String? {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let n = readlink(path, &buffer, buffer.count - 1)
+        guard n > 0 else { return nil }
+        return String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
     static func real(_ path: String) -> String? {
         guard let resolved = realpath(path, nil) else { return nil }
         defer { free(resolved) }
