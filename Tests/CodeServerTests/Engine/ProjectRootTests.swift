@@ -120,4 +120,21 @@ struct ProjectRootTests {
         #expect(isInvalidRoot(error, mentioning: "now a link to '\(secret.path)'"), "\(error)")
         #expect(await second.listProjects().isEmpty)
     }
+
+    @Test(arguments: [".jido", ".jido/state"])
+    func aLinkedLayoutDirectoryFailsTheStartAndNothingIsCreatedOutside(_ linked: String) async throws {
+        let fixture = RuntimeFixture()
+        let outside = TempDirectory(prefix: "jcs-outside")
+        if linked != ".jido" { mkdir(fixture.directory.file(".jido"), 0o755) }
+        symlink(outside.path, fixture.directory.file(linked))
+        do {
+            _ = try await fixture.start()
+            Issue.record("a project with \(linked) linked out started")
+        } catch {
+            #expect((error as? ProjectError)?.code == "invalid_layout", "\(error)")
+        }
+        var info = stat()
+        #expect(lstat(outside.file("state"), &info) != 0, "nothing was created through the link")
+        #expect(await fixture.engine.listProjects().isEmpty)
+    }
 }
