@@ -77,7 +77,7 @@ public actor Project {
                 // A burst that never pauses still reloads every 4 quiet periods (at least 1 s).
                 let quietMs = Int64(options.watcherDebounceMs)
                 watch = try WatchLoop(
-                    root: projectRoot.files, base: AssetLoader.directory,
+                    root: projectRoot.files, base: AssetLoader.directory, skip: Self.dataDirBelowAssets(options.dataDir),
                     maximumDirectories: options.watcherMaxDirectories, maximumDepth: options.watcherMaxDepth,
                     limits: watchLimits, quietMs: quietMs, maxWaitMs: max(quietMs * 4, 1000),
                     onBatch: { batch in reloader.watcherBatch(batch) })
@@ -88,6 +88,12 @@ public actor Project {
                 reloader.watcherUnavailable(error)
             }
         }
+    }
+
+    /// The data directory relative to `.jido/` when it lies inside it: the watcher leaves it out.
+    private static func dataDirBelowAssets(_ dataDir: String) -> Set<String> {
+        let prefix = AssetLoader.directory + "/"
+        return dataDir.hasPrefix(prefix) ? [String(dataDir.dropFirst(prefix.count))] : []
     }
 
     /// The tools as of the current asset snapshot.
