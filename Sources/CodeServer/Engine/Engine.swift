@@ -44,12 +44,21 @@ public actor Engine {
 
     /// Starts a project with options already parsed (a CLI's `KEY=VALUE` list, say).
     public func startProject(root: String, options: RuntimeOptions, id: String? = nil) async throws(ProjectError) -> Project {
+        try await start(root: root, options: options, id: id, registeredRoot: false)
+    }
+
+    /// `registeredRoot`: `root` is a real path recorded at an earlier start, so it must still be
+    /// one; a link found there now (a directory swapped while the daemon was down) is refused
+    /// instead of followed.
+    private func start(root: String, options: RuntimeOptions, id: String?, registeredRoot: Bool) async throws(ProjectError)
+        -> Project
+    {
         let projectId = id ?? Identifier.make("proj")
         guard projects[projectId] == nil else { throw .duplicateProject(id: projectId) }
         // No suspension between this check and the insertion below: two starts cannot both pass it.
         let projectRoot = try ProjectRoot.open(
             root, reserved: configuration.reservedDirectories,
-            running: projects.map { (id: $0.key, root: $0.value.projectRoot) })
+            running: projects.map { (id: $0.key, root: $0.value.projectRoot) }, mustBeRealPath: registeredRoot)
         let realRoot = projectRoot.path
         let project = try Project(
             id: projectId, root: projectRoot, options: options, configuration: configuration, sink: sink, clock: clock)
@@ -108,8 +117,14 @@ public actor Engine {
         }
         var restored: [RestoredProject] = []
         for record in registered where projects[record.id] == nil {
-            do {
-                _ = try await startProject(root: record.root, options: record.options, id: record.id)
+            do throws(ProjectError) {
+                let options: RuntimeOptions
+                do {
+                    options = try RuntimeOptions.parse(record.options)
+                } catch {
+                    throw ProjectError.invalidOptions(error)
+                }
+                _ = try await start(root: record.root, options: options, id: record.id, registeredRoot: true)
                 restored.append(RestoredProject(id: record.id))
             } catch {
                 restored.append(RestoredProject(id: record.id, error: error))

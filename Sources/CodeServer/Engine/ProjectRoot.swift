@@ -35,14 +35,18 @@ public struct ProjectRoot: Sendable {
     static let systemTrees = [
         "/proc", "/sys", "/dev", "/etc", "/usr", "/boot", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/run",
     ]
-    static let sharedDirectories: Set<String> = ["/", "/home", "/root", "/tmp", "/var", "/var/tmp", "/srv", "/opt", "/mnt", "/media"]
+    static let sharedDirectories: Set<String> = [
+        "/", "/home", "/root", "/tmp", "/var", "/var/tmp", "/srv", "/opt", "/mnt", "/media",
+    ]
 
     /// Opens `path` as a project root. Refused: a path that is empty, missing or not a directory;
     /// a system directory or a shared parent of other trees (`systemTrees`, `sharedDirectories`);
     /// a root inside or containing one of `reserved` (the daemon's data directory) or of
-    /// `running` (the other projects: see `overlaps`).
+    /// `running` (the other projects: see `overlaps`); with `mustBeRealPath`, a path that is no
+    /// longer its own real path (a registered root replaced by a link).
     static func open(
-        _ path: String, reserved: [String] = [], running: [(id: String, root: ProjectRoot)] = []
+        _ path: String, reserved: [String] = [], running: [(id: String, root: ProjectRoot)] = [],
+        mustBeRealPath: Bool = false
     ) throws(ProjectError) -> ProjectRoot {
         guard !path.isEmpty else { throw .invalidRoot(path: path, reason: "the path is empty") }
         guard let resolved = realpath(path, nil) else {
@@ -50,6 +54,9 @@ public struct ProjectRoot: Sendable {
         }
         let real = String(cString: resolved)
         free(resolved)
+        if mustBeRealPath && real != path {
+            throw .invalidRoot(path: path, reason: "registered as a real path, now a link to '\(real)': refused, not followed")
+        }
         if sharedDirectories.contains(real) || systemTrees.contains(where: { PathText.isWithin(real, $0) }) {
             throw .invalidRoot(path: path, reason: "'\(real)' is a host directory, which cannot be a project root")
         }
@@ -63,9 +70,15 @@ public struct ProjectRoot: Sendable {
         // calls makes the open fail instead of opening its target.
         let fd = csb_open_root_handle(real)
         guard fd >= 0 else {
-            throw .invalidRoot(path: path, reason: errno == ENOTDIR ? "not a directory" : "open: \(String(cString: strerror(errno)))")
+            let reason = errno == ENOTDIR ? "not a directory" : "open: \(String(cString: strerror(errno)))"
+            throw .invalidRoot(path: path, reason: reason)
         }
         let files = ProjectDirectory(owning: fd, relativePath: "")
+        // O_NOFOLLOW guards the last component only: a parent swapped between `realpath` and
+        // `open` could hand over another directory. The kernel's name for what was opened settles it.
+        guard let opened = POSIXPath.link("/proc/self/fd/\(fd)"), opened == real else {
+            throw .invalidRoot(path: path, reason: "'\(real)' changed while it was being opened; try again")
+        }
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw .invalidRoot(path: path, reason: "fstat: \(String(cString: strerror(errno)))") }
         let root = ProjectRoot(
@@ -73,7 +86,8 @@ public struct ProjectRoot: Sendable {
         for other in running where root.overlaps(other.root) {
             throw .invalidRoot(
                 path: path,
-                reason: "'\(real)' overlaps the root of running project '\(other.id)' ('\(other.root.path)'); nested projects are refused")
+                reason: "'\(real)' overlaps the root of running project '\(other.id)' ('\(other.root.path)'); "
+                    + "nested projects are refused")
         }
         return root
     }
@@ -99,8 +113,15 @@ public struct ProjectRoot: Sendable {
     }
 }
 
-/// `realpath(3)` as a String.
+/// `realpath(3)` and `readlink(2)` as Strings.
 enum POSIXPath {
+    static func link(_ path: String) -> String? {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let n = readlink(path, &buffer, buffer.count - 1)
+        guard n > 0 else { return nil }
+        return String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
     static func real(_ path: String) -> String? {
         guard let resolved = realpath(path, nil) else { return nil }
         defer { free(resolved) }

@@ -22,7 +22,12 @@ public struct PolicyEngine: Sendable {
     ///   - root: the project root as a real absolute path (the engine resolves it at start).
     ///   - beneathChecker: the final check of paths inside the root; the kernel's `openat2` in
     ///     production.
-    public init(root: String, options: RuntimeOptions, beneathChecker: any BeneathChecker) {
+    ///   - protectedPaths: the project's protected paths before its exceptions are lifted (the
+    ///     profile's list), so a write to a lifted entry is still recorded as an exception used.
+    public init(
+        root: String, options: RuntimeOptions, beneathChecker: any BeneathChecker,
+        protectedPaths: [String] = ProtectedPaths.defaults
+    ) {
         tools = ToolRule(allow: options.allowTools, deny: options.denyTools)
         gateways = GatewayRule(allowed: Set(options.protocolAllowlist))
         environment = EnvPolicy(allowlist: options.toolEnvAllowlist)
@@ -31,7 +36,8 @@ public struct PolicyEngine: Sendable {
             outsideRoot: OutsideRootAllowlist(entries: options.outsideRootAllowlist),
             sensitive: SensitivePaths(
                 denylist: options.sensitivePathDenylist, allowlist: options.sensitivePathAllowlist))
-        protectedPaths = ProtectedPathRule(resolver: PathResolver(root: root), exceptions: options.protectedPathExceptions)
+        self.protectedPaths = ProtectedPathRule(
+            resolver: PathResolver(root: root), entries: protectedPaths, exceptions: options.protectedPathExceptions)
         egress = EgressRule(
             policy: options.networkEgressPolicy, allowlist: options.networkAllowlist,
             allowedSchemes: Set(options.networkAllowedSchemes))

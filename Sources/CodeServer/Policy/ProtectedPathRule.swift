@@ -12,13 +12,14 @@ public struct ProtectedPathRule: Sendable {
     public static let writingTools: Set<String> = ["fs.write"]
 
     public var resolver: PathResolver
-    /// Every entry, protected or lifted: a lifted one is still recorded when used.
+    /// Every entry (normalized: `.jido/` is `.jido`), protected or lifted: a lifted one is still
+    /// recorded when used.
     public var entries: [String]
     public var exceptions: [ProtectedPathException]
 
     public init(resolver: PathResolver, entries: [String] = ProtectedPaths.defaults, exceptions: [ProtectedPathException]) {
         self.resolver = resolver
-        self.entries = entries
+        self.entries = entries.map(ProtectedPaths.normalized).filter { !$0.isEmpty }
         self.exceptions = exceptions
     }
 

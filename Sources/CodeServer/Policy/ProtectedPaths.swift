@@ -5,20 +5,30 @@ import Sandbox
 /// `.jido/commands/x.md` gives itself a new tool, `command.run.x`, under any profile it names),
 /// git's executable configuration (`core.fsmonitor`, `core.hooksPath`, hooks run by the next
 /// person or CI job to type `git status`), and the files editors and shells run on open
-/// (`.envrc` for direnv, `.vscode/` tasks and settings, `.idea/` run configurations).
+/// (`.envrc` for direnv, `.vscode/` tasks and settings, `.idea/` run configurations,
+/// `.devcontainer/`), and `.gitmodules` (submodule URLs git fetches on the next update).
 ///
 /// Relative to the root; an entry covers itself and everything below it. The policy refuses
 /// `fs.write` there (`protected_path`); the sandbox mounts them read-only (the profile's
 /// `filesystem.protectedPaths`), so `shell.run` cannot write them either.
 public enum ProtectedPaths {
-    /// The one default list. The sandbox profile's `filesystem.protectedPaths` should default to
-    /// this same list (one place to change it).
-    public static let defaults = [".jido", ".git/config", ".git/hooks", ".git/info/attributes", ".envrc", ".vscode", ".idea"]
+    /// The default list, in the profile's form (a trailing `/` marks a directory): the same list
+    /// the built-in profiles carry as `filesystem.workspace.protected_paths`. Once profiles carry
+    /// it, the policy takes the project profile's list instead, so there is one list per project.
+    public static let defaults = [
+        ".git/config", ".git/hooks/", ".git/info/", ".gitmodules", ".jido/", ".envrc", ".vscode/", ".idea/",
+        ".devcontainer/",
+    ]
 
-    /// The entries a project's options leave protected: the defaults minus the entries its
-    /// `protected_path_exceptions` lift.
+    /// An entry as a root-relative path without the directory mark: `.jido/` is `.jido`.
+    public static func normalized(_ entry: String) -> String {
+        PathText.components(entry).joined(separator: "/")
+    }
+
+    /// The entries a project's options leave protected: `entries` minus those its
+    /// `protected_path_exceptions` lift (compared without the directory mark).
     public static func effective(_ entries: [String] = defaults, lifting exceptions: [ProtectedPathException]) -> [String] {
-        entries.filter { entry in !exceptions.contains { $0.path == entry } }
+        entries.filter { entry in !exceptions.contains { $0.path == normalized(entry) } }
     }
 }
 

@@ -77,7 +77,8 @@ public actor Project {
                 // A burst that never pauses still reloads every 4 quiet periods (at least 1 s).
                 let quietMs = Int64(options.watcherDebounceMs)
                 watch = try WatchLoop(
-                    root: projectRoot.files, base: AssetLoader.directory, maximumDirectories: options.watcherMaxDirectories, maximumDepth: options.watcherMaxDepth,
+                    root: projectRoot.files, base: AssetLoader.directory, skip: Self.dataDirBelowAssets(options.dataDir),
+                    maximumDirectories: options.watcherMaxDirectories, maximumDepth: options.watcherMaxDepth,
                     limits: watchLimits, quietMs: quietMs, maxWaitMs: max(quietMs * 4, 1000),
                     onBatch: { batch in reloader.watcherBatch(batch) })
                 // Bounds hit while the first watches were set become asset errors now, not at the
@@ -87,6 +88,12 @@ public actor Project {
                 reloader.watcherUnavailable(error)
             }
         }
+    }
+
+    /// The data directory relative to `.jido/` when it lies inside it: the watcher leaves it out.
+    private static func dataDirBelowAssets(_ dataDir: String) -> Set<String> {
+        let prefix = AssetLoader.directory + "/"
+        return dataDir.hasPrefix(prefix) ? [String(dataDir.dropFirst(prefix.count))] : []
     }
 
     /// The tools as of the current asset snapshot.
@@ -203,6 +210,13 @@ public actor Project {
         get async {
             [
                 "project_id": .string(id), "root": .string(root), "state": .string(isRunning ? "running" : "stopped"),
+                // The directory held since start; `path_names_root` false means the path was moved
+                // or replaced (calls keep using the held directory or fail; nothing follows the path).
+                "root_handle": [
+                    "device": .int(Int64(bitPattern: projectRoot.identity.device)),
+                    "inode": .int(Int64(bitPattern: projectRoot.identity.inode)),
+                    "path_names_root": .bool(projectRoot.pathStillNamesRoot),
+                ],
                 "conversations": .array(conversations.keys.sorted().map(JSONValue.string)),
                 "execution": await runner.diagnostics, "options": options.effectiveJSON,
                 "assets": assetDiagnostics,

@@ -60,9 +60,10 @@ public final class ProjectDirectory: @unchecked Sendable {
     }
 
     /// The entries of this directory (without `.` and `..`), in directory order, typed by
-    /// `fstatat` without following links. Read from a duplicate of the held descriptor, so the
-    /// listing is of this directory whatever was renamed since.
-    public func entries() throws(ProjectFileError) -> [Entry] {
+    /// `fstatat` without following links, at most `limit` of them (a tool can make a directory of
+    /// millions of names; the caller says how many it will look at). Read from a duplicate of the
+    /// held descriptor, so the listing is of this directory whatever was renamed since.
+    public func entries(limit: Int = Int.max) throws(ProjectFileError) -> [Entry] {
         let copy = openat(owned.raw, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard copy >= 0 else { throw .system(call: "openat(.)", path: name("."), errno: errno) }
         guard let dir = fdopendir(copy) else {
@@ -72,7 +73,7 @@ public final class ProjectDirectory: @unchecked Sendable {
         }
         defer { closedir(dir) }
         var out: [Entry] = []
-        while let entry = readdir(dir) {
+        while out.count < limit, let entry = readdir(dir) {
             let entryName = withUnsafeBytes(of: entry.pointee.d_name) {
                 String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
             }

@@ -77,15 +77,15 @@ struct DaemonRequest {
             var message = value["message"]?.stringValue ?? "the daemon answered \(status)"
             // Engine messages already start with their code.
             if message.hasPrefix(code + ": ") { message.removeFirst(code.count + 2) }
-            // The message may quote names from the project (asset paths): escaped like stdout.
-            printError("jcs: " + HumanOutput.escaped("\(code)\(field): \(message)"))
+            printError("jcs: \(code)\(field): \(message)")
         }
         return DaemonExit.refused
     }
 }
 
-/// A line on stderr.
+/// A line on stderr, escaped (`HumanOutput.escaped`): messages quote names from projects (asset
+/// paths, a daemon's refusal) that must not reach the terminal as control sequences.
 func printError(_ text: String) {
-    let bytes = Array((text + "\n").utf8)
+    let bytes = Array((HumanOutput.escaped(text) + "\n").utf8)
     _ = bytes.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
 }

@@ -26,7 +26,9 @@ public enum SandboxRunner {
             result = try prepared.run(
                 RunRequest(argv: options.command, environment: options.environment),
                 output: streaming ? { fd, chunk in writeAll(fd, chunk) } : nil,
-                onViolation: streaming ? { writeAll(2, Array("jcs: violation: \(describe($0))\n".utf8)[...]) } : nil)
+                // The violation names what the sandboxed program chose (a path): escaped.
+                onViolation: streaming
+                    ? { writeAll(2, Array("jcs: violation: \(HumanOutput.escaped(describe($0)))\n".utf8)[...]) } : nil)
         } catch let error as ProfileLoadError {
             setupFailed(code: "invalid_profile", message: error.description, json: options.json)
         } catch let error as SandboxError {

@@ -83,13 +83,17 @@ struct AssetReloadTests {
         for index in 0..<100 {
             tree.write(".jido/skills/s\(index % 10).md", skillFile("s\(index % 10)", description: "v\(index)"))
         }
-        #expect(Timestamp.nowMs() - start < 1000)
+        // On a loaded machine the burst itself can outlast the debounce's longest wait (1 s), and a
+        // stall of the writer past the 100 ms quiet period releases a batch: allow a few more
+        // batches per second of burst, never one per write.
+        let burstMs = Timestamp.nowMs() - start
         #expect(
             await eventually {
                 project.assets.snapshot.skills.map(\.description).sorted() == (90..<100).map { "v\($0)" }
             })
         let count = reloads(fixture).count
-        #expect(count >= 1 && count <= 6, "\(count) reloads for 100 writes")
+        let bound = 6 + Int(burstMs / 1000) * 4
+        #expect(count >= 1 && count <= bound, "\(count) reloads for 100 writes in \(burstMs) ms")
         await fixture.engine.shutdown()
     }
 

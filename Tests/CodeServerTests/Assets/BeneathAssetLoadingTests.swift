@@ -99,6 +99,19 @@ struct BeneathAssetLoadingTests {
         #expect(snapshot.issues.allSatisfy { $0.reason.contains("asset_max_files") })
     }
 
+    @Test func aDirectoryOfManyNamesIsListedOnlyAsFarAsTheBudget() throws {
+        let dir = TempDirectory(prefix: "jcs-assets")
+        let tree = AssetTree(directory: dir)
+        tree.write(".jido/skills/a.md", skillFile("a"))
+        for index in 0..<1000 { dir.write(".jido/skills/junk\(index)", "") }
+        var options = RuntimeOptions()
+        options.assetMaxFiles = 10  // 160 entries examined at most
+        let snapshot = try loader(dir, options: options).load(generation: 1)
+        let limited = snapshot.issues.filter { $0.code == .limitReached }
+        #expect(limited.count == 1, "one entry says the listing stopped: \(snapshot.issues.count) issues")
+        #expect(limited.first?.reason.contains("directory entries") == true)
+    }
+
     @Test func directoriesDeeperThanTheDepthCapAreReportedNotRead() throws {
         let dir = TempDirectory(prefix: "jcs-assets")
         let tree = AssetTree(directory: dir)

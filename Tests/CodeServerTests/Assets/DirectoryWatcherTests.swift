@@ -67,7 +67,22 @@ struct DirectoryWatcherTests {
         #expect(seen.contains(.rescan))
     }
 
-    @Test func aDirectoryReplacedByALinkIsNeverOpenedForWatching() throws {
+    @Test func watchesAreCappedInCountAndDepthAndTheDataDirectoryTakesNone() throws {
+        let dir = TempDirectory()
+        for name in ["state", "state/x", "skills", "skills/a", "skills/a/b", "skills/a/b/c", "commands", "workflows"] {
+            mkdir(dir.file(name), 0o755)
+        }
+        let limits = WatchLimits()
+        let watcher = try DirectoryWatcher(
+            root: try handle(dir.path), skip: ["state"], maximumDirectories: 4, maximumDepth: 2, limits: limits)
+        // Root, commands, skills, skills/a: the cap; skills/a/b is deeper than 2 or past it.
+        #expect(watcher.watchCount == 4)
+        let hits = limits.issues()
+        #expect(!hits.isEmpty && hits.allSatisfy { $0.code == .limitReached })
+        #expect(!hits.contains { $0.path.contains("state") }, "the data directory is skipped, not capped")
+    }
+
+        @Test func aDirectoryReplacedByALinkIsNeverOpenedForWatching() throws {
         let dir = TempDirectory()
         symlink("/", dir.file("commands"))
         let root = try handle(dir.path)

@@ -93,9 +93,48 @@ struct ProjectRootTests {
         #expect(project.assets.get(kind: "skill", name: "real") != nil, "read from the held root")
         #expect(project.assets.get(kind: "skill", name: "stolen") == nil, "never through the link")
         #expect(!project.projectRoot.pathStillNamesRoot)
+        #expect(await project.diagnostics["root_handle"]?["path_names_root"] == false)
         var info = stat()
         #expect(stat(parent.file("moved"), &info) == 0)
         #expect(RootIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino)) == identity)
         await fixture.engine.shutdown()
+    }
+
+    @Test func aRegisteredRootSwappedWhileTheDaemonWasDownIsNotRestored() async throws {
+        let parent = TempDirectory(prefix: "jcs-root")
+        let secret = TempDirectory(prefix: "jcs-secret")
+        mkdir(parent.file("project"), 0o755)
+        let registry = InMemoryProjectRegistry()
+        let configuration = EngineConfiguration(
+            workerExecutable: BuiltProducts.path("jcs-worker"), warmWorkersPerProject: 1, registry: registry)
+        let first = Engine(configuration: configuration, sink: RuntimeEventRecorder())
+        _ = try await first.startProject(root: parent.file("project"), options: ["watcher": false], id: "p")
+        await first.shutdown()
+        // While no coordinator runs, the root becomes a link to a host directory.
+        #expect(rename(parent.file("project"), parent.file("moved")) == 0)
+        #expect(symlink(secret.path, parent.file("project")) == 0)
+        let second = Engine(configuration: configuration, sink: RuntimeEventRecorder())
+        let restored = try await second.restoreProjects()
+        #expect(restored.count == 1)
+        let error = try #require(restored.first?.error)
+        #expect(isInvalidRoot(error, mentioning: "now a link to '\(secret.path)'"), "\(error)")
+        #expect(await second.listProjects().isEmpty)
+    }
+
+    @Test(arguments: [".jido", ".jido/state"])
+    func aLinkedLayoutDirectoryFailsTheStartAndNothingIsCreatedOutside(_ linked: String) async throws {
+        let fixture = RuntimeFixture()
+        let outside = TempDirectory(prefix: "jcs-outside")
+        if linked != ".jido" { mkdir(fixture.directory.file(".jido"), 0o755) }
+        symlink(outside.path, fixture.directory.file(linked))
+        do {
+            _ = try await fixture.start()
+            Issue.record("a project with \(linked) linked out started")
+        } catch {
+            #expect((error as? ProjectError)?.code == "invalid_layout", "\(error)")
+        }
+        var info = stat()
+        #expect(lstat(outside.file("state"), &info) != 0, "nothing was created through the link")
+        #expect(await fixture.engine.listProjects().isEmpty)
     }
 }

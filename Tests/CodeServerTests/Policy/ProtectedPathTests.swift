@@ -86,6 +86,15 @@ struct ProtectedPathTests {
         await fixture.engine.shutdown()
     }
 
+    @Test func aLiftedEntryLeavesTheSandboxesReadOnlyListToo() throws {
+        var options = RuntimeOptions()
+        options.protectedPathExceptions = [ProtectedPathException(path: ".jido", reasonCode: "asset_authoring")]
+        let kept = ProjectProfile.protectedPaths(options: options)
+        #expect(!kept.contains(".jido/"))
+        #expect(kept.contains(".git/hooks/") && kept.contains(".git/config"))
+        #expect(ProjectProfile.protectedPaths(options: RuntimeOptions()) == ProtectedPaths.defaults)
+    }
+
     @Test func anExceptionMustNameARelativePathAndAReason() async throws {
         let fixture = RuntimeFixture()
         await #expect(throws: ProjectError.self) {

@@ -21,6 +21,8 @@ struct AssetBudget {
 
     var remainingBytes: Int { max(0, maximumBytes - bytes) }
 
+    var remainingExamined: Int { max(0, maximumExamined - examined) }
+
     mutating func examine() -> Bool {
         examined += 1
         return examined <= maximumExamined

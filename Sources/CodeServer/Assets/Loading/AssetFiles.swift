@@ -45,7 +45,8 @@ enum AssetFiles {
         guard !skip.contains(path) else { return }
         let entries: [ProjectDirectory.Entry]
         do {
-            entries = try directory.entries()
+            // One more than the budget allows, so running out is seen and reported below.
+            entries = try directory.entries(limit: budget.remainingExamined + 1)
         } catch {
             visit(refusal(path, error))
             return

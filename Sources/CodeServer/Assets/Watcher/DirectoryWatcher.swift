@@ -27,6 +27,9 @@ public final class DirectoryWatcher {
     public let base: String
     private let fd: Int32
     private var directories: [Int32: String] = [:]
+    /// Directories below `base` not watched (the project's data directory): not assets, and
+    /// each would cost a watch.
+    private let skip: Set<String>
     private let maximumDirectories: Int
     private let maximumDepth: Int
     /// Where bounds hit are recorded, for the next snapshot's asset errors.
@@ -40,11 +43,12 @@ public final class DirectoryWatcher {
     /// `maximumDepth` levels; each bound hit is recorded in `limits`. Throws the errno of the
     /// first failure.
     public init(
-        root: ProjectDirectory, base: String = ".", maximumDirectories: Int = 256, maximumDepth: Int = 8,
-        limits: WatchLimits = WatchLimits()
+        root: ProjectDirectory, base: String = ".", skip: Set<String> = [], maximumDirectories: Int = 256,
+        maximumDepth: Int = 8, limits: WatchLimits = WatchLimits()
     ) throws(WatcherError) {
         self.root = root
         self.base = base
+        self.skip = skip
         self.maximumDirectories = maximumDirectories
         self.maximumDepth = maximumDepth
         self.limits = limits
@@ -119,6 +123,7 @@ public final class DirectoryWatcher {
     /// and not watched.
     @discardableResult
     private func watchTree(_ relative: String, tolerateMissing: Bool) throws(WatcherError) -> [String] {
+        guard !skip.contains(relative) else { return [] }
         let depth = relative.isEmpty ? 0 : relative.split(separator: "/").count
         guard depth <= maximumDepth else {
             limits.record(relative, reason: "deeper than watcher_max_depth (\(maximumDepth)): not watched")
@@ -144,7 +149,8 @@ public final class DirectoryWatcher {
         directories[wd] = relative
         limits.clear(relative)
         var found: [String] = []
-        guard let entries = try? directory.entries() else { return found }
+        // Bounded like the loader's walk: a directory of a million names costs a bounded listing.
+        guard let entries = try? directory.entries(limit: maximumDirectories * 16) else { return found }
         for entry in entries {
             let child = relative.isEmpty ? entry.name : "\(relative)/\(entry.name)"
             found.append(child)

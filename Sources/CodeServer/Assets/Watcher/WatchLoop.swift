@@ -18,11 +18,12 @@ public final class WatchLoop: @unchecked Sendable {
     /// Starts watching `root` (debounce: `quietMs` of quiet, at most `maxWaitMs` per batch;
     /// bounds as `DirectoryWatcher`'s).
     public init(
-        root: ProjectDirectory, base: String = ".", maximumDirectories: Int = 256, maximumDepth: Int = 8, limits: WatchLimits = WatchLimits(),
+        root: ProjectDirectory, base: String = ".", skip: Set<String> = [], maximumDirectories: Int = 256,
+        maximumDepth: Int = 8, limits: WatchLimits = WatchLimits(),
         quietMs: Int64, maxWaitMs: Int64, onBatch: @escaping @Sendable (Batch) -> Void
     ) throws(WatcherError) {
         watcher = try DirectoryWatcher(
-            root: root, base: base, maximumDirectories: maximumDirectories, maximumDepth: maximumDepth, limits: limits)
+            root: root, base: base, skip: skip, maximumDirectories: maximumDirectories, maximumDepth: maximumDepth, limits: limits)
         debouncer = Debouncer(quietMs: quietMs, maxWaitMs: maxWaitMs)
         self.onBatch = onBatch
         var fds: [Int32] = [-1, -1]
