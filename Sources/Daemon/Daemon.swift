@@ -57,7 +57,12 @@ public enum Daemon {
         }
         let hub = TelemetryHub(store: journal)
         let engine = Engine(
-            configuration: EngineConfiguration(warmWorkersPerProject: 1, registry: journal, journalStore: journal), sink: hub)
+            configuration: EngineConfiguration(
+                warmWorkersPerProject: 1, registry: journal, journalStore: journal,
+                // No project may hold the journal, the socket or the tokens: its tools could read
+                // or rewrite the coordinator's own state.
+                reservedDirectories: [configuration.dataDirectory, configuration.socketDirectory]),
+            sink: hub)
         do {
             for restored in try await engine.restoreProjects() {
                 if let error = restored.error {

@@ -40,7 +40,9 @@ func runStdio(dataDirectory: String) async {
     }
     let hub = TelemetryHub(store: journal)
     let engine = Engine(
-        configuration: EngineConfiguration(warmWorkersPerProject: 1, registry: journal, journalStore: journal), sink: hub)
+        configuration: EngineConfiguration(
+            warmWorkersPerProject: 1, registry: journal, journalStore: journal, reservedDirectories: [dataDirectory]),
+        sink: hub)
     let commands = CoordinatorCommands(engine: engine, journal: journal)
 
     do {

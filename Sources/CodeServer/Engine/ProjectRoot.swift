@@ -2,21 +2,7 @@
 import Glibc
 #endif
 import CSandbox
-
-/// Which directory a project root is, whatever its path says later: the device and inode of the
-/// directory opened at start. The sandbox launcher checks (or mounts from) it at every prepare,
-/// so a root a tool replaced with a link to `/etc` is refused instead of mounted.
-public struct RootIdentity: Sendable, Hashable, CustomStringConvertible {
-    public var device: UInt64
-    public var inode: UInt64
-
-    public init(device: UInt64, inode: UInt64) {
-        self.device = device
-        self.inode = inode
-    }
-
-    public var description: String { "dev \(device) ino \(inode)" }
-}
+import Sandbox
 
 /// A project root, opened once at start and held: the real path (for people, events and the
 /// policy's text), the handle every host-side access walks from (`files`), and the identity of
@@ -26,7 +12,9 @@ public struct RootIdentity: Sendable, Hashable, CustomStringConvertible {
 /// host-side resolves the root's path again.
 public struct ProjectRoot: Sendable {
     public let path: String
-    public let identity: RootIdentity
+    /// Which directory the root is, whatever its path says later: the sandbox launcher checks
+    /// it at every prepare, so a root a tool replaced with a link to `/etc` is refused.
+    public let identity: FileIdentity
     /// The root directory, held open (`O_PATH`): the start of every host-side walk.
     public let files: ProjectDirectory
 
@@ -82,7 +70,7 @@ public struct ProjectRoot: Sendable {
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw .invalidRoot(path: path, reason: "fstat: \(String(cString: strerror(errno)))") }
         let root = ProjectRoot(
-            path: real, identity: RootIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino)), files: files)
+            path: real, identity: FileIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino)), files: files)
         for other in running where root.overlaps(other.root) {
             throw .invalidRoot(
                 path: path,
@@ -109,7 +97,7 @@ public struct ProjectRoot: Sendable {
     public var pathStillNamesRoot: Bool {
         var info = stat()
         guard lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else { return false }
-        return RootIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino)) == identity
+        return FileIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino)) == identity
     }
 }
 

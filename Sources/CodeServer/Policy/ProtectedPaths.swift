@@ -12,13 +12,17 @@ import Sandbox
 /// `fs.write` there (`protected_path`); the sandbox mounts them read-only (the profile's
 /// `filesystem.protectedPaths`), so `shell.run` cannot write them either.
 public enum ProtectedPaths {
-    /// The default list, in the profile's form (a trailing `/` marks a directory): the same list
-    /// the built-in profiles carry as `filesystem.workspace.protected_paths`. Once profiles carry
-    /// it, the policy takes the project profile's list instead, so there is one list per project.
-    public static let defaults = [
-        ".git/config", ".git/hooks/", ".git/info/", ".gitmodules", ".jido/", ".envrc", ".vscode/", ".idea/",
-        ".devcontainer/",
-    ]
+    /// The built-in `default` profile's list (`filesystem.workspace.protected_paths` in
+    /// `profiles/default.json`), for callers that have no profile at hand: one list, kept in the
+    /// profile. A project's policy takes its own profile's list instead.
+    public static let defaults: [String] = {
+        // The built-in profiles are compiled in and decoded by the tests; failing here is a build defect.
+        do {
+            return try ProfileResolver.resolve(nameOrPath: "default").filesystem.protectedPaths
+        } catch {
+            fatalError("the built-in default profile does not decode: \(error)")
+        }
+    }()
 
     /// An entry as a root-relative path without the directory mark: `.jido/` is `.jido`.
     public static func normalized(_ entry: String) -> String {

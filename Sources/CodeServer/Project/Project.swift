@@ -55,8 +55,8 @@ public actor Project {
             loader: AssetLoader(root: projectRoot, options: options, projectProfile: profile, watchLimits: watchLimits),
             strict: options.strictAssetLoading)
         let launcher = SandboxLauncher(
-            executable: configuration.workerExecutable, root: root, profile: profile, filter: filter,
-            warmWorkers: configuration.warmWorkersPerProject)
+            executable: configuration.workerExecutable, root: root, rootIdentity: projectRoot.identity, profile: profile,
+            filter: filter, warmWorkers: configuration.warmWorkersPerProject)
         self.id = id
         self.root = root
         self.projectRoot = projectRoot
@@ -70,7 +70,10 @@ public actor Project {
         self.reloader = reloader
         runner = ExecutionRunner(
             projectId: id, options: options,
-            policy: PolicyEngine(root: root, options: options, beneathChecker: configuration.beneathChecker),
+            policy: PolicyEngine(
+                root: root, options: options, beneathChecker: configuration.beneathChecker,
+                // Before the exceptions are lifted, so a write to a lifted path is still recorded.
+                protectedPaths: base.filesystem.protectedPaths),
             assets: assets, launcher: launcher, sink: sink, clock: clock)
         if options.watcher {
             do throws(WatcherError) {

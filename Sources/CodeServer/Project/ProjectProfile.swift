@@ -24,14 +24,14 @@ enum ProjectProfile {
         let parameters = CommandDefinition.parameterPrefix + "*"
         if !profile.environment.allow.contains(parameters) { profile.environment.allow.append(parameters) }
         if options.networkEgressPolicy == .deny { profile.network.mode = .none }
+        profile.filesystem.protectedPaths = protectedPaths(base.filesystem.protectedPaths, options: options)
         return profile
     }
 
     /// The protected paths the sandbox must mount read-only for this project: the profile's list
-    /// (`ProtectedPaths.defaults` until profiles carry `filesystem.protectedPaths`) minus the
-    /// entries `protected_path_exceptions` lifts, so a lifted entry is writable by `shell.run`
-    /// too, not by `fs.write` alone. `effective` assigns it to the profile once the field exists.
-    static func protectedPaths(_ entries: [String] = ProtectedPaths.defaults, options: RuntimeOptions) -> [String] {
+    /// minus the entries `protected_path_exceptions` lifts, so a lifted entry is writable by
+    /// `shell.run` too, not by `fs.write` alone.
+    static func protectedPaths(_ entries: [String], options: RuntimeOptions) -> [String] {
         ProtectedPaths.effective(entries, lifting: options.protectedPathExceptions)
     }
 }

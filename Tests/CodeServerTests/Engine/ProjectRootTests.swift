@@ -96,7 +96,7 @@ struct ProjectRootTests {
         #expect(await project.diagnostics["root_handle"]?["path_names_root"] == false)
         var info = stat()
         #expect(stat(parent.file("moved"), &info) == 0)
-        #expect(RootIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino)) == identity)
+        #expect(FileIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino)) == identity)
         await fixture.engine.shutdown()
     }
 

@@ -89,10 +89,10 @@ struct ProtectedPathTests {
     @Test func aLiftedEntryLeavesTheSandboxesReadOnlyListToo() throws {
         var options = RuntimeOptions()
         options.protectedPathExceptions = [ProtectedPathException(path: ".jido", reasonCode: "asset_authoring")]
-        let kept = ProjectProfile.protectedPaths(options: options)
+        let kept = ProjectProfile.protectedPaths(ProtectedPaths.defaults, options: options)
         #expect(!kept.contains(".jido/"))
         #expect(kept.contains(".git/hooks/") && kept.contains(".git/config"))
-        #expect(ProjectProfile.protectedPaths(options: RuntimeOptions()) == ProtectedPaths.defaults)
+        #expect(ProjectProfile.protectedPaths(ProtectedPaths.defaults, options: RuntimeOptions()) == ProtectedPaths.defaults)
     }
 
     @Test func anExceptionMustNameARelativePathAndAReason() async throws {
