@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import NIOHTTPTypes
+import Synchronization
 
 /// One per connection, right after the HTTP codec. Two jobs:
 /// - on the TCP listener, admits the connection against `ConnectionLimiter` when it is accepted
@@ -22,6 +23,22 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     typealias OutboundOut = HTTPResponsePart
 
     static let lingerSeconds: Int64 = 2
+
+    /// Connections whose answer closed them. Requests the client pipelined behind the refused
+    /// one may already be parsed and queued; `ErrorMiddleware` drops them unserved and unlogged
+    /// (their answers could not be written anyway), so 10 pipelined requests are one refusal.
+    private static let closingChannels = Mutex<Set<ObjectIdentifier>>([])
+
+    static func isClosing(_ channel: any Channel) -> Bool {
+        closingChannels.withLock { $0.contains(ObjectIdentifier(channel)) }
+    }
+
+    /// Marked by `ErrorMiddleware` as soon as it has an answer that closes the connection: the
+    /// answer reaches this handler asynchronously, after Hummingbird may have started on the
+    /// next pipelined request.
+    static func markClosing(_ channel: any Channel) {
+        _ = closingChannels.withLock { $0.insert(ObjectIdentifier(channel)) }
+    }
 
     private let limiter: ConnectionLimiter?
     private let refusals: RefusalLog?
@@ -54,6 +71,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
+        _ = Self.closingChannels.withLock { $0.remove(ObjectIdentifier(context.channel)) }
         if let address = admittedAddress {
             admittedAddress = nil
             limiter?.release(address)
@@ -70,6 +88,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         switch unwrapOutboundIn(data) {
         case .head(let head) where head.headerFields[.connection]?.lowercased() == "close":
             closing = true
+            _ = Self.closingChannels.withLock { $0.insert(ObjectIdentifier(context.channel)) }
             context.channel.setOption(ChannelOptions.autoRead, value: false).whenComplete { _ in }
             context.write(data, promise: promise)
         case .end where closing:
