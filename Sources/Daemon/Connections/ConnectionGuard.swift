@@ -14,6 +14,10 @@ import Synchronization
 ///   otherwise drain it to keep the connection alive, which let a trickled body outlive the idle
 ///   timeout and a 16 GiB one burn a core.
 ///
+/// It also tells a streaming answer (`events?follow`) when its client has gone (`onPeerGone`): a
+/// follower of a quiet project writes nothing, so without this a closed follower would hold its
+/// subscription, its budget slot and its descriptor until the next event.
+///
 /// The linger gives the client time to read the answer before the close (which, with unread
 /// bytes in our receive buffer, is a reset that could discard the answer on its side).
 final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
@@ -28,6 +32,44 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     /// one may already be parsed and queued; `ErrorMiddleware` drops them unserved and unlogged
     /// (their answers could not be written anyway), so 10 pipelined requests are one refusal.
     private static let closingChannels = Mutex<Set<ObjectIdentifier>>([])
+
+    private enum PeerState {
+        case waiting(@Sendable () -> Void)
+        case gone
+    }
+
+    private static let peers = Mutex<[ObjectIdentifier: PeerState]>([:])
+
+    /// Runs `handler` once when the client of `channel` closes its side (at once if it already
+    /// has). Called outside every lock.
+    static func onPeerGone(_ channel: any Channel, _ handler: @escaping @Sendable () -> Void) {
+        let goneAlready = peers.withLock { peers -> Bool in
+            if case .gone = peers[ObjectIdentifier(channel)] { return true }
+            peers[ObjectIdentifier(channel)] = .waiting(handler)
+            return false
+        }
+        if goneAlready || !channel.isActive { handler() }
+    }
+
+    private func peerGone(_ context: ChannelHandlerContext) {
+        let handler = Self.peers.withLock { peers -> (@Sendable () -> Void)? in
+            let id = ObjectIdentifier(context.channel)
+            defer { peers[id] = .gone }
+            if case .waiting(let handler) = peers[id] { return handler }
+            return nil
+        }
+        handler?()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let event = event as? ChannelEvent, event == .inputClosed { peerGone(context) }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        peerGone(context)
+        context.fireChannelInactive()
+    }
 
     static func isClosing(_ channel: any Channel) -> Bool {
         closingChannels.withLock { $0.contains(ObjectIdentifier(channel)) }
@@ -72,6 +114,8 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
 
     func handlerRemoved(context: ChannelHandlerContext) {
         _ = Self.closingChannels.withLock { $0.remove(ObjectIdentifier(context.channel)) }
+        peerGone(context)
+        _ = Self.peers.withLock { $0.removeValue(forKey: ObjectIdentifier(context.channel)) }
         if let address = admittedAddress {
             admittedAddress = nil
             limiter?.release(address)
