@@ -9,6 +9,17 @@ struct ErrorMiddleware: RouterMiddleware {
     typealias Context = DaemonContext
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        // Pipelined behind an answer that closes the connection: never served, never logged.
+        if ConnectionGuard.isClosing(context.channel) {
+            return try APIError(.malformedRequest, status: .badRequest, "the connection is closing").response(
+                from: request, context: context)
+        }
+        let response = try await answer(request, context: context, next: next)
+        if response.headers[.connection]?.lowercased() == "close" { ConnectionGuard.markClosing(context.channel) }
+        return response
+    }
+
+    private func answer(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
         } catch let error as APIError {

@@ -29,6 +29,7 @@ struct EventRoutes {
             // Subscribed before the response starts, so no event between the two is missed. The
             // hub's bounded buffer drops the oldest unread events for a slow reader, never blocks.
             let events = runtime.hub.subscribe(project: project.id)
+            let channel = context.channel
             let body = ResponseBody { writer in
                 defer { slot.release() }
                 // The writer cannot leave this closure, so a pump task turns events into lines; it
@@ -44,6 +45,12 @@ struct EventRoutes {
                     output.finish()
                 }
                 defer { pump.cancel() }
+                // A quiet project writes nothing, so a write failing cannot be what tells us the
+                // client left: the connection's guard does.
+                ConnectionGuard.onPeerGone(channel) {
+                    pump.cancel()
+                    output.finish()
+                }
                 try await writer.write(lines)
                 try await writer.finish(nil)
             }

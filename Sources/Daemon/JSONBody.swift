@@ -14,6 +14,9 @@ struct JSONBody {
     /// Reads the body; an empty body is an empty object, so routes whose fields are all optional
     /// take a bare POST.
     static func read(_ request: Request, allowed: Set<String>) async throws -> JSONBody {
+        if declaresTooMuch(request) {
+            throw APIError(.bodyTooLarge, status: .contentTooLarge, "the body exceeds \(maximumBytes) bytes")
+        }
         var request = request
         let buffer: ByteBuffer
         do {
@@ -40,6 +43,14 @@ struct JSONBody {
                 "unknown field '\(unknown)' (this route takes: \(allowed.sorted().joined(separator: ", ")))")
         }
         return JSONBody(fields: object)
+    }
+
+    /// A `Content-Length` over the limit is refused before a byte of the body is read (the
+    /// collector would otherwise wait for the first `maximumBytes` of it).
+    static func declaresTooMuch(_ request: Request) -> Bool {
+        guard let declared = request.headers[.contentLength] else { return false }
+        guard let length = Int(declared) else { return true }
+        return length > maximumBytes
     }
 
     func string(_ name: String) throws(APIError) -> String? {

@@ -38,6 +38,7 @@ struct MCPRoutes {
     }
 
     private func post(_ request: Request, projectId: String) async throws -> Response {
+        if JSONBody.declaresTooMuch(request) { return Self.tooLarge() }
         var request = request
         let buffer: ByteBuffer
         do {
@@ -120,9 +121,12 @@ struct MCPRoutes {
     }
 
     private static func tooLarge() -> Response {
-        json(
+        var response = json(
             JSONRPCError(JSONRPCError.invalidRequest, "the message exceeds \(JSONBody.maximumBytes) bytes").json,
             status: .contentTooLarge)
+        // Closed without reading the rest (`ConnectionGuard`).
+        response.headers[.connection] = "close"
+        return response
     }
 
     private static func json(_ value: JSONValue, status: HTTPResponse.Status = .ok) -> Response {

@@ -22,17 +22,18 @@ struct FollowerDeadlockTests {
 
         // Events keep flowing from another thread for the whole test: tool calls (each emits
         // several events) so every disconnect races an emit.
-        let stop = Atomic(false)
-        let background = try BackgroundThread {
+        let stop = StopFlag()
+        let background = OffThread { () throws(SandboxError) -> Int in
             var calls = 0
-            while !stop.load(ordering: .relaxed) && calls < 2000 {
+            while !stop.isSet && calls < 2000 {
                 _ = RawHTTP.send(socket: socket, method: "POST", target: "/v1/projects/p1/tools/shell.run/run", body: call)
                 calls += 1
             }
+            return calls
         }
         defer {
-            stop.store(true, ordering: .relaxed)
-            background.join()
+            stop.set()
+            _ = try? background.value()
         }
 
         var slowest = 0.0
@@ -45,7 +46,7 @@ struct FollowerDeadlockTests {
                 followers.append(follower)
             }
             for follower in followers {
-                #expect(follower.read(until: Array("\"name\"".utf8), seconds: 30), "round \(round): no event reached a follower")
+                #expect(follower.read(until: Array("\"event\"".utf8), seconds: 30), "round \(round): no event reached a follower")
             }
             // The Ctrl-C: the connections go away mid-stream.
             for follower in followers { follower.close() }
@@ -59,8 +60,8 @@ struct FollowerDeadlockTests {
             #expect(health.status == 200, "round \(round)")
         }
         // SIGTERM still stops it (a wedged daemon ignored it).
-        stop.store(true, ordering: .relaxed)
-        background.join()
+        stop.set()
+        _ = try background.value()
         #expect(fixture.daemon.stop() == 0)
         print("follower deadlock: \(Self.rounds) rounds, slowest health answer \(Int(slowest * 1000)) ms")
     }
@@ -73,4 +74,11 @@ struct FollowerDeadlockTests {
         let status = connection.text.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
         return RawHTTP.Answer(status: status, json: .null)
     }
+}
+
+/// A flag another thread polls; a class so a closure can share it.
+final class StopFlag: Sendable {
+    private let flag = Atomic(false)
+    var isSet: Bool { flag.load(ordering: .relaxed) }
+    func set() { flag.store(true, ordering: .relaxed) }
 }

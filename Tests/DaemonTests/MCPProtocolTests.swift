@@ -294,8 +294,9 @@ struct MCPProtocolTests {
         let oldest = try #require(endpoint.initialize())
         let second = try #require(endpoint.initialize())
         var newest = second
-        for _ in 0..<1023 { newest = try #require(endpoint.initialize()) }
-        // 1025 issued, 1024 kept: only the first is gone.
+        for _ in 0..<63 { newest = try #require(endpoint.initialize()) }
+        // 65 issued on one project, whose budget (limits.max_mcp_sessions_per_project) is 64:
+        // only the first, idle, is gone.
         #expect(endpoint.request(1, "ping", session: oldest)?.status == 404)
         #expect(endpoint.request(2, "ping", session: second)?.status == 200)
         #expect(endpoint.request(3, "ping", session: newest)?.status == 200)

@@ -102,11 +102,11 @@ struct MetricsTests {
         #expect(metrics.value("jcs_active_workers", ["project": "p1"]) == 0)
     }
 
-    @Test func labelValuesAreEscapedAndToolLabelsCapped() throws {
+    @Test func inventedToolNamesAreOneLabel() throws {
         let fixture = try DaemonFixture()
         #expect(fixture.jcs("project", "start", fixture.projectRoot, "--id", "p1").status == 0)
-        // An unknown tool's name comes from the caller: quotes and backslashes must be escaped,
-        // and a caller inventing names must not grow the scrape without bound. Sent raw: `jcs`
+        // An unknown tool's name comes from the caller: it never becomes a label (issue 11), so
+        // inventing names neither injects into the scrape nor grows it. Sent raw: `jcs`
         // percent-encodes the name, and the route takes the path segment as it comes.
         let odd = #"we"ird\tool"#
         let call = RawHTTP.send(
@@ -117,12 +117,11 @@ struct MetricsTests {
             #expect(fixture.jcs("tool", "run", "p1", "no.such.tool\(index)").json["status"]?.stringValue == "failed")
         }
         let metrics = try scrape(fixture) { $0.samples("jcs_tool_duration_seconds_count", ["project": "p1"]).total >= 71 }
-        #expect(metrics.value("jcs_tool_duration_seconds_count", ["project": "p1", "tool": odd, "status": "failed"]) == 1)
         let tools = Set(metrics.samples("jcs_tool_duration_seconds_count", ["project": "p1"]).compactMap { $0.labels["tool"] })
-        #expect(tools.count == 65)
-        #expect(tools.contains("other"))
-        #expect(metrics.value("jcs_tool_duration_seconds_count", ["project": "p1", "tool": "other", "status": "failed"]) == 7)
-        #expect(metrics.value("jcs_tool_label_overflow_total") == 7)
+        #expect(tools == ["other"])
+        #expect(metrics.value("jcs_tool_duration_seconds_count", ["project": "p1", "tool": "other", "status": "failed"]) == 71)
+        // The per-project cap of 64 labels is for catalog names; none was reached here.
+        #expect(metrics.value("jcs_tool_label_overflow_total") == 0)
     }
 
     /// Scrapes until `ready` holds (bounded: 5 s), checking each scrape parses.

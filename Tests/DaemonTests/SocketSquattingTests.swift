@@ -119,7 +119,8 @@ struct SocketSquattingTests {
 
         let r = runProduct("jcs", ["project", "list", "--json", "--socket", socket])
         #expect(r.status == 3, "unreachable, not an answer: \(r.status) \(r.out) \(r.err)")
-        #expect(r.err.contains("uid \(Self.nobody)") && r.err.contains("nothing was sent"), "says what is wrong: \(r.err)")
+        let said = r.err + r.out
+        #expect(said.contains("uid \(Self.nobody)") && said.contains("nothing was sent"), "says what is wrong: \(said)")
         var received: String?
         for _ in 0..<200 where received == nil {
             received = readTextFile(squat + "/received")

@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import NIOHTTPTypes
+import Synchronization
 
 /// One per connection, right after the HTTP codec. Two jobs:
 /// - on the TCP listener, admits the connection against `ConnectionLimiter` when it is accepted
@@ -13,6 +14,10 @@ import NIOHTTPTypes
 ///   otherwise drain it to keep the connection alive, which let a trickled body outlive the idle
 ///   timeout and a 16 GiB one burn a core.
 ///
+/// It also tells a streaming answer (`events?follow`) when its client has gone (`onPeerGone`): a
+/// follower of a quiet project writes nothing, so without this a closed follower would hold its
+/// subscription, its budget slot and its descriptor until the next event.
+///
 /// The linger gives the client time to read the answer before the close (which, with unread
 /// bytes in our receive buffer, is a reset that could discard the answer on its side).
 final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
@@ -22,6 +27,60 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     typealias OutboundOut = HTTPResponsePart
 
     static let lingerSeconds: Int64 = 2
+
+    /// Connections whose answer closed them. Requests the client pipelined behind the refused
+    /// one may already be parsed and queued; `ErrorMiddleware` drops them unserved and unlogged
+    /// (their answers could not be written anyway), so 10 pipelined requests are one refusal.
+    private static let closingChannels = Mutex<Set<ObjectIdentifier>>([])
+
+    private enum PeerState {
+        case waiting(@Sendable () -> Void)
+        case gone
+    }
+
+    private static let peers = Mutex<[ObjectIdentifier: PeerState]>([:])
+
+    /// Runs `handler` once when the client of `channel` closes its side (at once if it already
+    /// has). Called outside every lock.
+    static func onPeerGone(_ channel: any Channel, _ handler: @escaping @Sendable () -> Void) {
+        let goneAlready = peers.withLock { peers -> Bool in
+            if case .gone = peers[ObjectIdentifier(channel)] { return true }
+            peers[ObjectIdentifier(channel)] = .waiting(handler)
+            return false
+        }
+        if goneAlready || !channel.isActive { handler() }
+    }
+
+    private func peerGone(_ context: ChannelHandlerContext) {
+        let handler = Self.peers.withLock { peers -> (@Sendable () -> Void)? in
+            let id = ObjectIdentifier(context.channel)
+            defer { peers[id] = .gone }
+            if case .waiting(let handler) = peers[id] { return handler }
+            return nil
+        }
+        handler?()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let event = event as? ChannelEvent, event == .inputClosed { peerGone(context) }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        peerGone(context)
+        context.fireChannelInactive()
+    }
+
+    static func isClosing(_ channel: any Channel) -> Bool {
+        closingChannels.withLock { $0.contains(ObjectIdentifier(channel)) }
+    }
+
+    /// Marked by `ErrorMiddleware` as soon as it has an answer that closes the connection: the
+    /// answer reaches this handler asynchronously, after Hummingbird may have started on the
+    /// next pipelined request.
+    static func markClosing(_ channel: any Channel) {
+        _ = closingChannels.withLock { $0.insert(ObjectIdentifier(channel)) }
+    }
 
     private let limiter: ConnectionLimiter?
     private let refusals: RefusalLog?
@@ -54,6 +113,9 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
+        _ = Self.closingChannels.withLock { $0.remove(ObjectIdentifier(context.channel)) }
+        peerGone(context)
+        _ = Self.peers.withLock { $0.removeValue(forKey: ObjectIdentifier(context.channel)) }
         if let address = admittedAddress {
             admittedAddress = nil
             limiter?.release(address)
@@ -70,6 +132,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         switch unwrapOutboundIn(data) {
         case .head(let head) where head.headerFields[.connection]?.lowercased() == "close":
             closing = true
+            _ = Self.closingChannels.withLock { $0.insert(ObjectIdentifier(context.channel)) }
             context.channel.setOption(ChannelOptions.autoRead, value: false).whenComplete { _ in }
             context.write(data, promise: promise)
         case .end where closing:

@@ -150,6 +150,9 @@ struct RepeatedTimeoutFailuresRuleTests {
         #expect(second.map(\.rule) == ["repeated_timeout_failures", "repeated_timeout_failures_across_projects"])
         #expect(second.last?.escalation == .immediate)
         #expect(Set(second.last?.evidence.map(\.projectId) ?? []) == ["a", "b"])
+        // It names both projects, so it is the host's, never filed under the one that tipped it.
+        #expect(second.last?.projectId == Alert.hostScope)
+        #expect(second.first?.projectId == "b")
     }
 
     @Test func projectsOutsideTheWindowDoNotEscalate() {
