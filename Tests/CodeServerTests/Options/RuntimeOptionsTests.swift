@@ -55,7 +55,8 @@ struct RuntimeOptionsTests {
             "tool_timeout_ms", "tool_timeout_alert_threshold", "tool_timeout_alert_window_ms", "tool_max_output_bytes",
             "tool_max_artifact_bytes", "tool_max_concurrency", "tool_max_concurrency_per_conversation", "allow_tools",
             "deny_tools", "network_egress_policy", "network_allowlist", "network_allowed_schemes",
-            "outside_root_allowlist", "sensitive_path_denylist", "sensitive_path_allowlist", "tool_env_allowlist",
+            "network_denylist", "network_host_overrides", "network_max_connections_per_call",
+            "network_max_bytes_per_call", "network_max_concurrent_connections", "outside_root_allowlist", "sensitive_path_denylist", "sensitive_path_allowlist", "tool_env_allowlist",
             "protocol_allowlist", "sandbox_profile", "conversation_max_queue_size", "strict_asset_loading", "watcher",
             "watcher_debounce_ms", "data_dir",
         ]
