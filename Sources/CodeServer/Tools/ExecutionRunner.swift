@@ -102,7 +102,19 @@ public actor ExecutionRunner {
             "max_concurrency": .int(Int64(quota.projectLimit)),
             "max_concurrency_per_conversation": .int(Int64(quota.conversationLimit)),
             "profile": ["name": .string(launcher.profile.name), "network": .string(launcher.profile.network.mode.rawValue)],
+            "egress": egressDiagnostics,
         ]
+    }
+
+    private var egressDiagnostics: JSONValue {
+        guard options.networkEgressPolicy == .allow else { return ["state": "off"] }
+        if launcher.profile.network.mode == .host {
+            return ["state": "unenforced", "warning": "the profile uses the host's network: network_allowlist is checked on arguments only"]
+        }
+        guard let egress else {
+            return ["state": "unavailable", "warning": "the egress proxy could not start: sandboxes have no network"]
+        }
+        return ["state": "proxy", "proxy": .string("127.0.0.1:\(egress.port)")]
     }
 
     // MARK: - The stages
