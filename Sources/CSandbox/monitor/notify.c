@@ -76,6 +76,14 @@ int csb_notify_addfd(int listener, uint64_t id, int srcfd, int target_fd, int cl
     return rc < 0 ? -1 : 0;
 }
 
+int csb_socket_netns(int sockfd)
+{
+#ifndef SIOCGSKNS
+#define SIOCGSKNS 0x894C
+#endif
+    return ioctl(sockfd, SIOCGSKNS);
+}
+
 int csb_notify_id_valid(int listener, uint64_t id) { return seccomp_notify_id_valid(listener, id) == 0; }
 
 int csb_syscall_number(const char *name)

@@ -75,6 +75,22 @@ final class EgressInterceptor: Sendable {
         return violation
     }
 
+    /// Whether `connect(AF_UNSPEC)` would disconnect one of our tunnels: a socket of the host's
+    /// namespace in the tool's hands. Disconnected, it could be bound and listened on in the
+    /// host's namespace; refused, it stays a tunnel to the proxy (listen and bind fail on it).
+    func isTunnel(pid: pid_t, fd: Int32) -> Bool {
+        let pidfd = OwnedFD(csb_pidfd_open(pid))
+        guard pidfd.isOpen else { return false }
+        let socket = OwnedFD(csb_pidfd_getfd(pidfd.raw, fd))
+        guard socket.isOpen else { return false }
+        let namespace = OwnedFD(csb_socket_netns(socket.raw))
+        guard namespace.isOpen else { return false }
+        var theirs = stat()
+        var ours = stat()
+        guard fstat(namespace.raw, &theirs) == 0, stat("/proc/self/ns/net", &ours) == 0 else { return true }
+        return theirs.st_ino == ours.st_ino && theirs.st_dev == ours.st_dev
+    }
+
     /// Starts the handshake for notification `id` on a thread; answers EAGAIN-free: if no thread
     /// can start, the connect is refused with ENOBUFS and reported.
     func begin(id: UInt64, pid: pid_t, fd: Int32, address: SocketAddress) {

@@ -206,6 +206,14 @@ struct RunLoop {
                 egress.begin(id: n.id, pid: pid_t(n.pid), fd: Int32(truncatingIfNeeded: args[0]), address: address)
                 return
             }
+            if syscall == "connect", address.family == AF_UNSPEC,
+                egress.isTunnel(pid: pid_t(n.pid), fd: Int32(truncatingIfNeeded: args[0])),
+                csb_notify_id_valid(fd, n.id) != 0
+            {
+                _ = csb_notify_respond(fd, n.id, EPERM, 0)
+                record(Violation(kind: "network_denied", syscall: syscall, family: address.familyName, atMs: Timestamp.nowMs()))
+                return
+            }
             if let refusal = egress.datagramRefusal(syscall: syscall, address) {
                 _ = csb_notify_respond(fd, n.id, EPERM, 0)
                 record(refusal)

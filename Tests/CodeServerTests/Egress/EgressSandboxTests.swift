@@ -120,6 +120,30 @@ struct EgressSandboxTests {
         #expect(server.requests.isEmpty)
     }
 
+    @Test func aTunnelCannotBeDisconnectedAndTurnedIntoAHostListener() async throws {
+        let server = try LoopbackHTTPServer(address: EgressTestAddresses.ipv4)
+        defer { server.stop() }
+        let script = """
+            import ctypes, socket
+            libc = ctypes.CDLL(None, use_errno=True)
+            s = socket.create_connection(("\(server.address)", \(server.port)))
+            unspec = (ctypes.c_ubyte * 16)()
+            rc = libc.connect(s.fileno(), unspec, 16)
+            print("disconnect", rc, ctypes.get_errno())
+            try:
+                s.listen(1)
+                print("listening")
+            except OSError as e:
+                print("listen refused", e.errno)
+            """
+        let (result, _) = try await run(
+            script,
+            options: ["network_allowlist": [.string("\(server.address):\(server.port)")], "network_allowed_schemes": ["tcp"]])
+        #expect(stdout(result).contains("disconnect -1 1"), "\(result.json)")
+        #expect(stdout(result).contains("listen refused"), "\(result.json)")
+        #expect(result.violations.contains { $0.kind == "network_denied" && $0.family == "AF_UNSPEC" }, "\(result.json)")
+    }
+
     @Test func anIPv6LiteralIsTunnelled() async throws {
         let server = try LoopbackHTTPServer(address: EgressTestAddresses.ipv6)
         defer { server.stop() }
