@@ -12,6 +12,9 @@ final class EgressCallLedger: Sendable {
         var open = 0
         var bytes = 0
         var limitFired: String?
+        /// The call's tool is gone: a connection whose client side ended need not wait for the
+        /// destination to close.
+        var finished = false
     }
     private let state = Mutex(State())
 
@@ -57,6 +60,10 @@ final class EgressCallLedger: Sendable {
     }
 
     var openConnections: Int { state.withLock { $0.open } }
+
+    func markFinished() { state.withLock { $0.finished = true } }
+
+    var isFinished: Bool { state.withLock { $0.finished } }
 
     var report: EgressReport {
         state.withLock { EgressReport(connections: $0.records, limitFired: $0.limitFired) }

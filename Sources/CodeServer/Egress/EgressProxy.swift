@@ -77,6 +77,7 @@ public final class EgressProxy: Sendable {
         guard let ledger = state.withLock({ $0.calls.removeValue(forKey: route.token) }) else {
             return EgressReport(connections: [], limitFired: nil)
         }
+        ledger.markFinished()
         var waited = 0
         while ledger.openConnections > 0 && waited < graceMs {
             usleep(5000)

@@ -60,19 +60,22 @@ extension EgressProxy {
             return
         }
         if let limit = ledger.open(limits: limits) {
-            emitLimit(limit, ledger)
+            // A transparent connect's limit hit is reported by the monitor, as a kernel limit.
+            if !transparent { emitLimit(limit, ledger) }
             record.denial = ("network_limit_exceeded", "\(limit): the call's limit is reached")
             ledger.record(record)
-            return answer(client, 403, "network_limit_exceeded: \(limit)", reason: "network_limit_exceeded", protocol: proto)
+            return answer(
+                client, 403, "network_limit_exceeded: \(limit)", reason: "network_limit_exceeded", protocol: proto,
+                limit: limit)
         }
         var closed = false
         defer { if !closed { ledger.close(record) } }
         guard takeSlot() else {
-            emitLimit(EgressLimits.concurrentName, ledger)
+            if !transparent { emitLimit(EgressLimits.concurrentName, ledger) }
             record.denial = ("network_limit_exceeded", "\(EgressLimits.concurrentName): the project's limit is reached")
             return answer(
                 client, 403, "network_limit_exceeded: \(EgressLimits.concurrentName)", reason: "network_limit_exceeded",
-                protocol: proto)
+                protocol: proto, limit: EgressLimits.concurrentName)
         }
         defer { releaseSlot() }
 
@@ -140,10 +143,16 @@ extension EgressProxy {
             var fds: [pollfd] = []
             if clientOpen { fds.append(pollfd(fd: client, events: Int16(POLLIN), revents: 0)) }
             if upstreamOpen { fds.append(pollfd(fd: upstream, events: Int16(POLLIN), revents: 0)) }
-            let rc = poll(&fds, nfds_t(fds.count), -1)
+            // Woken now and then: once the call is over and its tool's side closed, a destination
+            // that keeps its side open must not hold the connection (and the call's report).
+            let rc = poll(&fds, nfds_t(fds.count), 100)
             if rc < 0 {
                 if errno == EINTR { continue }
                 return
+            }
+            if rc == 0 {
+                if !clientOpen && ledger.isFinished { return }
+                continue
             }
             for p in fds where p.revents != 0 {
                 let from = p.fd
@@ -172,13 +181,15 @@ extension EgressProxy {
     }
 
     private func answer(
-        _ client: OwnedFD, _ status: Int, _ message: String, reason: String? = nil, protocol proto: EgressProtocol? = nil
+        _ client: OwnedFD, _ status: Int, _ message: String, reason: String? = nil, protocol proto: EgressProtocol? = nil,
+        limit: String? = nil
     ) {
         let phrase = [400: "Bad Request", 403: "Forbidden", 502: "Bad Gateway"][status] ?? "Error"
         let body = message + "\n"
         var head = "HTTP/1.1 \(status) \(phrase)\r\ncontent-type: text/plain\r\ncontent-length: \(body.utf8.count)\r\nconnection: close\r\n"
         if let reason { head += "\(EgressWire.reasonHeader): \(reason)\r\n" }
         if let proto { head += "\(EgressWire.protocolHeader): \(proto.rawValue)\r\n" }
+        if let limit { head += "\(EgressWire.limitHeader): \(limit)\r\n" }
         _ = EgressSocket.sendAll(client.raw, Array((head + "\r\n" + body).utf8)[...])
     }
 }

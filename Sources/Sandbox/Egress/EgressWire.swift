@@ -15,6 +15,8 @@ public enum EgressWire {
     public static let transparentHeader = "x-jcs-transparent"
     public static let reasonHeader = "x-jcs-reason"
     public static let protocolHeader = "x-jcs-protocol"
+    /// With reason `network_limit_exceeded`: which limit (`network_connections`, …).
+    public static let limitHeader = "x-jcs-limit"
     /// A request or response head larger than this is refused: nothing legitimate needs more.
     public static let maxHeadBytes = 16384
 

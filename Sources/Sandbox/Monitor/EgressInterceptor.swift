@@ -159,6 +159,15 @@ final class EgressInterceptor: Sendable {
                 break
             case "403":
                 let reason = head.header(EgressWire.reasonHeader) ?? "network_endpoint_denied"
+                if reason == "network_limit_exceeded" {
+                    // A network limit of the call or project: reported like the other limits.
+                    var violation = Violation(
+                        kind: "limit_exceeded", syscall: "connect", family: address.familyName, address: address.address,
+                        port: address.port, limit: head.header(EgressWire.limitHeader), atMs: Timestamp.nowMs())
+                    violation.networkReason = reason
+                    refuse(id, EPERM)
+                    return report(violation)
+                }
                 var violation = Violation(
                     kind: reason == "network_protocol_denied" ? "network_protocol_denied" : "network_denied",
                     syscall: "connect", family: address.familyName, address: address.address, port: address.port,

@@ -144,6 +144,36 @@ struct EgressSandboxTests {
         #expect(result.violations.contains { $0.kind == "network_denied" && $0.family == "AF_UNSPEC" }, "\(result.json)")
     }
 
+    @Test func theConnectionLimitOfACallIsReportedLikeOtherLimits() async throws {
+        let server = try LoopbackHTTPServer(address: EgressTestAddresses.ipv4)
+        defer { server.stop() }
+        let script = """
+            import socket
+            for i in range(2):
+                try:
+                    s = socket.create_connection(("\(server.address)", \(server.port)))
+                    s.sendall(b"GET /n HTTP/1.0\\r\\n\\r\\n")
+                    s.recv(4096)
+                    s.close()
+                    print("connection", i, "ok")
+                except OSError as e:
+                    print("connection", i, "refused", e.errno)
+            """
+        let (result, fixture) = try await run(
+            script,
+            options: [
+                "network_allowlist": [.string("\(server.address):\(server.port)")], "network_allowed_schemes": ["tcp"],
+                "network_max_connections_per_call": 1,
+            ])
+        #expect(stdout(result).contains("connection 0 ok"), "\(result.json)")
+        #expect(stdout(result).contains("connection 1 refused 1"), "\(result.json)")
+        #expect(result.network?.limitFired == "network_connections", "\(result.json)")
+        #expect(result.violations.contains { $0.kind == "limit_exceeded" && $0.limit == "network_connections" && $0.port == server.port })
+        let limit = try #require(fixture.events(EventName.limitExceeded).first { $0.payload["limit"] == "network_connections" })
+        #expect(limit.correlationId == "corr-egress")
+        #expect(server.requests.count == 1)
+    }
+
     @Test func anIPv6LiteralIsTunnelled() async throws {
         let server = try LoopbackHTTPServer(address: EgressTestAddresses.ipv6)
         defer { server.stop() }
