@@ -15,7 +15,7 @@ struct EgressSandboxTests {
     /// A project with egress allowed and a script in it; the script's source never carries the
     /// destination in the call's arguments, so only the kernel path decides.
     private func run(
-        _ script: String, options: JSONValue, tool: String = "/usr/bin/python3"
+        _ script: String, options: JSONValue, tool: String = "/usr/bin/python3", env: JSONValue? = nil
     ) async throws -> (ToolResult, RuntimeFixture) {
         try #require(EgressTestAddresses.problem == nil, "\(EgressTestAddresses.problem ?? "")")
         let fixture = RuntimeFixture()
@@ -23,8 +23,10 @@ struct EgressSandboxTests {
         var merged = options.objectValue ?? [:]
         merged["network_egress_policy"] = "allow"
         let project = try await fixture.start(.object(merged))
+        var arguments: [String: JSONValue] = ["argv": .array([.string(tool), "probe"])]
+        if let env { arguments["env"] = env }
         let result = await project.execute(
-            ToolCall(tool: "shell.run", arguments: ["argv": .array([.string(tool), "probe"])], correlationId: "corr-egress"))
+            ToolCall(tool: "shell.run", arguments: .object(arguments), correlationId: "corr-egress"))
         return (result, fixture)
     }
 
@@ -202,7 +204,8 @@ struct EgressSandboxTests {
             """
         let (result, fixture) = try await run(
             script,
-            options: ["network_allowlist": [.string("\(allowed.address):\(allowed.port)")], "tool_env_allowlist": ["HTTP_PROXY"]])
+            options: ["network_allowlist": [.string("\(allowed.address):\(allowed.port)")], "tool_env_allowlist": ["HTTP_PROXY"]],
+            env: ["HTTP_PROXY": "127.0.0.2:9"])
         #expect(stdout(result).contains("proxy http://127.0.0.1:3128"), "\(result.json)")
         #expect(stdout(result).contains(allowed.body), "\(result.json)")
         #expect(stdout(result).contains("refused 403 network_endpoint_denied"), "\(result.json)")
@@ -226,15 +229,18 @@ struct EgressSandboxTests {
         let script = """
             /usr/bin/curl -sS http://\(server.address):\(server.port)/proxied; echo
             /usr/bin/curl -sS --noproxy '*' http://\(server.address):\(server.port)/direct; echo
+            /usr/bin/curl -sS --proxytunnel http://\(server.address):\(server.port)/tunnel; echo
             """
         let (result, _) = try await run(
             script,
             options: ["network_allowlist": [.string("\(server.address):\(server.port)")], "network_allowed_schemes": ["http", "tcp"]],
             tool: "/bin/sh")
         let body = stdout(result)
-        #expect(body.split(separator: "\n").filter { $0 == server.body }.count == 2, "\(result.json)")
+        #expect(body.split(separator: "\n").filter { $0 == server.body }.count == 3, "\(result.json)")
         let paths = Set(server.requests.map { String($0.split(separator: " ")[1]) })
-        #expect(paths == ["/proxied", "/direct"])
+        #expect(paths == ["/proxied", "/direct", "/tunnel"])
+        // The tunnel is the client's own CONNECT: a proxy-path connection, classified by port.
+        #expect(result.network?.connections.contains { $0.path == .proxy && $0.protocol == .tcp } == true)
         let routes: Set<EgressConnectionRecord.Path> = Set(result.network?.connections.map(\.path) ?? [])
         #expect(routes == [.proxy, .transparent])
     }
