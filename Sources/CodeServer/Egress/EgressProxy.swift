@@ -114,6 +114,10 @@ public final class EgressProxy: Sendable {
                 return
             }
             _ = fcntl(client, F_SETFD, FD_CLOEXEC)  // the coordinator spawns workers; CleanSpawn closes the rest anyway
+            // A tunnel answers "200" and then relays the response: with Nagle on, that second
+            // write waits for the tool's delayed ACK of the first (measured: +16 ms a GET).
+            var one: Int32 = 1
+            setsockopt(client, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
             let owned = client
             if !DetachedThread.start({ [self] in self.serve(OwnedFD(owned)) }) { close(client) }
         }

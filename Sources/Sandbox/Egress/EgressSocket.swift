@@ -85,8 +85,12 @@ public enum EgressSocket {
     public static func readHead(_ fd: Int32, timeoutMs: Int32) -> [UInt8]? {
         var buffer = [UInt8](repeating: 0, count: EgressWire.maxHeadBytes)
         var seen = 0
+        // One deadline for the whole head: a peer that sends a few bytes and stalls must not
+        // keep the reader waking forever.
+        let deadline = Timestamp.monotonicNs() + UInt64(timeoutMs) * 1_000_000
         while true {
-            guard waitReadable(fd, timeoutMs: timeoutMs) else { return nil }
+            let now = Timestamp.monotonicNs()
+            guard now < deadline, waitReadable(fd, timeoutMs: Int32((deadline - now) / 1_000_000) + 1) else { return nil }
             let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, Int32(MSG_PEEK)) }
             if n < 0 && errno == EINTR { continue }
             guard n > 0 else { return nil }
@@ -103,7 +107,8 @@ public enum EgressSocket {
             }
             guard n < buffer.count else { return nil }
             if n == seen {
-                // Nothing new since the last peek: wait for more rather than spin.
+                // Nothing new since the last peek (the socket stays readable): wait a little
+                // rather than spin.
                 usleep(1000)
             }
             seen = n
@@ -115,8 +120,10 @@ public enum EgressSocket {
     public static func readPreamble(_ fd: Int32, timeoutMs: Int32) -> String? {
         var line: [UInt8] = []
         var byte: UInt8 = 0
+        let deadline = Timestamp.monotonicNs() + UInt64(timeoutMs) * 1_000_000
         while line.count < 200 {
-            guard waitReadable(fd, timeoutMs: timeoutMs) else { return nil }
+            let now = Timestamp.monotonicNs()
+            guard now < deadline, waitReadable(fd, timeoutMs: Int32((deadline - now) / 1_000_000) + 1) else { return nil }
             let n = recv(fd, &byte, 1, 0)
             if n < 0 && errno == EINTR { continue }
             guard n == 1 else { return nil }
