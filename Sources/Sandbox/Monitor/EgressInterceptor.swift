@@ -131,12 +131,17 @@ final class EgressInterceptor: Sendable {
         var type: Int32 = 0
         var size = socklen_t(MemoryLayout<Int32>.size)
         guard getsockopt(tool.raw, SOL_SOCKET, SO_TYPE, &type, &size) == 0 else { return refuse(id, ENOTSOCK) }
-        guard type == Int32(SOCK_STREAM.rawValue) else {
+        var proto: Int32 = 0
+        size = socklen_t(MemoryLayout<Int32>.size)
+        _ = getsockopt(tool.raw, SOL_SOCKET, SO_PROTOCOL, &proto, &size)
+        // SCTP and MPTCP stream sockets are not TCP: the tunnel would change what the tool speaks.
+        guard type == Int32(SOCK_STREAM.rawValue), proto == Int32(IPPROTO_TCP) || proto == 0 else {
             // A connected datagram socket (DNS over UDP, QUIC): not something the proxy carries.
             var violation = Violation(
                 kind: "network_protocol_denied", syscall: "connect", family: address.familyName,
                 address: address.address, port: address.port, atMs: Timestamp.nowMs())
-            violation.networkProtocol = address.port == 53 ? "dns" : "udp"
+            violation.networkProtocol =
+                type == Int32(SOCK_STREAM.rawValue) ? "stream protocol \(proto)" : address.port == 53 ? "dns" : "udp"
             refuse(id, EPERM)
             return report(violation)
         }
