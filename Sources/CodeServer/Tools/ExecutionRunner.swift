@@ -261,25 +261,27 @@ public actor ExecutionRunner {
         }
     }
 
+    /// Takes a prepared worker, attaches it to the handle (so a cancel kills it) and runs the
+    /// command with the call's egress route, reporting each kernel violation as it happens.
     @available(*, noasync)
     private static func runWorker(
         _ launcher: SandboxLauncher, _ plan: SandboxInvocation, _ call: ToolCall, _ handle: CallHandle,
         _ route: EgressRoute?, sink: any RuntimeEventSink, projectId: String
     ) -> Result<SandboxResult, SandboxError> {
-            do throws(SandboxError) {
-                let worker = try launcher.acquire(timeoutMs: plan.timeoutMs, sandbox: plan.sandbox)
-                Trace.mark("gate: worker acquired")
-                guard handle.attach(worker) else {
-                    return .failure(.protocolViolation(reason: "the call was cancelled before its tool started"))
-                }
-                defer { handle.finish() }
-                return .success(
-                    try worker.run(argv: plan.argv, env: plan.environment, cwd: plan.cwd, egress: route) { violation in
-                        sink.emit(KernelViolationEvent.event(violation, call: call, projectId: projectId))
-                    })
-            } catch {
-                return .failure(error)
+        do throws(SandboxError) {
+            let worker = try launcher.acquire(timeoutMs: plan.timeoutMs, sandbox: plan.sandbox)
+            Trace.mark("gate: worker acquired")
+            guard handle.attach(worker) else {
+                return .failure(.protocolViolation(reason: "the call was cancelled before its tool started"))
             }
+            defer { handle.finish() }
+            return .success(
+                try worker.run(argv: plan.argv, env: plan.environment, cwd: plan.cwd, egress: route) { violation in
+                    sink.emit(KernelViolationEvent.event(violation, call: call, projectId: projectId))
+                })
+        } catch {
+            return .failure(error)
+        }
     }
 
     private func interpret(
