@@ -17,6 +17,10 @@ public struct Violation: Sendable, Equatable {
     public var limit: String?
     /// Milliseconds since the Unix epoch.
     public var atMs: Int64
+    /// Egress (network_egress_policy allow): the protocol the egress policy classified the
+    /// attempt as (`http`, `https`, `tcp`, `udp`, `dns`) and its reason code.
+    public var networkProtocol: String?
+    public var networkReason: String?
 
     public init(
         kind: String, syscall: String? = nil, family: String? = nil, address: String? = nil, port: Int? = nil,
@@ -42,6 +46,8 @@ public struct Violation: Sendable, Equatable {
         if let path { object["path"] = .string(path) }
         if let args { object["args"] = .array(args.map { .uint($0) }) }
         if let limit { object["limit"] = .string(limit) }
+        if let networkProtocol { object["protocol"] = .string(networkProtocol) }
+        if let networkReason { object["reason_code"] = .string(networkReason) }
         return .object(object)
     }
 
@@ -53,5 +59,7 @@ public struct Violation: Sendable, Equatable {
             kind: kind, syscall: o["syscall"]?.stringValue, family: o["family"]?.stringValue,
             address: o["address"]?.stringValue, port: o["port"]?.intValue, path: o["path"]?.stringValue,
             args: o["args"]?.arrayValue?.compactMap(\.uint64Value), limit: o["limit"]?.stringValue, atMs: ms)
+        networkProtocol = o["protocol"]?.stringValue
+        networkReason = o["reason_code"]?.stringValue
     }
 }

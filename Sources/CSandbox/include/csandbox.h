@@ -222,6 +222,12 @@ int csb_notify_receive(int listener, struct csb_notification *_Nonnull out);
 int csb_notify_respond(int listener, uint64_t id, int32_t error, int continue_call);
 /* Whether the notification is still pending (the pid has not been reused since). */
 int csb_notify_id_valid(int listener, uint64_t id);
+/* Installs the monitor's `srcfd` in the notifying task as descriptor `target_fd`, replacing what
+ * was there (SECCOMP_ADDFD_FLAG_SETFD; close-on-exec when `cloexec`). The notification itself
+ * stays pending: answer it afterwards. Returns 0 or -1 with errno. (egress, EgressInterceptor) */
+int csb_notify_addfd(int listener, uint64_t id, int srcfd, int target_fd, int cloexec);
+/* The network namespace of socket `sockfd` (SIOCGSKNS), as a new descriptor, or -1 with errno. */
+int csb_socket_netns(int sockfd);
 /* Reads `len` bytes of process `pid` at `addr`; returns bytes read or -1. */
 ssize_t csb_read_process_memory(pid_t pid, uint64_t addr, void *_Nonnull buf, size_t len);
 

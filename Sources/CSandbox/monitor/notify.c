@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <fcntl.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 #include <linux/seccomp.h>
 
@@ -53,6 +55,33 @@ int csb_notify_respond(int listener, uint64_t id, int32_t error, int continue_ca
         return -1;
     }
     return 0;
+}
+
+/* Egress: the tool's own descriptor becomes a socket the monitor connected through the egress
+ * proxy. SETFD on the same number, not FLAG_SEND: the tool's connect() must return 0, not a
+ * descriptor number, and its other copies of the number (dup'ed fds) are the tool's business. */
+int csb_notify_addfd(int listener, uint64_t id, int srcfd, int target_fd, int cloexec)
+{
+    struct seccomp_notif_addfd addfd;
+    memset(&addfd, 0, sizeof addfd);
+    addfd.id = id;
+    addfd.flags = SECCOMP_ADDFD_FLAG_SETFD;
+    addfd.srcfd = (uint32_t)srcfd;
+    addfd.newfd = (uint32_t)target_fd;
+    addfd.newfd_flags = cloexec ? O_CLOEXEC : 0;
+    int rc;
+    do {
+        rc = ioctl(listener, SECCOMP_IOCTL_NOTIF_ADDFD, &addfd);
+    } while (rc < 0 && errno == EINTR);
+    return rc < 0 ? -1 : 0;
+}
+
+int csb_socket_netns(int sockfd)
+{
+#ifndef SIOCGSKNS
+#define SIOCGSKNS 0x894C
+#endif
+    return ioctl(sockfd, SIOCGSKNS);
 }
 
 int csb_notify_id_valid(int listener, uint64_t id) { return seccomp_notify_id_valid(listener, id) == 0; }

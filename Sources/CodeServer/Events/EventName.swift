@@ -37,4 +37,6 @@ public enum EventName: String, Sendable, CaseIterable {
     case syscallKilled = "security.syscall_killed"
     /// A sandbox limit fired (`limit_exceeded`: memory, pids, output, file size, cpu, timeout).
     case limitExceeded = "security.limit_exceeded"
+    /// A connection the egress proxy let through, when it closed: destination, protocol, bytes.
+    case networkConnection = "network.connection"
 }

@@ -3,8 +3,9 @@ public enum NetworkEgressPolicy: String, Sendable, Hashable, CaseIterable {
     /// No network: the worker runs in an empty network namespace and the policy denies every
     /// network target it finds in the arguments with `network_denied`.
     case deny
-    /// The worker gets the network its profile names, and the policy lets through only targets that
-    /// `network_allowlist` covers. The kernel does not enforce the allowlist yet (that needs the
-    /// egress proxy), so this checks arguments only.
+    /// The sandbox keeps its empty network namespace; the monitor hands each connect the policy
+    /// allows a tunnel through the project's egress proxy (`Egress/`, `docs/network.md`), which
+    /// applies `network_allowlist`, `network_denylist` and `network_allowed_schemes`. The policy
+    /// still refuses uncovered targets in arguments early.
     case allow
 }

@@ -65,6 +65,13 @@ extension RuntimeOptions {
         case "network_egress_policy": set(&networkEgressPolicy, reader.word(value, key, as: NetworkEgressPolicy.self))
         case "network_allowlist": set(&networkAllowlist, reader.list(value, key, Self.networkEntry))
         case "network_allowed_schemes": set(&networkAllowedSchemes, reader.list(value, key, Self.scheme))
+        case "network_denylist": set(&networkDenylist, reader.list(value, key, Self.networkEntry))
+        case "network_host_overrides": set(&networkHostOverrides, Self.hostOverrides(value, key, &reader))
+        case "network_max_connections_per_call":
+            set(&networkMaxConnectionsPerCall, reader.integer(value, key, in: 0...1_000_000))
+        case "network_max_bytes_per_call": set(&networkMaxBytesPerCall, reader.integer(value, key, in: 0...Int.max))
+        case "network_max_concurrent_connections":
+            set(&networkMaxConcurrentConnections, reader.integer(value, key, in: 0...65_536))
         case "outside_root_allowlist": set(&outsideRootAllowlist, reader.list(value, key, Self.outsideRootEntry))
         case "sensitive_path_denylist": set(&sensitivePathDenylist, reader.list(value, key, Self.pathPattern))
         case "sensitive_path_allowlist": set(&sensitivePathAllowlist, reader.list(value, key, Self.pathPattern))

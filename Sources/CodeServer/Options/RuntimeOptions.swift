@@ -32,6 +32,17 @@ public struct RuntimeOptions: Sendable, Equatable {
     public var networkAllowlist: [NetworkAllowlistEntry] = []
     /// `network_allowed_schemes`, ["http", "https"], lowercased.
     public var networkAllowedSchemes = ["http", "https"]
+    // Egress (docs/network.md): enforced by the coordinator's egress proxy.
+    /// `network_denylist`, []: entries in the allowlist's forms; a match is refused whatever the
+    /// allowlist says.
+    public var networkDenylist: [NetworkAllowlistEntry] = []
+    /// `network_host_overrides`, {}: name → address, used by the proxy instead of DNS.
+    public var networkHostOverrides: [String: IPAddress] = [:]
+    /// `network_max_connections_per_call`, 256; `network_max_bytes_per_call`, 1 GiB (both
+    /// directions); `network_max_concurrent_connections`, 64 per project.
+    public var networkMaxConnectionsPerCall = 256
+    public var networkMaxBytesPerCall = 1 << 30
+    public var networkMaxConcurrentConnections = 64
     /// `outside_root_allowlist`, []: entries `{"path": …}` or `{"pattern": …}`, each with a
     /// non-empty `reason_code`.
     public var outsideRootAllowlist: [OutsideRootEntry] = []

@@ -225,7 +225,7 @@ public actor Project {
                 "assets": assetDiagnostics,
                 "network_allowlist_enforcement": .string(
                     options.networkEgressPolicy == .allow
-                        ? "arguments only: the kernel does not enforce network_allowlist yet (no egress proxy)"
+                        ? "kernel: empty network namespace; connections only through the egress proxy (execution.egress)"
                         : "kernel: empty network namespace"),
             ]
         }

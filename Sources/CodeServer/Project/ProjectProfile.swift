@@ -12,8 +12,9 @@ enum ProjectProfile {
     ///   Only the gate sets them (`CommandTool`); a caller's own `env` names still need
     ///   `tool_env_allowlist`, which the policy checks before any worker runs.
     /// - `network_egress_policy: deny` forces an empty network namespace whatever the profile
-    ///   says: fail closed. With `allow` the profile's own mode stands; the allowlist is checked on
-    ///   arguments only until the egress proxy lands.
+    ///   says: fail closed. With `allow` the profile's own mode stands: `none` (the built-ins) routes
+    ///   through the egress proxy; a profile that says `host` gets the host's network, unenforced,
+    ///   and the runner's diagnostics say so.
     static func effective(_ base: Profile, options: RuntimeOptions) -> Profile {
         var profile = base
         profile.limits.timeoutMs = options.toolTimeoutMs

@@ -35,6 +35,9 @@ public actor ExecutionRunner {
     private let validator = SchemaValidator()
     private let caps: OutputCaps
     private let scanner = SensitiveScanner()
+    /// The project's egress proxy (`network_egress_policy: allow`); nil keeps every sandbox's
+    /// network closed.
+    private let egress: EgressProxy?
 
     private var state = State.running
     private var quota: ConcurrencyQuota
@@ -58,6 +61,13 @@ public actor ExecutionRunner {
             projectLimit: options.toolMaxConcurrency, conversationLimit: options.toolMaxConcurrencyPerConversation)
         timeouts = TimeoutAlertWindow(
             threshold: options.toolTimeoutAlertThreshold, windowMs: options.toolTimeoutAlertWindowMs)
+        // Fails closed: without a proxy, the sandboxes keep an empty network namespace and no route.
+        egress =
+            options.networkEgressPolicy == .allow
+            ? try? EgressProxy(
+                projectId: projectId, policy: EgressPolicy(options: options), limits: EgressLimits(options: options),
+                sink: sink)
+            : nil
     }
 
     /// Runs `call` through the gate. Cancelling the calling task, or `handle`, kills the call's
@@ -75,6 +85,7 @@ public actor ExecutionRunner {
         guard case .running = state else { return }
         state = .stopped
         for handle in inFlight.values { handle.cancel() }
+        egress?.stop()
         let launcher = self.launcher
         _ = await BlockingThread.run { launcher.shutdown() }
     }
@@ -91,7 +102,19 @@ public actor ExecutionRunner {
             "max_concurrency": .int(Int64(quota.projectLimit)),
             "max_concurrency_per_conversation": .int(Int64(quota.conversationLimit)),
             "profile": ["name": .string(launcher.profile.name), "network": .string(launcher.profile.network.mode.rawValue)],
+            "egress": egressDiagnostics,
         ]
+    }
+
+    private var egressDiagnostics: JSONValue {
+        guard options.networkEgressPolicy == .allow else { return ["state": "off"] }
+        if launcher.profile.network.mode == .host {
+            return ["state": "unenforced", "warning": "the profile uses the host's network: network_allowlist is checked on arguments only"]
+        }
+        guard let egress else {
+            return ["state": "unavailable", "warning": "the egress proxy could not start: sandboxes have no network"]
+        }
+        return ["state": "proxy", "proxy": .string("127.0.0.1:\(egress.port)")]
     }
 
     // MARK: - The stages
@@ -166,9 +189,11 @@ public actor ExecutionRunner {
                 result = finish(call, .failed, error, decision, [], startedAt)
             }
         case .sandboxed(let sandboxedTool, let invocation):
-            let outcome = await runInWorker(invocation, call, handle)
+            let (outcome, network) = await runInWorker(invocation, call, handle) ?? (nil, nil)
             Trace.mark("gate: worker returned")
-            result = interpret(outcome, invocation, sandboxedTool, call, handle, decision, startedAt)
+            var interpreted = interpret(outcome, invocation, sandboxedTool, call, handle, decision, startedAt)
+            interpreted.network = network
+            result = interpreted
             Trace.mark("gate: result interpreted and emitted")
         case .workflow:
             preconditionFailure("workflows returned above")
@@ -220,27 +245,42 @@ public actor ExecutionRunner {
     /// (so a cancel kills it), run, and report each kernel violation as it happens.
     private func runInWorker(
         _ plan: SandboxInvocation, _ call: ToolCall, _ handle: CallHandle
-    ) async -> Result<SandboxResult, SandboxError>? {
+    ) async -> (Result<SandboxResult, SandboxError>, EgressReport?)? {
         let launcher = self.launcher
         let sink = self.sink
         let projectId = self.projectId
+        // Egress only for an empty network namespace: a profile that asks for the host's network
+        // has it (and diagnostics say so), with nothing to route.
+        let proxy = (plan.sandbox?.profile ?? launcher.profile).network.mode == .none ? egress : nil
         Trace.mark("gate: to blocking thread")
-        return await BlockingThread.run { () -> Result<SandboxResult, SandboxError> in
+        return await BlockingThread.run { () -> (Result<SandboxResult, SandboxError>, EgressReport?) in
             Trace.mark("gate: on blocking thread")
-            do throws(SandboxError) {
-                let worker = try launcher.acquire(timeoutMs: plan.timeoutMs, sandbox: plan.sandbox)
-                Trace.mark("gate: worker acquired")
-                guard handle.attach(worker) else {
-                    return .failure(.protocolViolation(reason: "the call was cancelled before its tool started"))
-                }
-                defer { handle.finish() }
-                return .success(
-                    try worker.run(argv: plan.argv, env: plan.environment, cwd: plan.cwd) { violation in
-                        sink.emit(KernelViolationEvent.event(violation, call: call, projectId: projectId))
-                    })
-            } catch {
-                return .failure(error)
+            let route = proxy?.register(call)
+            let outcome = Self.runWorker(launcher, plan, call, handle, route, sink: sink, projectId: projectId)
+            return (outcome, route.flatMap { proxy?.finish($0) })
+        }
+    }
+
+    /// Takes a prepared worker, attaches it to the handle (so a cancel kills it) and runs the
+    /// command with the call's egress route, reporting each kernel violation as it happens.
+    @available(*, noasync)
+    private static func runWorker(
+        _ launcher: SandboxLauncher, _ plan: SandboxInvocation, _ call: ToolCall, _ handle: CallHandle,
+        _ route: EgressRoute?, sink: any RuntimeEventSink, projectId: String
+    ) -> Result<SandboxResult, SandboxError> {
+        do throws(SandboxError) {
+            let worker = try launcher.acquire(timeoutMs: plan.timeoutMs, sandbox: plan.sandbox)
+            Trace.mark("gate: worker acquired")
+            guard handle.attach(worker) else {
+                return .failure(.protocolViolation(reason: "the call was cancelled before its tool started"))
             }
+            defer { handle.finish() }
+            return .success(
+                try worker.run(argv: plan.argv, env: plan.environment, cwd: plan.cwd, egress: route) { violation in
+                    sink.emit(KernelViolationEvent.event(violation, call: call, projectId: projectId))
+                })
+        } catch {
+            return .failure(error)
         }
     }
 

@@ -19,7 +19,8 @@ enum KernelViolationEvent {
 
     static func event(_ violation: Violation, call: ToolCall, projectId: String) -> RuntimeEvent {
         var payload = violation.json.objectValue ?? [:]
-        payload["reason"] = .string(violation.kind)
+        // Egress refusals carry the policy's reason code (network_endpoint_denied, …).
+        payload["reason"] = .string(violation.networkReason ?? violation.kind)
         payload["source"] = "kernel"
         payload["call_id"] = .string(call.id)
         payload["tool"] = .string(call.tool)

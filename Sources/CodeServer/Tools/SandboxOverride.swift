@@ -38,7 +38,8 @@ struct CommandSandboxes {
             guard options.networkEgressPolicy == .allow else {
                 return .failure(.init(reason: "network: egress needs the project's network_egress_policy to be allow"))
             }
-            profile.network.mode = .host
+            // The empty namespace stays: the project's egress proxy is the way out.
+            break
         case nil:
             break
         }

@@ -28,6 +28,8 @@ public struct ToolResult: Sendable, Equatable {
     /// Credentials the sensitive-artifact scan found in the output; a non-empty list flags the result.
     public var sensitiveFindings: [SensitiveFinding]
     public var durationMs: Int64
+    /// What the call's tool reached through the egress proxy (`network_egress_policy: allow`).
+    public var network: EgressReport?
 
     public var isSensitive: Bool { !sensitiveFindings.isEmpty }
 
@@ -61,6 +63,7 @@ public struct ToolResult: Sendable, Equatable {
         if let reason { object["reason"] = .string(reason.rawValue) }
         if let message { object["message"] = .string(message) }
         if let output { object["output"] = output }
+        if let network { object["network"] = network.json }
         if let decision {
             object["reason_codes"] = .array(decision.reasonCodes.map { .string($0.rawValue) })
         }

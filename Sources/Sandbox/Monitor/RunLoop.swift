@@ -25,11 +25,15 @@ struct RunLoop {
     private var setupError: SandboxError?
     private(set) var status: Int32?
     private var syscallNames: [Int32: String] = [:]
+    /// Egress (network_egress_policy allow): connects go through the coordinator's proxy.
+    private let egress: EgressInterceptor?
 
     init(
         pidfd: Int32, limits: Profile.Limits, filter: SeccompProgram, listener: OwnedFD?,
-        output: ((Int32, ArraySlice<UInt8>) -> Void)?, onViolation: ((Violation) -> Void)?, started: UInt64
+        output: ((Int32, ArraySlice<UInt8>) -> Void)?, onViolation: ((Violation) -> Void)?, started: UInt64,
+        egress route: EgressRoute? = nil
     ) {
+        egress = route.flatMap { route in listener.flatMap { EgressInterceptor(route: route, listener: $0.raw) } }
         self.listener = listener
         self.onViolation = onViolation
         self.pidfd = pidfd
@@ -53,6 +57,7 @@ struct RunLoop {
         while !open.isEmpty {
             var fds = open.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
             if let listener { fds.append(pollfd(fd: listener.raw, events: Int16(POLLIN), revents: 0)) }
+            if let egress { fds.append(pollfd(fd: egress.wakeFD, events: Int16(POLLIN), revents: 0)) }
             let now = Timestamp.monotonicNs()
             let wakeAt = killedAt.map { $0 + RunLoop.drainGraceNs } ?? deadline
             let timeout = wakeAt > now ? Int32(min((wakeAt - now + 999_999) / 1_000_000, 60_000)) : 0
@@ -72,7 +77,9 @@ struct RunLoop {
                 continue
             }
             for p in fds where p.revents != 0 {
-                if p.fd == listener?.raw {
+                if p.fd == egress?.wakeFD {
+                    for violation in egress?.drain() ?? [] { record(violation) }
+                } else if p.fd == listener?.raw {
                     if p.revents & Int16(POLLIN) != 0 {
                         handleNotification()
                     } else {
@@ -104,6 +111,7 @@ struct RunLoop {
                 }
             }
         }
+        for violation in egress?.drain() ?? [] { record(violation) }
         let duration = Int((Timestamp.monotonicNs() - started) / 1_000_000)
         return RunOutcome(
             status: status, stdout: stdout, stderr: stderr, violations: violations,
@@ -193,6 +201,25 @@ struct RunLoop {
         guard let address else {
             _ = csb_notify_respond(fd, n.id, EFAULT, 0)
             return
+        }
+        if let egress {
+            if egress.intercepts(syscall: syscall, address) {
+                egress.begin(id: n.id, pid: pid_t(n.pid), fd: Int32(truncatingIfNeeded: args[0]), address: address)
+                return
+            }
+            if syscall == "connect", address.family == AF_UNSPEC,
+                egress.isTunnel(pid: pid_t(n.pid), fd: Int32(truncatingIfNeeded: args[0])),
+                csb_notify_id_valid(fd, n.id) != 0
+            {
+                _ = csb_notify_respond(fd, n.id, EPERM, 0)
+                record(Violation(kind: "network_denied", syscall: syscall, family: address.familyName, atMs: Timestamp.nowMs()))
+                return
+            }
+            if let refusal = egress.datagramRefusal(syscall: syscall, address) {
+                _ = csb_notify_respond(fd, n.id, EPERM, 0)
+                record(refusal)
+                return
+            }
         }
         if address.isLocalToSandbox {
             // Not authoritative (the tool may rewrite the address before the kernel re-reads it);

@@ -9,16 +9,22 @@ public struct RunRequest: Sendable, Equatable {
     public var environment: [(String, String)]
     /// The working directory inside the sandbox; nil means the workspace.
     public var workingDirectory: String?
+    /// The way out through the coordinator's egress proxy; nil keeps the network closed.
+    public var egress: EgressRoute?
 
-    public init(argv: [String], environment: [(String, String)] = [], workingDirectory: String? = nil) {
+    public init(
+        argv: [String], environment: [(String, String)] = [], workingDirectory: String? = nil,
+        egress: EgressRoute? = nil
+    ) {
         self.argv = argv
         self.environment = environment
         self.workingDirectory = workingDirectory
+        self.egress = egress
     }
 
     public static func == (lhs: RunRequest, rhs: RunRequest) -> Bool {
         lhs.argv == rhs.argv && lhs.environment.map { "\($0)=\($1)" } == rhs.environment.map { "\($0)=\($1)" }
-            && lhs.workingDirectory == rhs.workingDirectory
+            && lhs.workingDirectory == rhs.workingDirectory && lhs.egress == rhs.egress
     }
 
     /// The final environment: the profile's fixed variables, overridden by allowed request ones.
@@ -33,6 +39,10 @@ public struct RunRequest: Sendable, Equatable {
                     reason: "not allowed by profile '\(profile.name)' (add it to environment.allow)")
             }
             merged[name] = value
+        }
+        // Last, so that no allowed name can point a proxy-aware tool elsewhere.
+        if egress != nil {
+            for (name, value) in EgressRoute.environment { merged[name] = value }
         }
         return merged.sorted { $0.key < $1.key }
     }

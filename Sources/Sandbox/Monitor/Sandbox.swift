@@ -351,7 +351,7 @@ public final class Sandbox {
         listener = nil
         var loop = RunLoop(
             pidfd: pidfd.raw, limits: profile.limits, filter: filter, listener: handedOver,
-            output: output, onViolation: onViolation, started: Timestamp.monotonicNs())
+            output: output, onViolation: onViolation, started: Timestamp.monotonicNs(), egress: request.egress)
         guard POSIX.writeAll(control.raw, message) else {
             destroy()
             throw .protocolViolation(reason: "the sandbox exited before the run message was sent")

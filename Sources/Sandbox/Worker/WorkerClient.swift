@@ -78,9 +78,10 @@ public final class WorkerClient: @unchecked Sendable {
     /// Runs the command and returns the result. Violations arrive through `onViolation` as the
     /// worker reports them, before the result.
     public func run(
-        argv: [String], env: [(String, String)] = [], cwd: String? = nil, onViolation: ((Violation) -> Void)? = nil
+        argv: [String], env: [(String, String)] = [], cwd: String? = nil, egress: EgressRoute? = nil,
+        onViolation: ((Violation) -> Void)? = nil
     ) throws(SandboxError) -> SandboxResult {
-        try send(.run(argv: argv, env: env, cwd: cwd))
+        try send(.run(argv: argv, env: env, cwd: cwd, egress: egress))
         while true {
             switch try receive() {
             case .violation(let violation): onViolation?(violation)

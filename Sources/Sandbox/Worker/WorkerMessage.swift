@@ -7,7 +7,8 @@ public enum WorkerMessage: Sendable, Equatable {
     /// `rootIdentity` what the root must still be (recorded when the project started).
     case prepare(root: String, profile: JSONValue, bpf: [UInt8]?, rootIdentity: FileIdentity?)
     case ready(pid: Int, hostUID: Int, idmapped: Bool)
-    case run(argv: [String], env: [(String, String)], cwd: String?)
+    /// `egress`: the route through the coordinator's egress proxy (`docs/network.md`).
+    case run(argv: [String], env: [(String, String)], cwd: String?, egress: EgressRoute? = nil)
     case violation(Violation)
     case result(SandboxResult)
     case error(code: String, message: String)
@@ -23,13 +24,15 @@ public enum WorkerMessage: Sendable, Equatable {
             return .object(o)
         case .ready(let pid, let uid, let idmapped):
             return ["type": "ready", "pid": .int(Int64(pid)), "host_uid": .int(Int64(uid)), "idmapped": .bool(idmapped)]
-        case .run(let argv, let env, let cwd):
+        case .run(let argv, let env, let cwd, let egress):
             var envObject: [String: JSONValue] = [:]
             for (k, v) in env { envObject[k] = .string(v) }
-            return [
+            var o: [String: JSONValue] = [
                 "type": "run", "argv": .array(argv.map { .string($0) }), "env": .object(envObject),
                 "cwd": cwd.map { .string($0) } ?? .null,
             ]
+            if let egress { o["egress"] = egress.json }
+            return .object(o)
         case .violation(let v):
             var o = v.json.objectValue ?? [:]
             o["type"] = "violation"
@@ -79,7 +82,9 @@ public enum WorkerMessage: Sendable, Equatable {
                     env.append((k, s))
                 }
             }
-            self = .run(argv: argv, env: env, cwd: json["cwd"]?.stringValue)
+            let egress: EgressRoute?
+            if let route = json["egress"], route != .null { egress = try EgressRoute(json: route) } else { egress = nil }
+            self = .run(argv: argv, env: env, cwd: json["cwd"]?.stringValue, egress: egress)
         case "violation":
             self = .violation(try Violation(json: json))
         case "result":
