@@ -19,7 +19,7 @@ public enum Daemon {
 
     static func buildRouter(runtime: Runtime, access: some RouterMiddleware<DaemonContext>) -> Router<DaemonContext> {
         let router = Router(context: DaemonContext.self)
-        router.add(middleware: ErrorMiddleware())
+        router.add(middleware: ErrorMiddleware(refusals: runtime.refusals))
         router.add(middleware: access)
         HostRoutes(runtime: runtime).add(to: router)
         ProjectRoutes(runtime: runtime).add(to: router)
@@ -96,7 +96,7 @@ public enum Daemon {
             },
             logger: logger)
         var services: [any Service] = [app]
-        let refusals = RefusalLog(logger: logger)
+        let refusals = runtime.refusals
         if let tcp = configuration.tcp {
             services.append(tcpListener(tcp, runtime: runtime, refusals: refusals, logger: logger))
         }

@@ -8,6 +8,10 @@ import NIOHTTP1
 struct ErrorMiddleware: RouterMiddleware {
     typealias Context = DaemonContext
 
+    /// Budget refusals are logged here (`daemon.budget_refused`, rate-limited): the operator
+    /// sees which budget a tenant keeps hitting.
+    let refusals: RefusalLog
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         // Pipelined behind an answer that closes the connection: never served, never logged.
         if ConnectionGuard.isClosing(context.channel) {
@@ -23,6 +27,14 @@ struct ErrorMiddleware: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch let error as APIError {
+            if error.code == .resourceExhausted {
+                refusals.refused(
+                    event: "daemon.budget_refused", reason: error.field ?? "-", message: "budget full",
+                    metadata: [
+                        "event": "daemon.budget_refused", "budget": "\(error.field ?? "-")", "path": "\(request.uri.path)",
+                        "remote": "\(BearerTokenMiddleware.describe(context.channel.remoteAddress))",
+                    ])
+            }
             return try error.response(from: request, context: context)
         } catch let error as HTTPError {
             return try Self.map(error).response(from: request, context: context)

@@ -10,10 +10,12 @@ import Sandbox
 struct MCPRoutes {
     let server: MCPServer
     let sessions: MCPSessions
+    let refusals: RefusalLog
 
     init(runtime: Runtime) {
         server = MCPServer(runtime: runtime)
         sessions = runtime.mcpSessions
+        refusals = runtime.refusals
     }
 
     static let sessionHeader = "Mcp-Session-Id"
@@ -92,6 +94,12 @@ struct MCPRoutes {
                 response.headers[.init(Self.sessionHeader)!] = session.id
                 return response
             case .failure(let refusal):
+                refusals.refused(
+                    event: "daemon.budget_refused", reason: refusal.budget.rawValue, message: "budget full",
+                    metadata: [
+                        "event": "daemon.budget_refused", "budget": "\(refusal.budget.rawValue)",
+                        "path": "\(request.uri.path)", "project_id": "\(projectId)",
+                    ])
                 let error = JSONRPCError(
                     JSONRPCError.resourceExhausted, refusal.message,
                     data: ["error": "resource_exhausted", "budget": .string(refusal.budget.rawValue)], id: requestId)

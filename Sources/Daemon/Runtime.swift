@@ -1,4 +1,5 @@
 import CodeServer
+import Logging
 
 /// What the routes talk to, composed once in `Daemon.run`: the engine, the telemetry hub its
 /// events go through, the journal both write to (timelines and alerts are read from it), the
@@ -19,6 +20,8 @@ public struct Runtime: Sendable {
     let followers: FollowerBudget
     /// MCP sessions of every project, budgeted.
     let mcpSessions: MCPSessions
+    /// Refusal log lines (connections, tokens, budgets), rate-limited and summed.
+    let refusals = RefusalLog(logger: Logger(label: "jcs.daemon"))
 
     public init(engine: Engine, hub: TelemetryHub, journal: SQLiteJournal, limits: DaemonLimits = DaemonLimits()) {
         self.engine = engine

@@ -36,6 +36,9 @@ struct BudgetTests {
         #expect(other != nil)
         let global = RawHTTP.send(socket: socket, method: "GET", target: "/v1/projects/p2/events?follow=true", body: [])
         #expect(Self.refusal(global) == "503 resource_exhausted limits.max_followers")
+        // The operator sees which budget was hit.
+        let logged = fixture.logLines.filter { $0["event"]?.stringValue == "daemon.budget_refused" }.compactMap { $0["budget"]?.stringValue }
+        #expect(logged == ["limits.max_followers_per_project", "limits.max_followers"], "\(logged)")
         // A follower that leaves gives its slot back.
         held[0]?.close()
         var again: RawConnection?

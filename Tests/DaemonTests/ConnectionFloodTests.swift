@@ -136,6 +136,28 @@ struct ConnectionFloodTests {
         #expect(grown < 64 * 1024, "2,000 refusals wrote \(grown) bytes of log")
     }
 
+    /// Found by `scripts/soak`: the "answer closes this connection" mark could land after the
+    /// connection was torn down, and a new connection whose channel reused the address was then
+    /// treated as closing, so a legitimate request got 400. Refused and legitimate connections
+    /// interleaved, many times: every legitimate one is served.
+    @Test func refusedConnectionsNeverTaintTheNextOnes() throws {
+        let (fixture, port) = try Self.fixture(maxConnections: 8192)
+        var wrong: [String] = []
+        for round in 0..<300 {
+            if let refused = RawConnection.tcp(port: port, from: "127.0.2.\(1 + round % 100)") {
+                refused.send("GET /v1/projects/p1/tools HTTP/1.1\r\nHost: x\r\n\r\n")
+                // Closed at once, before or after the answer: the race the bug needed.
+                if round % 2 == 0 { _ = refused.read(until: Array("HTTP/1.1 401".utf8), seconds: 5) }
+                refused.close()
+            }
+            let answer = RawHTTP.send(
+                port: port, method: "GET", target: "/v1/projects/p1/tools", headers: [("Authorization", "Bearer \(Self.secret)")])
+            if answer?.status != 200 { wrong.append("round \(round): \(answer?.status ?? 0) \(answer?.json ?? .null)") }
+        }
+        #expect(wrong.isEmpty, "\(wrong.count) legitimate requests refused: \(wrong.prefix(3))")
+        #expect(fixture.jcs("project", "list").status == 0)
+    }
+
     @Test func aMalformedChunkSizeIsA400() throws {
         let fixture = try DaemonFixture()
         #expect(fixture.jcs("project", "start", fixture.projectRoot, "--id", "p1").status == 0)

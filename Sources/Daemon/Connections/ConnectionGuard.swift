@@ -28,35 +28,52 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
 
     static let lingerSeconds: Int64 = 2
 
-    /// Connections whose answer closed them. Requests the client pipelined behind the refused
-    /// one may already be parsed and queued; `ErrorMiddleware` drops them unserved and unlogged
-    /// (their answers could not be written anyway), so 10 pipelined requests are one refusal.
-    private static let closingChannels = Mutex<Set<ObjectIdentifier>>([])
-
-    private enum PeerState {
-        case waiting(@Sendable () -> Void)
-        case gone
+    /// What requests on a connection need to know about it, by channel. An entry exists exactly
+    /// from `handlerAdded` to `handlerRemoved`, and nothing else ever inserts one: a channel
+    /// object freed and another allocated at its address must never inherit the old state.
+    private struct Shared {
+        /// Its answer closes it: requests the client pipelined behind the refused one may already
+        /// be parsed and queued; `ErrorMiddleware` drops them unserved and unlogged (their answers
+        /// could not be written anyway), so 10 pipelined requests are one refusal.
+        var closing = false
+        var peerGone = false
+        var onPeerGone: (@Sendable () -> Void)?
     }
 
-    private static let peers = Mutex<[ObjectIdentifier: PeerState]>([:])
+    private static let shared = Mutex<[ObjectIdentifier: Shared]>([:])
+
+    static func isClosing(_ channel: any Channel) -> Bool {
+        shared.withLock { $0[ObjectIdentifier(channel)]?.closing ?? false }
+    }
+
+    /// Marked by `ErrorMiddleware` as soon as it has an answer that closes the connection: the
+    /// answer reaches this handler asynchronously, after Hummingbird may have started on the
+    /// next pipelined request.
+    static func markClosing(_ channel: any Channel) {
+        shared.withLock { $0[ObjectIdentifier(channel)]?.closing = true }
+    }
 
     /// Runs `handler` once when the client of `channel` closes its side (at once if it already
-    /// has). Called outside every lock.
+    /// has, or the connection is gone). Called outside every lock.
     static func onPeerGone(_ channel: any Channel, _ handler: @escaping @Sendable () -> Void) {
-        let goneAlready = peers.withLock { peers -> Bool in
-            if case .gone = peers[ObjectIdentifier(channel)] { return true }
-            peers[ObjectIdentifier(channel)] = .waiting(handler)
-            return false
+        let registered = shared.withLock { shared -> Bool in
+            let id = ObjectIdentifier(channel)
+            guard let state = shared[id], !state.peerGone else { return false }
+            shared[id]?.onPeerGone = handler
+            return true
         }
-        if goneAlready || !channel.isActive { handler() }
+        if !registered || !channel.isActive { handler() }
     }
 
     private func peerGone(_ context: ChannelHandlerContext) {
-        let handler = Self.peers.withLock { peers -> (@Sendable () -> Void)? in
+        let handler = Self.shared.withLock { shared -> (@Sendable () -> Void)? in
             let id = ObjectIdentifier(context.channel)
-            defer { peers[id] = .gone }
-            if case .waiting(let handler) = peers[id] { return handler }
-            return nil
+            guard shared[id] != nil else { return nil }
+            defer {
+                shared[id]?.peerGone = true
+                shared[id]?.onPeerGone = nil
+            }
+            return shared[id]?.onPeerGone
         }
         handler?()
     }
@@ -71,17 +88,6 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         context.fireChannelInactive()
     }
 
-    static func isClosing(_ channel: any Channel) -> Bool {
-        closingChannels.withLock { $0.contains(ObjectIdentifier(channel)) }
-    }
-
-    /// Marked by `ErrorMiddleware` as soon as it has an answer that closes the connection: the
-    /// answer reaches this handler asynchronously, after Hummingbird may have started on the
-    /// next pipelined request.
-    static func markClosing(_ channel: any Channel) {
-        _ = closingChannels.withLock { $0.insert(ObjectIdentifier(channel)) }
-    }
-
     private let limiter: ConnectionLimiter?
     private let refusals: RefusalLog?
     private var admittedAddress: String?
@@ -94,6 +100,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
+        Self.shared.withLock { $0[ObjectIdentifier(context.channel)] = Shared() }
         guard let limiter else { return }
         let address = context.channel.remoteAddress?.ipAddress ?? "unknown"
         if let budget = limiter.admit(address) {
@@ -113,9 +120,8 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        _ = Self.closingChannels.withLock { $0.remove(ObjectIdentifier(context.channel)) }
         peerGone(context)
-        _ = Self.peers.withLock { $0.removeValue(forKey: ObjectIdentifier(context.channel)) }
+        _ = Self.shared.withLock { $0.removeValue(forKey: ObjectIdentifier(context.channel)) }
         if let address = admittedAddress {
             admittedAddress = nil
             limiter?.release(address)
@@ -132,7 +138,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         switch unwrapOutboundIn(data) {
         case .head(let head) where head.headerFields[.connection]?.lowercased() == "close":
             closing = true
-            _ = Self.closingChannels.withLock { $0.insert(ObjectIdentifier(context.channel)) }
+            Self.markClosing(context.channel)
             context.channel.setOption(ChannelOptions.autoRead, value: false).whenComplete { _ in }
             context.write(data, promise: promise)
         case .end where closing:
