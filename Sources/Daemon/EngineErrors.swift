@@ -23,6 +23,7 @@ extension APIError {
             case .unknownProject, .unknownConversation: .notFound
             case .duplicateProject, .duplicateConversation, .projectStopped: .conflict
             case .resourceExhausted, .storeUnavailable, .sandboxUnavailable: .serviceUnavailable
+            case .conversationBudget: .tooManyRequests
             case .invalidOptions, .invalidRoot, .invalidProfile, .invalidAssets, .invalidLayout: .badRequest
             }
         return APIError(.engine(error.code), status: status, error.description)

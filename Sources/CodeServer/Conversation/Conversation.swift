@@ -26,21 +26,19 @@ public actor Conversation {
     /// The durable copy of the journal (the store); nil keeps the journal in memory only.
     private let journalStore: (any ConversationJournalStore)?
     private let maxQueueSize: Int
-    /// How many finished results `result(of:)` can still answer for.
-    private let resultCapacity: Int
 
     private var state = State.active
     private var journal: ConversationJournal
     private var pending: [String: Pending] = [:]
-    private var finished: [String: ToolResult] = [:]
-    private var finishedOrder: [String] = []
+    /// Finished results `result(of:)` can still answer for (bounded by count and bytes).
+    private var finished: KeptResults
     /// Entries the durable store refused; the in-memory journal still has them.
     private var journalStoreFailures = 0
 
     init(
         id: String, projectId: String, runner: ExecutionRunner, maxQueueSize: Int, sink: any RuntimeEventSink,
         clock: any RuntimeClock, journalStore: (any ConversationJournalStore)? = nil, journalCapacity: Int = 10_000,
-        resultCapacity: Int = 1024
+        resultCapacity: Int = 1024, resultBytes: Int = 8 << 20
     ) {
         self.id = id
         self.projectId = projectId
@@ -49,7 +47,7 @@ public actor Conversation {
         self.sink = sink
         self.clock = clock
         self.journalStore = journalStore
-        self.resultCapacity = resultCapacity
+        finished = KeptResults(maxCount: resultCapacity, maxBytes: resultBytes)
         journal = ConversationJournal(capacity: journalCapacity)
     }
 
@@ -180,6 +178,8 @@ public actor Conversation {
             "queue_limit": .int(Int64(maxQueueSize)), "journal_entries": .int(Int64(journal.entries.count)),
             "journal_dropped": .int(Int64(journal.dropped)),
             "journal_store_failures": .int(Int64(journalStoreFailures)),
+            "kept_results": .int(Int64(finished.count)), "kept_result_bytes": .int(Int64(finished.bytes)),
+            "kept_results_evicted": .int(Int64(finished.evicted)),
         ]
     }
 
@@ -187,9 +187,7 @@ public actor Conversation {
 
     private func complete(_ result: ToolResult) {
         pending[result.callId] = nil
-        finished[result.callId] = result
-        finishedOrder.append(result.callId)
-        if finishedOrder.count > resultCapacity { finished[finishedOrder.removeFirst()] = nil }
+        finished.keep(result)
         var payload: [String: JSONValue] = [
             "call_id": .string(result.callId), "tool": .string(result.tool), "status": .string(result.status.rawValue),
         ]

@@ -30,6 +30,8 @@ extension RuntimeOptions {
             "protocol_allowlist": strings(protocolAllowlist.map(\.rawValue)),
             "sandbox_profile": .string(sandboxProfile),
             "conversation_max_queue_size": .int(Int64(conversationMaxQueueSize)),
+            "conversation_max_kept_result_bytes": .int(Int64(conversationMaxKeptResultBytes)),
+            "project_max_conversations": .int(Int64(projectMaxConversations)),
             "strict_asset_loading": .bool(strictAssetLoading),
             "watcher": .bool(watcher),
             "watcher_debounce_ms": .int(Int64(watcherDebounceMs)),

@@ -82,6 +82,9 @@ extension RuntimeOptions {
                 reader.list(value, key) { reader, element, key in reader.word(element, key, as: Gateway.self) })
         case "sandbox_profile": set(&sandboxProfile, reader.string(value, key))
         case "conversation_max_queue_size": set(&conversationMaxQueueSize, reader.integer(value, key, in: 1...65_536))
+        case "conversation_max_kept_result_bytes":
+            set(&conversationMaxKeptResultBytes, reader.integer(value, key, in: 65_536...1_073_741_824))
+        case "project_max_conversations": set(&projectMaxConversations, reader.integer(value, key, in: 1...100_000))
         case "strict_asset_loading": set(&strictAssetLoading, reader.bool(value, key))
         case "watcher": set(&watcher, reader.bool(value, key))
         case "watcher_debounce_ms": set(&watcherDebounceMs, reader.integer(value, key, in: 0...60_000))

@@ -61,6 +61,13 @@ public struct RuntimeOptions: Sendable, Equatable {
     /// `conversation_max_queue_size`, 256 (1 to 65536): events waiting in one conversation before
     /// `conversation.queue.overflow`.
     public var conversationMaxQueueSize = 256
+    /// `conversation_max_kept_result_bytes`, 8 MiB (64 KiB to 1 GiB): the finished results one
+    /// conversation keeps for read-back, by the bytes of their outputs; the oldest go first.
+    public var conversationMaxKeptResultBytes = 8 << 20
+    /// `project_max_conversations`, 1024 (1 to 100000): conversations running at once in one
+    /// project; one more is refused `conversation_budget` (a client cannot grow the daemon's
+    /// memory by starting conversations).
+    public var projectMaxConversations = 1024
     /// `strict_asset_loading`, false: whether one invalid skill, command or workflow fails the
     /// project's start instead of being skipped with a diagnostic.
     public var strictAssetLoading = false

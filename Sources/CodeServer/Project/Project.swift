@@ -124,9 +124,12 @@ public actor Project {
         guard case .running = state else { throw .projectStopped(id: self.id) }
         let conversationId = id ?? Identifier.make("conv")
         guard conversations[conversationId] == nil else { throw .duplicateConversation(id: conversationId) }
+        guard conversations.count < options.projectMaxConversations else {
+            throw .conversationBudget(limit: options.projectMaxConversations)
+        }
         let conversation = Conversation(
             id: conversationId, projectId: self.id, runner: runner, maxQueueSize: options.conversationMaxQueueSize,
-            sink: sink, clock: clock, journalStore: journalStore)
+            sink: sink, clock: clock, journalStore: journalStore, resultBytes: options.conversationMaxKeptResultBytes)
         conversations[conversationId] = conversation
         await conversation.recordStart()
         return conversation

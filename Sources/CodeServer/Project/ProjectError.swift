@@ -15,6 +15,8 @@ public enum ProjectError: Error, Sendable, Equatable, CustomStringConvertible {
     case unknownProject(id: String)
     case unknownConversation(id: String)
     case duplicateConversation(id: String)
+    /// `project_max_conversations` conversations are running; stop one first.
+    case conversationBudget(limit: Int)
     /// The project is stopping or stopped.
     case projectStopped(id: String)
     /// `strict_asset_loading` is on and these asset files are invalid.
@@ -35,6 +37,7 @@ public enum ProjectError: Error, Sendable, Equatable, CustomStringConvertible {
         case .unknownProject: "unknown_project"
         case .unknownConversation: "unknown_conversation"
         case .duplicateConversation: "duplicate_conversation"
+        case .conversationBudget: "conversation_budget"
         case .projectStopped: "project_stopped"
         case .invalidAssets: "invalid_assets"
         case .invalidLayout: "invalid_layout"
@@ -53,6 +56,8 @@ public enum ProjectError: Error, Sendable, Equatable, CustomStringConvertible {
         case .unknownProject(let id): "unknown_project: no project with id '\(id)'"
         case .unknownConversation(let id): "unknown_conversation: no conversation with id '\(id)'"
         case .duplicateConversation(let id): "duplicate_conversation: a conversation with id '\(id)' exists"
+        case .conversationBudget(let limit):
+            "conversation_budget: the project runs \(limit) conversations (project_max_conversations); stop one first"
         case .projectStopped(let id): "project_stopped: project '\(id)' is stopped"
         case .invalidAssets(let issues):
             "invalid_assets: strict_asset_loading refuses \(issues.count) invalid file(s): "

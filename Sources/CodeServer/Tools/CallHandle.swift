@@ -15,8 +15,30 @@ public final class CallHandle: Sendable {
         case waiting
         case running(WorkerClient)
         case delegating(CallHandle)
-        case cancelled(killedWorker: Bool)
+        case cancelled
         case finished
+    }
+
+    /// What to do once the lock is released: the lock is never held while a worker is killed or
+    /// another handle is cancelled (the daemon's rule: no call-outs under a lock).
+    private enum Effect {
+        case none
+        case kill(WorkerClient)
+        case cancel(CallHandle)
+
+        /// Performs the effect; whether a worker was killed (or a step's worker, by the step).
+        @discardableResult
+        func perform() -> Bool {
+            switch self {
+            case .none:
+                return false
+            case .kill(let worker):
+                worker.cancel()
+                return true
+            case .cancel(let step):
+                return step.cancel()
+            }
+        }
     }
 
     private let state = Mutex(State.waiting)
@@ -27,23 +49,22 @@ public final class CallHandle: Sendable {
     /// the call had not reached its worker yet (it never will) or had already finished.
     @discardableResult
     public func cancel() -> Bool {
-        state.withLock { state in
+        let effect = state.withLock { state -> Effect in
             switch state {
             case .waiting:
-                state = .cancelled(killedWorker: false)
-                return false
+                state = .cancelled
+                return .none
             case .running(let worker):
-                worker.cancel()
-                state = .cancelled(killedWorker: true)
-                return true
+                state = .cancelled
+                return .kill(worker)
             case .delegating(let step):
-                let killed = step.cancel()
-                state = .cancelled(killedWorker: killed)
-                return killed
+                state = .cancelled
+                return .cancel(step)
             case .cancelled, .finished:
-                return false
+                return .none
             }
         }
+        return effect.perform()
     }
 
     public var isCancelled: Bool {
@@ -55,36 +76,37 @@ public final class CallHandle: Sendable {
     /// Called by the runner with the worker it is about to run; returns false (and kills the
     /// worker) when the call was cancelled first.
     func attach(_ worker: WorkerClient) -> Bool {
-        state.withLock { state in
+        let attached = state.withLock { state -> Bool in
             switch state {
             case .waiting:
                 state = .running(worker)
                 return true
             case .cancelled:
-                worker.cancel()
-                state = .cancelled(killedWorker: true)
                 return false
             case .running, .delegating, .finished:
                 preconditionFailure("a call handle runs one worker once")
             }
         }
+        if !attached { worker.cancel() }
+        return attached
     }
 
     /// Called by the runner before a workflow step: cancels now go to `step`. Returns false (and
     /// cancels `step`) when the workflow was cancelled first.
     func delegate(to step: CallHandle) -> Bool {
-        state.withLock { state in
+        let delegated = state.withLock { state -> Bool in
             switch state {
             case .waiting:
                 state = .delegating(step)
                 return true
             case .cancelled:
-                step.cancel()
                 return false
             case .running, .delegating, .finished:
                 preconditionFailure("a workflow runs one step at a time")
             }
         }
+        if !delegated { step.cancel() }
+        return delegated
     }
 
     /// The step ended; the workflow is waiting again.

@@ -35,7 +35,7 @@ struct ServeCommand: ParsableCommand {
               78 the config file is invalid.
 
             EXAMPLES
-              jcs serve --data-dir /tmp/jcs-data --socket /tmp/jcs.sock &
+              jcs serve --data-dir ~/.local/share/jcs --socket ~/.jcs/jcs.sock &
               jcs serve --config /etc/jcs/config.json --check-config
             """
     )

@@ -59,7 +59,9 @@ struct DaemonRequest {
     }
 
     private func unreachable(_ error: DaemonClientError) -> ExitCode {
-        let message = "cannot reach the daemon: \(error) (start it with `jcs serve`)"
+        // Starting a daemon is the fix for a missing one, not for a socket someone else answers.
+        let hint = if case .untrustedServer = error { "" } else { " (start it with `jcs serve`)" }
+        let message = "cannot reach the daemon: \(error)\(hint)"
         if options.json {
             print(JSONWriter.text(["error": "daemon_unreachable", "message": .string(message)]))
         } else {

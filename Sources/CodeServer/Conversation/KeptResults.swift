@@ -1,0 +1,66 @@
+import Sandbox
+
+/// The finished results a conversation can still answer `result(of:)` for, oldest evicted first
+/// when either bound is passed: a count, and the bytes of their outputs and messages. Without the
+/// byte bound 300 large calls kept 56 MiB per conversation, for as many conversations as a
+/// client cared to start. An evicted result stays in the journal and the timeline; only the
+/// read-back answers `unknown_call` for it.
+struct KeptResults {
+    let maxCount: Int
+    let maxBytes: Int
+    private var results: [String: (result: ToolResult, bytes: Int)] = [:]
+    private var order: [String] = []
+    private var head = 0
+    private(set) var bytes = 0
+    /// Results evicted to stay within the bounds since the conversation started.
+    private(set) var evicted = 0
+
+    init(maxCount: Int, maxBytes: Int) {
+        precondition(maxCount >= 1 && maxBytes >= 1, "a conversation keeps at least its last result")
+        self.maxCount = maxCount
+        self.maxBytes = maxBytes
+    }
+
+    subscript(callId: String) -> ToolResult? { results[callId]?.result }
+
+    var count: Int { results.count }
+
+    /// Keeps `result`; the newest result is always kept, even when it alone is over `maxBytes`.
+    mutating func keep(_ result: ToolResult) {
+        let size = Self.size(of: result)
+        if let old = results.updateValue((result, size), forKey: result.callId) {
+            bytes -= old.bytes
+        } else {
+            order.append(result.callId)
+        }
+        bytes += size
+        while results.count > maxCount || (bytes > maxBytes && results.count > 1) {
+            let oldest = order[head]
+            head += 1
+            if let removed = results.removeValue(forKey: oldest) {
+                bytes -= removed.bytes
+                evicted += 1
+            }
+        }
+        // Compact the consumed prefix now and then, so `order` stays O(count).
+        if head > 1024 && head * 2 > order.count {
+            order.removeFirst(head)
+            head = 0
+        }
+    }
+
+    /// What a result costs to keep, near enough: the text it carries (output strings, the
+    /// message) plus a fixed share for the rest.
+    static func size(of result: ToolResult) -> Int {
+        256 + (result.message?.utf8.count ?? 0) + (result.output.map(textBytes) ?? 0)
+    }
+
+    private static func textBytes(_ value: JSONValue) -> Int {
+        switch value {
+        case .null, .bool, .int, .uint, .double: 8
+        case .string(let text): text.utf8.count
+        case .array(let items): items.reduce(0) { $0 + textBytes($1) }
+        case .object(let members): members.reduce(0) { $0 + $1.key.utf8.count + textBytes($1.value) }
+        }
+    }
+}

@@ -1,0 +1,62 @@
+import Sandbox
+import TestSupport
+import Testing
+
+@testable import CodeServer
+
+/// What a client can make one project hold through conversations is bounded: how many run at
+/// once, and the bytes of the finished results each keeps for read-back.
+struct ConversationBudgetTests {
+    private func result(_ id: String, stdout: Int) -> ToolResult {
+        let call = ToolCall(tool: "shell.run", id: id, correlationId: "corr-\(id)")
+        return ToolResult(
+            call: call, status: .completed, output: ["stdout": .string(String(repeating: "x", count: stdout))])
+    }
+
+    @Test func keptResultsForgetTheOldestPastTheByteBound() {
+        var kept = KeptResults(maxCount: 100, maxBytes: 10_000)
+        for index in 0..<10 { kept.keep(result("c\(index)", stdout: 3_000)) }
+        // Each result costs its 3,000 bytes of text plus a fixed share: three fit, not four.
+        #expect(kept.count == 3)
+        #expect(kept.bytes <= 10_000)
+        #expect(kept.evicted == 7)
+        #expect(kept["c9"] != nil && kept["c7"] != nil)
+        #expect(kept["c6"] == nil && kept["c0"] == nil)
+    }
+
+    @Test func theNewestResultIsKeptEvenWhenItAloneIsOverTheBound() {
+        var kept = KeptResults(maxCount: 100, maxBytes: 1_000)
+        kept.keep(result("small", stdout: 10))
+        kept.keep(result("huge", stdout: 50_000))
+        #expect(kept.count == 1)
+        #expect(kept["huge"] != nil && kept["small"] == nil)
+    }
+
+    @Test func keptResultsStayWithinTheCountBound() {
+        var kept = KeptResults(maxCount: 4, maxBytes: 1 << 30)
+        for index in 0..<5_000 { kept.keep(result("c\(index)", stdout: 1)) }
+        #expect(kept.count == 4)
+        #expect(kept["c4999"] != nil && kept["c4995"] == nil)
+    }
+
+    @Test(.enabled(if: HostSupport.canSandbox, "\(HostSupport.reason)"))
+    func aProjectRefusesConversationsPastItsBudgetUntilOneStops() async throws {
+        let fixture = RuntimeFixture()
+        let project = try await fixture.start(["project_max_conversations": 2])
+        _ = try await project.startConversation(id: "a")
+        _ = try await project.startConversation(id: "b")
+        await #expect(throws: ProjectError.conversationBudget(limit: 2)) {
+            _ = try await project.startConversation(id: "c")
+        }
+        try await project.stopConversation("a")
+        _ = try await project.startConversation(id: "c")
+        #expect(await project.conversationIds == ["b", "c"])
+        await fixture.engine.shutdown()
+    }
+
+    @Test func theBudgetOptionsAreRangeChecked() {
+        #expect(throws: OptionsError.self) { try RuntimeOptions.parse(["project_max_conversations": 0]) }
+        #expect(throws: OptionsError.self) { try RuntimeOptions.parse(["conversation_max_kept_result_bytes": 1024]) }
+        #expect((try? RuntimeOptions.parse(["conversation_max_kept_result_bytes": 65_536]))?.conversationMaxKeptResultBytes == 65_536)
+    }
+}
