@@ -199,7 +199,18 @@ public enum BuiltinProfiles {
     "allow": ["TERM", "LANG", "LC_*", "TZ"]
   },
   "identity": {"host_uid": 65534, "host_gid": 65534, "hostname": "jcs-sandbox"},
-  "allow_downgrades": []
+  "allow_downgrades": [],
+  "traps": {
+    "workspace_deny": [
+      ".env", ".env.*", "*.pem", "*.key", "*.p12", "*.pfx", "id_rsa", "id_dsa", "id_ed25519", "id_ecdsa", ".netrc",
+      ".npmrc", ".pypirc", ".pgpass", ".git-credentials", ".aws/credentials", ".ssh/*", ".docker/config.json",
+      ".kube/config"
+    ],
+    "workspace_allow": [],
+    "walk_max_entries": 20000,
+    "walk_max_depth": 16,
+    "host_secrets": true
+  }
 }
 
 """#
@@ -391,7 +402,18 @@ public enum BuiltinProfiles {
     "allow": ["TERM", "LANG", "LC_*", "TZ"]
   },
   "identity": {"host_uid": 65534, "host_gid": 65534, "hostname": "jcs-sandbox"},
-  "allow_downgrades": []
+  "allow_downgrades": [],
+  "traps": {
+    "workspace_deny": [
+      ".env", ".env.*", "*.pem", "*.key", "*.p12", "*.pfx", "id_rsa", "id_dsa", "id_ed25519", "id_ecdsa", ".netrc",
+      ".npmrc", ".pypirc", ".pgpass", ".git-credentials", ".aws/credentials", ".ssh/*", ".docker/config.json",
+      ".kube/config"
+    ],
+    "workspace_allow": [],
+    "walk_max_entries": 20000,
+    "walk_max_depth": 16,
+    "host_secrets": true
+  }
 }
 
 """#
@@ -583,7 +605,18 @@ public enum BuiltinProfiles {
     "allow": ["TERM", "LANG", "LC_*", "TZ"]
   },
   "identity": {"host_uid": 65534, "host_gid": 65534, "hostname": "jcs-sandbox"},
-  "allow_downgrades": []
+  "allow_downgrades": [],
+  "traps": {
+    "workspace_deny": [
+      ".env", ".env.*", "*.pem", "*.key", "*.p12", "*.pfx", "id_rsa", "id_dsa", "id_ed25519", "id_ecdsa", ".netrc",
+      ".npmrc", ".pypirc", ".pgpass", ".git-credentials", ".aws/credentials", ".ssh/*", ".docker/config.json",
+      ".kube/config"
+    ],
+    "workspace_allow": [],
+    "walk_max_entries": 20000,
+    "walk_max_depth": 16,
+    "host_secrets": true
+  }
 }
 
 """#

@@ -23,6 +23,13 @@ extension Profile {
                 "hostname": .string(identity.hostname),
             ],
             "allow_downgrades": .array(allowedDowngrades.map { .string($0.rawValue) }),
+            "traps": [
+                "workspace_deny": .array(traps.workspaceDeny.map(JSONValue.string)),
+                "workspace_allow": .array(traps.workspaceAllow.map(JSONValue.string)),
+                "walk_max_entries": .int(Int64(traps.walkMaxEntries)),
+                "walk_max_depth": .int(Int64(traps.walkMaxDepth)),
+                "host_secrets": .bool(traps.hostSecrets),
+            ],
         ]
     }
 

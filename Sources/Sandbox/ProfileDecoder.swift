@@ -148,7 +148,7 @@ private struct Decoding {
     mutating func profile(_ value: JSONValue) -> Profile? {
         let keys = [
             "name", "description", "filesystem", "network", "seccomp", "limits", "environment", "identity",
-            "allow_downgrades",
+            "allow_downgrades", "traps",
         ]
         guard let root = members(.root(value), keys: keys) else { return nil }
         let name = name(root["name"])
@@ -160,13 +160,41 @@ private struct Decoding {
         let environment = environment(root["environment"])
         let identity = identity(root["identity"])
         let downgrades = downgrades(root["allow_downgrades"])
+        let traps = traps(root["traps"])
         guard let name, let description, let filesystem, let network, let seccomp, let limits, let environment,
-            let identity, let downgrades
+            let identity, let downgrades, let traps
         else { return nil }
         return Profile(
             name: name, description: description, filesystem: filesystem, network: network, seccomp: seccomp,
-            limits: limits, environment: environment, identity: identity, allowedDowngrades: downgrades
+            limits: limits, environment: environment, identity: identity, allowedDowngrades: downgrades, traps: traps
         )
+    }
+
+    mutating func traps(_ field: Field) -> Profile.Traps? {
+        let fallback = defaults?.traps
+        guard field.value != nil else { return absent(field, default: fallback) }
+        let keys = ["workspace_deny", "workspace_allow", "walk_max_entries", "walk_max_depth", "host_secrets"]
+        guard let members = members(field, keys: keys) else { return nil }
+        let deny = globs(members["workspace_deny"], default: fallback?.workspaceDeny)
+        let allow = globs(members["workspace_allow"], default: fallback?.workspaceAllow)
+        let entries = int(members["walk_max_entries"], in: 0 ... 1_000_000, default: fallback?.walkMaxEntries)
+        let depth = int(members["walk_max_depth"], in: 0 ... 256, default: fallback?.walkMaxDepth)
+        let hostSecrets = bool(members["host_secrets"], default: fallback?.hostSecrets)
+        guard let deny, let allow, let entries, let depth, let hostSecrets else { return nil }
+        return Profile.Traps(
+            workspaceDeny: deny, workspaceAllow: allow, walkMaxEntries: entries, walkMaxDepth: depth,
+            hostSecrets: hostSecrets)
+    }
+
+    /// Workspace globs: relative (a leading `/` would never match a walked path) and non-empty.
+    mutating func globs(_ field: Field, default fallback: [String]?) -> [String]? {
+        guard let value = field.value else { return absent(field, default: fallback) }
+        guard let entries = uniqueStrings(field, value) else { return nil }
+        let errorCount = errors.count
+        for entry in entries where entry.string.isEmpty || entry.string.hasPrefix("/") || entry.string.utf8.contains(0) {
+            fail(entry.field.path, .invalidGlob)
+        }
+        return errors.count == errorCount ? entries.map(\.string) : nil
     }
 
     // MARK: Sections

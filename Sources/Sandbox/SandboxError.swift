@@ -98,6 +98,7 @@ enum SetupStep {
         case UInt32(CSB_STEP_PLAN.rawValue): "reading the mount plan"
         case UInt32(CSB_STEP_CGROUP.rawValue): "joining the cgroup"
         case UInt32(CSB_STEP_LANDLOCK.rawValue): "restricting writes with Landlock"
+        case UInt32(CSB_STEP_TRAP.rawValue): "mounting a reporting trap"
         default: "step \(raw)"
         }
     }

@@ -46,6 +46,8 @@ const uint8_t *csb_take_bytes(struct csb_cursor *c, size_t len);
 /* Steps, one file each. */
 void csb_build_root(int control_fd, const uint8_t *plan, size_t plan_len, int idmapped_fd);
 int csb_drop_capabilities(void);
+/* masks.c: mounts the host trap `source` read-only over `target` (both without CSB_ prefixes). */
+void csb_mount_trap(int control_fd, uint32_t flags, const char *source, const char *target);
 /* Landlock (landlock.c): record a path (inside the new root) where writes stay allowed, then
  * restrict the process once the root is final. */
 void csb_landlock_allow_writes(const char *path);

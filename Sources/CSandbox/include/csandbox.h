@@ -36,12 +36,15 @@ enum csb_op {
     CSB_OP_DEV = 6,        /* b: target ("/dev"): tmpfs with null, zero, full, random, urandom */
     CSB_OP_HOSTNAME = 7,   /* a: hostname */
     CSB_OP_LOOPBACK = 8,   /* bring up lo in the new network namespace */
+    CSB_OP_TRAP = 9,       /* a: host trap (file or tree), b: target; flags: CREATE (masks.c) */
 };
 
 enum csb_op_flag {
     CSB_FLAG_WRITABLE = 1u << 0,
     CSB_FLAG_OPTIONAL = 1u << 1,
     CSB_FLAG_IDMAPPED = 1u << 2,
+    CSB_FLAG_CREATE = 1u << 3,     /* CSB_OP_TRAP: make the mount point in the new root's tmpfs */
+    CSB_FLAG_DIRECTORY = 1u << 4,  /* CSB_OP_TRAP: the trap is a directory */
 };
 
 /* ---- Messages on the control socket (monitor <-> sandbox), one tag byte first. ------------ */
@@ -96,6 +99,7 @@ enum csb_step {
     CSB_STEP_PLAN,
     CSB_STEP_CGROUP,
     CSB_STEP_LANDLOCK,
+    CSB_STEP_TRAP,
 };
 
 struct csb_error {
@@ -246,6 +250,24 @@ int csb_probe_seccomp_notify(void);
 int csb_probe_landlock_abi(void);   /* returns the ABI version (>0), or -errno */
 int csb_probe_pivot_root(void);
 int csb_probe_idmapped_mount(const char *_Nonnull path);
+
+/* ---- Reporting traps (fanotify.c, monitor side). ----------------------------------------- */
+
+/* A fanotify group of class CONTENT (permission events), close-on-exec and non-blocking.
+ * Returns the fd or -1 with errno (EPERM: the monitor is not root in the init namespace). */
+int csb_fanotify_init(void);
+/* Marks the inode at `path` (not followed if a symlink) for open/exec permission events,
+ * directories included. Returns 0 or -1 with errno. */
+int csb_fanotify_mark(int fan, const char *_Nonnull path);
+/* One permission event: the opener's pid (monitor's pid namespace) and the opened inode. */
+struct csb_fan_event {
+    int32_t pid;
+    uint64_t dev;
+    uint64_t ino;
+};
+/* Reads pending events (non-blocking), answers every permission event with FAN_DENY and fills
+ * up to `max` records. Returns the number of records, 0 when none is pending, -1 with errno. */
+int csb_fanotify_deny_pending(int fan, struct csb_fan_event *_Nonnull out, int max);
 
 /* Exit status of the worker or CLI when the sandbox itself could not be set up. */
 #define CSB_EXIT_SETUP_FAILED 125

@@ -14,8 +14,12 @@ enum ProjectProfile {
     /// - `network_egress_policy: deny` forces an empty network namespace whatever the profile
     ///   says: fail closed. With `allow` the profile's own mode stands; the allowlist is checked on
     ///   arguments only until the egress proxy lands.
+    /// - `sensitive_path_denylist`/`allowlist` become the workspace masks: what the policy refuses
+    ///   to `fs.*` is hidden behind a reporting trap in every sandbox (`shell.run cat .env` too).
     static func effective(_ base: Profile, options: RuntimeOptions) -> Profile {
         var profile = base
+        profile.traps.workspaceDeny = options.sensitivePathDenylist.map(\.pattern)
+        profile.traps.workspaceAllow = options.sensitivePathAllowlist.map(\.pattern)
         profile.limits.timeoutMs = options.toolTimeoutMs
         profile.limits.maxOutputBytes = min(options.toolMaxOutputBytes, 1_073_741_823) + 1
         for pattern in options.toolEnvAllowlist where !profile.environment.allow.contains(pattern.text) {

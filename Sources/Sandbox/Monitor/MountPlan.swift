@@ -26,7 +26,9 @@ struct MountPlan {
     ///
     /// - Parameter ownNetwork: the sandbox gets a new network namespace whose loopback it must
     ///   bring up itself (a reused one has it up already, and refuses the capability-less child).
-    static func build(profile: Profile, root: String, idmapped: Bool, ownNetwork: Bool) throws(SandboxError) -> MountPlan {
+    static func build(
+        profile: Profile, root: String, idmapped: Bool, ownNetwork: Bool, traps: TrapSet? = nil
+    ) throws(SandboxError) -> MountPlan {
         var plan = MountPlan()
         let fs = profile.filesystem
         for (index, mount) in fs.mounts.enumerated() {
@@ -59,6 +61,10 @@ struct MountPlan {
         plan.append(CSB_OP_HOSTNAME, a: profile.identity.hostname, b: "/")
         if ownNetwork {
             plan.append(CSB_OP_LOOPBACK, a: "lo", b: "/")
+        }
+        // Last, so that a trap covers whatever a mount or the workspace put at its path.
+        for trap in traps?.mounts ?? [] {
+            plan.append(CSB_OP_TRAP, flags: trap.flags, a: trap.source, b: trap.target)
         }
         return plan
     }

@@ -25,11 +25,14 @@ struct RunLoop {
     private var setupError: SandboxError?
     private(set) var status: Int32?
     private var syscallNames: [Int32: String] = [:]
+    private let traps: TrapWatcher?
 
     init(
         pidfd: Int32, limits: Profile.Limits, filter: SeccompProgram, listener: OwnedFD?,
-        output: ((Int32, ArraySlice<UInt8>) -> Void)?, onViolation: ((Violation) -> Void)?, started: UInt64
+        output: ((Int32, ArraySlice<UInt8>) -> Void)?, onViolation: ((Violation) -> Void)?, started: UInt64,
+        traps: TrapWatcher? = nil
     ) {
+        self.traps = traps
         self.listener = listener
         self.onViolation = onViolation
         self.pidfd = pidfd
@@ -53,6 +56,7 @@ struct RunLoop {
         while !open.isEmpty {
             var fds = open.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
             if let listener { fds.append(pollfd(fd: listener.raw, events: Int16(POLLIN), revents: 0)) }
+            if let traps { fds.append(pollfd(fd: traps.fd.raw, events: Int16(POLLIN), revents: 0)) }
             let now = Timestamp.monotonicNs()
             let wakeAt = killedAt.map { $0 + RunLoop.drainGraceNs } ?? deadline
             let timeout = wakeAt > now ? Int32(min((wakeAt - now + 999_999) / 1_000_000, 60_000)) : 0
@@ -72,7 +76,9 @@ struct RunLoop {
                 continue
             }
             for p in fds where p.revents != 0 {
-                if p.fd == listener?.raw {
+                if p.fd == traps?.fd.raw {
+                    for violation in traps?.drain() ?? [] { record(violation) }
+                } else if p.fd == listener?.raw {
                     if p.revents & Int16(POLLIN) != 0 {
                         handleNotification()
                     } else {
@@ -143,6 +149,9 @@ struct RunLoop {
         if terminating && terminatingLimit == nil { terminatingLimit = limit }
         record(Violation(kind: "limit_exceeded", limit: limit.rawValue, atMs: Timestamp.nowMs()))
     }
+
+    /// A violation found before the run started (what prepare could not cover).
+    mutating func report(_ violation: Violation) { record(violation) }
 
     private mutating func record(_ violation: Violation) {
         violations.append(violation)

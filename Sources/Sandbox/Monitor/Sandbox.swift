@@ -47,6 +47,10 @@ public final class Sandbox {
     private var filter: SeccompProgram?
     private var listener: OwnedFD?
     private var state: State = .prepared
+    /// The fanotify group over this sandbox's traps (nil without traps, or downgraded).
+    private var trapWatcher: TrapWatcher?
+    /// What the prepare-time walk for workspace masks could not cover, reported with the run.
+    private var scanTruncation: SensitiveMasks.Truncation?
 
     /// The cgroup layout of this process, read once.
     public static let cgroupLayout = CgroupLayout.detect()
@@ -87,8 +91,11 @@ public final class Sandbox {
         }
         // network none: a reused empty namespace when one is free, else a new one.
         let slot = profile.network.mode == .none ? NetnsSlot.acquire() : nil
+        let traps = try TrapSet.create(profile: profile, root: realRoot)
+        Trace.mark("traps laid out")
         let plan = try MountPlan.build(
-            profile: profile, root: realRoot, idmapped: idmapped, ownNetwork: profile.network.mode == .none && slot == nil)
+            profile: profile, root: realRoot, idmapped: idmapped, ownNetwork: profile.network.mode == .none && slot == nil,
+            traps: traps)
         Trace.mark("plan built")
 
         try checkCgroupLayers(profile: profile, privileged: privileged)
@@ -140,6 +147,23 @@ public final class Sandbox {
             profile: profile, pid: pid, pidfd: OwnedFD(pidfdRaw), control: control, stdoutRead: stdoutPipe.read,
             stderrRead: stderrPipe.read, hostUID: uid, idmapped: idmapped, networkSlot: slot)
         try sandbox.release(uid: uid, gid: gid, root: realRoot, filter: filter)
+        sandbox.scanTruncation = traps.scanTruncation
+        if !traps.isEmpty {
+            guard let watcher = TrapWatcher(traps: traps) else {
+                let err = errno
+                guard profile.allowedDowngrades.contains(.trapReports) else {
+                    sandbox.destroy()
+                    throw .hostLacks(
+                        layer: "reports of attempts on sensitive paths",
+                        reason: "fanotify permission events: \(SandboxError.errnoText(err))")
+                }
+                traps.removeHostTree()
+                return sandbox
+            }
+            sandbox.trapWatcher = watcher
+        }
+        traps.removeHostTree()
+        Trace.mark("traps watched")
         return sandbox
     }
 
@@ -349,7 +373,8 @@ public final class Sandbox {
         listener = nil
         var loop = RunLoop(
             pidfd: pidfd.raw, limits: profile.limits, filter: filter, listener: handedOver,
-            output: output, onViolation: onViolation, started: Timestamp.monotonicNs())
+            output: output, onViolation: onViolation, started: Timestamp.monotonicNs(), traps: trapWatcher)
+        if let scanTruncation { loop.report(scanTruncation.violation) }
         guard POSIX.writeAll(control.raw, message) else {
             destroy()
             throw .protocolViolation(reason: "the sandbox exited before the run message was sent")

@@ -29,13 +29,34 @@ public struct SensitivePaths: Sendable, Equatable {
     /// The first denylist match for `path` (relative to the root, or absolute outside it), or nil
     /// when nothing matches or an allowlist entry covers the path.
     public func match(_ path: String) -> Match? {
-        let components = PathText.components(path)
+        let components = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
+            .filter { $0 != "." }
         guard let match = firstDenial(components) else { return nil }
         let coveredByAllowlist = components.indices.contains { start in
             let subject = components[start...].joined(separator: "/")
             return allowlist.contains { $0.matches(subject) }
         }
         return coveredByAllowlist ? nil : match
+    }
+
+    /// The denial for the last of `components` when none of its ancestors is denied: what a walk
+    /// that stops at every denied directory needs, checking only the runs that end at the new
+    /// component. Same answer as `match` for such paths, at a fraction of its cost.
+    public func matchLast(_ components: [String]) -> Match? {
+        guard let last = components.indices.last else { return nil }
+        var denial: Match? = nil
+        for start in stride(from: last, through: 0, by: -1) {
+            let subject = start == last ? components[last] : components[start...].joined(separator: "/")
+            if let pattern = denylist.first(where: { $0.matches(subject) }) {
+                denial = Match(pattern: pattern, subject: subject)
+                break
+            }
+        }
+        guard let denial else { return nil }
+        let allowed = components.indices.contains { start in
+            allowlist.contains { $0.matches(components[start...].joined(separator: "/")) }
+        }
+        return allowed ? nil : denial
     }
 
     private func firstDenial(_ components: [String]) -> Match? {

@@ -8,6 +8,11 @@ public struct Glob: Sendable, Hashable, CustomStringConvertible {
     /// The pattern as written, which is also how options print it back.
     public let pattern: String
     private let tokens: [Token]
+    /// Quick answers before the general match (a workspace walk asks millions of times): a
+    /// pattern without wildcards matches only itself, and one without `**` only subjects with as
+    /// many slashes as it has.
+    private let isLiteral: Bool
+    private let slashes: Int?
 
     private enum Token: Hashable {
         case scalar(Unicode.Scalar)
@@ -28,6 +33,8 @@ public struct Glob: Sendable, Hashable, CustomStringConvertible {
             }
         }
         self.tokens = tokens
+        isLiteral = tokens.allSatisfy { if case .scalar = $0 { true } else { false } }
+        slashes = tokens.contains(.anyRunAcrossSlash) ? nil : tokens.filter { $0 == .scalar("/") }.count
     }
 
     public var description: String { pattern }
@@ -37,6 +44,8 @@ public struct Glob: Sendable, Hashable, CustomStringConvertible {
     /// Dynamic programming over (token, position) rather than backtracking, so a pattern such as
     /// `*a*a*a*b` costs pattern length times subject length, never an exponential search.
     public func matches(_ subject: String) -> Bool {
+        if isLiteral { return subject.unicodeScalars.elementsEqual(pattern.unicodeScalars) }
+        if let slashes, subject.utf8.reduce(0, { $1 == UInt8(ascii: "/") ? $0 + 1 : $0 }) != slashes { return false }
         let scalars = Array(subject.unicodeScalars)
         // `rest[j]`: the tokens after the current one match `scalars[j...]`.
         var rest = [Bool](repeating: false, count: scalars.count + 1)

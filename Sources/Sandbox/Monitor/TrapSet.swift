@@ -1,0 +1,207 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CSandbox
+
+/// The host side of one sandbox's reporting traps: a fresh directory of empty files and
+/// directories, one inode per trap, which the child mounts read-only over the sandbox paths
+/// (`CSB_OP_TRAP`) and `TrapWatcher` watches.
+///
+/// One inode per trap, so the inode of an event names the sandbox path that was tried. The files
+/// are empty and world-readable on purpose: a mode of 0 would make the kernel refuse the open on
+/// permissions, before fanotify could report it, and empty means nothing leaks if the watcher is
+/// gone. Once the sandbox is built the host names are unlinked; the mounts and marks keep the
+/// inodes alive and nothing of them is left on the host after the sandbox.
+final class TrapSet {
+    enum Kind: String {
+        /// A workspace file the sensitive-path denylist covers.
+        case sensitivePath = "sensitive_path_denied"
+        /// A well-known host secret.
+        case hostSecret = "sandbox_violation"
+    }
+
+    struct Mount {
+        var source: String
+        var target: String
+        var flags: UInt32
+    }
+
+    struct Inode: Hashable {
+        var dev: UInt64
+        var ino: UInt64
+    }
+
+    /// The host directory holding the traps; nil once removed.
+    private(set) var directory: String?
+    private(set) var mounts: [Mount] = []
+    /// Every trap inode with the sandbox path it stands for (host path for marking, until removed).
+    private(set) var inodes: [Inode: (hostPath: String, sandboxPath: String, kind: Kind)] = [:]
+    /// Host paths, deepest first, for removal.
+    private var created: [String] = []
+    let scanTruncation: SensitiveMasks.Truncation?
+    var isEmpty: Bool { mounts.isEmpty }
+
+    /// Well-known host secrets: files, and directory trees whose well-known contents are traps
+    /// too, so that `cat /root/.ssh/id_rsa` is reported, not just a listing of `/root`.
+    private static let hostFiles = ["/etc/shadow", "/etc/gshadow", "/run/docker.sock", "/var/run/docker.sock"]
+    private static let homeContents = [
+        ".ssh/", ".ssh/id_rsa", ".ssh/id_dsa", ".ssh/id_ecdsa", ".ssh/id_ed25519", ".ssh/authorized_keys",
+        ".ssh/config", ".ssh/known_hosts", ".aws/", ".aws/credentials", ".aws/config", ".config/", ".config/gcloud/",
+        ".config/gcloud/credentials.db", ".config/gcloud/application_default_credentials.json", ".kube/",
+        ".kube/config", ".docker/", ".docker/config.json", ".netrc", ".git-credentials",
+    ]
+    /// At most this many host users get a trapped home under `/home` (names read from the host).
+    static let maxHomes = 16
+
+    private init(scanTruncation: SensitiveMasks.Truncation?) {
+        self.scanTruncation = scanTruncation
+    }
+
+    /// Walks the workspace at `root` and lays out the traps `profile.traps` asks for. Throws only
+    /// on host errors creating the trap files.
+    static func create(profile: Profile, root: String) throws(SandboxError) -> TrapSet {
+        let traps = profile.traps
+        let scan = SensitiveMasks.scan(root: root, traps: traps)
+        let set = TrapSet(scanTruncation: scan.truncation)
+        guard !scan.entries.isEmpty || traps.hostSecrets else { return set }
+        let base = geteuid() == 0 ? "/run/jcs/traps" : "/tmp"
+        if geteuid() == 0 {
+            _ = mkdir("/run/jcs", 0o755)
+            _ = mkdir(base, 0o711)
+        }
+        var template = Array((base + "/jcs-traps-XXXXXX").utf8CString)
+        guard template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) != nil else {
+            throw .lastError("mkdtemp(\(base))")
+        }
+        let directory = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        set.directory = directory
+        // The sandbox's root is an unprivileged host uid: it must be able to reach the sources.
+        guard chmod(directory, 0o711) == 0 else { throw .lastError("chmod(\(directory))") }
+        var counter = 0
+        func make(_ isDirectory: Bool, sandboxPath: String, kind: TrapSet.Kind, at host: String? = nil) throws(SandboxError) -> String {
+            let path: String
+            if let host {
+                path = host
+            } else {
+                counter += 1
+                path = directory + "/\(counter)"
+            }
+            let rc = isDirectory ? mkdir(path, 0o555) : open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o444)
+            guard rc >= 0 else { throw .lastError("create trap \(path)") }
+            if !isDirectory { close(rc) }
+            var st = stat()
+            guard lstat(path, &st) == 0 else { throw .lastError("lstat(\(path))") }
+            set.inodes[Inode(dev: UInt64(st.st_dev), ino: UInt64(st.st_ino))] = (path, sandboxPath, kind)
+            set.created.append(path)
+            return path
+        }
+        let workspace = profile.filesystem.workspacePath
+        for entry in scan.entries {
+            let target = workspace + "/" + entry.relative
+            let source = try make(entry.isDirectory, sandboxPath: target, kind: .sensitivePath)
+            set.mounts.append(Mount(source: source, target: target, flags: entry.isDirectory ? CSB_FLAG_DIRECTORY.rawValue : 0))
+        }
+        guard traps.hostSecrets else { return set }
+        let create = CSB_FLAG_CREATE.rawValue
+        for file in hostFiles {
+            let source = try make(false, sandboxPath: file, kind: .hostSecret)
+            set.mounts.append(Mount(source: source, target: file, flags: create))
+        }
+        // A tree is made writable while it is filled, then sealed 0555 from the leaves up.
+        func tree(_ sandboxPath: String) throws(SandboxError) -> String {
+            counter += 1
+            let top = directory + "/\(counter)"
+            guard mkdir(top, 0o755) == 0 else { throw .lastError("mkdir(\(top))") }
+            return top
+        }
+        func fill(_ top: String, sandboxTop: String) throws(SandboxError) {
+            for item in homeContents {
+                let isDirectory = item.hasSuffix("/")
+                let name = isDirectory ? String(item.dropLast()) : item
+                let host = top + "/" + name
+                if isDirectory {
+                    guard mkdir(host, 0o755) == 0 else { throw .lastError("mkdir(\(host))") }
+                    set.created.append(host)
+                    var st = stat()
+                    guard lstat(host, &st) == 0 else { throw .lastError("lstat(\(host))") }
+                    set.inodes[Inode(dev: UInt64(st.st_dev), ino: UInt64(st.st_ino))] = (
+                        host, sandboxTop + "/" + name, .hostSecret
+                    )
+                } else {
+                    _ = try make(false, sandboxPath: sandboxTop + "/" + name, kind: .hostSecret, at: host)
+                }
+            }
+        }
+        func seal(_ top: String) {
+            for item in homeContents.reversed() where item.hasSuffix("/") {
+                _ = chmod(top + "/" + item.dropLast(), 0o555)
+            }
+            _ = chmod(top, 0o555)
+        }
+        let rootTree = try tree("/root")
+        try fill(rootTree, sandboxTop: "/root")
+        seal(rootTree)
+        try register(rootTree, sandboxPath: "/root", in: set)
+        set.mounts.append(Mount(source: rootTree, target: "/root", flags: create | CSB_FLAG_DIRECTORY.rawValue))
+
+        let homeTree = try tree("/home")
+        for user in hostHomes() {
+            let home = homeTree + "/" + user
+            guard mkdir(home, 0o755) == 0 else { throw .lastError("mkdir(\(home))") }
+            set.created.append(home)
+            try fill(home, sandboxTop: "/home/" + user)
+            seal(home)
+            try register(home, sandboxPath: "/home/" + user, in: set)
+        }
+        _ = chmod(homeTree, 0o555)
+        try register(homeTree, sandboxPath: "/home", in: set)
+        set.mounts.append(Mount(source: homeTree, target: "/home", flags: create | CSB_FLAG_DIRECTORY.rawValue))
+        return set
+    }
+
+    private static func register(_ host: String, sandboxPath: String, in set: TrapSet) throws(SandboxError) {
+        var st = stat()
+        guard lstat(host, &st) == 0 else { throw .lastError("lstat(\(host))") }
+        set.inodes[Inode(dev: UInt64(st.st_dev), ino: UInt64(st.st_ino))] = (host, sandboxPath, .hostSecret)
+        set.created.append(host)
+    }
+
+    /// The names of the host's home directories (plain names only, at most `maxHomes`).
+    private static func hostHomes() -> [String] {
+        guard let stream = opendir("/home") else { return [] }
+        defer { closedir(stream) }
+        var names: [String] = []
+        while names.count < maxHomes, let entry = readdir(stream) {
+            guard entry.pointee.d_type == UInt8(DT_DIR) else { continue }
+            let name = withUnsafePointer(to: entry.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            if name == "." || name == ".." || name.utf8.contains(where: { $0 < 0x20 || $0 == 0x7f }) { continue }
+            names.append(name)
+        }
+        return names.sorted()
+    }
+
+    /// Unlinks the host names (the mounts and marks keep the inodes): once the sandbox is built,
+    /// and on every failure path.
+    func removeHostTree() {
+        guard let directory else { return }
+        // Unseal every directory first (an unprivileged monitor needs write permission on each
+        // parent), then remove the deepest paths first.
+        var directories: Set<String> = []
+        for path in created {
+            var st = stat()
+            if lstat(path, &st) == 0 && st.st_mode & S_IFMT == S_IFDIR {
+                directories.insert(path)
+                _ = chmod(path, 0o700)
+            }
+        }
+        for path in created.sorted(by: { $0.utf8.count > $1.utf8.count }) {
+            _ = directories.contains(path) ? rmdir(path) : unlink(path)
+        }
+        _ = rmdir(directory)
+        self.directory = nil
+    }
+
+    deinit { removeHostTree() }
+}

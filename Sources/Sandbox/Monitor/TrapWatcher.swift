@@ -1,0 +1,48 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CSandbox
+
+/// The monitor's fanotify group over one sandbox's trap inodes: every open of a trap waits for
+/// the monitor, which refuses it (the tool sees EPERM) and records a violation with the sandbox
+/// path the inode stands for.
+///
+/// Marked only after READY: until the run message the sandbox runs nothing of the tool's, and a
+/// permission event that no loop answers would hold its opener. The run loop polls `fd`.
+final class TrapWatcher {
+    let fd: OwnedFD
+    private let inodes: [TrapSet.Inode: (sandboxPath: String, kind: TrapSet.Kind)]
+
+    /// nil with errno set when the host has no fanotify permission events for us (not root in the
+    /// init user namespace, or a kernel without FANOTIFY_ACCESS_PERMISSIONS).
+    init?(traps: TrapSet) {
+        let group = csb_fanotify_init()
+        guard group >= 0 else { return nil }
+        fd = OwnedFD(group)
+        var inodes: [TrapSet.Inode: (sandboxPath: String, kind: TrapSet.Kind)] = [:]
+        for (inode, trap) in traps.inodes {
+            guard csb_fanotify_mark(group, trap.hostPath) == 0 else { return nil }
+            inodes[inode] = (trap.sandboxPath, trap.kind)
+        }
+        self.inodes = inodes
+    }
+
+    /// Answers every pending event (always FAN_DENY) and returns what they were.
+    func drain() -> [Violation] {
+        var events = [csb_fan_event](repeating: csb_fan_event(), count: 64)
+        var violations: [Violation] = []
+        while true {
+            let n = events.withUnsafeMutableBufferPointer { csb_fanotify_deny_pending(fd.raw, $0.baseAddress!, Int32($0.count)) }
+            guard n > 0 else { break }
+            for event in events[0..<Int(n)] {
+                // An inode we did not make cannot be marked by this group; say so rather than drop it.
+                let trap = inodes[TrapSet.Inode(dev: event.dev, ino: event.ino)]
+                violations.append(
+                    Violation(
+                        kind: trap?.kind.rawValue ?? TrapSet.Kind.hostSecret.rawValue, syscall: "open",
+                        path: trap?.sandboxPath ?? "inode \(event.ino)", atMs: Timestamp.nowMs()))
+            }
+        }
+        return violations
+    }
+}
