@@ -49,6 +49,8 @@ public final class Sandbox {
     private var state: State = .prepared
     /// The fanotify group over this sandbox's traps (nil without traps, or downgraded).
     private var trapWatcher: TrapWatcher?
+    /// Held so that the host side of the traps (trees) goes when the sandbox goes.
+    private var trapSet: TrapSet?
     /// What the prepare-time walk for workspace masks could not cover, reported with the run.
     private var scanTruncation: SensitiveMasks.Truncation?
 
@@ -148,6 +150,7 @@ public final class Sandbox {
             stderrRead: stderrPipe.read, hostUID: uid, idmapped: idmapped, networkSlot: slot)
         try sandbox.release(uid: uid, gid: gid, root: realRoot, filter: filter)
         sandbox.scanTruncation = traps.scanTruncation
+        sandbox.trapSet = traps
         if !traps.isEmpty {
             guard let watcher = TrapWatcher(traps: traps) else {
                 let err = errno
@@ -157,12 +160,12 @@ public final class Sandbox {
                         layer: "reports of attempts on sensitive paths",
                         reason: "fanotify permission events: \(SandboxError.errnoText(err))")
                 }
-                traps.removeHostTree()
+                traps.releaseNames()
                 return sandbox
             }
             sandbox.trapWatcher = watcher
         }
-        traps.removeHostTree()
+        traps.releaseNames()
         Trace.mark("traps watched")
         return sandbox
     }

@@ -55,9 +55,7 @@ struct SensitiveMasks {
             defer { closedir(stream) }
             var children: [[String]] = []
             while let entry = readdir(stream) {
-                let name = withUnsafePointer(to: entry.pointee.d_name) {
-                    $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-                }
+                let name = POSIX.name(of: entry)
                 if name == "." || name == ".." { continue }
                 seen += 1
                 if seen > traps.walkMaxEntries {
@@ -103,5 +101,12 @@ extension SensitiveMasks.Truncation {
         case .depth(let at):
             Violation(kind: "sensitive_scan_truncated", path: at, limit: "walk_max_depth", atMs: Timestamp.nowMs())
         }
+    }
+}
+
+extension POSIX {
+    /// The name of a `readdir` entry.
+    static func name(of entry: UnsafeMutablePointer<dirent>) -> String {
+        withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
     }
 }

@@ -36,8 +36,11 @@ final class TrapSet {
     private(set) var mounts: [Mount] = []
     /// Every trap inode with the sandbox path it stands for (host path for marking, until removed).
     private(set) var inodes: [Inode: (hostPath: String, sandboxPath: String, kind: Kind)] = [:]
-    /// Host paths, deepest first, for removal.
+    /// Host paths, for removal.
     private var created: [String] = []
+    /// Directory trees (`/root`, `/home`): their names cannot go before the sandbox does, since
+    /// what is inside them is the trap.
+    private var trees: [String] = []
     let scanTruncation: SensitiveMasks.Truncation?
     var isEmpty: Bool { mounts.isEmpty }
 
@@ -52,6 +55,8 @@ final class TrapSet {
     ]
     /// At most this many host users get a trapped home under `/home` (names read from the host).
     static let maxHomes = 16
+    /// Where a root monitor lays out its sandboxes' traps for the moment of the build.
+    public static let hostBase = "/run/jcs-traps"
 
     private init(scanTruncation: SensitiveMasks.Truncation?) {
         self.scanTruncation = scanTruncation
@@ -64,12 +69,12 @@ final class TrapSet {
         let scan = SensitiveMasks.scan(root: root, traps: traps)
         let set = TrapSet(scanTruncation: scan.truncation)
         guard !scan.entries.isEmpty || traps.hostSecrets else { return set }
-        let base = geteuid() == 0 ? "/run/jcs/traps" : "/tmp"
-        if geteuid() == 0 {
-            _ = mkdir("/run/jcs", 0o755)
-            _ = mkdir(base, 0o711)
-        }
-        var template = Array((base + "/jcs-traps-XXXXXX").utf8CString)
+        // Not under /run/jcs, which stays 0700: the sandbox's unprivileged root must traverse
+        // the path to the sources, and learns nothing there (the names are unlinked at READY).
+        let base = geteuid() == 0 ? TrapSet.hostBase : "/tmp"
+        if geteuid() == 0 { _ = mkdir(base, 0o711) }
+        if geteuid() == 0 { sweepStale(base) }
+        var template = Array((base + "/jcs-traps-\(getpid())-XXXXXX").utf8CString)
         guard template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) != nil else {
             throw .lastError("mkdtemp(\(base))")
         }
@@ -139,12 +144,14 @@ final class TrapSet {
             _ = chmod(top, 0o555)
         }
         let rootTree = try tree("/root")
+        set.trees.append(rootTree)
         try fill(rootTree, sandboxTop: "/root")
         seal(rootTree)
         try register(rootTree, sandboxPath: "/root", in: set)
         set.mounts.append(Mount(source: rootTree, target: "/root", flags: create | CSB_FLAG_DIRECTORY.rawValue))
 
         let homeTree = try tree("/home")
+        set.trees.append(homeTree)
         for user in hostHomes() {
             let home = homeTree + "/" + user
             guard mkdir(home, 0o755) == 0 else { throw .lastError("mkdir(\(home))") }
@@ -173,34 +180,65 @@ final class TrapSet {
         var names: [String] = []
         while names.count < maxHomes, let entry = readdir(stream) {
             guard entry.pointee.d_type == UInt8(DT_DIR) else { continue }
-            let name = withUnsafePointer(to: entry.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-            }
+            let name = POSIX.name(of: entry)
             if name == "." || name == ".." || name.utf8.contains(where: { $0 < 0x20 || $0 == 0x7f }) { continue }
             names.append(name)
         }
         return names.sorted()
     }
 
-    /// Unlinks the host names (the mounts and marks keep the inodes): once the sandbox is built,
-    /// and on every failure path.
+    /// Unlinks the host names of single traps once the sandbox is built (the mounts and marks
+    /// keep the inodes); trees stay until the sandbox goes (`deinit`).
+    func releaseNames() {
+        for path in created where !trees.contains(where: { path == $0 || path.hasPrefix($0 + "/") }) {
+            var st = stat()
+            guard lstat(path, &st) == 0 else { continue }
+            _ = st.st_mode & S_IFMT == S_IFDIR ? rmdir(path) : unlink(path)
+        }
+    }
+
+    /// Removes everything this set made on the host.
     func removeHostTree() {
         guard let directory else { return }
-        // Unseal every directory first (an unprivileged monitor needs write permission on each
-        // parent), then remove the deepest paths first.
-        var directories: Set<String> = []
-        for path in created {
-            var st = stat()
-            if lstat(path, &st) == 0 && st.st_mode & S_IFMT == S_IFDIR {
-                directories.insert(path)
-                _ = chmod(path, 0o700)
-            }
-        }
-        for path in created.sorted(by: { $0.utf8.count > $1.utf8.count }) {
-            _ = directories.contains(path) ? rmdir(path) : unlink(path)
-        }
-        _ = rmdir(directory)
+        TrapSet.removeRecursively(directory)
         self.directory = nil
+    }
+
+    /// Directories of monitors that died before removing theirs (the pid is in the name).
+    private static func sweepStale(_ base: String) {
+        guard let stream = opendir(base) else { return }
+        var stale: [String] = []
+        while let entry = readdir(stream) {
+            let name = POSIX.name(of: entry)
+            let parts = name.split(separator: "-")
+            guard parts.count == 4, parts[0] == "jcs", parts[1] == "traps", let pid = pid_t(parts[2]) else { continue }
+            if kill(pid, 0) != 0 && errno == ESRCH { stale.append(base + "/" + name) }
+        }
+        closedir(stream)
+        for path in stale { removeRecursively(path) }
+    }
+
+    /// `rm -r` without following symlinks (there are none: the monitor made every entry).
+    private static func removeRecursively(_ path: String) {
+        var st = stat()
+        guard lstat(path, &st) == 0 else { return }
+        guard st.st_mode & S_IFMT == S_IFDIR else {
+            _ = unlink(path)
+            return
+        }
+        // An unprivileged monitor needs write permission to empty it; the owner bit is enough,
+        // and the inodes that live on as traps stay readable to the sandbox.
+        if geteuid() != 0 { _ = chmod(path, 0o755) }
+        if let stream = opendir(path) {
+            var names: [String] = []
+            while let entry = readdir(stream) {
+                let name = POSIX.name(of: entry)
+                if name != "." && name != ".." { names.append(name) }
+            }
+            closedir(stream)
+            for name in names { removeRecursively(path + "/" + name) }
+        }
+        _ = rmdir(path)
     }
 
     deinit { removeHostTree() }
