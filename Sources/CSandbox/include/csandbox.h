@@ -268,6 +268,8 @@ struct csb_fan_event {
 /* Reads pending events (non-blocking), answers every permission event with FAN_DENY and fills
  * up to `max` records. Returns the number of records, 0 when none is pending, -1 with errno. */
 int csb_fanotify_deny_pending(int fan, struct csb_fan_event *_Nonnull out, int max);
+/* Whether `path` is the root or inside of a tmpfs (statfs, which Swift's Glibc lacks). */
+int csb_is_tmpfs(const char *_Nonnull path);
 
 /* Exit status of the worker or CLI when the sandbox itself could not be set up. */
 #define CSB_EXIT_SETUP_FAILED 125

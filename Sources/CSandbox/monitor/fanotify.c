@@ -13,6 +13,8 @@
 #include <fcntl.h>
 #include <sys/fanotify.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
 #include <unistd.h>
 
 int csb_fanotify_init(void)
@@ -66,4 +68,10 @@ int csb_fanotify_deny_pending(int fan, struct csb_fan_event *out, int max)
         }
     }
     return count;
+}
+
+int csb_is_tmpfs(const char *path)
+{
+    struct statfs fs;
+    return statfs(path, &fs) == 0 && fs.f_type == TMPFS_MAGIC;
 }
