@@ -268,6 +268,14 @@ struct csb_fan_event {
 /* Reads pending events (non-blocking), answers every permission event with FAN_DENY and fills
  * up to `max` records. Returns the number of records, 0 when none is pending, -1 with errno. */
 int csb_fanotify_deny_pending(int fan, struct csb_fan_event *_Nonnull out, int max);
+/* Closes the fanotify group `fan` without waiting: destroying a group with marks waits for an
+ * SRCU grace period (10-20 ms on a loaded host), so a helper process sharing our descriptor
+ * table (CLONE_VM|CLONE_FILES, no signal at exit) closes it and pays the wait instead. Earlier
+ * helpers are reaped on each call. Falls back to a plain close. */
+void csb_close_detached(int fan);
+/* Waits for every helper of csb_close_detached: a process that is about to exit calls it once
+ * its result is out, so no helper is left for init to reap. */
+void csb_wait_closers(void);
 /* Whether `path` is the root or inside of a tmpfs (statfs, which Swift's Glibc lacks). */
 int csb_is_tmpfs(const char *_Nonnull path);
 

@@ -335,6 +335,7 @@ public final class Sandbox {
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         state = .reaped
         networkSlot = nil
+        trapWatcher?.release()
         return (cgroup?.oomKills ?? 0, cgroup?.pidsRefused ?? 0)
     }
 

@@ -27,6 +27,15 @@ final class TrapWatcher {
         self.inodes = inodes
     }
 
+    /// Lets the group go without waiting for the kernel's grace period (`csb_close_detached`):
+    /// once the sandbox is reaped nobody can open a trap any more.
+    func release() {
+        guard fd.isOpen else { return }
+        csb_close_detached(fd.take())
+    }
+
+    deinit { release() }
+
     /// Answers every pending event (always FAN_DENY) and returns what they were.
     func drain() -> [Violation] {
         var events = [csb_fan_event](repeating: csb_fan_event(), count: 64)
@@ -44,5 +53,14 @@ final class TrapWatcher {
             }
         }
         return violations
+    }
+}
+
+extension Sandbox {
+    /// Waits for the helpers that close trap groups off the result's path. A process that runs
+    /// sandboxes and is about to exit calls it once its results are out, so that no helper is left
+    /// for init to reap (an init that never reaps would collect one zombie per sandbox).
+    public static func finishDetachedTeardown() {
+        csb_wait_closers()
     }
 }
