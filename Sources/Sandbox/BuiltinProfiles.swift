@@ -192,7 +192,9 @@ public enum BuiltinProfiles {
     "file_size_mb": 2048,
     "cpu_seconds": 600,
     "max_output_bytes": 8388608,
-    "max_open_files": 1024
+    "max_open_files": 1024,
+    "disk_mb": 0,
+    "disk_inodes": 0
   },
   "environment": {
     "set": {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/workspace", "LANG": "C.UTF-8"},
@@ -395,7 +397,9 @@ public enum BuiltinProfiles {
     "file_size_mb": 256,
     "cpu_seconds": 60,
     "max_output_bytes": 1048576,
-    "max_open_files": 1024
+    "max_open_files": 1024,
+    "disk_mb": 0,
+    "disk_inodes": 0
   },
   "environment": {
     "set": {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/workspace", "LANG": "C.UTF-8"},
@@ -598,7 +602,9 @@ public enum BuiltinProfiles {
     "file_size_mb": 16,
     "cpu_seconds": 10,
     "max_output_bytes": 262144,
-    "max_open_files": 1024
+    "max_open_files": 1024,
+    "disk_mb": 0,
+    "disk_inodes": 0
   },
   "environment": {
     "set": {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/workspace", "LANG": "C.UTF-8"},

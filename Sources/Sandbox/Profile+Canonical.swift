@@ -99,6 +99,8 @@ extension Profile.Limits {
             "cpu_seconds": .int(Int64(cpuSeconds)),
             "max_output_bytes": .int(Int64(maxOutputBytes)),
             "max_open_files": .int(Int64(maxOpenFiles)),
+            "disk_mb": .int(Int64(diskMB)),
+            "disk_inodes": .int(Int64(diskInodes)),
         ]
     }
 }

@@ -166,11 +166,17 @@ extension Profile {
         /// Cap on each of stdout and stderr; past it the tool is killed (`limit_fired: output`).
         public var maxOutputBytes: Int
         public var maxOpenFiles: Int
+        /// Bytes (MiB) and inodes the project may hold, enforced with the file system's project
+        /// quotas (`DiskQuota`); 0 means no limit.
+        public var diskMB: Int
+        public var diskInodes: Int
 
         public init(
             timeoutMs: Int, memoryMB: Int, maxProcs: Int, fileSizeMB: Int, cpuSeconds: Int, maxOutputBytes: Int,
-            maxOpenFiles: Int
+            maxOpenFiles: Int, diskMB: Int = 0, diskInodes: Int = 0
         ) {
+            self.diskMB = diskMB
+            self.diskInodes = diskInodes
             self.timeoutMs = timeoutMs
             self.memoryMB = memoryMB
             self.maxProcs = maxProcs
@@ -229,6 +235,9 @@ extension Profile {
         /// No fanotify permission events (the monitor is not host root): masks and traps still
         /// hide what they cover, but attempts on them are refused by the kernel unreported.
         case trapReports = "trap_reports"
+        /// No project quotas on the project's file system: `disk_mb`/`disk_inodes` are not
+        /// enforced and not reported.
+        case diskQuota = "disk_quota"
     }
 
     /// Reporting traps. Workspace files matching `workspaceDeny` (and no `workspaceAllow`) are

@@ -414,6 +414,7 @@ private struct Decoding {
         guard field.value != nil else { return absent(field, default: fallback) }
         let keys = [
             "timeout_ms", "memory_mb", "max_procs", "file_size_mb", "cpu_seconds", "max_output_bytes", "max_open_files",
+            "disk_mb", "disk_inodes",
         ]
         guard let members = members(field, keys: keys) else { return nil }
         let timeoutMs = int(members["timeout_ms"], in: 1 ... 86_400_000, default: fallback?.timeoutMs)
@@ -424,12 +425,15 @@ private struct Decoding {
         let maxOutputBytes = int(
             members["max_output_bytes"], in: 0 ... 1_073_741_824, default: fallback?.maxOutputBytes)
         let maxOpenFiles = int(members["max_open_files"], in: 16 ... 1_048_576, default: fallback?.maxOpenFiles)
+        let diskMB = int(members["disk_mb"], in: 0 ... 1_073_741_824, default: fallback?.diskMB)
+        let diskInodes = int(members["disk_inodes"], in: 0 ... 4_294_967_295, default: fallback?.diskInodes)
         guard let timeoutMs, let memoryMB, let maxProcs, let fileSizeMB, let cpuSeconds, let maxOutputBytes,
-            let maxOpenFiles
+            let maxOpenFiles, let diskMB, let diskInodes
         else { return nil }
         return Profile.Limits(
             timeoutMs: timeoutMs, memoryMB: memoryMB, maxProcs: maxProcs, fileSizeMB: fileSizeMB,
-            cpuSeconds: cpuSeconds, maxOutputBytes: maxOutputBytes, maxOpenFiles: maxOpenFiles
+            cpuSeconds: cpuSeconds, maxOutputBytes: maxOutputBytes, maxOpenFiles: maxOpenFiles, diskMB: diskMB,
+            diskInodes: diskInodes
         )
     }
 

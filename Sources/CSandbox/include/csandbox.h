@@ -279,6 +279,22 @@ void csb_wait_closers(void);
 /* Whether `path` is the root or inside of a tmpfs (statfs, which Swift's Glibc lacks). */
 int csb_is_tmpfs(const char *_Nonnull path);
 
+/* ---- Project quotas (quota.c, monitor side, host root). --------------------------------- */
+
+/* 0 when the file system holding `path` has project quotas on (Q_GETINFO answers), else errno
+ * (ESRCH: quotas are off, ENOSYS/EINVAL/ENOTTY: the file system has none). */
+int csb_project_quota_supported(const char *_Nonnull path);
+/* Tags `root` (and, the first time, everything in it) with `projid` and PROJINHERIT, then sets the
+ * hard limits (0 = none). Returns 0 or an errno. */
+int csb_project_quota_apply(const char *_Nonnull root, uint32_t projid, uint64_t bytes, uint64_t inodes);
+struct csb_quota_usage {
+    uint64_t bytes;
+    uint64_t inodes;
+    uint64_t bytes_limit;
+    uint64_t inodes_limit;
+};
+int csb_project_quota_usage(const char *_Nonnull root, uint32_t projid, struct csb_quota_usage *_Nonnull out);
+
 /* Exit status of the worker or CLI when the sandbox itself could not be set up. */
 #define CSB_EXIT_SETUP_FAILED 125
 

@@ -274,7 +274,9 @@ struct RunOutcome {
     var setupError: SandboxError?
     var durationMs: Int
 
-    func result(oomKills: Int, pidsRefused: Int, profile: Profile, sha256: String) throws(SandboxError) -> SandboxResult {
+    func result(
+        oomKills: Int, pidsRefused: Int, diskFull: Bool = false, profile: Profile, sha256: String
+    ) throws(SandboxError) -> SandboxResult {
         if let setupError { throw setupError }
         var exitCode: Int? = nil
         var signal: Int? = nil
@@ -300,6 +302,7 @@ struct RunOutcome {
         if signal == Int(SIGXCPU) { fire(.cpu, terminating: true) }
         if signal == Int(SIGXFSZ) { fire(.fileSize, terminating: true) }
         if pidsRefused > 0 { fire(.pids, terminating: false) }
+        if diskFull { fire(.disk, terminating: false) }
         if signal == Int(SIGSYS) {
             violations.append(Violation(kind: "syscall_killed", atMs: Timestamp.nowMs()))
         }

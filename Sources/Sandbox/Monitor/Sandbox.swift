@@ -53,6 +53,8 @@ public final class Sandbox {
     private var trapSet: TrapSet?
     /// What the prepare-time walk for workspace masks could not cover, reported with the run.
     private var scanTruncation: SensitiveMasks.Truncation?
+    /// The project's disk quota, read after the run to report a hit.
+    private var diskQuota: DiskQuota?
 
     /// The cgroup layout of this process, read once.
     public static let cgroupLayout = CgroupLayout.detect()
@@ -74,6 +76,7 @@ public final class Sandbox {
         guard stat(realRoot, &st) == 0 else { throw .invalidRoot(path: root, reason: String(cString: strerror(errno))) }
         guard st.st_mode & S_IFMT == S_IFDIR else { throw .invalidRoot(path: root, reason: "not a directory") }
 
+        let quota = try DiskQuota.apply(profile: profile, root: realRoot, rootInode: UInt64(st.st_ino))
         let privileged = geteuid() == 0
         var uid: uid_t
         var gid: gid_t
@@ -150,6 +153,7 @@ public final class Sandbox {
             stderrRead: stderrPipe.read, hostUID: uid, idmapped: idmapped, networkSlot: slot)
         try sandbox.release(uid: uid, gid: gid, root: realRoot, filter: filter)
         sandbox.scanTruncation = traps.scanTruncation
+        sandbox.diskQuota = quota
         sandbox.trapSet = traps
         if !traps.isEmpty {
             guard let watcher = TrapWatcher(traps: traps) else {
@@ -389,7 +393,7 @@ public final class Sandbox {
         let counters = destroy()
         Trace.mark("sandbox reaped")
         return try outcome.result(
-            oomKills: counters.oomKills, pidsRefused: counters.pidsRefused, profile: profile,
-            sha256: filter.profileSHA256)
+            oomKills: counters.oomKills, pidsRefused: counters.pidsRefused, diskFull: diskQuota?.reached() ?? false,
+            profile: profile, sha256: filter.profileSHA256)
     }
 }
