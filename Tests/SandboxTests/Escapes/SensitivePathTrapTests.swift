@@ -63,6 +63,27 @@ struct SensitivePathTrapTests {
         #expect(paths(r, "sensitive_path_denied") == ["/workspace/.env"], "\(r.violations)")
     }
 
+    @Test func symlinksNeitherHideASecretNorLeadTheWalkOut() throws {
+        let outside = TempDirectory(prefix: "jcs-outside")
+        outside.write(".env", "host-side\n")
+        let h = try SandboxHarness()
+        mkdir(h.project.file("sub"), 0o755)
+        h.project.write("sub/.env", "s3cret\n")
+        symlink("sub", h.project.file("alias"))
+        symlink(".env", h.project.file("sub/innocent"))
+        symlink(outside.path, h.project.file("out"))
+        let r = try h.sh("cat alias/.env; cat sub/innocent; cat /workspace/./sub/../sub/.env; echo end")
+        #expect(!r.out.contains("s3cret") && !r.err.contains("s3cret"))
+        #expect(r.out.hasSuffix("end\n"))
+        // Every way in reaches the one trap, reported under the path the walk found.
+        #expect(r.violations(kind: "sensitive_path_denied").count == 3, "\(r.violations)")
+        #expect(paths(r, "sensitive_path_denied") == ["/workspace/sub/.env"])
+        // The walk did not follow `out` to the host: nothing was mounted for it.
+        let mounts = try h.sh("grep -c ' /workspace/out' /proc/self/mountinfo; true")
+        #expect(mounts.out == "0\n")
+        #expect(outside.read(".env") == "host-side\n")
+    }
+
     @Test func hostSecretsExistOnlyAsReportingTraps() throws {
         let h = try SandboxHarness()
         let r = try h.sh(
