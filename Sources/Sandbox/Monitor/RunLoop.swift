@@ -202,6 +202,14 @@ struct RunLoop {
             _ = csb_notify_respond(fd, n.id, EFAULT, 0)
             return
         }
+        if address.family == AF_UNIX, let path = address.address, let trap = traps?.socketTrap(path) {
+            _ = csb_notify_respond(fd, n.id, ECONNREFUSED, 0)
+            record(
+                Violation(
+                    kind: TrapSet.Kind.hostSecret.rawValue, syscall: syscall, family: "AF_UNIX", path: trap,
+                    atMs: Timestamp.nowMs()))
+            return
+        }
         if address.isLocalToSandbox {
             // Not authoritative (the tool may rewrite the address before the kernel re-reads it);
             // the empty network namespace is what enforces.

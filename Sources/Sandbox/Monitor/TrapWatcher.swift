@@ -12,6 +12,9 @@ import CSandbox
 final class TrapWatcher {
     let fd: OwnedFD
     private let inodes: [TrapSet.Inode: (sandboxPath: String, kind: TrapSet.Kind)]
+    /// Host-secret traps that stand for sockets (`docker.sock`): a connect is not an open, so the
+    /// run loop asks here when the seccomp notification of a unix connect names one.
+    private let socketPaths: Set<String>
 
     /// nil with errno set when the host has no fanotify permission events for us (not root in the
     /// init user namespace, or a kernel without FANOTIFY_ACCESS_PERMISSIONS).
@@ -25,6 +28,21 @@ final class TrapWatcher {
             inodes[inode] = (trap.sandboxPath, trap.kind)
         }
         self.inodes = inodes
+        socketPaths = Set(inodes.values.filter { $0.kind == .hostSecret && $0.sandboxPath.hasSuffix(".sock") }.map(\.sandboxPath))
+    }
+
+    /// The trap an absolute unix socket path names, compared lexically (`.` and `..` applied).
+    /// Evidence only: the tool may rewrite the address after the monitor read it, and a relative
+    /// path is not resolved; the trap is a regular file, so the kernel refuses the connect
+    /// (`ECONNREFUSED`) whatever the monitor saw.
+    func socketTrap(_ path: String) -> String? {
+        guard !socketPaths.isEmpty, path.hasPrefix("/") else { return nil }
+        var parts: [Substring] = []
+        for part in path.split(separator: "/") where part != "." {
+            if part == ".." { _ = parts.popLast() } else { parts.append(part) }
+        }
+        let normal = "/" + parts.joined(separator: "/")
+        return socketPaths.contains(normal) ? normal : nil
     }
 
     /// Lets the group go without waiting for the kernel's grace period (`csb_close_detached`):
@@ -64,3 +82,4 @@ extension Sandbox {
         csb_wait_closers()
     }
 }
+

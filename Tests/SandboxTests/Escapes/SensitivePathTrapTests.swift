@@ -99,6 +99,12 @@ struct SensitivePathTrapTests {
         ] {
             #expect(reported.contains(path), "no report for \(path): \(r.violations)")
         }
+        // A connect is not an open: the seccomp notification of the unix connect is what reports it.
+        let sock = try h.sh(
+            "python3 -c 'import socket; s=socket.socket(socket.AF_UNIX); s.connect(\"/var/run/../run/docker.sock\")' 2>&1 | tail -1")
+        #expect(sock.out.contains("ConnectionRefusedError"), "\(sock.out)")
+        #expect(sock.violations(kind: "sandbox_violation").first?.path == "/var/run/docker.sock", "\(sock.violations)")
+        #expect(sock.violations(kind: "sandbox_violation").first?.syscall == "connect")
         // The traps are empty: even a reader the kernel let through would learn nothing.
         let sizes = try h.sh("stat -c %s /etc/shadow /root/.ssh/id_rsa")
         #expect(sizes.out == "0\n0\n")
