@@ -53,6 +53,8 @@ final class TrapSet {
         ".ssh/", ".ssh/id_rsa", ".ssh/id_ecdsa", ".ssh/id_ed25519", ".ssh/authorized_keys", ".aws/",
         ".aws/credentials", ".config/", ".config/gcloud/", ".kube/", ".kube/config", ".docker/", ".docker/config.json",
     ]
+    /// The most workspace paths one sandbox masks.
+    static let maxMasks = 512
     /// Where a root monitor lays out its sandboxes' traps for the moment of the build.
     public static let hostBase = "/run/jcs-traps"
 
@@ -99,6 +101,14 @@ final class TrapSet {
             set.inodes[Inode(dev: UInt64(st.st_dev), ino: UInt64(st.st_ino))] = (path, sandboxPath, kind)
             set.created.append(path)
             return path
+        }
+        // Each mask is a mount and an inode on the shared trap tmpfs: a project (or a tool planting
+        // thousands of `.env.N`) past the cap is refused, not half masked.
+        guard scan.entries.count <= maxMasks else {
+            throw .invalidRoot(
+                path: root,
+                reason: "\(scan.entries.count) paths match the sensitive-path denylist, more than the \(maxMasks) a sandbox "
+                    + "masks; remove them or list them in sensitive_path_allowlist (traps.workspace_allow)")
         }
         let workspace = profile.filesystem.workspacePath
         for entry in scan.entries {
@@ -197,7 +207,7 @@ final class TrapSet {
         }
         if isTmpfs() { return }
         _ = mkdir(base, 0o711)
-        guard mount("tmpfs", base, "tmpfs", UInt(MS_NOSUID | MS_NODEV | MS_NOEXEC), "size=4m,nr_inodes=65536,mode=0711") == 0
+        guard mount("tmpfs", base, "tmpfs", UInt(MS_NOSUID | MS_NODEV | MS_NOEXEC), "size=16m,nr_inodes=1048576,mode=0711") == 0
         else { throw .lastError("mount(tmpfs, \(base))") }
     }
 
