@@ -43,19 +43,34 @@ public struct SensitivePaths: Sendable, Equatable {
     /// that stops at every denied directory needs, checking only the runs that end at the new
     /// component. Same answer as `match` for such paths, at a fraction of its cost.
     public func matchLast(_ components: [String]) -> Match? {
-        guard let last = components.indices.last else { return nil }
+        guard !components.isEmpty else { return nil }
+        // A pattern spanning k components can only match the run of the last k: one subject per
+        // pattern (all of them only for `**`), and the last component alone for most.
+        var subjects: [Int: String] = [:]
+        func subject(_ count: Int) -> String {
+            if let known = subjects[count] { return known }
+            let text = count == 1 ? components[components.count - 1] : components.suffix(count).joined(separator: "/")
+            subjects[count] = text
+            return text
+        }
         var denial: Match? = nil
-        for start in stride(from: last, through: 0, by: -1) {
-            let subject = start == last ? components[last] : components[start...].joined(separator: "/")
-            if let pattern = denylist.first(where: { $0.matches(subject) }) {
-                denial = Match(pattern: pattern, subject: subject)
-                break
+        search: for pattern in denylist {
+            if let count = pattern.componentCount {
+                guard count <= components.count else { continue }
+                let text = subject(count)
+                if pattern.matches(text) {
+                    denial = Match(pattern: pattern, subject: text)
+                    break search
+                }
+            } else {
+                for count in 1...components.count where pattern.matches(subject(count)) {
+                    denial = Match(pattern: pattern, subject: subject(count))
+                    break search
+                }
             }
         }
         guard let denial else { return nil }
-        let allowed = components.indices.contains { start in
-            allowlist.contains { $0.matches(components[start...].joined(separator: "/")) }
-        }
+        let allowed = (1...components.count).contains { count in allowlist.contains { $0.matches(subject(count)) } }
         return allowed ? nil : denial
     }
 

@@ -185,10 +185,25 @@ final class TrapSet {
         }
     }
 
-    /// Removes everything this set made on the host.
+    /// Removes everything this set made on the host, by the names it recorded: opening a trap
+    /// directory to list it would be a permission event of a group that may still be closing.
     func removeHostTree() {
         guard let directory else { return }
-        TrapSet.removeRecursively(directory)
+        for path in created where geteuid() != 0 {
+            // An unprivileged monitor needs write permission on each parent; the owner bit is
+            // enough, and the inodes that live on as traps stay readable to the sandbox.
+            var st = stat()
+            if lstat(path, &st) == 0 && st.st_mode & S_IFMT == S_IFDIR { _ = chmod(path, 0o755) }
+        }
+        for path in created.sorted(by: { $0.utf8.count > $1.utf8.count }) {
+            var st = stat()
+            guard lstat(path, &st) == 0 else { continue }
+            _ = st.st_mode & S_IFMT == S_IFDIR ? rmdir(path) : unlink(path)
+        }
+        if rmdir(directory) != 0 && errno != ENOENT {
+            // Something not recorded is left (a failure mid-way): no group watches it any more.
+            TrapSet.removeRecursively(directory)
+        }
         self.directory = nil
     }
 
