@@ -263,14 +263,27 @@ public enum BuiltinProfiles {
     "file_size_mb": 2048,
     "cpu_seconds": 600,
     "max_output_bytes": 8388608,
-    "max_open_files": 1024
+    "max_open_files": 1024,
+    "disk_mb": 0,
+    "disk_inodes": 0
   },
   "environment": {
     "set": {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/workspace", "LANG": "C.UTF-8"},
     "allow": ["TERM", "LANG", "LC_*", "TZ"]
   },
   "identity": {"host_uid": 65534, "host_gid": 65534, "hostname": "jcs-sandbox"},
-  "allow_downgrades": []
+  "allow_downgrades": [],
+  "traps": {
+    "workspace_deny": [
+      ".env", ".env.*", "*.pem", "*.key", "*.p12", "*.pfx", "id_rsa", "id_dsa", "id_ed25519", "id_ecdsa", ".netrc",
+      ".npmrc", ".pypirc", ".pgpass", ".git-credentials", ".aws/credentials", ".ssh/*", ".docker/config.json",
+      ".kube/config"
+    ],
+    "workspace_allow": [],
+    "walk_max_entries": 20000,
+    "walk_max_depth": 16,
+    "host_secrets": true
+  }
 }
 
 """#
@@ -526,14 +539,27 @@ public enum BuiltinProfiles {
     "file_size_mb": 256,
     "cpu_seconds": 60,
     "max_output_bytes": 1048576,
-    "max_open_files": 1024
+    "max_open_files": 1024,
+    "disk_mb": 0,
+    "disk_inodes": 0
   },
   "environment": {
     "set": {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/workspace", "LANG": "C.UTF-8"},
     "allow": ["TERM", "LANG", "LC_*", "TZ"]
   },
   "identity": {"host_uid": 65534, "host_gid": 65534, "hostname": "jcs-sandbox"},
-  "allow_downgrades": []
+  "allow_downgrades": [],
+  "traps": {
+    "workspace_deny": [
+      ".env", ".env.*", "*.pem", "*.key", "*.p12", "*.pfx", "id_rsa", "id_dsa", "id_ed25519", "id_ecdsa", ".netrc",
+      ".npmrc", ".pypirc", ".pgpass", ".git-credentials", ".aws/credentials", ".ssh/*", ".docker/config.json",
+      ".kube/config"
+    ],
+    "workspace_allow": [],
+    "walk_max_entries": 20000,
+    "walk_max_depth": 16,
+    "host_secrets": true
+  }
 }
 
 """#
@@ -789,14 +815,27 @@ public enum BuiltinProfiles {
     "file_size_mb": 16,
     "cpu_seconds": 10,
     "max_output_bytes": 262144,
-    "max_open_files": 1024
+    "max_open_files": 1024,
+    "disk_mb": 0,
+    "disk_inodes": 0
   },
   "environment": {
     "set": {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/workspace", "LANG": "C.UTF-8"},
     "allow": ["TERM", "LANG", "LC_*", "TZ"]
   },
   "identity": {"host_uid": 65534, "host_gid": 65534, "hostname": "jcs-sandbox"},
-  "allow_downgrades": []
+  "allow_downgrades": [],
+  "traps": {
+    "workspace_deny": [
+      ".env", ".env.*", "*.pem", "*.key", "*.p12", "*.pfx", "id_rsa", "id_dsa", "id_ed25519", "id_ecdsa", ".netrc",
+      ".npmrc", ".pypirc", ".pgpass", ".git-credentials", ".aws/credentials", ".ssh/*", ".docker/config.json",
+      ".kube/config"
+    ],
+    "workspace_allow": [],
+    "walk_max_entries": 20000,
+    "walk_max_depth": 16,
+    "host_secrets": true
+  }
 }
 
 """#

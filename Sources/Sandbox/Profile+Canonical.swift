@@ -23,6 +23,13 @@ extension Profile {
                 "hostname": .string(identity.hostname),
             ],
             "allow_downgrades": .array(allowedDowngrades.map { .string($0.rawValue) }),
+            "traps": [
+                "workspace_deny": .array(traps.workspaceDeny.map(JSONValue.string)),
+                "workspace_allow": .array(traps.workspaceAllow.map(JSONValue.string)),
+                "walk_max_entries": .int(Int64(traps.walkMaxEntries)),
+                "walk_max_depth": .int(Int64(traps.walkMaxDepth)),
+                "host_secrets": .bool(traps.hostSecrets),
+            ],
         ]
     }
 
@@ -95,6 +102,8 @@ extension Profile.Limits {
             "cpu_seconds": .int(Int64(cpuSeconds)),
             "max_output_bytes": .int(Int64(maxOutputBytes)),
             "max_open_files": .int(Int64(maxOpenFiles)),
+            "disk_mb": .int(Int64(diskMB)),
+            "disk_inodes": .int(Int64(diskInodes)),
         ]
     }
 }

@@ -17,11 +17,15 @@ public struct Profile: Sendable, Equatable {
     /// Isolation layers this profile accepts to run without when the host lacks them. Empty means
     /// fail closed: a missing layer refuses the run with the reason.
     public var allowedDowngrades: [Downgrade]
+    /// What is hidden behind reporting traps (`SensitiveMasks`, `TrapWatcher`).
+    public var traps: Traps
 
     public init(
         name: String, description: String, filesystem: Filesystem, network: Network, seccomp: Seccomp,
-        limits: Limits, environment: Environment, identity: Identity, allowedDowngrades: [Downgrade]
+        limits: Limits, environment: Environment, identity: Identity, allowedDowngrades: [Downgrade],
+        traps: Traps = .none
     ) {
+        self.traps = traps
         self.name = name
         self.description = description
         self.filesystem = filesystem
@@ -170,11 +174,17 @@ extension Profile {
         /// Cap on each of stdout and stderr; past it the tool is killed (`limit_fired: output`).
         public var maxOutputBytes: Int
         public var maxOpenFiles: Int
+        /// Bytes (MiB) and inodes the project may hold, enforced with the file system's project
+        /// quotas (`DiskQuota`); 0 means no limit.
+        public var diskMB: Int
+        public var diskInodes: Int
 
         public init(
             timeoutMs: Int, memoryMB: Int, maxProcs: Int, fileSizeMB: Int, cpuSeconds: Int, maxOutputBytes: Int,
-            maxOpenFiles: Int
+            maxOpenFiles: Int, diskMB: Int = 0, diskInodes: Int = 0
         ) {
+            self.diskMB = diskMB
+            self.diskInodes = diskInodes
             self.timeoutMs = timeoutMs
             self.memoryMB = memoryMB
             self.maxProcs = maxProcs
@@ -230,5 +240,40 @@ extension Profile {
         case seccompNotify = "seccomp_notify"
         /// No idmapped mounts: a root-owned project is mounted read-only.
         case idmappedMount = "idmapped_mount"
+        /// No fanotify permission events (the monitor is not host root): masks and traps still
+        /// hide what they cover, but attempts on them are refused by the kernel unreported.
+        case trapReports = "trap_reports"
+        /// No project quotas on the project's file system: `disk_mb`/`disk_inodes` are not
+        /// enforced and not reported.
+        case diskQuota = "disk_quota"
+    }
+
+    /// Reporting traps. Workspace files matching `workspaceDeny` (and no `workspaceAllow`) are
+    /// masked at prepare; with `hostSecrets`, the well-known host secret paths exist inside only
+    /// as traps. An open of a trap is refused and reported with the sandbox-side path.
+    public struct Traps: Sendable, Equatable {
+        /// Globs over workspace-relative paths, matched as `SensitivePaths` does.
+        public var workspaceDeny: [String]
+        public var workspaceAllow: [String]
+        /// Bounds of the prepare-time walk; a walk that reaches one is reported
+        /// (`sensitive_scan_truncated`) and what lies beyond is not masked.
+        public var walkMaxEntries: Int
+        public var walkMaxDepth: Int
+        public var hostSecrets: Bool
+
+        public init(
+            workspaceDeny: [String], workspaceAllow: [String], walkMaxEntries: Int, walkMaxDepth: Int,
+            hostSecrets: Bool
+        ) {
+            self.workspaceDeny = workspaceDeny
+            self.workspaceAllow = workspaceAllow
+            self.walkMaxEntries = walkMaxEntries
+            self.walkMaxDepth = walkMaxDepth
+            self.hostSecrets = hostSecrets
+        }
+
+        /// No traps at all (profiles built in code; a decoded profile always has its own).
+        public static let none = Traps(
+            workspaceDeny: [], workspaceAllow: [], walkMaxEntries: 0, walkMaxDepth: 0, hostSecrets: false)
     }
 }

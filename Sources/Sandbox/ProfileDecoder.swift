@@ -148,7 +148,7 @@ private struct Decoding {
     mutating func profile(_ value: JSONValue) -> Profile? {
         let keys = [
             "name", "description", "filesystem", "network", "seccomp", "limits", "environment", "identity",
-            "allow_downgrades",
+            "allow_downgrades", "traps",
         ]
         guard let root = members(.root(value), keys: keys) else { return nil }
         let name = name(root["name"])
@@ -160,13 +160,41 @@ private struct Decoding {
         let environment = environment(root["environment"])
         let identity = identity(root["identity"])
         let downgrades = downgrades(root["allow_downgrades"])
+        let traps = traps(root["traps"])
         guard let name, let description, let filesystem, let network, let seccomp, let limits, let environment,
-            let identity, let downgrades
+            let identity, let downgrades, let traps
         else { return nil }
         return Profile(
             name: name, description: description, filesystem: filesystem, network: network, seccomp: seccomp,
-            limits: limits, environment: environment, identity: identity, allowedDowngrades: downgrades
+            limits: limits, environment: environment, identity: identity, allowedDowngrades: downgrades, traps: traps
         )
+    }
+
+    mutating func traps(_ field: Field) -> Profile.Traps? {
+        let fallback = defaults?.traps
+        guard field.value != nil else { return absent(field, default: fallback) }
+        let keys = ["workspace_deny", "workspace_allow", "walk_max_entries", "walk_max_depth", "host_secrets"]
+        guard let members = members(field, keys: keys) else { return nil }
+        let deny = globs(members["workspace_deny"], default: fallback?.workspaceDeny)
+        let allow = globs(members["workspace_allow"], default: fallback?.workspaceAllow)
+        let entries = int(members["walk_max_entries"], in: 0 ... 1_000_000, default: fallback?.walkMaxEntries)
+        let depth = int(members["walk_max_depth"], in: 0 ... 256, default: fallback?.walkMaxDepth)
+        let hostSecrets = bool(members["host_secrets"], default: fallback?.hostSecrets)
+        guard let deny, let allow, let entries, let depth, let hostSecrets else { return nil }
+        return Profile.Traps(
+            workspaceDeny: deny, workspaceAllow: allow, walkMaxEntries: entries, walkMaxDepth: depth,
+            hostSecrets: hostSecrets)
+    }
+
+    /// Workspace globs: relative (a leading `/` would never match a walked path) and non-empty.
+    mutating func globs(_ field: Field, default fallback: [String]?) -> [String]? {
+        guard let value = field.value else { return absent(field, default: fallback) }
+        guard let entries = uniqueStrings(field, value) else { return nil }
+        let errorCount = errors.count
+        for entry in entries where entry.string.isEmpty || entry.string.hasPrefix("/") || entry.string.utf8.contains(0) {
+            fail(entry.field.path, .invalidGlob)
+        }
+        return errors.count == errorCount ? entries.map(\.string) : nil
     }
 
     // MARK: Sections
@@ -431,6 +459,7 @@ private struct Decoding {
         guard field.value != nil else { return absent(field, default: fallback) }
         let keys = [
             "timeout_ms", "memory_mb", "max_procs", "file_size_mb", "cpu_seconds", "max_output_bytes", "max_open_files",
+            "disk_mb", "disk_inodes",
         ]
         guard let members = members(field, keys: keys) else { return nil }
         let timeoutMs = int(members["timeout_ms"], in: 1 ... 86_400_000, default: fallback?.timeoutMs)
@@ -441,12 +470,15 @@ private struct Decoding {
         let maxOutputBytes = int(
             members["max_output_bytes"], in: 0 ... 1_073_741_824, default: fallback?.maxOutputBytes)
         let maxOpenFiles = int(members["max_open_files"], in: 16 ... 1_048_576, default: fallback?.maxOpenFiles)
+        let diskMB = int(members["disk_mb"], in: 0 ... 1_073_741_824, default: fallback?.diskMB)
+        let diskInodes = int(members["disk_inodes"], in: 0 ... 4_294_967_295, default: fallback?.diskInodes)
         guard let timeoutMs, let memoryMB, let maxProcs, let fileSizeMB, let cpuSeconds, let maxOutputBytes,
-            let maxOpenFiles
+            let maxOpenFiles, let diskMB, let diskInodes
         else { return nil }
         return Profile.Limits(
             timeoutMs: timeoutMs, memoryMB: memoryMB, maxProcs: maxProcs, fileSizeMB: fileSizeMB,
-            cpuSeconds: cpuSeconds, maxOutputBytes: maxOutputBytes, maxOpenFiles: maxOpenFiles
+            cpuSeconds: cpuSeconds, maxOutputBytes: maxOutputBytes, maxOpenFiles: maxOpenFiles, diskMB: diskMB,
+            diskInodes: diskInodes
         )
     }
 

@@ -56,6 +56,8 @@ public struct ProfileError: Error, Sendable, Equatable, CustomStringConvertible 
         case argumentComparedTwice(Int, firstAt: String)
         case invalidEnvironmentName
         case invalidEnvironmentPattern
+        /// A trap glob that is empty, absolute or holds NUL.
+        case invalidGlob
     }
 
     /// The JSON types a key can expect, other than integers (which have `integerOutOfRange`).
@@ -115,6 +117,7 @@ public struct ProfileError: Error, Sendable, Equatable, CustomStringConvertible 
             "compares argument \(index) again (first at \(firstPath)); a rule may compare each argument once"
         case .invalidEnvironmentName: "must be a variable name: a letter or '_', then letters, digits or '_'"
         case .invalidEnvironmentPattern: "must be a variable name, optionally ending in '*'"
+        case .invalidGlob: "must be a non-empty glob relative to the workspace (no leading '/', no NUL)"
         }
     }
 

@@ -111,6 +111,7 @@ enum SetupStep {
         case UInt32(CSB_STEP_LANDLOCK.rawValue): "restricting writes with Landlock"
         case UInt32(CSB_STEP_ROOT_IDENTITY.rawValue): "checking the project root's identity"
         case UInt32(CSB_STEP_PROTECT.rawValue): "mounting a protected path read-only"
+        case UInt32(CSB_STEP_TRAP.rawValue): "mounting a reporting trap"
         default: "step \(raw)"
         }
     }

@@ -154,7 +154,10 @@ enum Bench {
         defer { rmdir(workspace) }
 
         let profile: Profile
-        do { profile = try ProfileResolver.resolve(nameOrPath: "default") } catch { fail("default profile: \(error)") }
+        // JCS_BENCH_PROFILE: another profile (a name or a file), to price one of its layers against
+        // the default in runs of the same binary.
+        let profileName = getenv("JCS_BENCH_PROFILE").map { String(cString: $0) } ?? "default"
+        do { profile = try ProfileResolver.resolve(nameOrPath: profileName) } catch { fail("profile \(profileName): \(error)") }
         let filter: SeccompProgram
         do { filter = try SeccompProgram(profile: profile) } catch { fail("filter: \(error)") }
         let bwrapPath = ["/usr/bin/bwrap", "/bin/bwrap"].first { (path: String) in access(path, X_OK) == 0 }

@@ -80,4 +80,7 @@ func serve() -> Int32 {
 
 // A broken stdout pipe must be an error from write, not a silent death mid-report.
 signal(SIGPIPE, SIG_IGN)
-exit(serve())
+let status = serve()
+// After the result: the caller is not waiting for this.
+Sandbox.finishDetachedTeardown()
+exit(status)

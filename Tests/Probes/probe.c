@@ -143,6 +143,20 @@ int main(int argc, char **argv)
         return report(cmd, open(argv[2], O_WRONLY | O_CREAT | O_TRUNC, 0644));
     if (!strcmp(cmd, "open-read"))
         return report(cmd, open(argv[2], O_RDONLY));
+    if (!strcmp(cmd, "openat2-read")) {
+        /* struct open_how {u64 flags, mode, resolve}: the syscall libc has no wrapper for. */
+        uint64_t how[3] = {O_RDONLY, 0, 0};
+        return report(cmd, syscall(SYS_openat2, AT_FDCWD, argv[2], how, sizeof how));
+    }
+    if (!strcmp(cmd, "opath-reopen")) {
+        /* O_PATH needs no permission event; reopening it through /proc must still meet one. */
+        int fd = open(argv[2], 010000000 /* O_PATH */);
+        if (fd < 0)
+            return report(cmd, fd);
+        char link[64];
+        snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+        return report(cmd, open(link, O_RDONLY));
+    }
     if (!strcmp(cmd, "fds")) {
         /* Lists our open descriptors as "fds 0 1 2". */
         printf("fds");

@@ -93,10 +93,23 @@ struct CLITests {
         let json = try JSONParser.parse(r.out)
         for layer in [
             "user_namespaces", "seccomp_filter", "seccomp_notify", "landlock", "pivot_root", "idmapped_mount",
-            "memory_cgroup", "pids_cgroup",
+            "memory_cgroup", "pids_cgroup", "fanotify_traps", "project_quota",
         ] {
             #expect(json["layers"]?[layer]?["available"]?.boolValue != nil, "missing \(layer)")
         }
         #expect(json["profile"]?["runnable"]?.boolValue == true)
+        // The monitor is root: traps are reported. This host's kernel has no project quotas, so
+        // a profile with a disk limit is refused unless it allows the downgrade.
+        #expect(json["layers"]?["fanotify_traps"]?["available"]?.boolValue == true)
+        let quotas = json["layers"]?["project_quota"]?["available"]?.boolValue == true
+        let profile = TempDirectory(prefix: "jcs-doctor-disk")
+        profile.write("disk.json", #"{"name": "disk", "limits": {"disk_mb": 64}}"#)
+        let disk = runProduct("jcs", ["doctor", "--json", "--profile", profile.file("disk.json")])
+        let verdict = try JSONParser.parse(disk.out)["profile"]
+        #expect(verdict?["runnable"]?.boolValue == quotas, "\(disk.out)")
+        if !quotas {
+            #expect(verdict?["missing"]?.arrayValue?.contains(.string("project_quota")) == true)
+            #expect(disk.status == 1)
+        }
     }
 }

@@ -414,7 +414,7 @@ struct ProfileErrorTests {
         #expect(problems(text) == [
             "$.allow_downgrades[2]: duplicate entry 'pids_cgroup'",
             "$.allow_downgrades[1]: unknown value 'no_seccomp'; "
-                + "expected one of: memory_cgroup, pids_cgroup, seccomp_notify, idmapped_mount",
+                + "expected one of: memory_cgroup, pids_cgroup, seccomp_notify, idmapped_mount, trap_reports, disk_quota",
         ])
     }
 

@@ -204,6 +204,9 @@ static void run_op(int control_fd, uint32_t op, uint32_t flags, uint64_t num, co
         if (sethostname(a, strlen(a)) < 0)
             csb_child_die(control_fd, CSB_STEP_HOSTNAME, errno, a);
         return;
+    case CSB_OP_TRAP:
+        csb_mount_trap(control_fd, flags, a, b);
+        return;
     case CSB_OP_LOOPBACK:
         if (csb_loopback_up() < 0)
             csb_child_die(control_fd, CSB_STEP_LOOPBACK, errno, "lo");

@@ -40,12 +40,15 @@ enum csb_op {
                                * next WORKSPACE, which mounts from the descriptor it checked */
     CSB_OP_PROTECT = 10,   /* a: a path relative to the workspace, b: the workspace's target;
                             * mounted read-only over itself (after WORKSPACE) */
+    CSB_OP_TRAP = 11,      /* a: host trap (file or tree), b: target; flags: CREATE (masks.c) */
 };
 
 enum csb_op_flag {
     CSB_FLAG_WRITABLE = 1u << 0,
     CSB_FLAG_OPTIONAL = 1u << 1,
     CSB_FLAG_IDMAPPED = 1u << 2,
+    CSB_FLAG_CREATE = 1u << 3,     /* CSB_OP_TRAP: make the mount point in the new root's tmpfs */
+    CSB_FLAG_DIRECTORY = 1u << 4,  /* CSB_OP_TRAP: the trap is a directory */
 };
 
 /* ---- Messages on the control socket (monitor <-> sandbox), one tag byte first. ------------ */
@@ -102,6 +105,7 @@ enum csb_step {
     CSB_STEP_LANDLOCK,
     CSB_STEP_ROOT_IDENTITY, /* the workspace root is not the directory the plan names */
     CSB_STEP_PROTECT,       /* mounting a protected path read-only */
+    CSB_STEP_TRAP,
 };
 
 struct csb_error {
@@ -261,6 +265,50 @@ int csb_probe_seccomp_notify(void);
 int csb_probe_landlock_abi(void);   /* returns the ABI version (>0), or -errno */
 int csb_probe_pivot_root(void);
 int csb_probe_idmapped_mount(const char *_Nonnull path);
+
+/* ---- Reporting traps (fanotify.c, monitor side). ----------------------------------------- */
+
+/* A fanotify group of class CONTENT (permission events), close-on-exec and non-blocking.
+ * Returns the fd or -1 with errno (EPERM: the monitor is not root in the init namespace). */
+int csb_fanotify_init(void);
+/* Marks the inode at `path` (not followed if a symlink) for open/exec permission events,
+ * directories included. Returns 0 or -1 with errno. */
+int csb_fanotify_mark(int fan, const char *_Nonnull path);
+/* One permission event: the opener's pid (monitor's pid namespace) and the opened inode. */
+struct csb_fan_event {
+    int32_t pid;
+    uint64_t dev;
+    uint64_t ino;
+};
+/* Reads pending events (non-blocking), answers every permission event with FAN_DENY and fills
+ * up to `max` records. Returns the number of records, 0 when none is pending, -1 with errno. */
+int csb_fanotify_deny_pending(int fan, struct csb_fan_event *_Nonnull out, int max);
+/* Closes the fanotify group `fan` without waiting: destroying a group with marks waits for an
+ * SRCU grace period (10-20 ms on a loaded host), so a helper process sharing our descriptor
+ * table (CLONE_VM|CLONE_FILES, no signal at exit) closes it and pays the wait instead. Earlier
+ * helpers are reaped on each call. Falls back to a plain close. */
+void csb_close_detached(int fan);
+/* Waits for every helper of csb_close_detached: a process that is about to exit calls it once
+ * its result is out, so no helper is left for init to reap. */
+void csb_wait_closers(void);
+/* Whether `path` is the root or inside of a tmpfs (statfs, which Swift's Glibc lacks). */
+int csb_is_tmpfs(const char *_Nonnull path);
+
+/* ---- Project quotas (quota.c, monitor side, host root). --------------------------------- */
+
+/* 0 when the file system holding `path` has project quotas on (Q_GETINFO answers), else errno
+ * (ESRCH: quotas are off, ENOSYS/EINVAL/ENOTTY: the file system has none). */
+int csb_project_quota_supported(const char *_Nonnull path);
+/* Tags `root` (and, the first time, everything in it) with `projid` and PROJINHERIT, then sets the
+ * hard limits (0 = none). Returns 0 or an errno. */
+int csb_project_quota_apply(const char *_Nonnull root, uint32_t projid, uint64_t bytes, uint64_t inodes);
+struct csb_quota_usage {
+    uint64_t bytes;
+    uint64_t inodes;
+    uint64_t bytes_limit;
+    uint64_t inodes_limit;
+};
+int csb_project_quota_usage(const char *_Nonnull root, uint32_t projid, struct csb_quota_usage *_Nonnull out);
 
 /* Exit status of the worker or CLI when the sandbox itself could not be set up. */
 #define CSB_EXIT_SETUP_FAILED 125

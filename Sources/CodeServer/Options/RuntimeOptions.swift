@@ -1,3 +1,5 @@
+import Sandbox
+
 /// A project's runtime options, validated: every value here has passed `parse`, and every option
 /// has its default until the project's options say otherwise.
 ///

@@ -15,8 +15,12 @@ enum ProjectProfile {
     ///   says: fail closed. With `allow` the profile's own mode stands: `none` (the built-ins) routes
     ///   through the egress proxy; a profile that says `host` gets the host's network, unenforced,
     ///   and the runner's diagnostics say so.
+    /// - `sensitive_path_denylist`/`allowlist` become the workspace masks: what the policy refuses
+    ///   to `fs.*` is hidden behind a reporting trap in every sandbox (`shell.run cat .env` too).
     static func effective(_ base: Profile, options: RuntimeOptions) -> Profile {
         var profile = base
+        profile.traps.workspaceDeny = options.sensitivePathDenylist.map(\.pattern)
+        profile.traps.workspaceAllow = options.sensitivePathAllowlist.map(\.pattern)
         profile.limits.timeoutMs = options.toolTimeoutMs
         profile.limits.maxOutputBytes = min(options.toolMaxOutputBytes, 1_073_741_823) + 1
         for pattern in options.toolEnvAllowlist where !profile.environment.allow.contains(pattern.text) {

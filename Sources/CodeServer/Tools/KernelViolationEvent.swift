@@ -12,6 +12,9 @@ enum KernelViolationEvent {
         case "namespace_denied": EventName.namespaceDenied.rawValue
         case "syscall_killed": EventName.syscallKilled.rawValue
         case "limit_exceeded": EventName.limitExceeded.rawValue
+        // A trap the worker mounted over a denylisted workspace path, or over a host secret.
+        case "sensitive_path_denied": SecurityEvent.Name.sensitivePathDenied.rawValue
+        case "sandbox_violation": SecurityEvent.Name.sandboxViolation.rawValue
         // A kind added to the worker later still reaches telemetry under a name that says what it is.
         default: "security.\(kind)"
         }

@@ -7,8 +7,10 @@ struct DoctorCommand: ParsableCommand {
         abstract: "Probe what this host can enforce.",
         discussion: """
             Tries each isolation layer for real in a throwaway child: user namespaces, seccomp filters and \
-            user notification, Landlock, pivot_root, idmapped mounts, and the cgroup controllers that \
-            enforce and report the memory and process limits (v1 or v2). Prints one line per layer with what \
+            user notification, Landlock, pivot_root, idmapped mounts, the cgroup controllers that \
+            enforce and report the memory and process limits (v1 or v2), fanotify permission events (which \
+            report attempts on masked secrets and host-secret traps), and project quotas on the file system of \
+            the current directory (disk_mb, disk_inodes). Prints one line per layer with what \
             it means for sandboxes. With --profile, also says whether that profile can run here: a profile \
             needing a missing layer is refused unless it lists the downgrade in allow_downgrades.
 

@@ -16,7 +16,9 @@ public struct HostCapabilities: Sendable {
 
     public func has(_ name: String) -> Bool { layers.first { $0.name == name }?.available ?? false }
 
-    public static func probe() -> HostCapabilities {
+    /// - Parameter projectPath: where project quotas are looked for (a project's root, or the
+    ///   directory projects live in): they are a property of one file system.
+    public static func probe(projectPath: String = ".") -> HostCapabilities {
         func errnoLayer(_ name: String, _ rc: Int32, ok: String, missing: String) -> Layer {
             rc == 0
                 ? Layer(name: name, available: true, detail: ok)
@@ -64,6 +66,21 @@ public struct HostCapabilities: Sendable {
                 detail: cgroups.pids
                     ? "cgroup \(version) enforces process limits and reports refused forks"
                     : "no writable pids controller: limits fall back to RLIMIT_NPROC without reporting"))
+        let group = csb_fanotify_init()
+        let fanotifyErr = group >= 0 ? 0 : errno
+        if group >= 0 { close(group) }
+        layers.append(
+            errnoLayer(
+                "fanotify_traps", fanotifyErr,
+                ok: "opens of masked secrets and host-secret traps are refused and reported with their path",
+                missing: "traps still hide secrets, but attempts are not reported (downgrade: trap_reports)"))
+        let place = POSIX.realpath(projectPath) ?? projectPath
+        layers.append(
+            errnoLayer(
+                "project_quota", geteuid() == 0 ? csb_project_quota_supported(place) : EPERM,
+                ok: "the file system of \(place) keeps disk_mb and disk_inodes per project",
+                missing: "no project quotas on the file system of \(place) (ext4: -O project and -o prjquota; xfs: pquota); "
+                    + "profiles with disk limits need the downgrade disk_quota"))
         return HostCapabilities(layers: layers, cgroups: cgroups)
     }
 
@@ -76,6 +93,8 @@ public struct HostCapabilities: Sendable {
             ("seccomp_notify", .seccompNotify), ("memory_cgroup", .memoryCgroup), ("pids_cgroup", .pidsCgroup),
             ("idmapped_mount", .idmappedMount),
         ]
+            + (profile.traps.hostSecrets || !profile.traps.workspaceDeny.isEmpty ? [("fanotify_traps", .trapReports)] : [])
+            + (profile.limits.diskMB > 0 || profile.limits.diskInodes > 0 ? [("project_quota", .diskQuota)] : [])
         for (layer, downgrade) in optional where !has(layer) {
             if profile.allowedDowngrades.contains(downgrade) { downgraded.append(layer) } else { missing.append(layer) }
         }

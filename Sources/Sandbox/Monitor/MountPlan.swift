@@ -29,7 +29,7 @@ struct MountPlan {
     /// - Parameter rootIdentity: what the child must find at `root` before it mounts it.
     static func build(
         profile: Profile, root: String, rootIdentity: FileIdentity, protectedPaths: [String] = [], idmapped: Bool,
-        ownNetwork: Bool
+        ownNetwork: Bool, traps: TrapSet? = nil
     ) throws(SandboxError) -> MountPlan {
         var plan = MountPlan()
         let fs = profile.filesystem
@@ -67,6 +67,10 @@ struct MountPlan {
         plan.append(CSB_OP_HOSTNAME, a: profile.identity.hostname, b: "/")
         if ownNetwork {
             plan.append(CSB_OP_LOOPBACK, a: "lo", b: "/")
+        }
+        // Last, so that a trap covers whatever a mount or the workspace put at its path.
+        for trap in traps?.mounts ?? [] {
+            plan.append(CSB_OP_TRAP, flags: trap.flags, a: trap.source, b: trap.target)
         }
         return plan
     }

@@ -27,13 +27,16 @@ struct RunLoop {
     private var syscallNames: [Int32: String] = [:]
     /// Egress (network_egress_policy allow): connects go through the coordinator's proxy.
     private let egress: EgressInterceptor?
+    /// Reporting traps (sensitive paths, host secrets): fanotify permission events.
+    private let traps: TrapWatcher?
 
     init(
         pidfd: Int32, limits: Profile.Limits, filter: SeccompProgram, listener: OwnedFD?,
         output: ((Int32, ArraySlice<UInt8>) -> Void)?, onViolation: ((Violation) -> Void)?, started: UInt64,
-        egress route: EgressRoute? = nil
+        egress route: EgressRoute? = nil, traps: TrapWatcher? = nil
     ) {
         egress = route.flatMap { route in listener.flatMap { EgressInterceptor(route: route, listener: $0.raw) } }
+        self.traps = traps
         self.listener = listener
         self.onViolation = onViolation
         self.pidfd = pidfd
@@ -58,6 +61,7 @@ struct RunLoop {
             var fds = open.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
             if let listener { fds.append(pollfd(fd: listener.raw, events: Int16(POLLIN), revents: 0)) }
             if let egress { fds.append(pollfd(fd: egress.wakeFD, events: Int16(POLLIN), revents: 0)) }
+            if let traps { fds.append(pollfd(fd: traps.fd.raw, events: Int16(POLLIN), revents: 0)) }
             let now = Timestamp.monotonicNs()
             let wakeAt = killedAt.map { $0 + RunLoop.drainGraceNs } ?? deadline
             let timeout = wakeAt > now ? Int32(min((wakeAt - now + 999_999) / 1_000_000, 60_000)) : 0
@@ -79,6 +83,8 @@ struct RunLoop {
             for p in fds where p.revents != 0 {
                 if p.fd == egress?.wakeFD {
                     for violation in egress?.drain() ?? [] { record(violation) }
+                } else if p.fd == traps?.fd.raw {
+                    for violation in traps?.drain() ?? [] { record(violation) }
                 } else if p.fd == listener?.raw {
                     if p.revents & Int16(POLLIN) != 0 {
                         handleNotification()
@@ -152,6 +158,9 @@ struct RunLoop {
         record(Violation(kind: "limit_exceeded", limit: limit.rawValue, atMs: Timestamp.nowMs()))
     }
 
+    /// A violation found before the run started (what prepare could not cover).
+    mutating func report(_ violation: Violation) { record(violation) }
+
     private mutating func record(_ violation: Violation) {
         violations.append(violation)
         onViolation?(violation)
@@ -200,6 +209,14 @@ struct RunLoop {
         guard csb_notify_id_valid(fd, n.id) != 0 else { return }
         guard let address else {
             _ = csb_notify_respond(fd, n.id, EFAULT, 0)
+            return
+        }
+        if address.family == AF_UNIX, let path = address.address, let trap = traps?.socketTrap(path) {
+            _ = csb_notify_respond(fd, n.id, ECONNREFUSED, 0)
+            record(
+                Violation(
+                    kind: TrapSet.Kind.hostSecret.rawValue, syscall: syscall, family: "AF_UNIX", path: trap,
+                    atMs: Timestamp.nowMs()))
             return
         }
         if let egress {
@@ -293,7 +310,9 @@ struct RunOutcome {
     var setupError: SandboxError?
     var durationMs: Int
 
-    func result(oomKills: Int, pidsRefused: Int, profile: Profile, sha256: String) throws(SandboxError) -> SandboxResult {
+    func result(
+        oomKills: Int, pidsRefused: Int, diskFull: Bool = false, profile: Profile, sha256: String
+    ) throws(SandboxError) -> SandboxResult {
         if let setupError { throw setupError }
         var exitCode: Int? = nil
         var signal: Int? = nil
@@ -319,6 +338,7 @@ struct RunOutcome {
         if signal == Int(SIGXCPU) { fire(.cpu, terminating: true) }
         if signal == Int(SIGXFSZ) { fire(.fileSize, terminating: true) }
         if pidsRefused > 0 { fire(.pids, terminating: false) }
+        if diskFull { fire(.disk, terminating: false) }
         if signal == Int(SIGSYS) {
             violations.append(Violation(kind: "syscall_killed", atMs: Timestamp.nowMs()))
         }

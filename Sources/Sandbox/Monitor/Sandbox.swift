@@ -45,6 +45,14 @@ public final class Sandbox {
     private var filter: SeccompProgram?
     private var listener: OwnedFD?
     private var state: State = .prepared
+    /// The fanotify group over this sandbox's traps (nil without traps, or downgraded).
+    private var trapWatcher: TrapWatcher?
+    /// Held so that the host side of the traps (trees) goes when the sandbox goes.
+    private var trapSet: TrapSet?
+    /// What the prepare-time walk for workspace masks could not cover, reported with the run.
+    private var scanTruncation: SensitiveMasks.Truncation?
+    /// The project's disk quota, read after the run to report a hit.
+    private var diskQuota: DiskQuota?
 
     /// The cgroup layout of this process, read once.
     public static let cgroupLayout = CgroupLayout.detect()
@@ -66,6 +74,7 @@ public final class Sandbox {
         let realRoot = handle.path
         let st = handle.stat
 
+        let quota = try DiskQuota.apply(profile: profile, root: realRoot, rootInode: UInt64(st.st_ino))
         let privileged = geteuid() == 0
         var uid: uid_t
         var gid: gid_t
@@ -91,9 +100,11 @@ public final class Sandbox {
         // warm call's path). Never a reused one: a namespace keeps an earlier tenant's TIME_WAIT
         // sockets and loopback counters (a channel between calls, EADDRINUSE on their ports).
         let ownNetwork = profile.network.mode == .none
+        let traps = try TrapSet.create(profile: profile, root: realRoot)
+        Trace.mark("traps laid out")
         let plan = try MountPlan.build(
             profile: profile, root: realRoot, rootIdentity: handle.identity, protectedPaths: protectedPaths,
-            idmapped: idmapped, ownNetwork: ownNetwork)
+            idmapped: idmapped, ownNetwork: ownNetwork, traps: traps)
         Trace.mark("plan built")
 
         try checkCgroupLayers(profile: profile, privileged: privileged)
@@ -139,6 +150,25 @@ public final class Sandbox {
             profile: profile, pid: pid, pidfd: OwnedFD(pidfdRaw), control: control, stdoutRead: stdoutPipe.read,
             stderrRead: stderrPipe.read, hostUID: uid, idmapped: idmapped)
         try sandbox.release(uid: uid, gid: gid, root: handle, filter: filter)
+        sandbox.scanTruncation = traps.scanTruncation
+        sandbox.diskQuota = quota
+        sandbox.trapSet = traps
+        if !traps.isEmpty {
+            guard let watcher = TrapWatcher(traps: traps) else {
+                let err = errno
+                guard profile.allowedDowngrades.contains(.trapReports) else {
+                    sandbox.destroy()
+                    throw .hostLacks(
+                        layer: "reports of attempts on sensitive paths",
+                        reason: "fanotify permission events: \(SandboxError.errnoText(err))")
+                }
+                traps.releaseNames()
+                return sandbox
+            }
+            sandbox.trapWatcher = watcher
+        }
+        traps.releaseNames()
+        Trace.mark("traps watched")
         return sandbox
     }
 
@@ -310,6 +340,7 @@ public final class Sandbox {
         // this returns nothing of the tool is left on the host.
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         state = .reaped
+        trapWatcher?.release()
         return (cgroup?.oomKills ?? 0, cgroup?.pidsRefused ?? 0)
     }
 
@@ -351,7 +382,9 @@ public final class Sandbox {
         listener = nil
         var loop = RunLoop(
             pidfd: pidfd.raw, limits: profile.limits, filter: filter, listener: handedOver,
-            output: output, onViolation: onViolation, started: Timestamp.monotonicNs(), egress: request.egress)
+            output: output, onViolation: onViolation, started: Timestamp.monotonicNs(), egress: request.egress,
+            traps: trapWatcher)
+        if let scanTruncation { loop.report(scanTruncation.violation) }
         guard POSIX.writeAll(control.raw, message) else {
             destroy()
             throw .protocolViolation(reason: "the sandbox exited before the run message was sent")
@@ -362,7 +395,7 @@ public final class Sandbox {
         let counters = destroy()
         Trace.mark("sandbox reaped")
         return try outcome.result(
-            oomKills: counters.oomKills, pidsRefused: counters.pidsRefused, profile: profile,
-            sha256: filter.profileSHA256)
+            oomKills: counters.oomKills, pidsRefused: counters.pidsRefused, diskFull: diskQuota?.reached() ?? false,
+            profile: profile, sha256: filter.profileSHA256)
     }
 }

@@ -6,6 +6,8 @@ public struct SandboxResult: Sendable, Equatable {
         case timeout, memory, pids, output
         case fileSize = "file_size"
         case cpu
+        /// The project's disk quota (bytes or inodes): the tool saw EDQUOT.
+        case disk
     }
 
     /// The tool's exit code, nil if a signal ended it.

@@ -1,6 +1,7 @@
 import Testing
 
 @testable import CodeServer
+import Sandbox
 
 struct RuntimeOptionsAssignmentTests {
     private func errors(_ assignments: [String]) -> [OptionError] {

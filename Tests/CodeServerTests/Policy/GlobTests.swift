@@ -1,6 +1,7 @@
 import Testing
 
 @testable import CodeServer
+import Sandbox
 
 struct GlobTests {
     @Test func literalPatternMatchesOnlyItself() {

@@ -1,6 +1,7 @@
 import Testing
 
 @testable import CodeServer
+import Sandbox
 
 struct SensitivePathsTests {
     private let defaults = SensitivePaths(

@@ -1,0 +1,92 @@
+/*
+ * Reporting traps: an empty host file or directory tree (made by the monitor, watched by its
+ * fanotify group) mounted read-only over a path of the new root.
+ *
+ * A workspace mask lands on a path the project controls, and another call of the same project may
+ * be swapping it for a symlink while this sandbox is built: the target is opened beneath the new
+ * root with no symlink at any component, and the trap is attached to that very dentry
+ * (open_tree + move_mount on descriptors), so it never lands anywhere the walk did not see.
+ * A target that vanished since the walk needs no mask: there is nothing left to hide.
+ */
+#include "child_internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/mount.h>
+#include <linux/openat2.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+static int open_beneath_newroot(const char *target)
+{
+    int root = open(CSB_NEWROOT, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (root < 0)
+        return -1;
+    struct open_how how;
+    memset(&how, 0, sizeof how);
+    how.flags = O_PATH | O_CLOEXEC;
+    how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+    while (*target == '/')
+        target++;
+    int fd = (int)syscall(SYS_openat2, root, target, &how, sizeof how);
+    int saved = errno;
+    close(root);
+    errno = saved;
+    return fd;
+}
+
+/* A profile may bind the real thing there (a whole /etc): then the trap covers it as it is. */
+static int make_point(const char *path, int directory)
+{
+    struct stat st;
+    if (lstat(path, &st) == 0)
+        return 0;
+    if (directory)
+        return csb_mkdir_p(path, 0755);
+    char dir[4096];
+    const char *slash = strrchr(path, '/');
+    size_t n = slash ? (size_t)(slash - path) : 0;
+    if (n + 1 > sizeof dir)
+        return -1;
+    memcpy(dir, path, n);
+    dir[n] = '\0';
+    if (csb_mkdir_p(dir, 0755) < 0)
+        return -1;
+    return csb_touch(path);
+}
+
+void csb_mount_trap(int control_fd, uint32_t flags, const char *source, const char *target)
+{
+    char host[4096], point[4096];
+    if (csb_join_path(host, sizeof host, CSB_OLDROOT, source) < 0 ||
+        csb_join_path(point, sizeof point, CSB_NEWROOT, target) < 0)
+        csb_child_die(control_fd, CSB_STEP_TRAP, ENAMETOOLONG, target);
+    if ((flags & CSB_FLAG_CREATE) && make_point(point, (flags & CSB_FLAG_DIRECTORY) != 0) < 0)
+        csb_child_die(control_fd, CSB_STEP_TRAP, errno, target);
+    int at = open_beneath_newroot(target);
+    if (at < 0) {
+        if (errno == ENOENT && !(flags & CSB_FLAG_CREATE))
+            return;
+        csb_child_die(control_fd, CSB_STEP_TRAP, errno, target);
+    }
+    int tree = (int)syscall(SYS_open_tree, AT_FDCWD, host, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+    if (tree < 0) {
+        int saved = errno;
+        close(at);
+        csb_child_die(control_fd, CSB_STEP_TRAP, saved, source);
+    }
+    struct mount_attr attr;
+    memset(&attr, 0, sizeof attr);
+    attr.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
+    if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH, &attr, sizeof attr) < 0 ||
+        syscall(SYS_move_mount, tree, "", at, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0) {
+        int saved = errno;
+        close(tree);
+        close(at);
+        csb_child_die(control_fd, CSB_STEP_TRAP, saved, target);
+    }
+    close(tree);
+    close(at);
+}

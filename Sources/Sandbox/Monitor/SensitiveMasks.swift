@@ -1,0 +1,112 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The prepare-time walk that finds what to mask in a workspace: every file or directory whose
+/// path the profile's `traps.workspace_deny` matches (as `SensitivePaths` matches for the policy).
+///
+/// Bounded and blind to symlinks on purpose: it runs on every prepare, over a tree the tools
+/// write. Directories are opened one component at a time from their parent's descriptor with
+/// `O_NOFOLLOW`, so a symlink swapped in mid-walk ends that branch instead of leading it out of
+/// the project; a denied directory is masked whole and not entered.
+struct SensitiveMasks {
+    struct Entry: Equatable {
+        /// Relative to the workspace, `/`-separated.
+        var relative: String
+        var isDirectory: Bool
+    }
+
+    /// Which bound stopped the walk, and the first directory it left unseen.
+    enum Truncation: Equatable {
+        case entries(at: String)
+        case depth(at: String)
+    }
+
+    var entries: [Entry] = []
+
+    var truncation: Truncation?
+
+    static func scan(root: String, traps: Profile.Traps) -> SensitiveMasks {
+        var result = SensitiveMasks()
+        guard !traps.workspaceDeny.isEmpty else { return result }
+        let matcher = SensitivePaths(denylist: traps.workspaceDeny.map(Glob.init), allowlist: traps.workspaceAllow.map(Glob.init))
+        let top = open(root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        guard top >= 0 else { return result }
+        var seen = 0
+        // Depth-first with an explicit stack of (parent directory, name): a directory's descriptor
+        // lives as long as one of its children waits, so the descriptors open at any time are
+        // bounded by the depth, not by how wide the tree is.
+        var stack: [(parent: OwnedFD, components: [String])] = []
+        var current: (fd: OwnedFD, components: [String])? = (OwnedFD(top), [])
+        walk: while true {
+            if current == nil {
+                guard let (parent, components) = stack.popLast() else { break }
+                let fd = openat(parent.raw, components[components.count - 1], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+                if fd >= 0 { current = (OwnedFD(fd), components) }
+                continue
+            }
+            let (directory, components) = current!
+            current = nil
+            let streamFD = fcntl(directory.raw, F_DUPFD_CLOEXEC, 0)
+            guard streamFD >= 0, let stream = fdopendir(streamFD) else {
+                if streamFD >= 0 { close(streamFD) }
+                continue
+            }
+            defer { closedir(stream) }
+            var children: [[String]] = []
+            while let entry = readdir(stream) {
+                let name = POSIX.name(of: entry)
+                if name == "." || name == ".." { continue }
+                seen += 1
+                if seen > traps.walkMaxEntries {
+                    result.truncation = .entries(at: path(components))
+                    break walk
+                }
+                var type = entry.pointee.d_type
+                if type == UInt8(DT_UNKNOWN) {
+                    var st = stat()
+                    guard fstatat(directory.raw, name, &st, AT_SYMLINK_NOFOLLOW) == 0 else { continue }
+                    let format = st.st_mode & S_IFMT
+                    type = format == S_IFDIR ? UInt8(DT_DIR) : format == S_IFREG ? UInt8(DT_REG) : 0
+                }
+                guard type == UInt8(DT_DIR) || type == UInt8(DT_REG) else { continue }
+                let child = components + [name]
+                if matcher.matchLast(child) != nil {
+                    result.entries.append(Entry(relative: child.joined(separator: "/"), isDirectory: type == UInt8(DT_DIR)))
+                } else if type == UInt8(DT_DIR) {
+                    if child.count > traps.walkMaxDepth {
+                        if result.truncation == nil { result.truncation = .depth(at: path(child)) }
+                        continue
+                    }
+                    children.append(child)
+                }
+            }
+            for child in children.reversed() { stack.append((directory, child)) }
+        }
+        return result
+    }
+
+    private static func path(_ components: [String]) -> String {
+        components.isEmpty ? "." : components.joined(separator: "/")
+    }
+}
+
+extension SensitiveMasks.Truncation {
+    /// `sensitive_scan_truncated`: the limit (`walk_max_entries`, `walk_max_depth`) and the first
+    /// workspace directory left unmasked.
+    var violation: Violation {
+        switch self {
+        case .entries(let at):
+            Violation(kind: "sensitive_scan_truncated", path: at, limit: "walk_max_entries", atMs: Timestamp.nowMs())
+        case .depth(let at):
+            Violation(kind: "sensitive_scan_truncated", path: at, limit: "walk_max_depth", atMs: Timestamp.nowMs())
+        }
+    }
+}
+
+extension POSIX {
+    /// The name of a `readdir` entry.
+    static func name(of entry: UnsafeMutablePointer<dirent>) -> String {
+        withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+    }
+}

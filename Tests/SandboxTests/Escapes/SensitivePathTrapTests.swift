@@ -1,0 +1,163 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Sandbox
+import TestSupport
+import Testing
+
+/// Finding 8: secrets in the workspace are masked in every sandbox, well-known host secrets exist
+/// inside only as traps, and every attempt on either is refused by the kernel (fanotify permission
+/// event, EPERM) and reported with the sandbox-side path.
+@Suite(.enabled(if: HostSupport.canSandbox, "\(HostSupport.reason)"), .serialized)
+struct SensitivePathTrapTests {
+    private func paths(_ r: SandboxResult, _ kind: String) -> Set<String> {
+        Set(r.violations(kind: kind).compactMap(\.path))
+    }
+
+    @Test func workspaceSecretsAreMaskedForShellToolsAndReported() throws {
+        let h = try SandboxHarness()
+        h.project.write(".env", "API_KEY=s3cret-env\n")
+        mkdir(h.project.file("deploy"), 0o755)
+        h.project.write("deploy/id_rsa", "s3cret-key\n")
+        mkdir(h.project.file(".ssh"), 0o755)
+        h.project.write(".ssh/known", "s3cret-ssh\n")
+        h.project.write("server.pem", "s3cret-pem\n")
+        h.project.write("readme.txt", "public\n")
+        let r = try h.sh(
+            "cat .env; head -c 100 deploy/id_rsa; read x < server.pem; echo \"got:$x\"; ls .ssh; cat .ssh/known; "
+                + "cp .env /tmp/copy; cat /proc/self/root/workspace/.env; cat readme.txt")
+        let seen = r.out + r.err
+        #expect(!seen.contains("s3cret"), "a secret reached the tool: \(seen)")
+        // The kernel's answer: the open is refused (EPERM), not ENOENT.
+        #expect(r.err.contains(".env: Operation not permitted"))
+        #expect(r.err.contains("deploy/id_rsa' for reading: Operation not permitted"), "\(r.err)")
+        #expect(r.out.contains("public\n"), "an ordinary file was masked too: \(r.out)")
+        // The report: each attempt, with the path as the tool sees it.
+        let reported = paths(r, "sensitive_path_denied")
+        // `.ssh/*` covers what is in .ssh (as for the policy), not the directory's own listing.
+        for path in ["/workspace/.env", "/workspace/deploy/id_rsa", "/workspace/server.pem", "/workspace/.ssh/known"] {
+            #expect(reported.contains(path), "no report for \(path): \(r.violations)")
+        }
+        #expect(r.violations(kind: "sensitive_path_denied").allSatisfy { $0.syscall == "open" })
+        // The host's files are untouched.
+        #expect(h.project.read(".env") == "API_KEY=s3cret-env\n")
+        #expect(h.project.read("deploy/id_rsa") == "s3cret-key\n")
+    }
+
+    @Test func masksHoldAgainstOtherSyscallsAndRenames() throws {
+        let h = try SandboxHarness()
+        h.installProbe()
+        h.project.write(".env", "s3cret\n")
+        let open2 = try h.probe("openat2-read", "/workspace/.env")
+        #expect(open2.out == "openat2-read errno=\(EPERM)\n")
+        let reopen = try h.probe("opath-reopen", "/workspace/.env")
+        #expect(reopen.out == "opath-reopen errno=\(EPERM)\n")
+        #expect(paths(reopen, "sensitive_path_denied") == ["/workspace/.env"])
+        // The mask is a mount point: it cannot be renamed, unlinked or linked away from under it.
+        let r = try h.sh("mv .env moved; rm -f .env; ln .env hard; ln -s .env soft; cat soft; echo end")
+        #expect(!r.out.contains("s3cret") && !r.err.contains("s3cret"))
+        #expect(r.out.hasSuffix("end\n"))
+        #expect(h.project.read(".env") == "s3cret\n", "the host's .env changed")
+        #expect(access(h.project.file("moved"), F_OK) != 0)
+        #expect(access(h.project.file("hard"), F_OK) != 0)
+        #expect(paths(r, "sensitive_path_denied") == ["/workspace/.env"], "\(r.violations)")
+    }
+
+    @Test func symlinksNeitherHideASecretNorLeadTheWalkOut() throws {
+        let outside = TempDirectory(prefix: "jcs-outside")
+        outside.write(".env", "host-side\n")
+        let h = try SandboxHarness()
+        mkdir(h.project.file("sub"), 0o755)
+        h.project.write("sub/.env", "s3cret\n")
+        symlink("sub", h.project.file("alias"))
+        symlink(".env", h.project.file("sub/innocent"))
+        symlink(outside.path, h.project.file("out"))
+        let r = try h.sh("cat alias/.env; cat sub/innocent; cat /workspace/./sub/../sub/.env; echo end")
+        #expect(!r.out.contains("s3cret") && !r.err.contains("s3cret"))
+        #expect(r.out.hasSuffix("end\n"))
+        // Every way in reaches the one trap, reported under the path the walk found.
+        #expect(r.violations(kind: "sensitive_path_denied").count == 3, "\(r.violations)")
+        #expect(paths(r, "sensitive_path_denied") == ["/workspace/sub/.env"])
+        // The walk did not follow `out` to the host: nothing was mounted for it.
+        let mounts = try h.sh("grep -c ' /workspace/out' /proc/self/mountinfo; true")
+        #expect(mounts.out == "0\n")
+        #expect(outside.read(".env") == "host-side\n")
+    }
+
+    @Test func hostSecretsExistOnlyAsReportingTraps() throws {
+        let h = try SandboxHarness()
+        let r = try h.sh(
+            "cat /etc/shadow; cat /etc/gshadow; ls /root; cat /root/.ssh/id_rsa; cat /root/.aws/credentials; "
+                + "cat /root/.kube/config; ls /root/.config/gcloud; cat /run/docker.sock; cat /var/run/docker.sock; "
+                + "ls /home; echo done")
+        #expect(r.out.hasSuffix("done\n"))
+        #expect(r.err.contains("/etc/shadow: Operation not permitted"))
+        let reported = paths(r, "sandbox_violation")
+        for path in [
+            "/etc/shadow", "/etc/gshadow", "/root", "/root/.ssh/id_rsa", "/root/.aws/credentials", "/root/.kube/config",
+            "/root/.config/gcloud", "/run/docker.sock", "/var/run/docker.sock", "/home",
+        ] {
+            #expect(reported.contains(path), "no report for \(path): \(r.violations)")
+        }
+        // A connect is not an open: the seccomp notification of the unix connect is what reports it.
+        let sock = try h.sh(
+            "python3 -c 'import socket; s=socket.socket(socket.AF_UNIX); s.connect(\"/var/run/../run/docker.sock\")' 2>&1 | tail -1")
+        #expect(sock.out.contains("ConnectionRefusedError"), "\(sock.out)")
+        #expect(sock.violations(kind: "sandbox_violation").first?.path == "/var/run/docker.sock", "\(sock.violations)")
+        #expect(sock.violations(kind: "sandbox_violation").first?.syscall == "connect")
+        // The traps are empty: even a reader the kernel let through would learn nothing.
+        let sizes = try h.sh("stat -c %s /etc/shadow /root/.ssh/id_rsa")
+        #expect(sizes.out == "0\n0\n")
+        #expect(sizes.violations.isEmpty, "stat is not an open: \(sizes.violations)")
+    }
+
+    @Test func nothingOfTheTrapsStaysOnTheHost() throws {
+        let h = try SandboxHarness()
+        h.project.write(".env", "s3cret\n")
+        _ = try h.sh("cat .env")
+        // The host names are unlinked once the sandbox is built; the mounts kept the inodes.
+        var leftovers: [String] = []
+        if let dir = opendir("/run/jcs-traps") {
+            while let entry = readdir(dir) {
+                let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+                if name.hasPrefix("jcs-traps-") { leftovers.append(name) }
+            }
+            closedir(dir)
+        }
+        // Other suites may be preparing sandboxes concurrently; ours is gone, and none lingers.
+        #expect(leftovers.count <= 2, "trap directories left on the host: \(leftovers)")
+    }
+
+    @Test func aTruncatedWalkIsReported() throws {
+        let h = try SandboxHarness { $0.traps.walkMaxEntries = 3 }
+        for i in 0..<10 { h.project.write("f\(i)", "x") }
+        let r = try h.sh("true")
+        let truncated = r.violations(kind: "sensitive_scan_truncated")
+        #expect(truncated.count == 1 && truncated.first?.limit == "walk_max_entries", "\(r.violations)")
+        let deep = try SandboxHarness { $0.traps.walkMaxDepth = 1 }
+        mkdir(deep.project.file("a"), 0o755)
+        mkdir(deep.project.file("a/b"), 0o755)
+        deep.project.write("a/b/.env", "s3cret")
+        let d = try deep.sh("cat a/b/.env")
+        #expect(d.violations(kind: "sensitive_scan_truncated").first?.path == "a/b", "\(d.violations)")
+        #expect(d.violations(kind: "sensitive_scan_truncated").first?.limit == "walk_max_depth")
+    }
+
+    @Test func aProjectFullOfSecretsIsRefusedNotHalfMasked() throws {
+        let h = try SandboxHarness()
+        for i in 0..<600 { h.project.write(".env.\(i)", "s3cret") }
+        #expect(throws: SandboxError.self) { _ = try h.sh("cat .env.599") }
+    }
+
+    @Test func aProfileWithoutTrapsMasksNothing() throws {
+        let h = try SandboxHarness {
+            $0.traps.workspaceDeny = []
+            $0.traps.hostSecrets = false
+        }
+        h.project.write(".env", "visible\n")
+        let r = try h.sh("cat .env; cat /etc/shadow")
+        #expect(r.out == "visible\n")
+        #expect(r.err.contains("No such file or directory"))
+        #expect(r.violations.isEmpty)
+    }
+}
