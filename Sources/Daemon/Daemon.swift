@@ -59,9 +59,9 @@ public enum Daemon {
         let engine = Engine(
             configuration: EngineConfiguration(
                 warmWorkersPerProject: 1, registry: journal, journalStore: journal,
-                // No project may hold the journal, the socket or the tokens: its tools could read
-                // or rewrite the coordinator's own state.
-                reservedDirectories: [configuration.dataDirectory, configuration.socketDirectory]),
+                // No project may hold the journal or the socket (its tools could read or rewrite
+                // the coordinator's own state), nor lie inside the journal's directory.
+                reservedDirectories: [configuration.dataDirectory, configuration.socketPath]),
             sink: hub)
         do {
             for restored in try await engine.restoreProjects() {

@@ -14,8 +14,9 @@ public struct EngineConfiguration: Sendable {
     public var registry: (any ProjectRegistryStore)?
     /// Where conversations write the durable copy of their journal; nil: memory only.
     public var journalStore: (any ConversationJournalStore)?
-    /// Directories no project root may be, lie in or contain: the daemon's data directory (its
-    /// journal, socket and token), so no tool can read or rewrite the coordinator's own state.
+    /// Paths no project root may be, lie in or contain: the daemon's data directory and its
+    /// socket (a root cannot lie in a socket, so for it this means no project contains it), so
+    /// no tool can read or rewrite the coordinator's own state.
     public var reservedDirectories: [String]
 
     public init(

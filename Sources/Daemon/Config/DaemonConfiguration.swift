@@ -11,11 +11,6 @@ public struct DaemonConfiguration: Sendable {
     public var dataDirectory: String
     /// The Unix socket (created 0600; its directory 0700 when the daemon creates it).
     public var socketPath: String
-    /// The directory that holds the socket (`.` for a bare name).
-    public var socketDirectory: String {
-        guard let slash = socketPath.lastIndex(of: "/") else { return "." }
-        return slash == socketPath.startIndex ? "/" : String(socketPath[..<slash])
-    }
     /// How long in-flight requests get to finish after SIGTERM/SIGINT before they are cancelled.
     public var shutdownGraceSeconds: Int
     /// The optional TCP listener with bearer tokens; nil (the default) means none.

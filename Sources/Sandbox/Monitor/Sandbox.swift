@@ -100,7 +100,7 @@ public final class Sandbox {
         // warm call's path). Never a reused one: a namespace keeps an earlier tenant's TIME_WAIT
         // sockets and loopback counters (a channel between calls, EADDRINUSE on their ports).
         let ownNetwork = profile.network.mode == .none
-        let traps = try TrapSet.create(profile: profile, root: realRoot)
+        let traps = try TrapSet.create(profile: profile, root: handle)
         Trace.mark("traps laid out")
         let plan = try MountPlan.build(
             profile: profile, root: realRoot, rootIdentity: handle.identity, protectedPaths: protectedPaths,

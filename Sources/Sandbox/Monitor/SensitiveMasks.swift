@@ -26,11 +26,13 @@ struct SensitiveMasks {
 
     var truncation: Truncation?
 
-    static func scan(root: String, traps: Profile.Traps) -> SensitiveMasks {
+    /// Walks the tree below the directory descriptor `root`, without following a link.
+    static func scan(root: Int32, traps: Profile.Traps) -> SensitiveMasks {
         var result = SensitiveMasks()
         guard !traps.workspaceDeny.isEmpty else { return result }
         let matcher = SensitivePaths(denylist: traps.workspaceDeny.map(Glob.init), allowlist: traps.workspaceAllow.map(Glob.init))
-        let top = open(root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        // From the root's (O_PATH) descriptor: never its path again.
+        let top = openat(root, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard top >= 0 else { return result }
         var seen = 0
         // Depth-first with an explicit stack of (parent directory, name): a directory's descriptor

@@ -62,11 +62,12 @@ final class TrapSet {
         self.scanTruncation = scanTruncation
     }
 
-    /// Walks the workspace at `root` and lays out the traps `profile.traps` asks for. Throws only
-    /// on host errors creating the trap files.
-    static func create(profile: Profile, root: String) throws(SandboxError) -> TrapSet {
+    /// Walks the workspace from `root` (the handle whose identity was checked, so the walk sees
+    /// the directory that will be mounted, whatever its path names by now) and lays out the traps
+    /// `profile.traps` asks for. Throws only on host errors creating the trap files.
+    static func create(profile: Profile, root: RootHandle) throws(SandboxError) -> TrapSet {
         let traps = profile.traps
-        let scan = SensitiveMasks.scan(root: root, traps: traps)
+        let scan = SensitiveMasks.scan(root: root.fd.raw, traps: traps)
         let set = TrapSet(scanTruncation: scan.truncation)
         guard !scan.entries.isEmpty || traps.hostSecrets else { return set }
         // Not under /run/jcs, which stays 0700: the sandbox's unprivileged root must traverse
@@ -106,7 +107,7 @@ final class TrapSet {
         // thousands of `.env.N`) past the cap is refused, not half masked.
         guard scan.entries.count <= maxMasks else {
             throw .invalidRoot(
-                path: root,
+                path: root.path,
                 reason: "\(scan.entries.count) paths match the sensitive-path denylist, more than the \(maxMasks) a sandbox "
                     + "masks; remove them or list them in sensitive_path_allowlist (traps.workspace_allow)")
         }
@@ -234,10 +235,22 @@ final class TrapSet {
             let name = POSIX.name(of: entry)
             let parts = name.split(separator: "-")
             guard parts.count == 4, parts[0] == "jcs", parts[1] == "traps", let pid = pid_t(parts[2]) else { continue }
-            if kill(pid, 0) != 0 && errno == ESRCH { stale.append(base + "/" + name) }
+            if !isAlive(pid) { stale.append(base + "/" + name) }
         }
         closedir(stream)
         for path in stale { removeRecursively(path) }
+    }
+
+    /// Whether `pid` still runs: a zombie does not (a monitor killed under an init that never
+    /// reaps stays one, and its trap directory must still be swept).
+    private static func isAlive(_ pid: pid_t) -> Bool {
+        if kill(pid, 0) != 0 && errno == ESRCH { return false }
+        // `/proc/PID/stat`: "pid (comm) S …"; comm may hold spaces and parentheses, the state
+        // follows the last ')'.
+        guard let stat = POSIX.readFile("/proc/\(pid)/stat", limit: 4096), let close = stat.lastIndex(of: ")") else {
+            return true
+        }
+        return !stat[close...].hasPrefix(") Z")
     }
 
     /// `rm -r` without following symlinks (there are none: the monitor made every entry).
