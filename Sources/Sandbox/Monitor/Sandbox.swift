@@ -48,7 +48,7 @@ public final class Sandbox {
     /// The fanotify group over this sandbox's traps (nil without traps, or downgraded).
     private var trapWatcher: TrapWatcher?
     /// Held so that the host side of the traps (trees) goes when the sandbox goes.
-    private var trapSet: TrapSet?
+    private(set) var trapSet: TrapSet?
     /// What the prepare-time walk for workspace masks could not cover, reported with the run.
     private var scanTruncation: SensitiveMasks.Truncation?
     /// The project's disk quota, read after the run to report a hit.

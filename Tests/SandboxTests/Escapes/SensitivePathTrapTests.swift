@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import Sandbox
+@testable import Sandbox
 import TestSupport
 import Testing
 
@@ -116,18 +116,20 @@ struct SensitivePathTrapTests {
     @Test func nothingOfTheTrapsStaysOnTheHost() throws {
         let h = try SandboxHarness()
         h.project.write(".env", "s3cret\n")
-        _ = try h.sh("cat .env")
-        // The host names are unlinked once the sandbox is built; the mounts kept the inodes.
-        var leftovers: [String] = []
-        if let dir = opendir("/run/jcs-traps") {
-            while let entry = readdir(dir) {
-                let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-                if name.hasPrefix("jcs-traps-") { leftovers.append(name) }
-            }
-            closedir(dir)
+        // This sandbox's own trap directory, not a count of the host's: other suites' warm
+        // sandboxes hold theirs while they wait.
+        var st = stat()
+        func runOnce() throws -> String {
+            let filter = try SeccompProgram(profile: h.profile)
+            let sandbox = try Sandbox.prepare(profile: h.profile, root: h.project.path, filter: { filter })
+            let directory = try #require(sandbox.trapSet?.directory, "a sandbox with a secret to mask has a trap directory")
+            #expect(lstat(directory, &st) == 0, "the trap directory exists while the sandbox is prepared")
+            _ = try sandbox.run(RunRequest(argv: ["/bin/sh", "-c", "cat .env"]))
+            return directory
         }
-        // Other suites may be preparing sandboxes concurrently; ours is gone, and none lingers.
-        #expect(leftovers.count <= 2, "trap directories left on the host: \(leftovers)")
+        // The sandbox is gone once `runOnce` returns (its last reference ends there).
+        let directory = try runOnce()
+        #expect(lstat(directory, &st) != 0 && errno == ENOENT, "'\(directory)' stayed on the host after the sandbox ended")
     }
 
     @Test func aTruncatedWalkIsReported() throws {
