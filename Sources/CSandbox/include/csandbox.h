@@ -163,15 +163,14 @@ int csb_send_tag_fd(int sock, uint8_t tag, int fd);
  * stored there. Returns bytes read, 0 at EOF, -1 with errno. */
 ssize_t csb_recv_msg(int sock, void *_Nonnull buf, size_t len, int *_Nonnull fd, pid_t *_Nullable want_pid);
 
-/* An idmapped, detached copy of `path` (open_tree + mount_setattr), owned through the user
- * namespace `userns_fd`, with nosuid/nodev (and rdonly unless writable). Returns the mount fd. */
-int csb_idmapped_tree(const char *_Nonnull path, int userns_fd, int writable);
 
 /* The project root as a handle (root.c): an O_PATH directory descriptor of `path` opened with
  * no symlink followed in any component (openat2 RESOLVE_NO_SYMLINKS|RESOLVE_NO_MAGICLINKS), or
  * -1 with errno (ELOOP: a component is a symlink). */
 int csb_open_root_nofollow(const char *_Nonnull path);
-/* csb_idmapped_tree for the directory `dirfd` (open_tree with AT_EMPTY_PATH): no path lookup. */
+/* An idmapped, detached copy of the directory `dirfd` (open_tree with AT_EMPTY_PATH, so no path
+ * lookup, + mount_setattr; idmap.c), owned through the user namespace `userns_fd`, with
+ * nosuid/nodev (and rdonly unless writable). Returns the mount fd. */
 int csb_idmapped_tree_fd(int dirfd, int userns_fd, int writable);
 /* Makes the protected path `rel` (relative to the root `rootfd`) exist, walking with no symlink
  * followed: an empty placeholder (a directory, or a file for a file leaf when !is_dir) owned by

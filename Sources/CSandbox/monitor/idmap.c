@@ -18,9 +18,9 @@
 #define OPEN_TREE_CLONE 1
 #endif
 
-int csb_idmapped_tree(const char *path, int userns_fd, int writable)
+int csb_idmapped_tree_fd(int dirfd, int userns_fd, int writable)
 {
-    int fd = (int)syscall(SYS_open_tree, AT_FDCWD, path, OPEN_TREE_CLONE | O_CLOEXEC | AT_RECURSIVE);
+    int fd = (int)syscall(SYS_open_tree, dirfd, "", OPEN_TREE_CLONE | O_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH);
     if (fd < 0)
         return -1;
     struct mount_attr attr;

@@ -128,11 +128,14 @@ int csb_probe_idmapped_mount(const char *path)
         if (userns < 0) {
             err = errno;
         } else {
-            int tree = csb_idmapped_tree(path, userns, 0);
+            int dir = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+            int tree = dir < 0 ? -1 : csb_idmapped_tree_fd(dir, userns, 0);
             if (tree < 0)
                 err = errno;
             else
                 close(tree);
+            if (dir >= 0)
+                close(dir);
             close(userns);
         }
     }

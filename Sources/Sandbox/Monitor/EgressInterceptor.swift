@@ -112,6 +112,9 @@ final class EgressInterceptor: Sendable {
         }
     }
 
+    /// Records before the notification is answered: the tool sees its EPERM only after the
+    /// record exists, so a tool that exits at once cannot end the run loop before its final drain
+    /// finds the record.
     private func report(_ violation: Violation) {
         finished.withLock { $0.append(violation) }
         var one: UInt8 = 1
@@ -142,8 +145,8 @@ final class EgressInterceptor: Sendable {
                 address: address.address, port: address.port, atMs: Timestamp.nowMs())
             violation.networkProtocol =
                 type == Int32(SOCK_STREAM.rawValue) ? "stream protocol \(proto)" : address.port == 53 ? "dns" : "udp"
-            refuse(id, EPERM)
-            return report(violation)
+            report(violation)
+            return refuse(id, EPERM)
         }
         let nonblocking = fcntl(tool.raw, F_GETFL) & O_NONBLOCK != 0
         let cloexec = Self.closeOnExec(pid: pid, fd: fd)
@@ -170,8 +173,8 @@ final class EgressInterceptor: Sendable {
                         kind: "limit_exceeded", syscall: "connect", family: address.familyName, address: address.address,
                         port: address.port, limit: head.header(EgressWire.limitHeader), atMs: Timestamp.nowMs())
                     violation.networkReason = reason
-                    refuse(id, EPERM)
-                    return report(violation)
+                    report(violation)
+                    return refuse(id, EPERM)
                 }
                 var violation = Violation(
                     kind: reason == "network_protocol_denied" ? "network_protocol_denied" : "network_denied",
@@ -179,8 +182,8 @@ final class EgressInterceptor: Sendable {
                     atMs: Timestamp.nowMs())
                 violation.networkProtocol = head.header(EgressWire.protocolHeader)
                 violation.networkReason = reason
-                refuse(id, EPERM)
-                return report(violation)
+                report(violation)
+                return refuse(id, EPERM)
             default:
                 // Allowed, but the destination could not be reached: what a direct connect says.
                 return refuse(id, ECONNREFUSED)
