@@ -43,3 +43,16 @@ public func readTextFile(_ path: String) -> String? {
     }
     return String(decoding: out, as: UTF8.self)
 }
+
+/// The names in the directory at `path` (without `.` and `..`); a directory that cannot be
+/// opened lists as one name saying so, so an "is empty" check fails on it.
+public func directoryEntries(_ path: String) -> [String] {
+    guard let dir = opendir(path) else { return ["<cannot open \(path)>"] }
+    defer { closedir(dir) }
+    var names: [String] = []
+    while let entry = readdir(dir) {
+        let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        if name != "." && name != ".." { names.append(name) }
+    }
+    return names
+}

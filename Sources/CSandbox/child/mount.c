@@ -7,6 +7,7 @@
  * host's root is detached.
  */
 #include "child_internal.h"
+#include "../mount_api.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -15,10 +16,6 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-
-#ifndef MOVE_MOUNT_F_EMPTY_PATH
-#define MOVE_MOUNT_F_EMPTY_PATH 0x00000004
-#endif
 
 static int set_attr(const char *path, int recursive, uint64_t set)
 {

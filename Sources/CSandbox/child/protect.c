@@ -5,6 +5,7 @@
  * over and unlinks then fail with EROFS or EBUSY from the kernel, whatever syscall the tool uses.
  */
 #include "child_internal.h"
+#include "../mount_api.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -14,16 +15,6 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-
-#ifndef OPEN_TREE_CLONE
-#define OPEN_TREE_CLONE 1
-#endif
-#ifndef MOVE_MOUNT_F_EMPTY_PATH
-#define MOVE_MOUNT_F_EMPTY_PATH 0x00000004
-#endif
-#ifndef MOVE_MOUNT_T_EMPTY_PATH
-#define MOVE_MOUNT_T_EMPTY_PATH 0x00000040
-#endif
 
 void csb_protect_path(int control_fd, const char *rel, const char *workspace)
 {

@@ -6,6 +6,7 @@
  * second lookup a swapped path could redirect.
  */
 #include "child_internal.h"
+#include "../mount_api.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -15,13 +16,6 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-
-#ifndef OPEN_TREE_CLONE
-#define OPEN_TREE_CLONE 1
-#endif
-#ifndef MOVE_MOUNT_F_EMPTY_PATH
-#define MOVE_MOUNT_F_EMPTY_PATH 0x00000004
-#endif
 
 static int have_expected;
 static uint64_t expected_dev, expected_ino;

@@ -6,6 +6,7 @@
  * detached tree to the child, which attaches it with move_mount.
  */
 #include "../include/csandbox.h"
+#include "../mount_api.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,10 +14,6 @@
 #include <sys/mount.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-
-#ifndef OPEN_TREE_CLONE
-#define OPEN_TREE_CLONE 1
-#endif
 
 int csb_idmapped_tree_fd(int dirfd, int userns_fd, int writable)
 {

@@ -114,25 +114,15 @@ struct ProtectedPathTests {
             #expect(a[name] == EROFS, "\(name): \(a[name].map(String.init) ?? "no answer") (\(r.out) \(r.err))")
         }
         // The placeholders are empty directories; nothing was planted in them.
-        #expect(Self.entries(p.file(".git/hooks")).isEmpty && Self.entries(p.file(".git/info")).isEmpty)
+        #expect(directoryEntries(p.file(".git/hooks")).isEmpty && directoryEntries(p.file(".git/info")).isEmpty)
         #expect(access(p.file(".jido/commands"), F_OK) != 0 && access(p.file(".jido/x.md"), F_OK) != 0)
         // A project without those entries gets no placeholder at its top level.
         let bare = try SandboxHarness()
         let b = try bare.sh("true")
         #expect(b.exitCode == 0)
-        #expect(Self.entries(bare.project.path).isEmpty, "placeholders at the top level: \(Self.entries(bare.project.path))")
+        #expect(directoryEntries(bare.project.path).isEmpty, "placeholders at the top level: \(directoryEntries(bare.project.path))")
     }
 
-    static func entries(_ path: String) -> [String] {
-        guard let dir = opendir(path) else { return ["<missing \(path)>"] }
-        defer { closedir(dir) }
-        var names: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        return names
-    }
 
     @Test func aProtectedPathThatIsASymlinkIsNeverFollowed() throws {
         let host = TempDirectory(prefix: "jcs-host-target")

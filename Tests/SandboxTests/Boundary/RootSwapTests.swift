@@ -42,19 +42,9 @@ struct RootSwapTests {
         }
 
         /// Names in the host directory: must stay empty.
-        var hostEntries: [String] { entries(host.path) }
+        var hostEntries: [String] { directoryEntries(host.path) }
     }
 
-    static func entries(_ path: String) -> [String] {
-        guard let dir = opendir(path) else { return ["<cannot open \(path)>"] }
-        defer { closedir(dir) }
-        var names: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        return names
-    }
 
     func expectRefused(_ scene: Scene, _ body: () throws -> Void, sourceLocation: SourceLocation = #_sourceLocation) {
         do {
@@ -103,7 +93,7 @@ struct RootSwapTests {
         // And the inner root replaced by a link to a sibling directory.
         precondition(rename(scene.inner, sibling) == 0 && symlink(sibling, scene.inner) == 0)
         expectRefused(scene) { try prepareAndWrite(scene, profile: profile) }
-        #expect(Self.entries(sibling).isEmpty, "the sibling was written: \(Self.entries(sibling))")
+        #expect(directoryEntries(sibling).isEmpty, "the sibling was written: \(directoryEntries(sibling))")
     }
 
     @Test func theWorkerProtocolCarriesTheIdentityAndAWarmSandboxKeepsTheOriginalRoot() throws {
