@@ -231,6 +231,19 @@ int csb_notify_id_valid(int listener, uint64_t id);
 int csb_notify_addfd(int listener, uint64_t id, int srcfd, int target_fd, int cloexec);
 /* The network namespace of socket `sockfd` (SIOCGSKNS), as a new descriptor, or -1 with errno. */
 int csb_socket_netns(int sockfd);
+/* One socket on the loopback (127.0.0.1 or ::1) of a sandbox's network namespace (egress DNS):
+ * in: family, type (SOCK_DGRAM, or SOCK_STREAM which is also listened on), port; out: fd
+ * (close-on-exec, non-blocking) or -1 with err. */
+struct csb_netns_socket {
+    int family;
+    int type;
+    uint16_t port;
+    int fd;
+    int err;
+};
+/* Makes `sockets` inside the network namespace of the task `pidfd` names, on a thread of its own.
+ * 0 (each socket says how it went), or -1 with errno when the namespace cannot be joined. */
+int csb_netns_loopback_sockets(int pidfd, struct csb_netns_socket *_Nonnull sockets, int count);
 /* Reads `len` bytes of process `pid` at `addr`; returns bytes read or -1. */
 ssize_t csb_read_process_memory(pid_t pid, uint64_t addr, void *_Nonnull buf, size_t len);
 

@@ -14,6 +14,7 @@ extension EgressProxy {
             let head = HTTPHead(bytes[...]), head.start.count == 3
         else { return answer(client, 400, "the proxy expects an HTTP/1.1 request head") }
         let method = head.start[0]
+        if method == EgressWire.dnsMethod { return serveDNS(client, ledger) }
         let transparent = head.header(EgressWire.transparentHeader) == "1"
         let target: NetworkTarget
         let proto: EgressProtocol
@@ -32,11 +33,26 @@ extension EgressProxy {
         guard let host = target.host, let port = target.effectivePort else {
             return answer(client, 400, "no host in '\(head.start[1])'")
         }
-        let hostText: String
+        var hostText: String
         switch host {
         case .name(let name): hostText = name
         case .address(let address): hostText = address.description
         case .unparseable(let text): hostText = text
+        }
+        var decision = policy.decide(host: host, port: port, protocol: proto)
+        if transparent, case .address(let address) = host {
+            // An address the call's own lookup answered is decided as the name looked up, with
+            // that address (`EgressDNSStub`); the bare address is the fallback.
+            var byName: (String, EgressDecision)?
+            for name in ledger.names(answering: address) {
+                let answer = policy.decide(host: .name(name), port: port, protocol: proto, resolved: [address])
+                if answer.isAllowed || byName == nil { byName = (name, answer) }
+                if answer.isAllowed { break }
+            }
+            if let (name, answer) = byName, answer.isAllowed || !decision.isAllowed {
+                hostText = name
+                decision = answer
+            }
         }
         var record = EgressConnectionRecord(
             host: hostText, port: port, address: nil, protocol: proto, path: path, startedAtMs: Timestamp.nowMs())
@@ -54,7 +70,6 @@ extension EgressProxy {
             answer(client, 403, "\(code): \(detail)", reason: code, protocol: proto)
         }
 
-        let decision = policy.decide(host: host, port: port, protocol: proto)
         guard case .allow(let addresses) = decision else {
             if case .deny(let code, let detail) = decision { refuse(code.rawValue, detail) }
             return

@@ -115,6 +115,29 @@ public enum EgressSocket {
         }
     }
 
+    /// Reads exactly `count` bytes before `deadline` (monotonic ns); nil on EOF or the deadline.
+    public static func readExactly(_ fd: Int32, _ count: Int, deadline: UInt64) -> [UInt8]? {
+        var bytes = [UInt8](repeating: 0, count: count)
+        var got = 0
+        while got < count {
+            let now = Timestamp.monotonicNs()
+            guard now < deadline, waitReadable(fd, timeoutMs: Int32((deadline - now) / 1_000_000) + 1) else { return nil }
+            let n = bytes.withUnsafeMutableBytes { recv(fd, $0.baseAddress! + got, count - got, 0) }
+            if n < 0 && (errno == EINTR || errno == EAGAIN) { continue }
+            guard n > 0 else { return nil }
+            got += n
+        }
+        return bytes
+    }
+
+    /// One length-prefixed DNS message (`EgressWire.frame`) within `timeoutMs`; nil on EOF or
+    /// the deadline. Bounded by the two-byte length: at most 65535 bytes.
+    public static func readFrame(_ fd: Int32, timeoutMs: Int32) -> [UInt8]? {
+        let deadline = Timestamp.monotonicNs() + UInt64(timeoutMs) * 1_000_000
+        guard let length = readExactly(fd, 2, deadline: deadline) else { return nil }
+        return readExactly(fd, Int(length[0]) << 8 | Int(length[1]), deadline: deadline)
+    }
+
     /// Reads the preamble line (`JCS-EGRESS <token>\r\n`) byte by byte, so nothing behind it
     /// is consumed; nil when it is not one.
     public static func readPreamble(_ fd: Int32, timeoutMs: Int32) -> String? {

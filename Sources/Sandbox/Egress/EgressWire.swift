@@ -10,6 +10,11 @@ import Glibc
 /// waits for the answer before handing the socket to the tool; for the proxy-aware path the
 /// tool's own bytes follow the preamble. A refusal is `403` with `X-JCS-Reason` (a reason code)
 /// and `X-JCS-Protocol`.
+///
+/// A DNS session (`EgressDNSRelay` to the proxy's stub) is the preamble, then the head
+/// `DNS * HTTP/1.1`, then DNS messages framed as over TCP (RFC 1035 §4.2.2: a two-byte length,
+/// then the message) both ways: one reply frame per query frame, an empty frame for a query the
+/// stub drops.
 public enum EgressWire {
     public static let preambleMagic = "JCS-EGRESS"
     public static let transparentHeader = "x-jcs-transparent"
@@ -19,6 +24,16 @@ public enum EgressWire {
     public static let limitHeader = "x-jcs-limit"
     /// A request or response head larger than this is refused: nothing legitimate needs more.
     public static let maxHeadBytes = 16384
+
+    public static let dnsMethod = "DNS"
+
+    public static var dnsSession: [UInt8] { Array("\(dnsMethod) * HTTP/1.1\r\n\r\n".utf8) }
+
+    /// `message` behind its two-byte length (at most 65535 bytes: longer is cut, never sent).
+    public static func frame(_ message: [UInt8]) -> [UInt8] {
+        let body = message.prefix(65535)
+        return [UInt8(body.count >> 8), UInt8(body.count & 0xFF)] + body
+    }
 
     public static func preamble(token: String) -> [UInt8] {
         Array("\(preambleMagic) \(token)\r\n".utf8)

@@ -26,6 +26,9 @@ final class EgressInterceptor: Sendable {
     private let wakeRead: Int32
     private let wakeWrite: Int32
     private let finished = Mutex<[Violation]>([])
+    /// The sandbox's name server, made on the first query (`EgressDNSRelay`); `.some(nil)` when
+    /// it could not be made (not tried again).
+    private let resolver = Mutex<EgressDNSRelay??>(nil)
 
     /// How long a handshake may wait for the proxy's answer (its dial is bounded below this).
     static let handshakeTimeoutMs: Int32 = 30_000
@@ -61,6 +64,23 @@ final class EgressInterceptor: Sendable {
     private func isSandboxProxy(_ address: SocketAddress) -> Bool {
         address.family == AF_INET && address.address == EgressRoute.sandboxProxyAddress
             && address.port == EgressRoute.sandboxProxyPort
+    }
+
+    /// A `connect`/`sendto`/`sendmsg` to the sandbox's name server (`127.0.0.1:53`, `[::1]:53`):
+    /// makes it, if this is the first, before the call is let through to it.
+    func prepareResolver(for address: SocketAddress, sandboxPidfd: Int32) {
+        guard EgressDNSRelay.isServerAddress(address) else { return }
+        resolver.withLock { relay in
+            if relay == nil { relay = .some(EgressDNSRelay(route: route, sandboxPidfd: sandboxPidfd)) }
+        }
+    }
+
+    /// The run is over: the name server stops (its sockets go with its last query).
+    func stopResolver() {
+        resolver.withLock { relay in
+            if case .some(let made?) = relay { made.stop() }
+            relay = .some(nil)
+        }
     }
 
     /// Datagrams to outside addresses are never tunnelled: the proxy carries TCP only.

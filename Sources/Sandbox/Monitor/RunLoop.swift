@@ -118,6 +118,7 @@ struct RunLoop {
             }
         }
         for violation in egress?.drain() ?? [] { record(violation) }
+        egress?.stopResolver()
         let duration = Int((Timestamp.monotonicNs() - started) / 1_000_000)
         return RunOutcome(
             status: status, stdout: stdout, stderr: stderr, violations: violations,
@@ -232,6 +233,7 @@ struct RunLoop {
                 record(Violation(kind: "network_denied", syscall: syscall, family: address.familyName, atMs: Timestamp.nowMs()))
                 return
             }
+            egress.prepareResolver(for: address, sandboxPidfd: pidfd)
             if let refusal = egress.datagramRefusal(syscall: syscall, address) {
                 _ = csb_notify_respond(fd, n.id, EPERM, 0)
                 record(refusal)

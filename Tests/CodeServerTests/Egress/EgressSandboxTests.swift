@@ -17,17 +17,7 @@ struct EgressSandboxTests {
     private func run(
         _ script: String, options: JSONValue, tool: String = "/usr/bin/python3", env: JSONValue? = nil
     ) async throws -> (ToolResult, RuntimeFixture) {
-        try #require(EgressTestAddresses.problem == nil, "\(EgressTestAddresses.problem ?? "")")
-        let fixture = RuntimeFixture()
-        fixture.directory.write("probe", script)
-        var merged = options.objectValue ?? [:]
-        merged["network_egress_policy"] = "allow"
-        let project = try await fixture.start(.object(merged))
-        var arguments: [String: JSONValue] = ["argv": .array([.string(tool), "probe"])]
-        if let env { arguments["env"] = env }
-        let result = await project.execute(
-            ToolCall(tool: "shell.run", arguments: .object(arguments), correlationId: "corr-egress"))
-        return (result, fixture)
+        try await EgressProbe.run(script, options: options, tool: tool, env: env)
     }
 
     private func stdout(_ result: ToolResult) -> String { result.output?["stdout"]?.stringValue ?? "" }
@@ -271,27 +261,24 @@ struct EgressSandboxTests {
         #expect(allowed.network?.connections.first?.address == "127.0.0.1")
     }
 
-    @Test func datagramsAreRefusedAsAProtocolAndNamesDoNotResolveInside() async throws {
+    @Test func datagramsOutsideAreRefusedAsAProtocol() async throws {
         let script = """
             import socket
             u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-            try:
-                u.sendto(b"x", ("\(EgressTestAddresses.ipv4)", 9999))
-                print("udp sent")
-            except OSError as e:
-                print("udp refused", e.errno)
-            try:
-                socket.getaddrinfo("refused.example", 80)
-                print("resolved")
-            except socket.gaierror as e:
-                print("dns failed")
+            for port in (9999, 53):
+                try:
+                    u.sendto(b"x", ("\(EgressTestAddresses.ipv4)", port))
+                    print("udp sent", port)
+                except OSError as e:
+                    print("udp refused", port, e.errno)
             """
-        let (result, _) = try await run(script, options: ["network_allowlist": ["refused.example"]])
-        #expect(stdout(result).contains("udp refused 1"), "\(result.json)")
-        #expect(stdout(result).contains("dns failed"), "\(result.json)")
+        let (result, _) = try await run(script, options: ["network_allowlist": [.string(EgressTestAddresses.ipv4)]])
+        #expect(stdout(result).contains("udp refused 9999 1"), "\(result.json)")
+        #expect(stdout(result).contains("udp refused 53 1"), "\(result.json)")
         #expect(result.violations.contains { $0.kind == "network_protocol_denied" && $0.networkProtocol == "udp" && $0.port == 9999 })
-        // The sandbox resolves nothing itself: its resolver finds no server on its own loopback,
-        // and no query left (a name is resolved by the proxy, for proxy-aware tools).
+        // A name server outside (a resolver configured by the tool itself) is DNS, refused too:
+        // the sandbox's own name server is the way to resolve.
+        #expect(result.violations.contains { $0.kind == "network_protocol_denied" && $0.networkProtocol == "dns" && $0.port == 53 })
         #expect(result.network?.connections.isEmpty == true)
     }
 }

@@ -6,14 +6,17 @@ import Synchronization
 
 /// A real HTTP/1.0 server on a host address (loopback, or a documentation address the test
 /// put on `lo`): answers every request with `hello from <address>:<port>` and records the request
-/// lines it saw, so a test can tell what reached it and how.
+/// lines it saw, so a test can tell what reached it and how. With `root`, it serves the files
+/// under it instead (a dumb-HTTP git server: `info/refs`, objects), 404 for anything else.
 final class LoopbackHTTPServer: Sendable {
     let address: String
     let port: Int
+    let root: String?
     private let listener: Int32
     private let seen = Mutex<[String]>([])
 
-    init(address: String) throws {
+    init(address: String, root: String? = nil) throws {
+        self.root = root
         guard let (storage, length) = EgressSocket.address(address, port: 0) else { throw SocketError(errno: EINVAL) }
         let fd = socket(Int32(storage.ss_family), Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw SocketError(errno: errno) }
@@ -63,14 +66,34 @@ final class LoopbackHTTPServer: Sendable {
                 guard let head = EgressSocket.readHead(client, timeoutMs: 10_000) else { return }
                 let line = String(decoding: head.prefix { $0 != 13 }, as: UTF8.self)
                 seen.withLock { $0.append(line) }
-                let body = self.body
-                let reply = "HTTP/1.0 200 OK\r\ncontent-type: text/plain\r\ncontent-length: \(body.utf8.count)\r\n\r\n\(body)"
-                _ = EgressSocket.sendAll(client, Array(reply.utf8)[...])
+                let (status, body) = self.content(line)
+                let reply = "HTTP/1.0 \(status)\r\ncontent-type: text/plain\r\ncontent-length: \(body.count)\r\n\r\n"
+                _ = EgressSocket.sendAll(client, (Array(reply.utf8) + body)[...])
                 shutdown(client, Int32(SHUT_WR))
                 var sink = [UInt8](repeating: 0, count: 1024)
                 while recv(client, &sink, sink.count, 0) > 0 {}
             }
         }
+    }
+}
+
+extension LoopbackHTTPServer {
+    /// The greeting, or with `root` the file the request line names (no `..`, query ignored).
+    fileprivate func content(_ requestLine: String) -> (String, [UInt8]) {
+        guard let root else { return ("200 OK", Array(body.utf8)) }
+        let parts = requestLine.split(separator: " ")
+        guard parts.count >= 2 else { return ("400 Bad Request", []) }
+        let path = parts[1].split(separator: "?", maxSplits: 1).first.map(String.init) ?? "/"
+        guard !path.contains(".."), let file = fopen(root + path, "rb") else { return ("404 Not Found", []) }
+        defer { fclose(file) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = fread(&chunk, 1, chunk.count, file)
+            if n <= 0 { break }
+            bytes += chunk[0..<n]
+        }
+        return ("200 OK", bytes)
     }
 }
 
