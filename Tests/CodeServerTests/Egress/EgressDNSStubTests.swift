@@ -135,7 +135,7 @@ struct EgressDNSStubTests {
         // Random and mutated messages: every one answered or dropped, every reply within 512 bytes.
         var generator = SystemRandomNumberGenerator()
         let valid = Self.query("svc.example")
-        for round in 0..<20_000 {
+        for round in 0..<8_000 {
             var bytes: [UInt8]
             if round % 2 == 0 {
                 bytes = (0..<Int.random(in: 0..<600, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator) }
