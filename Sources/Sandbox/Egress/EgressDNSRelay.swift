@@ -42,8 +42,9 @@ final class EgressDNSRelay: Sendable {
     /// Whether `address` is where the sandbox's resolvers send their queries.
     static func isServerAddress(_ address: SocketAddress) -> Bool {
         guard address.port == Int(port) else { return false }
+        // A dual-stack socket reaches the IPv4 one through the mapped form.
         return (address.family == AF_INET && address.address == "127.0.0.1")
-            || (address.family == AF_INET6 && address.address == "::1")
+            || (address.family == AF_INET6 && (address.address == "::1" || address.address == "::ffff:127.0.0.1"))
     }
 
     /// Nil when the sandbox's namespace cannot be joined (an unprivileged monitor) or no socket
