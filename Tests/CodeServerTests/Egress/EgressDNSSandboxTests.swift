@@ -118,11 +118,58 @@ struct EgressDNSSandboxTests {
             n = struct.unpack("!H", t.recv(2))[0]
             data = t.recv(n)
             print("tcp", data[:2].hex(), data[3] & 15, ".".join(map(str, data[-4:])))
+            v6 = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+            v6.settimeout(10)
+            v6.sendto(q, ("::1", 53))
+            data, peer = v6.recvfrom(512)
+            print("udp6", peer, data[:2].hex(), data[3] & 15, ".".join(map(str, data[-4:])))
             """
         let (result, _) = try await EgressProbe.run(script, options: options(["svc.test"]))
         let ip = EgressTestAddresses.ipv4
         #expect(stdout(result).contains("udp ('127.0.0.1', 53) 1234 0 \(ip)"), "\(result.json)")
         #expect(stdout(result).contains("tcp 1234 0 \(ip)"), "\(result.json)")
+        #expect(stdout(result).contains("udp6 ('::1', 53, 0, 0) 1234 0 \(ip)"), "\(result.json)")
+    }
+
+    @Test func aFloodOfGarbageLeavesTheNameServerAnswering() async throws {
+        // Hostile datagrams and a TCP client that sends half a frame and stalls: the name server
+        // drops or answers them, and a real lookup still works afterwards.
+        let script = """
+            import os, socket, time
+            u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            for i in range(3000):
+                n = (i * 7919) % 1400
+                u.sendto(os.urandom(n) if i % 3 else b"\\x00\\x01\\x01\\x00\\x00\\x01" + b"\\xc0\\x0c" * (n // 2), ("127.0.0.1", 53))
+            t = socket.create_connection(("127.0.0.1", 53), timeout=10)
+            t.sendall(b"\\xff")
+            for attempt in range(50):
+                try:
+                    print("resolved", socket.getaddrinfo("svc.test", 80, socket.AF_INET)[0][4][0])
+                    break
+                except socket.gaierror as e:
+                    time.sleep(0.2)
+            """
+        let (result, _) = try await EgressProbe.run(script, options: options(["svc.test"]))
+        #expect(result.status == .completed, "\(result.json)")
+        #expect(stdout(result).contains("resolved \(EgressTestAddresses.ipv4)"), "\(result.json)")
+    }
+
+    @Test func curlByNameWithoutTheProxy() async throws {
+        guard access("/usr/bin/curl", X_OK) == 0 else {
+            Issue.record("curl is not installed at /usr/bin/curl: the curl case is untested on this host")
+            return
+        }
+        let server = try LoopbackHTTPServer(address: EgressTestAddresses.ipv4)
+        defer { server.stop() }
+        let script = """
+            /usr/bin/curl -sS --noproxy '*' http://svc.test:\(server.port)/curl; echo
+            /usr/bin/curl -sS --noproxy '*' http://blocked.test:\(server.port)/no 2>&1; echo "blocked $?"
+            """
+        let (result, _) = try await EgressProbe.run(script, options: options(["svc.test"]), tool: "/bin/sh")
+        #expect(stdout(result).contains(server.body), "\(result.json)")
+        #expect(stdout(result).contains("Could not resolve host: blocked.test") && stdout(result).contains("blocked 6"), "\(result.json)")
+        #expect(server.requests == ["GET /curl HTTP/1.1"])
+        #expect(result.network?.connections.contains { $0.allowed && $0.host == "svc.test" && $0.path == .transparent } == true)
     }
 
     @Test func pythonURLLibThroughTheProxyVariablesWithAName() async throws {
