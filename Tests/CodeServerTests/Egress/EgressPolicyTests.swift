@@ -86,4 +86,37 @@ struct EgressPolicyTests {
         }
         #expect(detail.contains("no network_allowlist entry"))
     }
+
+    @Test func aLookupIsAnsweredWhenSomePortOfTheNameCouldBeReached() throws {
+        let overrides = ["svc.example": "203.0.113.7", "bad.example": "203.0.113.8", "pinned.example": "203.0.113.9"]
+        let p = try policy(
+            allow: ["svc.example:8080", "bad.example", "pinned.example"],
+            deny: ["svc.example:22", "bad.example", "203.0.113.9"], protocols: ["tcp"], overrides: overrides)
+        // A port-specific allow entry lets the name resolve; a port-specific deny entry does not stop it.
+        #expect(p.lookup("svc.example") == .answer([IPAddress("203.0.113.7")!]))
+        guard case .deny(let code, let detail) = p.lookup("bad.example") else {
+            Issue.record("a denied name must not resolve")
+            return
+        }
+        #expect(code == .networkEndpointDenied && detail.contains("network_denylist"))
+        // A denied address behind an allowed name, and a name no entry covers.
+        #expect(p.lookup("pinned.example") != .answer([IPAddress("203.0.113.9")!]))
+        if case .deny(_, let other) = p.lookup("other.example") {
+            #expect(other.contains("no network_allowlist entry"))
+        } else {
+            Issue.record("other.example has no entry")
+        }
+    }
+
+    @Test func aConnectToAnAnsweredAddressIsDecidedAsTheName() throws {
+        let p = try policy(allow: ["svc.example:8080"], deny: ["svc.example:22"], protocols: ["tcp"])
+        let answered = IPAddress("203.0.113.50")!
+        // The address the lookup gave, not a new resolution; the name's entry and port decide.
+        #expect(p.decide(host: host("svc.example"), port: 8080, protocol: .tcp, resolved: [answered]) == .allow(addresses: [answered]))
+        #expect(code(p.decide(host: host("svc.example"), port: 22, protocol: .tcp, resolved: [answered])) == "network_endpoint_denied")
+        #expect(code(p.decide(host: host("svc.example"), port: 9090, protocol: .tcp, resolved: [answered])) == "network_endpoint_denied")
+        // A loopback answer still needs an entry naming it.
+        let loopback = IPAddress("127.0.0.1")!
+        #expect(code(p.decide(host: host("svc.example"), port: 8080, protocol: .tcp, resolved: [loopback])) == "network_endpoint_denied")
+    }
 }
