@@ -242,7 +242,8 @@ struct csb_netns_socket {
     int err;
 };
 /* Makes `sockets` inside the network namespace of the task `pidfd` names, on a thread of its own.
- * 0 (each socket says how it went), or -1 with errno when the namespace cannot be joined. */
+ * 0 (each socket says how it went), or -1 with errno when the namespace cannot be joined
+ * (EEXIST: it is the caller's own, as with a profile on the host's network). */
 int csb_netns_loopback_sockets(int pidfd, struct csb_netns_socket *_Nonnull sockets, int count);
 /* Reads `len` bytes of process `pid` at `addr`; returns bytes read or -1. */
 ssize_t csb_read_process_memory(pid_t pid, uint64_t addr, void *_Nonnull buf, size_t len);

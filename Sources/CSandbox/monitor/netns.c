@@ -11,6 +11,7 @@
 #include <sched.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 struct netns_job {
@@ -58,8 +59,16 @@ static int bind_loopback(struct csb_netns_socket *s)
 static void *netns_thread(void *arg)
 {
     struct netns_job *job = arg;
-    if (setns(job->pidfd, CLONE_NEWNET) != 0) {
+    struct stat ours, theirs;
+    if (stat("/proc/thread-self/ns/net", &ours) != 0 || setns(job->pidfd, CLONE_NEWNET) != 0 ||
+        stat("/proc/thread-self/ns/net", &theirs) != 0) {
         job->err = errno;
+        return NULL;
+    }
+    /* A sandbox sharing our namespace (a profile with the host's network): its "loopback" is the
+     * host's, where these sockets must never be. */
+    if (ours.st_ino == theirs.st_ino && ours.st_dev == theirs.st_dev) {
+        job->err = EEXIST;
         return NULL;
     }
     for (int i = 0; i < job->count; i++) {

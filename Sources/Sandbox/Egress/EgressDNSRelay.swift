@@ -47,7 +47,8 @@ final class EgressDNSRelay: Sendable {
             || (address.family == AF_INET6 && (address.address == "::1" || address.address == "::ffff:127.0.0.1"))
     }
 
-    /// Nil when the sandbox's namespace cannot be joined (an unprivileged monitor) or no socket
+    /// Nil when the sandbox's namespace cannot be joined (an unprivileged monitor), is the
+    /// monitor's own (a profile on the host's network: its loopback is the host's), or no socket
     /// could be bound there: names then fail to resolve, as with egress denied.
     init?(route: EgressRoute, sandboxPidfd: Int32) {
         var specs = [
