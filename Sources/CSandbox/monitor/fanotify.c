@@ -88,14 +88,25 @@ int csb_is_tmpfs(const char *path)
 struct closer {
     int pidfd;
     void *stack;
+    int fds[CSB_CLOSE_MAX];
 };
 static struct closer closers[MAX_CLOSERS];
 static pthread_mutex_t closers_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static int closer_main(void *arg)
 {
-    syscall(SYS_close, (int)(intptr_t)arg);
+    const int *fds = arg;
+    for (int i = 0; i < CSB_CLOSE_MAX; i++)
+        if (fds[i] >= 0)
+            syscall(SYS_close, fds[i]);
     return 0;
+}
+
+static void close_each(const int *fds, int count)
+{
+    for (int i = 0; i < count; i++)
+        if (fds[i] >= 0)
+            close(fds[i]);
 }
 
 /* Reaps finished helpers and frees their stacks; with `slot`, returns a free slot or -1. */
@@ -122,24 +133,33 @@ static int reap_closers(void)
     return free_slot;
 }
 
-void csb_close_detached(int fan)
+void csb_close_detached(int fan) { csb_close_all_detached(&fan, 1); }
+
+void csb_close_all_detached(const int *fds, int count)
 {
+    if (count > CSB_CLOSE_MAX) {
+        close_each(fds + CSB_CLOSE_MAX, count - CSB_CLOSE_MAX);
+        count = CSB_CLOSE_MAX;
+    }
     pthread_mutex_lock(&closers_lock);
     int slot = reap_closers();
     void *stack = slot < 0 ? MAP_FAILED
                            : mmap(NULL, CLOSER_STACK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
     if (stack == MAP_FAILED) {
         pthread_mutex_unlock(&closers_lock);
-        close(fan);
+        close_each(fds, count);
         return;
     }
+    /* The helper reads its list from the slot, which stays put until it is reaped. */
+    for (int i = 0; i < CSB_CLOSE_MAX; i++)
+        closers[slot].fds[i] = i < count ? fds[i] : -1;
     int pidfd = -1;
     pid_t pid = clone(closer_main, (char *)stack + CLOSER_STACK, CLONE_VM | CLONE_FILES | CLONE_PIDFD,
-                      (void *)(intptr_t)fan, &pidfd);
+                      closers[slot].fds, &pidfd);
     if (pid < 0) {
         munmap(stack, CLOSER_STACK);
         pthread_mutex_unlock(&closers_lock);
-        close(fan);
+        close_each(fds, count);
         return;
     }
     closers[slot].pidfd = pidfd;
