@@ -307,6 +307,13 @@ void csb_close_detached(int fan);
  * sandbox's namespaces, whose last reference tears down its mount tree and network state. */
 #define CSB_CLOSE_MAX 4
 void csb_close_all_detached(const int *_Nonnull fds, int count);
+/* The same helper first gives up a sandbox's share of its project's placeholder lock: if
+ * `lock_fd` can then be locked exclusively, no other sandbox has them mounted, and each of
+ * `names` (NUL-separated, names_len bytes) is removed when still an empty placeholder
+ * (csb_protect_sweep) and `lock_path` unlinked. Takes over lock_fd, root_fd and fds[]. -1 with
+ * E2BIG (nothing taken) when the names or path do not fit the helper's record. */
+int csb_protect_release_detached(int lock_fd, int root_fd, const char *_Nonnull lock_path, const char *_Nonnull names,
+                                 size_t names_len, const int *_Nonnull fds, int count);
 /* Waits for every helper of csb_close_detached: a process that is about to exit calls it once
  * its result is out, so no helper is left for init to reap. */
 void csb_wait_closers(void);

@@ -13,7 +13,7 @@ import CSandbox
 ///   sandbox lives and removed by the last sandbox of the project to go (`Placeholders`), so the
 ///   project keeps no trace of it.
 enum ProtectedPaths {
-    struct Prepared {
+    struct Prepared: Sendable {
         /// The paths to mount read-only over themselves, relative to the workspace, in profile
         /// order, without entries under an earlier one (a placeholder `.git/` covers `.git/config`).
         var mounts: [String] = []
@@ -65,14 +65,15 @@ enum ProtectedPaths {
     }
 
     /// The placeholders one sandbox mounted at the root, and its share of the project's lock
-    /// (`/run/jcs-protect/<dev>-<ino>.lock`, shared while the sandbox lives). Released after the
+    /// (`/run/jcs-protect/<dev>-<ino>.lock`, shared while the sandbox lives, unlinked by the last). Released after the
     /// sandbox is reaped: whoever then gets the lock exclusively knows no sandbox of the project
     /// has a placeholder mounted and removes those still empty, its own and any a dead monitor
     /// left. Root only: the marker is a trusted.* attribute.
-    final class Placeholders {
+    final class Placeholders: @unchecked Sendable {
         static let lockDirectory = "/run/jcs-protect"
         fileprivate(set) var names: [String] = []
         private let lock: OwnedFD
+        private let path: String
         private let root: OwnedFD
 
         init(root handle: RootHandle) throws(SandboxError) {
@@ -85,14 +86,47 @@ enum ProtectedPaths {
                     path: Placeholders.lockDirectory, reason: "not a directory of root's (placeholder locks live there)")
             }
             let path = "\(Placeholders.lockDirectory)/\(handle.identity.device)-\(handle.identity.inode).lock"
-            lock = OwnedFD(open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o600))
-            guard lock.isOpen else { throw .lastError("open(\(path))") }
-            while flock(lock.raw, LOCK_SH) != 0 {
-                guard errno == EINTR else { throw .lastError("flock(\(path))") }
+            // The last holder unlinks the file: a lock taken on a file that is no longer at the
+            // path shares nothing with the next sandbox, so take it again on the new one.
+            while true {
+                let fd = OwnedFD(open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o600))
+                guard fd.isOpen else { throw .lastError("open(\(path))") }
+                while flock(fd.raw, LOCK_SH) != 0 {
+                    guard errno == EINTR else { throw .lastError("flock(\(path))") }
+                }
+                var held = stat()
+                var named = stat()
+                if fstat(fd.raw, &held) == 0, lstat(path, &named) == 0, held.st_ino == named.st_ino, held.st_dev == named.st_dev {
+                    lock = fd
+                    self.path = path
+                    break
+                }
             }
             let copy = fcntl(handle.fd.raw, F_DUPFD_CLOEXEC, 3)
             guard copy >= 0 else { throw .lastError("dup(root)") }
             root = OwnedFD(copy)
+        }
+
+        /// `release()` by a helper off the caller's path (`csb_protect_release_detached`), which
+        /// also closes `fds` (the sandbox's namespaces), once the result is out.
+        func releaseDetached(closing fds: [Int32]) {
+            guard lock.isOpen else {
+                csb_close_all_detached(fds, Int32(fds.count))
+                return
+            }
+            var joined: [CChar] = []
+            for name in names { joined += name.utf8.map { CChar(bitPattern: $0) } + [0] }
+            // The helper's record holds 1 KiB of names and a 255-byte path; more is released here.
+            guard joined.count < 1024, path.utf8.count < 256 else {
+                release()
+                csb_close_all_detached(fds, Int32(fds.count))
+                return
+            }
+            let lockFD = lock.take()
+            let rootFD = root.take()
+            _ = joined.withUnsafeBufferPointer { chars in
+                csb_protect_release_detached(lockFD, rootFD, path, chars.baseAddress!, chars.count, fds, Int32(fds.count))
+            }
         }
 
         /// Gives up this sandbox's share; the last one removes the placeholders. A share another
@@ -101,6 +135,7 @@ enum ProtectedPaths {
             guard lock.isOpen else { return }
             if flock(lock.raw, LOCK_EX | LOCK_NB) == 0 {
                 for name in names { csb_protect_sweep(root.raw, name) }
+                unlink(path)  // one file per project while it has sandboxes, none after
             }
             lock.close()
             root.close()

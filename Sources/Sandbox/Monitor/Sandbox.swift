@@ -106,6 +106,7 @@ public final class Sandbox {
         let protected =
             profile.filesystem.workspaceWritable
             ? try ProtectedPaths.prepare(profile.filesystem.protectedPaths, root: handle) : ProtectedPaths.Prepared()
+        Trace.mark("protected paths ready")
         let traps = try TrapSet.create(profile: profile, root: handle)
         Trace.mark("traps laid out")
         // Without root (or where the host refuses it), the clone makes the namespace instead.
@@ -208,10 +209,14 @@ public final class Sandbox {
         cgroup?.remove()
         // The last references to the mount tree (an expedited RCU grace period and every mount
         // freed) and to the network namespace (queues the kernel's cleanup_net): a helper drops
-        // them, after the result went out, off every caller's path.
-        placeholders?.release()
+        // them, after the result went out, off every caller's path (`csb_close_all_detached`).
+        // Its placeholders go with it, by the same helper.
         let fds = namespaces.map { $0.take() }
-        if !fds.isEmpty { csb_close_all_detached(fds, Int32(fds.count)) }
+        if let placeholders {
+            placeholders.releaseDetached(closing: fds)
+        } else if !fds.isEmpty {
+            csb_close_all_detached(fds, Int32(fds.count))
+        }
     }
 
     /// Fails closed before anything is created when a cgroup layer is missing and not waived.
