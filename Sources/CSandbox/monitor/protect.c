@@ -147,7 +147,7 @@ int csb_protect_placeholder(int rootfd, const char *name, int is_dir, uid_t uid,
             close(fd);
     }
     if (!created && errno != EEXIST)
-        return errno == EROFS || errno == EPERM || errno == EACCES ? 0 : -1;
+        return errno == EROFS || errno == EPERM || errno == EACCES || errno == ENOENT ? 0 : -1;
     int fd = open_entry(rootfd, name);
     if (fd < 0) {
         /* Something else is there (a link: the caller's walk refuses it; a socket): not ours. */

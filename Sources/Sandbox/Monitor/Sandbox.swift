@@ -102,13 +102,17 @@ public final class Sandbox {
             gid = profile.identity.hostGID
             idmapped = true
         }
-        // A read-only workspace protects every path already.
-        let protected =
+        // A read-only workspace protects every path already. Placeholders are metadata work on
+        // the project's file system (a journal handle each on ext4): on a thread of their own,
+        // beside the traps' walk.
+        let protectedWork =
             profile.filesystem.workspaceWritable
-            ? try ProtectedPaths.prepare(profile.filesystem.protectedPaths, root: handle) : ProtectedPaths.Prepared()
-        Trace.mark("protected paths ready")
+            ? OffThread { () throws(SandboxError) in try ProtectedPaths.prepare(profile.filesystem.protectedPaths, root: handle) }
+            : nil
         let traps = try TrapSet.create(profile: profile, root: handle)
         Trace.mark("traps laid out")
+        let protected = try protectedWork?.value() ?? ProtectedPaths.Prepared()
+        Trace.mark("protected paths ready")
         // Without root (or where the host refuses it), the clone makes the namespace instead.
         let network = try madeAhead?.value()
         let ownNetwork = wantsNetwork && network?.fd.isOpen != true
