@@ -11,6 +11,8 @@
 #include "child_internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
 #include <linux/filter.h>
 #include <pthread.h>
 #include <sys/capability.h>
@@ -288,14 +290,37 @@ cap_t csb_empty_caps;
 static pthread_once_t empty_caps_once = PTHREAD_ONCE_INIT;
 static void make_empty_caps(void) { csb_empty_caps = cap_init(); }
 
-pid_t csb_clone_sandbox(int ns_flags, const struct csb_child_config *config, int *pidfd)
+pid_t csb_clone_sandbox(int ns_flags, const struct csb_child_config *config, int *pidfd, int netns_fd)
 {
     pthread_once(&empty_caps_once, make_empty_caps);
     if (csb_empty_caps == NULL)
         return -1;
     *pidfd = -1;
+    /* A namespace made ahead (monitor/netns.c): this thread enters it, so the child is born in
+     * it; a user namespace cannot enter it from inside (it holds no capability over it). The
+     * child closes both descriptors with everything else it does not keep. */
+    int home = -1;
+    if (netns_fd >= 0) {
+        home = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+        if (home < 0)
+            return -1;
+        if (setns(netns_fd, CLONE_NEWNET) < 0) {
+            int err = errno;
+            close(home);
+            errno = err;
+            return -1;
+        }
+        ns_flags &= ~CSB_NS_NET;
+    }
     long pid = syscall(SYS_clone, (unsigned long)ns_flags | CLONE_PIDFD | SIGCHLD, NULL, pidfd, NULL, 0);
     if (pid == 0)
         child_main(config);
+    int err = errno;
+    if (home >= 0) {
+        if (setns(home, CLONE_NEWNET) < 0)
+            abort();
+        close(home);
+    }
+    errno = err;
     return (pid_t)pid;
 }

@@ -153,8 +153,15 @@ enum csb_namespaces {
 };
 
 /* clone(2) with `ns_flags`, returning the child's pid (and a pidfd in *pidfd), or -1 with errno.
- * The child runs the prepare plan and then the run message and never returns. */
-pid_t csb_clone_sandbox(int ns_flags, const struct csb_child_config *_Nonnull config, int *_Nonnull pidfd);
+ * The child runs the prepare plan and then the run message and never returns. With `netns_fd`
+ * >= 0 (from csb_netns_fresh), the child is born in that network namespace instead of a new one:
+ * the calling thread enters it for the clone only and returns to its own (aborting the process
+ * if it could not: a monitor thread must never stay in a sandbox's namespace). */
+pid_t csb_clone_sandbox(int ns_flags, const struct csb_child_config *_Nonnull config, int *_Nonnull pidfd,
+                        int netns_fd);
+/* A new network namespace with its loopback up, made on the calling thread (which returns to its
+ * own namespace), as a descriptor; -1 with errno (EPERM: not root in the host's namespaces). */
+int csb_netns_fresh(void);
 
 /* Sends one tag byte plus an optional fd (SCM_RIGHTS). */
 int csb_send_tag_fd(int sock, uint8_t tag, int fd);
@@ -179,6 +186,15 @@ int csb_idmapped_tree_fd(int dirfd, int userns_fd, int writable);
  * (a missing entry of the root, or a filesystem that refuses the creation, so the tool cannot
  * create it either); -1 with errno (ELOOP: a component is a symlink). */
 int csb_protect_prepare(int rootfd, const char *_Nonnull rel, int is_dir, uid_t uid, gid_t gid);
+/* A placeholder for the missing entry `name` of the root (no '/'): an empty directory (is_dir)
+ * or file owned by uid:gid and marked as a placeholder (trusted.jcs.placeholder). Returns 1 when
+ * a placeholder is there (made now or by another sandbox of the project), 2 when a real entry
+ * is, 0 when the file system refuses the creation (to the tool as well), -1 with errno. The
+ * caller holds the project's placeholder lock shared (ProtectedPaths). */
+int csb_protect_placeholder(int rootfd, const char *_Nonnull name, int is_dir, uid_t uid, gid_t gid);
+/* Removes the entry `name` of the root if it is a placeholder and still empty. The caller holds
+ * the project's placeholder lock exclusively: no sandbox has it mounted. */
+void csb_protect_sweep(int rootfd, const char *_Nonnull name);
 
 /* Compiles the rules with libseccomp into a BPF program (struct sock_filter[]) in *out (malloc'd;
  * free with csb_free). On failure returns -1 and writes a sentence into err. */
@@ -301,6 +317,17 @@ int csb_fanotify_deny_pending(int fan, struct csb_fan_event *_Nonnull out, int m
  * table (CLONE_VM|CLONE_FILES, no signal at exit) closes it and pays the wait instead. Earlier
  * helpers are reaped on each call. Falls back to a plain close. */
 void csb_close_detached(int fan);
+/* The same for up to CSB_CLOSE_MAX descriptors at once, in one helper (-1 entries ignored): a
+ * sandbox's namespaces, whose last reference tears down its mount tree and network state. */
+#define CSB_CLOSE_MAX 4
+void csb_close_all_detached(const int *_Nonnull fds, int count);
+/* The same helper first gives up a sandbox's share of its project's placeholder lock: if
+ * `lock_fd` can then be locked exclusively, no other sandbox has them mounted, and each of
+ * `names` (NUL-separated, names_len bytes) is removed when still an empty placeholder
+ * (csb_protect_sweep) and `lock_path` unlinked. Takes over lock_fd, root_fd and fds[]. -1 with
+ * E2BIG (nothing taken) when the names or path do not fit the helper's record. */
+int csb_protect_release_detached(int lock_fd, int root_fd, const char *_Nonnull lock_path, const char *_Nonnull names,
+                                 size_t names_len, const int *_Nonnull fds, int count);
 /* Waits for every helper of csb_close_detached: a process that is about to exit calls it once
  * its result is out, so no helper is left for init to reap. */
 void csb_wait_closers(void);

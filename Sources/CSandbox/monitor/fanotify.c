@@ -10,12 +10,7 @@
 #include "../include/csandbox.h"
 
 #include <errno.h>
-#include <pthread.h>
-#include <sched.h>
-#include <signal.h>
-#include <sys/mman.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <fcntl.h>
 #include <sys/fanotify.h>
 #include <sys/stat.h>
@@ -80,85 +75,4 @@ int csb_is_tmpfs(const char *path)
 {
     struct statfs fs;
     return statfs(path, &fs) == 0 && fs.f_type == TMPFS_MAGIC;
-}
-
-#define CLOSER_STACK (64u << 10)
-#define MAX_CLOSERS 64
-
-struct closer {
-    int pidfd;
-    void *stack;
-};
-static struct closer closers[MAX_CLOSERS];
-static pthread_mutex_t closers_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static int closer_main(void *arg)
-{
-    syscall(SYS_close, (int)(intptr_t)arg);
-    return 0;
-}
-
-/* Reaps finished helpers and frees their stacks; with `slot`, returns a free slot or -1. */
-static int reap_closers(void)
-{
-    int free_slot = -1;
-    for (int i = 0; i < MAX_CLOSERS; i++) {
-        if (closers[i].stack == NULL) {
-            if (free_slot < 0)
-                free_slot = i;
-            continue;
-        }
-        siginfo_t info;
-        info.si_pid = 0;
-        if (waitid((idtype_t)3 /* P_PIDFD */, (id_t)closers[i].pidfd, &info, WEXITED | WNOHANG | __WALL) == 0 &&
-            info.si_pid != 0) {
-            close(closers[i].pidfd);
-            munmap(closers[i].stack, CLOSER_STACK);
-            closers[i].stack = NULL;
-            if (free_slot < 0)
-                free_slot = i;
-        }
-    }
-    return free_slot;
-}
-
-void csb_close_detached(int fan)
-{
-    pthread_mutex_lock(&closers_lock);
-    int slot = reap_closers();
-    void *stack = slot < 0 ? MAP_FAILED
-                           : mmap(NULL, CLOSER_STACK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-    if (stack == MAP_FAILED) {
-        pthread_mutex_unlock(&closers_lock);
-        close(fan);
-        return;
-    }
-    int pidfd = -1;
-    pid_t pid = clone(closer_main, (char *)stack + CLOSER_STACK, CLONE_VM | CLONE_FILES | CLONE_PIDFD,
-                      (void *)(intptr_t)fan, &pidfd);
-    if (pid < 0) {
-        munmap(stack, CLOSER_STACK);
-        pthread_mutex_unlock(&closers_lock);
-        close(fan);
-        return;
-    }
-    closers[slot].pidfd = pidfd;
-    closers[slot].stack = stack;
-    pthread_mutex_unlock(&closers_lock);
-}
-
-void csb_wait_closers(void)
-{
-    pthread_mutex_lock(&closers_lock);
-    for (int i = 0; i < MAX_CLOSERS; i++) {
-        if (closers[i].stack == NULL)
-            continue;
-        siginfo_t info;
-        while (waitid((idtype_t)3 /* P_PIDFD */, (id_t)closers[i].pidfd, &info, WEXITED | __WALL) < 0 && errno == EINTR) {
-        }
-        close(closers[i].pidfd);
-        munmap(closers[i].stack, CLOSER_STACK);
-        closers[i].stack = NULL;
-    }
-    pthread_mutex_unlock(&closers_lock);
 }

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 static int open_component(int dirfd, const char *name, int directory)
@@ -107,4 +108,86 @@ int csb_protect_prepare(int rootfd, const char *rel, int is_dir, uid_t uid, gid_
     }
     close(dir);
     return depth;
+}
+
+/*
+ * Placeholders for missing entries of the root itself (`.git`, `.envrc` in a project that has
+ * none). Without one, a tool could create `.git/config` or `.envrc` and the host would run it
+ * later; with one, the child mounts it read-only over itself like any protected path. It lives
+ * only while a sandbox of the project does: the caller holds a shared lock on the project's lock
+ * file meanwhile, and whoever then gets it exclusively removes every placeholder still empty.
+ * A placeholder carries the marker PLACEHOLDER_XATTR, which only the host's root can set or
+ * remove (trusted.*), so neither a tool nor a user's own empty `.envrc` is ever taken for one,
+ * and one left by a monitor that died is removed by the next one that gets the lock.
+ */
+#define PLACEHOLDER_XATTR "trusted.jcs.placeholder"
+
+static int open_entry(int rootfd, const char *name)
+{
+    struct open_how how;
+    memset(&how, 0, sizeof how);
+    how.flags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC;
+    how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+    return (int)syscall(SYS_openat2, rootfd, name, &how, sizeof how);
+}
+
+int csb_protect_placeholder(int rootfd, const char *name, int is_dir, uid_t uid, gid_t gid)
+{
+    if (name[0] == '\0' || strchr(name, '/') != NULL || strcmp(name, ".") == 0 || strcmp(name, "..") == 0) {
+        errno = EINVAL;
+        return -1;
+    }
+    int created;
+    if (is_dir) {
+        created = mkdirat(rootfd, name, 0755) == 0;
+    } else {
+        int fd = openat(rootfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+        created = fd >= 0;
+        if (fd >= 0)
+            close(fd);
+    }
+    if (!created && errno != EEXIST)
+        return errno == EROFS || errno == EPERM || errno == EACCES || errno == ENOENT ? 0 : -1;
+    int fd = open_entry(rootfd, name);
+    if (fd < 0) {
+        /* Something else is there (a link: the caller's walk refuses it; a socket): not ours. */
+        if (!created)
+            return 2;
+        return -1;
+    }
+    int rc;
+    if (created) {
+        rc = fsetxattr(fd, PLACEHOLDER_XATTR, "1", 1, 0) == 0 && fchown(fd, uid, gid) == 0 ? 1 : -1;
+        if (rc < 0) {
+            int err = errno;
+            close(fd);
+            (void)unlinkat(rootfd, name, is_dir ? AT_REMOVEDIR : 0);
+            errno = err;
+            return -1;
+        }
+    } else {
+        char value[4];
+        rc = fgetxattr(fd, PLACEHOLDER_XATTR, value, sizeof value) > 0 ? 1 : 2;
+    }
+    close(fd);
+    return rc;
+}
+
+void csb_protect_sweep(int rootfd, const char *name)
+{
+    int fd = open_entry(rootfd, name);
+    if (fd < 0)
+        return;
+    char value[4];
+    struct stat st;
+    int ours = fgetxattr(fd, PLACEHOLDER_XATTR, value, sizeof value) > 0 && fstat(fd, &st) == 0;
+    close(fd);
+    if (!ours)
+        return;
+    /* Only an empty one: what a host user put into it since is theirs (rmdir refuses a full
+     * directory by itself). */
+    if (S_ISDIR(st.st_mode))
+        (void)unlinkat(rootfd, name, AT_REMOVEDIR);
+    else if (S_ISREG(st.st_mode) && st.st_size == 0)
+        (void)unlinkat(rootfd, name, 0);
 }

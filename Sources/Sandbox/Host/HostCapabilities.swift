@@ -78,9 +78,10 @@ public struct HostCapabilities: Sendable {
         layers.append(
             errnoLayer(
                 "project_quota", geteuid() == 0 ? csb_project_quota_supported(place) : EPERM,
-                ok: "the file system of \(place) keeps disk_mb and disk_inodes per project",
+                ok: "the file system of \(place) keeps disk_mb and disk_inodes per project: the kernel refuses past them (EDQUOT)",
                 missing: "no project quotas on the file system of \(place) (ext4: -O project and -o prjquota; xfs: pquota); "
-                    + "profiles with disk limits need the downgrade disk_quota"))
+                    + "profiles with disk limits need the downgrade disk_quota, and then nothing refuses a write past "
+                    + "disk_mb or disk_inodes: the usage is measured after each call and a limit passed is reported as disk"))
         return HostCapabilities(layers: layers, cgroups: cgroups)
     }
 

@@ -24,8 +24,9 @@ struct MountPlan {
     /// here, on the host, because inside the child an absolute symlink would resolve against the
     /// half-built root.
     ///
-    /// - Parameter ownNetwork: the sandbox gets a new network namespace whose loopback it must
-    ///   bring up itself (a reused one has it up already, and refuses the capability-less child).
+    /// - Parameter ownNetwork: the clone makes the sandbox a new network namespace whose loopback
+    ///   it must bring up itself (one made ahead by the monitor has it up already, and refuses
+    ///   the child, which holds no capability over it).
     /// - Parameter rootIdentity: what the child must find at `root` before it mounts it.
     static func build(
         profile: Profile, root: String, rootIdentity: FileIdentity, protectedPaths: [String] = [], idmapped: Bool,

@@ -53,6 +53,10 @@ public final class Sandbox {
     private var scanTruncation: SensitiveMasks.Truncation?
     /// The project's disk quota, read after the run to report a hit.
     private var diskQuota: DiskQuota?
+    /// The sandbox's mount and network namespaces, kept past init's exit (see `deinit`).
+    private var namespaces: [OwnedFD] = []
+    /// The root's protected-path placeholders this sandbox mounted, removed once it is gone.
+    private var placeholders: ProtectedPaths.Placeholders?
 
     /// The cgroup layout of this process, read once.
     public static let cgroupLayout = CgroupLayout.detect()
@@ -70,6 +74,12 @@ public final class Sandbox {
         profile: Profile, root: String, rootIdentity: FileIdentity? = nil, stdin: Stdin = .null,
         filter: () throws(SandboxError) -> SeccompProgram
     ) throws(SandboxError) -> Sandbox {
+        // network none: a namespace nobody used before, made by a thread of its own while the
+        // rest of prepare runs (its kernel work, ~1 ms, was on prepare's serial path when the
+        // clone made it). Never a reused one: a namespace keeps an earlier tenant's TIME_WAIT
+        // sockets and loopback counters (a channel between calls, EADDRINUSE on their ports).
+        let wantsNetwork = profile.network.mode == .none
+        let madeAhead = wantsNetwork && geteuid() == 0 ? OffThread { () throws(SandboxError) in FreshNetwork() } : nil
         let handle = try RootHandle.open(root, expecting: rootIdentity)
         let realRoot = handle.path
         let st = handle.stat
@@ -92,18 +102,22 @@ public final class Sandbox {
             gid = profile.identity.hostGID
             idmapped = true
         }
-        // A read-only workspace protects every path already.
-        let protectedPaths =
+        // A read-only workspace protects every path already. Placeholders are metadata work on
+        // the project's file system (a journal handle each on ext4): on a thread of their own,
+        // beside the traps' walk.
+        let protectedWork =
             profile.filesystem.workspaceWritable
-            ? try ProtectedPaths.prepare(profile.filesystem.protectedPaths, root: handle) : []
-        // network none: a new namespace per sandbox, made by the clone at prepare time (off a
-        // warm call's path). Never a reused one: a namespace keeps an earlier tenant's TIME_WAIT
-        // sockets and loopback counters (a channel between calls, EADDRINUSE on their ports).
-        let ownNetwork = profile.network.mode == .none
+            ? OffThread { () throws(SandboxError) in try ProtectedPaths.prepare(profile.filesystem.protectedPaths, root: handle) }
+            : nil
         let traps = try TrapSet.create(profile: profile, root: handle)
         Trace.mark("traps laid out")
+        let protected = try protectedWork?.value() ?? ProtectedPaths.Prepared()
+        Trace.mark("protected paths ready")
+        // Without root (or where the host refuses it), the clone makes the namespace instead.
+        let network = try madeAhead?.value()
+        let ownNetwork = wantsNetwork && network?.fd.isOpen != true
         let plan = try MountPlan.build(
-            profile: profile, root: realRoot, rootIdentity: handle.identity, protectedPaths: protectedPaths,
+            profile: profile, root: realRoot, rootIdentity: handle.identity, protectedPaths: protected.mounts,
             idmapped: idmapped, ownNetwork: ownNetwork, traps: traps)
         Trace.mark("plan built")
 
@@ -132,7 +146,7 @@ public final class Sandbox {
                 var config = csb_child_config(
                     control_fd: childControl.raw, stdin_fd: stdinFD.raw, stdout_fd: stdoutPipe.write.raw,
                     stderr_fd: stderrPipe.write.raw, plan: planBuffer.baseAddress!, plan_len: planBuffer.count)
-                return csb_clone_sandbox(flags, &config, &pidfdRaw)
+                return csb_clone_sandbox(flags, &config, &pidfdRaw, network?.fd.raw ?? -1)
             }
         }
         let pid = clone()
@@ -140,6 +154,10 @@ public final class Sandbox {
         guard pid > 0 else {
             throw .lastError("clone(user, mount, pid, net, ipc, uts namespaces)")
         }
+        // Held until the sandbox goes away, so that init's exit does not tear its mount tree and
+        // network state down on the reaping call's path; released by a helper (`deinit`).
+        let namespaces = ["mnt", "net"].map { OwnedFD(open("/proc/\(pid)/ns/\($0)", O_RDONLY | O_CLOEXEC)) }
+        network?.fd.close()
         // The child holds its own copies now; ours would keep the pipes from ever reaching EOF.
         childControl.close()
         stdinFD.close()
@@ -149,6 +167,8 @@ public final class Sandbox {
         let sandbox = Sandbox(
             profile: profile, pid: pid, pidfd: OwnedFD(pidfdRaw), control: control, stdoutRead: stdoutPipe.read,
             stderrRead: stderrPipe.read, hostUID: uid, idmapped: idmapped)
+        sandbox.namespaces = namespaces
+        sandbox.placeholders = protected.placeholders
         try sandbox.release(uid: uid, gid: gid, root: handle, filter: filter)
         sandbox.scanTruncation = traps.scanTruncation
         sandbox.diskQuota = quota
@@ -191,6 +211,16 @@ public final class Sandbox {
     deinit {
         destroy()
         cgroup?.remove()
+        // The last references to the mount tree (an expedited RCU grace period and every mount
+        // freed) and to the network namespace (queues the kernel's cleanup_net): a helper drops
+        // them, after the result went out, off every caller's path (`csb_close_all_detached`).
+        // Its placeholders go with it, by the same helper.
+        let fds = namespaces.map { $0.take() }
+        if let placeholders {
+            placeholders.releaseDetached(closing: fds)
+        } else if !fds.isEmpty {
+            csb_close_all_detached(fds, Int32(fds.count))
+        }
     }
 
     /// Fails closed before anything is created when a cgroup layer is missing and not waived.
