@@ -21,6 +21,7 @@ public enum Daemon {
         let router = Router(context: DaemonContext.self)
         router.add(middleware: ErrorMiddleware(refusals: runtime.refusals))
         router.add(middleware: access)
+        router.add(middleware: DurabilityMiddleware(journal: runtime.journal))
         HostRoutes(runtime: runtime).add(to: router)
         ProjectRoutes(runtime: runtime).add(to: router)
         ConversationRoutes(runtime: runtime).add(to: router)

@@ -66,6 +66,14 @@ struct ConversationJournal: Sendable {
         self.capacity = capacity
     }
 
+    /// A journal continuing from entries read back from the store (a restart): their sequence
+    /// numbers are kept, and new entries number on from the last.
+    init(capacity: Int, restoring restored: [ConversationEntry]) {
+        self.init(capacity: capacity)
+        entries = Array(restored.suffix(capacity))
+        nextSequence = (restored.last?.sequence ?? 0) + 1
+    }
+
     @discardableResult
     mutating func append(
         _ kind: ConversationEntry.Kind, correlationId: String?, atMs: Int64, payload: JSONValue

@@ -76,7 +76,7 @@ public actor Engine {
         projects[projectId] = project
         sink.emit(
             RuntimeEvent(
-                name: EventName.projectStarted.rawValue, projectId: projectId, atMs: clock.nowMs(),
+                name: EventKind.projectStarted, projectId: projectId, atMs: clock.nowMs(),
                 payload: [
                     "root": .string(realRoot), "profile": .string(project.profile.name),
                     "network_egress_policy": .string(options.networkEgressPolicy.rawValue),

@@ -45,9 +45,7 @@ public final class RuntimeEventRecorder: RuntimeEventSink {
 
     public var droppedCount: Int { storage.withLock { $0.dropped } }
 
-    public func events(named name: String) -> [RuntimeEvent] { events.filter { $0.name == name } }
-
-    public func events(named name: EventName) -> [RuntimeEvent] { events(named: name.rawValue) }
+    public func events(named name: EventKind) -> [RuntimeEvent] { events.filter { $0.name == name } }
 }
 
 /// Fans one event out to several sinks, in order.

@@ -70,7 +70,7 @@ public final class TelemetryHub: Sendable {
             // The alert rules learn a project's egress policy from its start, so a network
             // denial in a project whose egress is enabled pages (the runbook's rule) without
             // whoever composes the engine having to remember to say so.
-            if recorded.name == EventName.projectStarted.rawValue,
+            if recorded.name == EventKind.projectStarted,
                 let policy = recorded.payload["network_egress_policy"]?.stringValue
             {
                 if policy == NetworkEgressPolicy.allow.rawValue {
