@@ -29,7 +29,7 @@ extension SQLiteJournal: ConversationJournalStore {
             while try select.step() {
                 entries.append(
                     TimelineEntry(
-                        source: .journal, atMs: select.int64(3), event: "conversation." + (select.text(1) ?? ""),
+                        source: .journal, atMs: select.int64(3), event: try select.entryKind(1).timelineEvent,
                         correlationId: select.text(2), payload: try select.json(4), sequence: UInt64(select.int64(0))))
             }
             return entries
@@ -64,9 +64,7 @@ extension SQLiteJournal: ConversationJournalStore {
                 select.bind(4, Int64(max(1, limit)))
                 var entries: [ConversationEntry] = []
                 while try select.step() {
-                    guard let kind = ConversationEntry.Kind(rawValue: select.text(1) ?? "") else {
-                        throw StoreError(.corruptRow, "unknown conversation entry kind '\(select.text(1) ?? "")'")
-                    }
+                    let kind = try select.entryKind(1)
                     entries.append(
                         ConversationEntry(
                             sequence: Int(select.int64(0)), kind: kind, correlationId: select.text(2), atMs: select.int64(3),

@@ -35,6 +35,37 @@ extension SQLiteJournal: TelemetryEventStore {
         }
     }
 
+    /// What `TelemetryHub.restore` needs after a restart: every project's event totals, and the
+    /// newest events (at most `limit`) at or after `sinceMs`, oldest first.
+    public func telemetryRestorePoint(
+        sinceMs: Int64, limit: Int
+    ) throws(TelemetryStoreError) -> (counts: [String: [String: UInt64]], recent: [TelemetryEvent]) {
+        try read { connection throws(StoreError) in
+            var counts: [String: [String: UInt64]] = [:]
+            let totals = try connection.statement(
+                "SELECT project_id, name, count(*) FROM telemetry_events GROUP BY project_id, name")
+            while try totals.step() {
+                counts[totals.text(0) ?? "", default: [:]][totals.text(1) ?? ""] = UInt64(totals.int64(2))
+            }
+            let select = try connection.statement(
+                """
+                SELECT id, name, project_id, conversation_id, correlation_id, at_ms, payload FROM telemetry_events
+                WHERE at_ms >= ?1 ORDER BY id DESC LIMIT ?2
+                """)
+            select.bind(1, sinceMs)
+            select.bind(2, Int64(max(0, limit)))
+            var recent: [TelemetryEvent] = []
+            while try select.step() {
+                recent.append(
+                    TelemetryEvent(
+                        name: try select.eventKind(1), projectId: select.text(2) ?? "", conversationId: select.text(3),
+                        correlationId: select.text(4), atMs: select.int64(5), payload: try select.json(6),
+                        id: UInt64(select.int64(0))))
+            }
+            return (counts, recent.reversed())
+        }
+    }
+
     static func insert(_ event: TelemetryEvent, into connection: SQLiteConnection) throws(StoreError) -> Int64 {
         let insert = try connection.statement(
             """

@@ -83,6 +83,19 @@ public final class SQLiteJournal: Sendable {
         }
     }
 
+    /// Waits until everything queued so far is committed; throws when the batch holding the
+    /// last queued write failed. For a caller that acknowledges what it just appended.
+    public func flush() throws(TelemetryStoreError) {
+        let last = writer.mark()
+        guard last > 0 else { return }
+        do {
+            try writer.waitDurable(last)
+        } catch {
+            failureCount.add(1, ordering: .relaxed)
+            throw error.telemetryError
+        }
+    }
+
     /// The one way to the read connection: under the lock, with every statement reset afterwards
     /// (see `SQLiteConnection.finishStatements`), after the writes queued so far.
     func locked<T>(_ body: (inout State) throws(StoreError) -> T) throws(StoreError) -> T {

@@ -63,6 +63,15 @@ final class SQLiteStatement: @unchecked Sendable {
         return kind
     }
 
+    /// A conversation entry kind column, checked like `eventKind`.
+    func entryKind(_ column: Int32) throws(StoreError) -> ConversationEntry.Kind {
+        let text = text(column) ?? ""
+        guard let kind = ConversationEntry.Kind(rawValue: text) else {
+            throw StoreError(.corruptRow, "unknown conversation entry kind '\(text.prefix(80))' in a journal row")
+        }
+        return kind
+    }
+
     /// A JSON column parsed; a row the journal wrote always parses, so failure means corruption.
     func json(_ column: Int32) throws(StoreError) -> JSONValue {
         guard let text = text(column) else { return .null }
