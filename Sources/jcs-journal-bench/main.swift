@@ -100,6 +100,42 @@ func event(_ i: Int, project: String) -> TelemetryEvent {
         payload: ["call_id": .string("call-a\(i)"), "tool": "shell.run"])
 }
 
+final class Job: Sendable {
+    let body: @Sendable () -> Void
+    init(_ body: @escaping @Sendable () -> Void) { self.body = body }
+}
+
+func threadEntry(_ raw: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
+    Unmanaged<Job>.fromOpaque(raw!).takeRetainedValue().body()
+    return nil
+}
+
+/// `emitters` threads, each appending `each` events and waiting for each to be durable; the
+/// number of emits that failed.
+func concurrentEmits(_ journal: SQLiteJournal, emitters: Int, each: Int) -> Int {
+    let failures = Atomic<Int>(0)
+    var threads: [pthread_t] = []
+    for emitter in 0..<emitters {
+        let job = Job {
+            for i in 0..<each {
+                do {
+                    try journal.append(event(i, project: "p-group-\(emitter)"))
+                    try journal.flush()
+                } catch {
+                    failures.add(1, ordering: .relaxed)
+                }
+            }
+        }
+        var thread = pthread_t()
+        guard pthread_create(&thread, nil, threadEntry, Unmanaged.passRetained(job).toOpaque()) == 0 else {
+            fatal("pthread_create failed")
+        }
+        threads.append(thread)
+    }
+    for thread in threads { pthread_join(thread, nil) }
+    return failures.load(ordering: .relaxed)
+}
+
 let options = parse()
 let directory: String
 if let given = options.directory {
@@ -134,37 +170,12 @@ do {
 
     // Group commit: the same acknowledged emits from several threads at once.
     let perEmitter = options.baseline
-    let failures = Atomic<Int>(0)
     let groupStarted = clock.now
-    var threads: [pthread_t] = []
-    final class Job: @unchecked Sendable {
-        let body: () -> Void
-        init(_ body: @escaping () -> Void) { self.body = body }
-    }
-    for emitter in 0..<options.emitters {
-        let job = Job {
-            for i in 0..<perEmitter {
-                do {
-                    try journal.append(event(i, project: "p-group-\(emitter)"))
-                    try journal.flush()
-                } catch {
-                    failures.add(1, ordering: .relaxed)
-                }
-            }
-        }
-        var thread = pthread_t()
-        let context = Unmanaged.passRetained(job).toOpaque()
-        guard pthread_create(&thread, nil, { raw in
-            Unmanaged<Job>.fromOpaque(raw!).takeRetainedValue().body()
-            return nil
-        }, context) == 0 else { fatal("pthread_create failed") }
-        threads.append(thread)
-    }
-    for thread in threads { pthread_join(thread, nil) }
+    let failed = concurrentEmits(journal, emitters: options.emitters, each: perEmitter)
     let groupRate = Double(perEmitter * options.emitters) / seconds(clock.now - groupStarted)
     print(
         "  group commit, acknowledged emits:     \(Int(groupRate)) events/s (\(options.emitters) emitters x \(perEmitter)), "
-            + "\(format(groupRate / rate))x the baseline" + (failures.load(ordering: .relaxed) > 0 ? ", FAILURES" : ""))
+            + "\(format(groupRate / rate))x the baseline" + (failed > 0 ? ", \(failed) FAILED" : ""))
 
     // Bulk: a million events through the writer, then one wait.
     let calls = options.events / 5
