@@ -10,7 +10,7 @@ import Hummingbird
 struct DurabilityMiddleware: RouterMiddleware {
     typealias Context = DaemonContext
 
-    let journal: SQLiteJournal
+    let journal: any Store
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard request.method != .get && request.method != .head else { return try await next(request, context) }

@@ -35,7 +35,7 @@ struct TelemetryRoutes {
                     limit: limit)
                 everRecorded =
                     try timeline.totalEntries > 0
-                    || runtime.journal.incidentTimeline(project: projectId, conversation: conversationId, limit: 1).totalEntries > 0
+                    || runtime.journal.incidentTimeline(project: projectId, conversation: conversationId, correlationId: nil, limit: 1).totalEntries > 0
             } catch {
                 throw APIError.from(error)
             }
