@@ -100,11 +100,18 @@ let package = Package(
             ],
             swiftSettings: strictSwift
         ),
-        // `jcs-coordinator serve`: the daemon. `jcs-coordinator --stdio --data-dir DIR`: the
-        // JSON-lines seed the crash test drives, each answer only after its write is committed.
+        // `jcs-coordinator serve`: the daemon, the one composition root.
         .executableTarget(
             name: "jcs-coordinator",
             dependencies: ["CodeServer", "Sandbox", "Daemon"],
+            swiftSettings: strictSwift,
+            linkerSettings: staticFoundationRuntime
+        ),
+        // `scripts/bench journal`: the journal's group commit against one transaction per event,
+        // and the incident timeline over a million events, measured in one run.
+        .executableTarget(
+            name: "jcs-journal-bench",
+            dependencies: ["CodeServer", "Sandbox"],
             swiftSettings: strictSwift,
             linkerSettings: staticFoundationRuntime
         ),

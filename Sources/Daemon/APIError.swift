@@ -31,6 +31,9 @@ public struct APIError: Error, HTTPResponseError, Sendable {
         /// The request is not valid HTTP/1.1 (a malformed chunk size, a truncated chunked body).
         case malformedRequest
         case `internal`
+        /// The journal could not commit what the request did (disk full, file unwritable): the
+        /// request is not acknowledged, and health says `degraded` with the reason.
+        case storeUnavailable
         /// A code the engine chose (`ProjectError.code`, `ConversationError.code`, …).
         case engine(String)
 
@@ -49,6 +52,7 @@ public struct APIError: Error, HTTPResponseError, Sendable {
             case .resourceExhausted: "resource_exhausted"
             case .malformedRequest: "malformed_request"
             case .internal: "internal"
+            case .storeUnavailable: "store_unavailable"
             case .engine(let code): code
             }
         }

@@ -1,6 +1,7 @@
 import CodeServer
 import Hummingbird
 import Logging
+import Sandbox
 import ServiceLifecycle
 
 #if canImport(Glibc)
@@ -21,6 +22,7 @@ public enum Daemon {
         let router = Router(context: DaemonContext.self)
         router.add(middleware: ErrorMiddleware(refusals: runtime.refusals))
         router.add(middleware: access)
+        router.add(middleware: DurabilityMiddleware(journal: runtime.journal))
         HostRoutes(runtime: runtime).add(to: router)
         ProjectRoutes(runtime: runtime).add(to: router)
         ConversationRoutes(runtime: runtime).add(to: router)
@@ -48,6 +50,9 @@ public enum Daemon {
         FileLimit.raise(logger: logger)
         try SocketPreflight.makeDirectories(configuration.dataDirectory)
         try SocketPreflight.check(configuration.socketPath)
+        // Nobody answers on it (checked just above): a socket file left by a daemon that was
+        // killed, which bind(2) would refuse with EADDRINUSE.
+        unlink(configuration.socketPath)
 
         let journal: SQLiteJournal
         do {
@@ -56,6 +61,14 @@ public enum Daemon {
             throw DaemonError.journal(path: configuration.dataDirectory, reason: "\(error)")
         }
         let hub = TelemetryHub(store: journal)
+        // Counts, rings, health and alert windows as the journal left them, not from zero. The
+        // longest window a rule looks back over is the policy-denied baseline (35 minutes).
+        do {
+            let restorePoint = try journal.telemetryRestorePoint(sinceMs: Timestamp.nowMs() - 40 * 60_000, limit: 50_000)
+            hub.restore(counts: restorePoint.counts, recent: restorePoint.recent)
+        } catch {
+            throw DaemonError.journal(path: configuration.dataDirectory, reason: "reading telemetry back: \(error)")
+        }
         let engine = Engine(
             configuration: EngineConfiguration(
                 warmWorkersPerProject: 1, registry: journal, journalStore: journal,

@@ -34,6 +34,6 @@ extension APIError {
     }
 
     private static func from(store error: TelemetryStoreError) -> APIError {
-        APIError(.engine("store_unavailable"), status: .serviceUnavailable, "\(error)")
+        APIError(.storeUnavailable, status: .serviceUnavailable, "store_unavailable: \(error)")
     }
 }

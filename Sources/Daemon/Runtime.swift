@@ -7,7 +7,7 @@ import Logging
 public struct Runtime: Sendable {
     public let engine: Engine
     public let hub: TelemetryHub
-    public let journal: SQLiteJournal
+    public let journal: any Store
     /// The budgets below, as configured.
     let limits: DaemonLimits
     /// Async calls made outside a conversation.
@@ -23,7 +23,7 @@ public struct Runtime: Sendable {
     /// Refusal log lines (connections, tokens, budgets), rate-limited and summed.
     let refusals = RefusalLog(logger: Logger(label: "jcs.daemon"))
 
-    public init(engine: Engine, hub: TelemetryHub, journal: SQLiteJournal, limits: DaemonLimits = DaemonLimits()) {
+    public init(engine: Engine, hub: TelemetryHub, journal: any Store, limits: DaemonLimits = DaemonLimits()) {
         self.engine = engine
         self.hub = hub
         self.journal = journal

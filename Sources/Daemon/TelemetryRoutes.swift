@@ -35,7 +35,7 @@ struct TelemetryRoutes {
                     limit: limit)
                 everRecorded =
                     try timeline.totalEntries > 0
-                    || runtime.journal.incidentTimeline(project: projectId, conversation: conversationId, limit: 1).totalEntries > 0
+                    || runtime.journal.incidentTimeline(project: projectId, conversation: conversationId, correlationId: nil, limit: 1).totalEntries > 0
             } catch {
                 throw APIError.from(error)
             }
@@ -47,6 +47,26 @@ struct TelemetryRoutes {
                     "unknown_conversation: the journal holds nothing for conversation '\(conversationId)' of project '\(projectId)'")
             }
             return JSONResponse(timeline.json)
+        }
+        // One request's timeline across the project, no conversation named: a direct call, an MCP
+        // call, or a request that touched several conversations.
+        router.get("/v1/projects/:project/incident") { request, context in
+            let projectId = try context.parameters.path("project")
+            guard let correlationId = request.queryString("correlation_id"), !correlationId.isEmpty else {
+                throw APIError(
+                    .missingField, status: .badRequest, field: "correlation_id",
+                    "missing_field: a project's incident timeline needs ?correlation_id= (or name a conversation)")
+            }
+            let limit = try request.queryInt(
+                "limit", in: 1...IncidentTimeline.maximumLimit, default: IncidentTimeline.defaultLimit)
+            do {
+                return JSONResponse(
+                    try runtime.journal.incidentTimeline(
+                        project: projectId, conversation: nil, correlationId: correlationId, limit: limit
+                    ).json)
+            } catch {
+                throw APIError.from(error)
+            }
         }
         router.get("/v1/alerts") { request, _ in
             let limit = try request.queryInt("limit", in: 1...Self.maximumAlertLimit, default: Self.defaultAlertLimit)

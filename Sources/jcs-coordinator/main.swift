@@ -1,8 +1,6 @@
 // jcs-coordinator serve [--data-dir DIR] [--socket PATH] [--config FILE] [--check-config]
 //     the daemon: HTTP+JSON on a Unix socket and optionally TCP (see docs/api.md); what
 //     `jcs serve` execs. --check-config prints the effective settings as JSON and exits.
-// jcs-coordinator --stdio --data-dir DIR
-//     the JSON-lines mode the crash test drives (StdioMode.swift).
 import Daemon
 import Sandbox
 
@@ -12,7 +10,6 @@ import Glibc
 
 let usage = """
     usage: jcs-coordinator serve [--data-dir DIR] [--socket PATH] [--config FILE] [--check-config]
-           jcs-coordinator --stdio --data-dir DIR
     """
 
 var arguments = Array(CommandLine.arguments.dropFirst())
@@ -56,13 +53,24 @@ case "serve":
     } catch {
         fail("\(error)")
     }
-case "--stdio":
-    guard arguments.count == 3, arguments[1] == "--data-dir" else { fail(usage) }
-    await runStdio(dataDirectory: arguments[2])
-case "--data-dir":
-    // The form from before the daemon existed, which scripts/bench still uses: stdio mode.
-    guard arguments.count == 2 else { fail(usage) }
-    await runStdio(dataDirectory: arguments[1])
 default:
     fail(usage)
+}
+
+/// Writes all of `text` to `fd` with write(2), unbuffered.
+func writeAll(_ fd: Int32, _ text: String) {
+    var bytes = Array(text.utf8)[...]
+    while !bytes.isEmpty {
+        let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        if n < 0 && errno == EINTR { continue }
+        guard n > 0 else { return }
+        bytes = bytes.dropFirst(n)
+    }
+}
+
+func answer(_ value: JSONValue) { writeAll(1, JSONWriter.text(value) + "\n") }
+
+func fail(_ message: String) -> Never {
+    writeAll(2, "jcs-coordinator: \(message)\n")
+    exit(1)
 }

@@ -51,6 +51,30 @@ public actor Conversation {
         journal = ConversationJournal(capacity: journalCapacity)
     }
 
+    /// Continues a conversation from its stored entries after a restart. Calls it had accepted
+    /// and not finished died with the previous process (their sandboxes with it): they are
+    /// recorded as cancelled, so the pending-calls projection and the timeline say what happened.
+    func restore(from entries: [ConversationEntry]) {
+        journal = ConversationJournal(capacity: journal.capacity, restoring: entries)
+        var open: [String] = []
+        for entry in entries {
+            let callId = entry.payload["call_id"]?.stringValue
+            switch entry.kind {
+            case .toolRequested: if let callId { open.append(callId) }
+            case .toolResult: open.removeAll { $0 == callId }
+            case .callsCancelled:
+                let ids = Set(entry.payload["call_ids"]?.arrayValue?.compactMap(\.stringValue) ?? [])
+                open.removeAll { ids.contains($0) }
+            default: break
+            }
+        }
+        guard !open.isEmpty else { return }
+        let payload: JSONValue = [
+            "call_ids": .array(open.map(JSONValue.string)), "workers_killed": 0, "reason": "coordinator_restarted",
+        ]
+        record(.callsCancelled, correlationId: nil, atMs: clock.nowMs(), payload: payload)
+    }
+
     /// Records the start; called once by the project right after creating the conversation.
     func recordStart() {
         let now = clock.nowMs()
@@ -212,10 +236,10 @@ public actor Conversation {
         return entry
     }
 
-    private func emit(_ name: EventName, correlationId: String?, at atMs: Int64, _ payload: JSONValue) {
+    private func emit(_ name: EventKind, correlationId: String?, at atMs: Int64, _ payload: JSONValue) {
         sink.emit(
             RuntimeEvent(
-                name: name.rawValue, projectId: projectId, conversationId: id, correlationId: correlationId, atMs: atMs,
+                name: name, projectId: projectId, conversationId: id, correlationId: correlationId, atMs: atMs,
                 payload: payload))
     }
 }

@@ -10,6 +10,11 @@ public struct ConversationEntry: Sendable, Equatable {
         case callsCancelled = "calls_cancelled"
         case queueOverflow = "queue_overflow"
         case stopped
+
+        /// The entry's name in an incident timeline (`conversation.tool_result`): the journal's
+        /// own vocabulary beside `EventKind`'s, kept apart because these are the conversation's
+        /// records, not emitted events.
+        public var timelineEvent: String { "conversation." + rawValue }
     }
 
     /// 1, 2, 3… in the order entries were recorded; gaps never happen, so a client can page.
@@ -18,6 +23,14 @@ public struct ConversationEntry: Sendable, Equatable {
     public var correlationId: String?
     public var atMs: Int64
     public var payload: JSONValue
+
+    public init(sequence: Int, kind: Kind, correlationId: String?, atMs: Int64, payload: JSONValue) {
+        self.sequence = sequence
+        self.kind = kind
+        self.correlationId = correlationId
+        self.atMs = atMs
+        self.payload = payload
+    }
 
     public var json: JSONValue {
         var object: [String: JSONValue] = [
@@ -64,6 +77,14 @@ struct ConversationJournal: Sendable {
     init(capacity: Int) {
         precondition(capacity > 0, "a journal keeps at least one entry")
         self.capacity = capacity
+    }
+
+    /// A journal continuing from entries read back from the store (a restart): their sequence
+    /// numbers are kept, and new entries number on from the last.
+    init(capacity: Int, restoring restored: [ConversationEntry]) {
+        self.init(capacity: capacity)
+        entries = Array(restored.suffix(capacity))
+        nextSequence = (restored.last?.sequence ?? 0) + 1
     }
 
     @discardableResult

@@ -142,7 +142,7 @@ public final class EgressProxy: Sendable {
         state.withLock { $0.open -= 1 }
     }
 
-    func emit(_ name: String, _ ledger: EgressCallLedger, _ payload: [String: JSONValue], atMs: Int64) {
+    func emit(_ name: EventKind, _ ledger: EgressCallLedger, _ payload: [String: JSONValue], atMs: Int64) {
         var payload = payload
         payload["call_id"] = .string(ledger.call.id)
         payload["tool"] = .string(ledger.call.tool)

@@ -65,7 +65,7 @@ extension EgressProxy {
                 var payload = record.json.objectValue ?? [:]
                 payload["reason"] = .string(code)
                 payload["source"] = "proxy"
-                emit(SecurityEvent.Name.networkDenied.rawValue, ledger, payload, atMs: record.startedAtMs)
+                emit(EventKind.networkDenied, ledger, payload, atMs: record.startedAtMs)
             }
             answer(client, 403, "\(code): \(detail)", reason: code, protocol: proto)
         }
@@ -127,7 +127,7 @@ extension EgressProxy {
         closed = true
         var payload = record.json.objectValue ?? [:]
         payload["source"] = "proxy"
-        emit(EventName.networkConnection.rawValue, ledger, payload, atMs: Timestamp.nowMs())
+        emit(EventKind.networkConnection, ledger, payload, atMs: Timestamp.nowMs())
     }
 
     /// The request as the origin server expects it: origin-form target, no proxy headers, and
@@ -192,7 +192,7 @@ extension EgressProxy {
     }
 
     private func emitLimit(_ limit: String, _ ledger: EgressCallLedger) {
-        emit(EventName.limitExceeded.rawValue, ledger, ["limit": .string(limit), "source": "proxy"], atMs: Timestamp.nowMs())
+        emit(EventKind.limitExceeded, ledger, ["limit": .string(limit), "source": "proxy"], atMs: Timestamp.nowMs())
     }
 
     private func answer(

@@ -8,14 +8,26 @@ public actor Engine {
         public var id: String
         public var root: String
         public var profile: String
+        /// Why a registered project could not be restored; nil for a running one (`status: running`).
+        public var failure: String? = nil
 
-        public var json: JSONValue { ["id": .string(id), "root": .string(root), "profile": .string(profile)] }
+        public var json: JSONValue {
+            var object: [String: JSONValue] = [
+                "id": .string(id), "root": .string(root), "profile": .string(profile),
+                "status": .string(failure == nil ? "running" : "failed"),
+            ]
+            if let failure { object["reason"] = .string(failure) }
+            return .object(object)
+        }
     }
 
     private let configuration: EngineConfiguration
     private let sink: any RuntimeEventSink
     private let clock: any RuntimeClock
     private var projects: [String: Project] = [:]
+    /// Registered projects a restart could not bring back, with why: listed as `failed` until
+    /// they are stopped (unregistered) or the next restart restores them.
+    private var failed: [String: ProjectSummary] = [:]
 
     public init(
         configuration: EngineConfiguration = EngineConfiguration(), sink: any RuntimeEventSink,
@@ -76,7 +88,7 @@ public actor Engine {
         projects[projectId] = project
         sink.emit(
             RuntimeEvent(
-                name: EventName.projectStarted.rawValue, projectId: projectId, atMs: clock.nowMs(),
+                name: EventKind.projectStarted, projectId: projectId, atMs: clock.nowMs(),
                 payload: [
                     "root": .string(realRoot), "profile": .string(project.profile.name),
                     "network_egress_policy": .string(options.networkEgressPolicy.rawValue),
@@ -87,8 +99,11 @@ public actor Engine {
     /// Stops a project: its conversations and running calls are cancelled, its warm workers
     /// discarded.
     public func stopProject(_ id: String) async throws(ProjectError) {
-        guard let project = projects.removeValue(forKey: id) else { throw .unknownProject(id: id) }
-        await project.stop()
+        if let project = projects.removeValue(forKey: id) {
+            await project.stop()
+        } else if failed.removeValue(forKey: id) == nil {
+            throw .unknownProject(id: id)
+        }
         // Stopped on purpose: not brought back by a restart (its history stays in the journal).
         do {
             try configuration.registry?.unregister(id: id)
@@ -124,9 +139,14 @@ public actor Engine {
                 } catch {
                     throw ProjectError.invalidOptions(error)
                 }
-                _ = try await start(root: record.root, options: options, id: record.id, registeredRoot: true)
+                let project = try await start(root: record.root, options: options, id: record.id, registeredRoot: true)
+                try await project.restoreConversations()
+                failed[record.id] = nil
                 restored.append(RestoredProject(id: record.id))
             } catch {
+                failed[record.id] = ProjectSummary(
+                    id: record.id, root: record.root, profile: record.options["profile"]?.stringValue ?? "",
+                    failure: error.description)
                 restored.append(RestoredProject(id: record.id, error: error))
             }
         }
@@ -140,9 +160,8 @@ public actor Engine {
 
     /// The running projects, sorted by id.
     public func listProjects() -> [ProjectSummary] {
-        projects.values.map { ProjectSummary(id: $0.id, root: $0.root, profile: $0.profile.name) }.sorted {
-            $0.id < $1.id
-        }
+        (projects.values.map { ProjectSummary(id: $0.id, root: $0.root, profile: $0.profile.name) } + failed.values)
+            .sorted { $0.id < $1.id }
     }
 
     /// Forces a reload of a project's assets (`reload_assets(project)`), whatever its watcher saw.

@@ -1,12 +1,12 @@
 import Sandbox
 
 /// One thing that happened in the runtime, as telemetry, the journal and clients see it: a wire
-/// name (`tool.started`, `security.network_denied`), the ids it belongs to, when, and a payload.
+/// kind (`EventKind`: `tool.started`, `security.network_denied` on the wire), the ids it belongs to, when, and a payload.
 ///
 /// Deliberately small and flat: the telemetry hub (rings, redaction, alerts) and the durable store
 /// consume this shape without knowing which layer produced it.
 public struct RuntimeEvent: Sendable, Equatable {
-    public var name: String
+    public var name: EventKind
     public var projectId: String
     /// Nil for events outside any conversation (project start, a direct tool call).
     public var conversationId: String?
@@ -18,7 +18,7 @@ public struct RuntimeEvent: Sendable, Equatable {
     public var payload: JSONValue
 
     public init(
-        name: String, projectId: String, conversationId: String? = nil, correlationId: String? = nil, atMs: Int64,
+        name: EventKind, projectId: String, conversationId: String? = nil, correlationId: String? = nil, atMs: Int64,
         payload: JSONValue = [:]
     ) {
         self.name = name
@@ -32,7 +32,7 @@ public struct RuntimeEvent: Sendable, Equatable {
     /// The event as one JSON object: the ids, `at` (RFC 3339) and `payload`.
     public var json: JSONValue {
         var object: [String: JSONValue] = [
-            "name": .string(name), "project_id": .string(projectId), "at": .string(Timestamp.rfc3339(ms: atMs)),
+            "name": .string(name.rawValue), "project_id": .string(projectId), "at": .string(Timestamp.rfc3339(ms: atMs)),
             "payload": payload,
         ]
         if let conversationId { object["conversation_id"] = .string(conversationId) }

@@ -5,11 +5,10 @@ import Synchronization
 /// sink that fails must not fail the call that produced the event.
 ///
 /// - Important: `emit` is called from actors and from worker threads, so it must not wait on
-///   anything a caller might hold. The telemetry hub over the durable journal does commit each
-///   event (one SQLite transaction, fsynced) before returning, on purpose: a call's events are on
-///   disk before its answer leaves the daemon, so a crash loses nothing that was acknowledged.
-///   That is the cost of an emit (~0.3 ms here); batching a call phase's events into one
-///   transaction is how to lower it without giving that up.
+///   anything a caller might hold. The telemetry hub over the durable journal only queues the
+///   event for the journal's writer (`Store/JournalWriter.swift`), which commits every project's
+///   queued writes in one transaction; whoever acknowledges (the daemon, before its answer) waits
+///   for that commit, so a crash loses nothing that was acknowledged and emits share fsyncs.
 public protocol RuntimeEventSink: Sendable {
     func emit(_ event: RuntimeEvent)
 }
@@ -45,9 +44,7 @@ public final class RuntimeEventRecorder: RuntimeEventSink {
 
     public var droppedCount: Int { storage.withLock { $0.dropped } }
 
-    public func events(named name: String) -> [RuntimeEvent] { events.filter { $0.name == name } }
-
-    public func events(named name: EventName) -> [RuntimeEvent] { events(named: name.rawValue) }
+    public func events(named name: EventKind) -> [RuntimeEvent] { events.filter { $0.name == name } }
 }
 
 /// Fans one event out to several sinks, in order.

@@ -40,7 +40,7 @@ public enum ReasonCode: String, Sendable, Hashable, CaseIterable {
     /// configuration at work rather than an attempt on the sandbox, so they are only in
     /// `policy.denied`. A protocol denial is a caller reaching the project through a door the
     /// operator closed (an agent over MCP where only the CLI is allowed): that is worth its own signal.
-    public var securityEvent: SecurityEvent.Name? {
+    public var securityEvent: EventKind? {
         switch self {
         case .allowed, .toolDenied, .toolNotAllowed: nil
         case .protocolDenied: .protocolDenied

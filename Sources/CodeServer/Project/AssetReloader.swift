@@ -51,7 +51,7 @@ final class AssetReloader: Sendable {
         case .applied:
             sink.emit(
                 RuntimeEvent(
-                    name: EventName.projectAssetsReloaded.rawValue, projectId: projectId, atMs: clock.nowMs(),
+                    name: EventKind.projectAssetsReloaded, projectId: projectId, atMs: clock.nowMs(),
                     payload: .object(payload)))
         case .rejected:
             payload["error"] = .string(
@@ -59,7 +59,7 @@ final class AssetReloader: Sendable {
             payload["errors"] = .array(result.issues.map(\.json))
             sink.emit(
                 RuntimeEvent(
-                    name: EventName.projectWatcherReloadFailed.rawValue, projectId: projectId, atMs: clock.nowMs(),
+                    name: EventKind.projectWatcherReloadFailed, projectId: projectId, atMs: clock.nowMs(),
                     payload: .object(payload)))
         }
         return result
@@ -87,7 +87,7 @@ final class AssetReloader: Sendable {
     func watcherUnavailable(_ error: WatcherError) {
         sink.emit(
             RuntimeEvent(
-                name: EventName.projectWatcherReloadFailed.rawValue, projectId: projectId, atMs: clock.nowMs(),
+                name: EventKind.projectWatcherReloadFailed, projectId: projectId, atMs: clock.nowMs(),
                 payload: ["trigger": "watcher", "changed_paths": [], "error": .string(error.description)]))
     }
 

@@ -135,6 +135,25 @@ public actor Project {
         return conversation
     }
 
+    /// Brings back the conversations the journal has as open (started, not stopped): the step of
+    /// a restart after the project itself is back. Nothing is emitted: they never stopped.
+    func restoreConversations() async throws(ProjectError) {
+        guard let journalStore else { return }
+        let stored: [StoredConversation]
+        do {
+            stored = try journalStore.openConversations(project: id, limit: 10_000)
+        } catch {
+            throw .storeUnavailable(reason: "\(error)")
+        }
+        for record in stored where conversations[record.id] == nil {
+            let conversation = Conversation(
+                id: record.id, projectId: self.id, runner: runner, maxQueueSize: options.conversationMaxQueueSize,
+                sink: sink, clock: clock, journalStore: journalStore, resultBytes: options.conversationMaxKeptResultBytes)
+            conversations[record.id] = conversation
+            await conversation.restore(from: record.entries)
+        }
+    }
+
     /// Stops a conversation: its running calls are cancelled (their process trees die) and it
     /// refuses further input. It stays readable (timeline, results) through the handle callers hold.
     public func stopConversation(_ conversationId: String) async throws(ProjectError) {
@@ -197,7 +216,7 @@ public actor Project {
             _ = await BlockingThread.run { watch.stop() }
         }
         await runner.stop()
-        sink.emit(RuntimeEvent(name: EventName.projectStopped.rawValue, projectId: id, atMs: clock.nowMs()))
+        sink.emit(RuntimeEvent(name: EventKind.projectStopped, projectId: id, atMs: clock.nowMs()))
     }
 
     private var assetDiagnostics: JSONValue {

@@ -17,6 +17,25 @@ public final class InMemoryConversationJournalStore: ConversationJournalStore {
         rows.withLock { $0.append(Row(project: project, conversation: conversation, entry: entry)) }
     }
 
+    public func openConversations(project: String, limit: Int) -> [StoredConversation] {
+        rows.withLock { ring in
+            var open: [String: [ConversationEntry]] = [:]
+            var order: [String] = []
+            for row in ring.elements where row.project == project {
+                switch row.entry.kind {
+                case .started:
+                    if open[row.conversation] == nil { order.append(row.conversation) }
+                    open[row.conversation] = [row.entry]
+                case .stopped:
+                    open[row.conversation] = nil
+                default:
+                    open[row.conversation]?.append(row.entry)
+                }
+            }
+            return order.compactMap { id in open[id].map { StoredConversation(id: id, entries: Array($0.suffix(limit))) } }
+        }
+    }
+
     public func journalEntries(project: String, conversation: String) -> [TimelineEntry] {
         rows.withLock { ring in
             ring.elements.filter { $0.project == project && $0.conversation == conversation }.map { TimelineEntry($0.entry) }

@@ -136,6 +136,16 @@ enum Migrations {
                         WHERE project_id = OLD.project_id AND conversation_id = OLD.conversation_id;
                 END;
                 """),
+        // The timeline of one correlation id across a project (no conversation named: a direct
+        // call, an MCP call) walks these, like the conversation's indexes above.
+        Migration(
+            name: "index_project_correlation_timeline",
+            sql: """
+                CREATE INDEX conversation_events_project_correlation
+                    ON conversation_events (project_id, correlation_id, at_ms, id);
+                CREATE INDEX telemetry_events_project_correlation
+                    ON telemetry_events (project_id, correlation_id, at_ms, id);
+                """),
     ]
 
     /// Applies the migrations the database has not seen, in order, each in its own transaction;

@@ -3,8 +3,8 @@ import Sandbox
 /// The registry of projects with their options, read at start-up to bring them back.
 extension SQLiteJournal: ProjectRegistryStore {
     public func register(_ project: RegisteredProject) throws(TelemetryStoreError) {
-        try write { state throws(StoreError) in
-            let upsert = try state.connection.statement(
+        try write { connection throws(StoreError) in
+            let upsert = try connection.statement(
                 """
                 INSERT INTO projects (id, root, options, registered_at_ms) VALUES (?1, ?2, ?3, ?4)
                 ON CONFLICT (id) DO UPDATE SET root = excluded.root, options = excluded.options,
@@ -19,8 +19,8 @@ extension SQLiteJournal: ProjectRegistryStore {
     }
 
     public func unregister(id: String) throws(TelemetryStoreError) {
-        try write { state throws(StoreError) in
-            let delete = try state.connection.statement("DELETE FROM projects WHERE id = ?1")
+        try write { connection throws(StoreError) in
+            let delete = try connection.statement("DELETE FROM projects WHERE id = ?1")
             delete.bind(1, id)
             try delete.run()
         }

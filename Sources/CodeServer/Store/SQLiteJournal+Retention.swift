@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Retention: the journal is bounded by age and by size (rows per event table), both options of
 /// `StoreConfiguration`. Policy-decision and alert rows go with their telemetry event (cascade).
 /// The project registry is never pruned: it is the set of running projects, not history.
@@ -13,16 +15,31 @@ extension SQLiteJournal {
     @discardableResult
     public func enforceRetention() throws(StoreError) -> RetentionResult {
         let now = clock.nowMs()
-        return try locked { state throws(StoreError) in
-            state.appendsSinceRetention = 0
-            return try Self.applyRetention(state.connection, configuration, nowMs: now)
+        let configuration = configuration
+        let result = Mutex(RetentionResult())
+        retention.reset()
+        do {
+            try write { connection throws(StoreError) in
+                let deleted = try Self.retain(connection, configuration, nowMs: now)
+                result.withLock { $0 = deleted }
+            }
+        } catch {
+            throw StoreError(.statementFailed, "retention: \(error)")
         }
+        return result.withLock { $0 }
     }
 
     static func applyRetention(
         _ connection: SQLiteConnection, _ configuration: StoreConfiguration, nowMs: Int64
     ) throws(StoreError) -> RetentionResult {
-        try connection.transaction { () throws(StoreError) in
+        try connection.transaction { () throws(StoreError) in try retain(connection, configuration, nowMs: nowMs) }
+    }
+
+    /// The deletes of a retention pass, inside the caller's transaction (a writer batch).
+    static func retain(
+        _ connection: SQLiteConnection, _ configuration: StoreConfiguration, nowMs: Int64
+    ) throws(StoreError) -> RetentionResult {
+        do {
             var result = RetentionResult()
             for (table, count) in [("conversation_events", \RetentionResult.conversationEvents), ("telemetry_events", \.telemetryEvents)] {
                 if let maxAge = configuration.retentionMaxAgeMs {

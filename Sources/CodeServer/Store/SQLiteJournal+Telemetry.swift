@@ -2,16 +2,13 @@ import Sandbox
 
 /// Telemetry events, and the policy decisions and alerts among them: the hub's store.
 extension SQLiteJournal: TelemetryEventStore {
-    /// Appends the event (and its policy-decision or alert row) in one transaction, committed
-    /// before returning.
+    /// Queues the event (and its policy-decision or alert row) for the writer's next batch; it is
+    /// durable once a later `durable(since:)` or read returns. Never waits for the disk: the hub
+    /// calls this under its lock.
     public func append(_ event: TelemetryEvent) throws(TelemetryStoreError) {
-        try write { state throws(StoreError) in
-            let connection = state.connection
-            try connection.transaction { () throws(StoreError) in
-                let id = try Self.insert(event, into: connection)
-                try Self.index(event, telemetryId: id, into: connection)
-            }
-            countAppend(&state)
+        try enqueue { connection throws(StoreError) in
+            let id = try Self.insert(event, into: connection)
+            try Self.index(event, telemetryId: id, into: connection)
         }
     }
 
@@ -30,11 +27,42 @@ extension SQLiteJournal: TelemetryEventStore {
             while try select.step() {
                 events.append(
                     TelemetryEvent(
-                        name: select.text(1) ?? "", projectId: project, conversationId: conversation,
+                        name: try select.eventKind(1), projectId: project, conversationId: conversation,
                         correlationId: select.text(2), atMs: select.int64(3), payload: try select.json(4),
                         id: UInt64(select.int64(0))))
             }
             return events
+        }
+    }
+
+    /// What `TelemetryHub.restore` needs after a restart: every project's event totals, and the
+    /// newest events (at most `limit`) at or after `sinceMs`, oldest first.
+    public func telemetryRestorePoint(
+        sinceMs: Int64, limit: Int
+    ) throws(TelemetryStoreError) -> (counts: [String: [String: UInt64]], recent: [TelemetryEvent]) {
+        try read { connection throws(StoreError) in
+            var counts: [String: [String: UInt64]] = [:]
+            let totals = try connection.statement(
+                "SELECT project_id, name, count(*) FROM telemetry_events GROUP BY project_id, name")
+            while try totals.step() {
+                counts[totals.text(0) ?? "", default: [:]][totals.text(1) ?? ""] = UInt64(totals.int64(2))
+            }
+            let select = try connection.statement(
+                """
+                SELECT id, name, project_id, conversation_id, correlation_id, at_ms, payload FROM telemetry_events
+                WHERE at_ms >= ?1 ORDER BY id DESC LIMIT ?2
+                """)
+            select.bind(1, sinceMs)
+            select.bind(2, Int64(max(0, limit)))
+            var recent: [TelemetryEvent] = []
+            while try select.step() {
+                recent.append(
+                    TelemetryEvent(
+                        name: try select.eventKind(1), projectId: select.text(2) ?? "", conversationId: select.text(3),
+                        correlationId: select.text(4), atMs: select.int64(5), payload: try select.json(6),
+                        id: UInt64(select.int64(0))))
+            }
+            return (counts, recent.reversed())
         }
     }
 
@@ -45,7 +73,7 @@ extension SQLiteJournal: TelemetryEventStore {
             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id
             """)
         insert.bind(1, Int64(truncatingIfNeeded: event.id))
-        insert.bind(2, event.name)
+        insert.bind(2, event.name.rawValue)
         insert.bind(3, event.projectId)
         insert.bind(4, event.conversationId)
         insert.bind(5, event.correlationId)
@@ -60,7 +88,7 @@ extension SQLiteJournal: TelemetryEventStore {
     /// Policy decisions and alerts also get a row of their own, so an operator can list a
     /// project's decisions or alerts without scanning every event.
     static func index(_ event: TelemetryEvent, telemetryId: Int64, into connection: SQLiteConnection) throws(StoreError) {
-        if event.name.hasPrefix("policy.") {
+        if let verdict = event.name.policyDecision {
             let insert = try connection.statement(
                 """
                 INSERT INTO policy_decisions (telemetry_event_id, project_id, decision, tool, reason, correlation_id, at_ms)
@@ -68,13 +96,13 @@ extension SQLiteJournal: TelemetryEventStore {
                 """)
             insert.bind(1, telemetryId)
             insert.bind(2, event.projectId)
-            insert.bind(3, event.payload["decision"]?.stringValue ?? String(event.name.dropFirst("policy.".count)))
+            insert.bind(3, event.payload["decision"]?.stringValue ?? verdict)
             insert.bind(4, event.payload["tool"]?.stringValue)
             insert.bind(5, event.payload["reason"]?.stringValue)
             insert.bind(6, event.correlationId)
             insert.bind(7, event.atMs)
             try insert.run()
-        } else if event.name == "alert.raised" {
+        } else if event.name == .alertRaised {
             let insert = try connection.statement(
                 "INSERT INTO alerts (telemetry_event_id, project_id, rule, severity, at_ms) VALUES (?1, ?2, ?3, ?4, ?5)")
             insert.bind(1, telemetryId)
@@ -102,7 +130,7 @@ extension SQLiteJournal: TelemetryEventStore {
             while try select.step() {
                 events.append(
                     TelemetryEvent(
-                        name: select.text(1) ?? "", projectId: project, conversationId: select.text(2),
+                        name: try select.eventKind(1), projectId: project, conversationId: select.text(2),
                         correlationId: select.text(3), atMs: select.int64(4), payload: try select.json(5),
                         id: UInt64(select.int64(0))))
             }

@@ -6,31 +6,31 @@ import Sandbox
 /// for unauthorized calls, and a denial means the gate worked. Its spikes are the alert rules' job.
 /// `security.protocol_denied` is the same kind of outcome: a closed gateway doing its job.
 public struct EventClassifier: Sendable {
-    public var errorNames: Set<String>
-    /// Every event whose name starts with one of these is an error (`security.` by default).
-    public var errorPrefixes: [String]
+    public var errorNames: Set<EventKind>
+    /// Whether every `security.*` kind is an error (the default).
+    public var securityKindsAreErrors: Bool
     /// Errors that still leave the project `ok`.
-    public var healthNeutral: Set<String>
+    public var healthNeutral: Set<EventKind>
 
     public init(
-        errorNames: Set<String> = [
-            "tool.failed", "tool.timeout", "policy.denied", "project.watcher_reload_failed",
-            "conversation.queue.overflow", "alert.raised",
+        errorNames: Set<EventKind> = [
+            .toolFailed, .toolTimeout, .policyDenied, .projectWatcherReloadFailed, .conversationQueueOverflow,
+            .alertRaised,
         ],
-        errorPrefixes: [String] = ["security."],
-        healthNeutral: Set<String> = ["policy.denied", "security.protocol_denied", "alert.raised"]
+        securityKindsAreErrors: Bool = true,
+        healthNeutral: Set<EventKind> = [.policyDenied, .protocolDenied, .alertRaised]
     ) {
         self.errorNames = errorNames
-        self.errorPrefixes = errorPrefixes
+        self.securityKindsAreErrors = securityKindsAreErrors
         self.healthNeutral = healthNeutral
     }
 
     /// `project.assets_reloaded` counts as an error only when its payload's `error_count` is above zero.
     public func isError(_ event: TelemetryEvent) -> Bool {
-        if event.name == "project.assets_reloaded" {
+        if event.name == .projectAssetsReloaded {
             return (event.payload["error_count"]?.doubleValue ?? 0) > 0
         }
-        return errorNames.contains(event.name) || errorPrefixes.contains { event.name.hasPrefix($0) }
+        return errorNames.contains(event.name) || (securityKindsAreErrors && event.name.isSecurity)
     }
 
     public func degradesHealth(_ event: TelemetryEvent) -> Bool {

@@ -45,7 +45,8 @@ public struct IncidentTimeline: Sendable, Equatable {
     public static let maximumLimit = 500
 
     public var projectId: String
-    public var conversationId: String
+    /// Nil for the timeline of one correlation id across the project (no conversation named).
+    public var conversationId: String?
     public var correlationId: String?
     /// The limit applied, after clamping to 1…500.
     public var limit: Int
@@ -58,7 +59,7 @@ public struct IncidentTimeline: Sendable, Equatable {
 
     public var json: JSONValue {
         var object: [String: JSONValue] = [
-            "project_id": .string(projectId), "conversation_id": .string(conversationId),
+            "project_id": .string(projectId), "conversation_id": conversationId.map(JSONValue.string) ?? .null,
             "correlation_id": correlationId.map(JSONValue.string) ?? .null, "limit": .int(Int64(limit)),
             "total_entries": .int(Int64(totalEntries)), "entries": .array(entries.map(\.json)),
         ]
@@ -97,7 +98,7 @@ public struct IncidentTimelineQuery: Sendable {
         }
         let telemetryEntries = try telemetry.events(project: project, conversation: conversation).map { event in
             TimelineEntry(
-                source: .telemetry, atMs: event.atMs, event: event.name, correlationId: event.correlationId,
+                source: .telemetry, atMs: event.atMs, event: event.name.rawValue, correlationId: event.correlationId,
                 payload: event.payload, sequence: event.id)
         }
         var merged = (journalEntries + telemetryEntries).filter { correlationId == nil || $0.correlationId == correlationId }

@@ -14,7 +14,7 @@ struct ProjectTelemetry: Sendable {
     }
 
     mutating func record(_ event: TelemetryEvent, now: Int64, classifier: EventClassifier) {
-        eventCounts[event.name, default: 0] += 1
+        eventCounts[event.name.rawValue, default: 0] += 1
         recentEvents.append(event)
         if classifier.isError(event) { recentErrors.append(event) }
         if classifier.degradesHealth(event) { health.recordError(at: now) }

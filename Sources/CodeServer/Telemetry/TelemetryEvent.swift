@@ -9,7 +9,7 @@ public struct TelemetryEvent: Sendable, Equatable {
     /// The hub's sequence number, unique within one hub and increasing in emit order; 0 until the
     /// hub records the event. Alerts cite it as evidence and the timeline breaks time ties with it.
     public var id: UInt64
-    public var name: String
+    public var name: EventKind
     public var projectId: String
     public var conversationId: String?
     public var correlationId: String?
@@ -18,7 +18,7 @@ public struct TelemetryEvent: Sendable, Equatable {
     public var payload: JSONValue
 
     public init(
-        name: String, projectId: String, conversationId: String? = nil, correlationId: String? = nil,
+        name: EventKind, projectId: String, conversationId: String? = nil, correlationId: String? = nil,
         atMs: Int64, payload: JSONValue = .object([:]), id: UInt64 = 0
     ) {
         self.id = id
@@ -34,7 +34,7 @@ public struct TelemetryEvent: Sendable, Equatable {
     public var json: JSONValue {
         .object([
             "id": .uint(id),
-            "event": .string(name),
+            "event": .string(name.rawValue),
             "project_id": .string(projectId),
             "conversation_id": conversationId.map(JSONValue.string) ?? .null,
             "correlation_id": correlationId.map(JSONValue.string) ?? .null,

@@ -3,8 +3,9 @@
 /// data directory; the durable journal (SQLite) implements the same protocol, so an event the hub
 /// acknowledged is one the store accepted.
 public protocol TelemetryEventStore: Sendable {
-    /// Called by the hub under its lock, in id order; a throw makes `emit` throw, so the caller
-    /// never believes an event was kept when it was not.
+    /// Called by the hub under its lock, in id order, so it must not wait for the disk (the
+    /// journal queues it; durability is awaited by whoever acknowledges). A throw makes `emit`
+    /// throw, so the caller never believes an event was kept when it was not.
     func append(_ event: TelemetryEvent) throws(TelemetryStoreError)
 
     /// The project's events of one conversation, in append order.

@@ -70,7 +70,7 @@ public final class TelemetryHub: Sendable {
             // The alert rules learn a project's egress policy from its start, so a network
             // denial in a project whose egress is enabled pages (the runbook's rule) without
             // whoever composes the engine having to remember to say so.
-            if recorded.name == EventName.projectStarted.rawValue,
+            if recorded.name == EventKind.projectStarted,
                 let policy = recorded.payload["network_egress_policy"]?.stringValue
             {
                 if policy == NetworkEgressPolicy.allow.rawValue {
@@ -138,6 +138,36 @@ public final class TelemetryHub: Sendable {
             state.subscribers[state.nextSubscriber] = subscriber
         }
         return stream
+    }
+
+    /// Rebuilds what the runbook reads after a restart from the journal instead of starting from
+    /// zero: `recent` (oldest first, the journal's newest events within the longest window) goes
+    /// through the rings, health windows and alert rules again, with the alerts it would raise
+    /// discarded (they were raised, and journaled, the first time); `counts` then replaces the
+    /// per-project totals, which cover the whole journal. Nothing reaches the store or subscribers.
+    public func restore(counts: [String: [String: UInt64]], recent: [TelemetryEvent]) {
+        var touched: [UInt64: TelemetrySubscriber] = [:]
+        state.withLock { state in
+            let subscribers = state.subscribers
+            state.subscribers = [:]
+            for var event in recent {
+                event.id = state.nextId
+                state.nextId += 1
+                if event.name == .projectStarted, let policy = event.payload["network_egress_policy"]?.stringValue {
+                    if policy == NetworkEgressPolicy.allow.rawValue {
+                        state.engine.context.egressEnabledProjects.insert(event.projectId)
+                    } else {
+                        state.engine.context.egressEnabledProjects.remove(event.projectId)
+                    }
+                }
+                record(event, now: event.atMs, in: &state, touched: &touched)
+                _ = state.engine.observe(event, now: event.atMs)
+            }
+            for (project, totals) in counts {
+                state.projects[project, default: ProjectTelemetry(configuration: configuration)].eventCounts = totals
+            }
+            state.subscribers = subscribers
+        }
     }
 
     /// Tells the alert rules whether a project's egress policy is enabled (network denials there page).

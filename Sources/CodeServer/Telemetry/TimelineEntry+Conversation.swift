@@ -3,7 +3,7 @@ extension TimelineEntry {
     /// (`conversation.tool_requested`, `conversation.user_message`, …).
     public init(_ entry: ConversationEntry) {
         self.init(
-            source: .journal, atMs: entry.atMs, event: "conversation." + entry.kind.rawValue,
+            source: .journal, atMs: entry.atMs, event: entry.kind.timelineEvent,
             correlationId: entry.correlationId, payload: entry.payload, sequence: UInt64(max(entry.sequence, 0)))
     }
 }

@@ -162,7 +162,7 @@ public actor ExecutionRunner {
             atMs: startedAt)
         Trace.mark("gate: policy evaluated")
         for event in decision.events {
-            emit(event.name.rawValue, call, at: decision.atMs, event.payload)
+            emit(event.name, call, at: decision.atMs, event.payload)
         }
         Trace.mark("gate: policy events emitted")
         guard decision.isAllowed else {
@@ -176,7 +176,7 @@ public actor ExecutionRunner {
             return refuse(call, ToolFailure(refusal, "\(limit) calls are already running"), startedAt, decision: decision)
         }
         inFlight[call.id] = handle
-        emit(EventName.toolStarted.rawValue, call, at: startedAt, ["call_id": .string(call.id), "tool": .string(call.tool)])
+        emit(EventKind.toolStarted, call, at: startedAt, ["call_id": .string(call.id), "tool": .string(call.tool)])
         Trace.mark("gate: tool.started emitted")
 
         let result: ToolResult
@@ -213,7 +213,7 @@ public actor ExecutionRunner {
     ) async -> ToolResult {
         inFlight[call.id] = handle
         defer { inFlight[call.id] = nil }
-        emit(EventName.toolStarted.rawValue, call, at: startedAt, ["call_id": .string(call.id), "tool": .string(call.tool)])
+        emit(EventKind.toolStarted, call, at: startedAt, ["call_id": .string(call.id), "tool": .string(call.tool)])
         Trace.mark("gate: tool.started emitted")
         var run = WorkflowRun(definition, arguments: call.arguments)
         for step in definition.steps {
@@ -346,7 +346,7 @@ public actor ExecutionRunner {
         let now = clock.nowMs()
         if !findings.isEmpty {
             emit(
-                EventName.sensitiveArtifactDetected.rawValue, call, at: now,
+                EventKind.sensitiveArtifactDetected, call, at: now,
                 ["call_id": .string(call.id), "tool": .string(call.tool), "findings": .array(findings.map(\.json))])
         }
         var payload: [String: JSONValue] = [
@@ -355,7 +355,7 @@ public actor ExecutionRunner {
         ]
         // A limit can fire without ending the tool (a refused fork at the pids limit).
         Self.addLimits(of: sandbox, to: &payload)
-        emit(EventName.toolCompleted.rawValue, call, at: now, .object(payload))
+        emit(EventKind.toolCompleted, call, at: now, .object(payload))
         return ToolResult(
             call: call, status: .completed, output: output, decision: decision, violations: violations,
             sensitiveFindings: findings, durationMs: now - startedAt)
@@ -370,10 +370,10 @@ public actor ExecutionRunner {
             "duration_ms": .int(Int64(result.durationMs)),
         ]
         Self.addLimits(of: result, to: &payload)
-        emit(EventName.toolTimeout.rawValue, call, at: now, .object(payload))
+        emit(EventKind.toolTimeout, call, at: now, .object(payload))
         if let count = timeouts.record(tool: call.tool, atMs: now) {
             emit(
-                EventName.repeatedTimeoutFailures.rawValue, call, at: now,
+                EventKind.repeatedTimeoutFailures, call, at: now,
                 [
                     "tool": .string(call.tool), "count": .int(Int64(count)),
                     "threshold": .int(Int64(timeouts.threshold)), "window_ms": .int(timeouts.windowMs),
@@ -394,7 +394,7 @@ public actor ExecutionRunner {
         var payload: [String: JSONValue] = ["call_id": .string(call.id), "tool": .string(call.tool)]
         Self.addLimits(of: sandbox, to: &payload)
         if status == .cancelled {
-            emit(EventName.toolCancelled.rawValue, call, at: now, .object(payload))
+            emit(EventKind.toolCancelled, call, at: now, .object(payload))
         } else {
             payload["reason"] = .string(failure.reason.rawValue)
             payload["message"] = .string(failure.message)
@@ -402,7 +402,7 @@ public actor ExecutionRunner {
             if let decision, !decision.isAllowed {
                 payload["reason_codes"] = .array(decision.reasonCodes.map { .string($0.rawValue) })
             }
-            emit(EventName.toolFailed.rawValue, call, at: now, .object(payload))
+            emit(EventKind.toolFailed, call, at: now, .object(payload))
         }
         return ToolResult(
             call: call, status: status, reason: failure.reason, message: failure.message, output: output,
@@ -425,7 +425,7 @@ public actor ExecutionRunner {
         finish(call, .failed, failure, decision, [], startedAt)
     }
 
-    private func emit(_ name: String, _ call: ToolCall, at atMs: Int64, _ payload: JSONValue) {
+    private func emit(_ name: EventKind, _ call: ToolCall, at atMs: Int64, _ payload: JSONValue) {
         sink.emit(
             RuntimeEvent(
                 name: name, projectId: projectId, conversationId: call.conversationId,

@@ -5,18 +5,19 @@ import Sandbox
 /// `security.network_denied`, like a URL the policy refused), with `source: kernel` to tell them
 /// apart.
 enum KernelViolationEvent {
-    static func name(for kind: String) -> String {
+    static func name(for kind: String) -> EventKind {
         switch kind {
-        case "network_denied", "network_protocol_denied": SecurityEvent.Name.networkDenied.rawValue
-        case "syscall_denied": EventName.syscallDenied.rawValue
-        case "namespace_denied": EventName.namespaceDenied.rawValue
-        case "syscall_killed": EventName.syscallKilled.rawValue
-        case "limit_exceeded": EventName.limitExceeded.rawValue
+        case "network_denied", "network_protocol_denied": EventKind.networkDenied
+        case "syscall_denied": EventKind.syscallDenied
+        case "namespace_denied": EventKind.namespaceDenied
+        case "syscall_killed": EventKind.syscallKilled
+        case "limit_exceeded": EventKind.limitExceeded
         // A trap the worker mounted over a denylisted workspace path, or over a host secret.
-        case "sensitive_path_denied": SecurityEvent.Name.sensitivePathDenied.rawValue
-        case "sandbox_violation": SecurityEvent.Name.sandboxViolation.rawValue
-        // A kind added to the worker later still reaches telemetry under a name that says what it is.
-        default: "security.\(kind)"
+        case "sensitive_path_denied": EventKind.sensitivePathDenied
+        case "sandbox_violation": EventKind.sandboxViolation
+        // A kind added to the worker later still reaches telemetry, as a violation whose payload
+        // names it (`kind`, from `Violation.json`).
+        default: EventKind.kernelViolation
         }
     }
 

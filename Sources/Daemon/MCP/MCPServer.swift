@@ -163,7 +163,7 @@ struct MCPServer: Sendable {
         let sink: any RuntimeEventSink = runtime.hub
         sink.emit(
             RuntimeEvent(
-                name: SecurityEvent.Name.protocolDenied.rawValue, projectId: project,
+                name: EventKind.protocolDenied, projectId: project,
                 correlationId: Self.correlationId(origin: origin, id: id), atMs: SystemClock().nowMs(),
                 payload: payload))
     }

@@ -10,8 +10,7 @@ struct DaemonMetrics {
 
     /// Event names exposed at zero before they happen, so the first occurrence is an increase
     /// Prometheus can see (a series that appears at 1 has no earlier sample to differ from).
-    static let knownEvents: [String] =
-        (EventName.allCases.map(\.rawValue) + SecurityEvent.Name.allCases.map(\.rawValue) + ["alert.raised"]).sorted()
+    static let knownEvents: [String] = EventKind.allCases.map(\.rawValue).sorted()
     /// Names outside `knownEvents` (a kernel violation kind added later) per project before the
     /// rest are summed under `other`.
     static let maximumUnknownEventsPerProject = 32

@@ -77,16 +77,16 @@ final class MetricsCollector: Sendable {
     func observe(_ event: TelemetryEvent) {
         state.withLock { state in
             switch event.name {
-            case EventName.toolStarted.rawValue:
+            case EventKind.toolStarted:
                 Self.recordStart(event, in: &state)
-            case EventName.toolCompleted.rawValue: Self.recordEnd(event, status: "completed", in: &state)
-            case EventName.toolFailed.rawValue: Self.recordEnd(event, status: "failed", in: &state)
-            case EventName.toolTimeout.rawValue: Self.recordEnd(event, status: "timeout", in: &state)
-            case EventName.toolCancelled.rawValue: Self.recordEnd(event, status: "cancelled", in: &state)
-            case EventName.projectAssetsReloaded.rawValue:
+            case EventKind.toolCompleted: Self.recordEnd(event, status: "completed", in: &state)
+            case EventKind.toolFailed: Self.recordEnd(event, status: "failed", in: &state)
+            case EventKind.toolTimeout: Self.recordEnd(event, status: "timeout", in: &state)
+            case EventKind.toolCancelled: Self.recordEnd(event, status: "cancelled", in: &state)
+            case EventKind.projectAssetsReloaded:
                 let errors = event.payload["error_count"]?.doubleValue ?? 0
                 state.assetErrorStreaks[event.projectId] = errors > 0 ? (state.assetErrorStreaks[event.projectId] ?? 0) + 1 : 0
-            case "alert.raised":
+            case .alertRaised:
                 let series = AlertSeries(
                     project: event.projectId, rule: event.payload["rule"]?.stringValue ?? "unknown",
                     severity: event.payload["severity"]?.stringValue ?? "unknown")

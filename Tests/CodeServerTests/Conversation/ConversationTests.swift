@@ -26,8 +26,8 @@ struct ConversationTests {
         #expect(result.status == .completed)
         #expect(result.correlationId == "corr-42")
         #expect(result.decision?.correlationId == "corr-42")
-        #expect(fixture.recorder.events(named: "policy.allowed").first?.payload["correlation_id"] == "corr-42")
-        for name in [EventName.conversationToolRequested, .toolStarted, .toolCompleted] {
+        #expect(fixture.recorder.events(named: .policyAllowed).first?.payload["correlation_id"] == "corr-42")
+        for name in [EventKind.conversationToolRequested, .toolStarted, .toolCompleted] {
             let event = try #require(fixture.events(name).first, "\(name)")
             #expect(event.correlationId == "corr-42")
             #expect(event.conversationId == "c1")

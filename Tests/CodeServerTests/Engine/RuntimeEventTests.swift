@@ -6,14 +6,30 @@ import Testing
 struct RuntimeEventRecorderTests {
     @Test func recorderIsBoundedAndCountsWhatItDropped() {
         let recorder = RuntimeEventRecorder(capacity: 2)
-        for n in 0..<3 { recorder.emit(RuntimeEvent(name: "e\(n)", projectId: "p", atMs: Int64(n))) }
-        #expect(recorder.events.map(\.name) == ["e1", "e2"])
+        let kinds: [EventKind] = [.toolStarted, .toolCompleted, .toolFailed]
+        for (n, kind) in kinds.enumerated() { recorder.emit(RuntimeEvent(name: kind, projectId: "p", atMs: Int64(n))) }
+        #expect(recorder.events.map(\.name) == [.toolCompleted, .toolFailed])
         #expect(recorder.droppedCount == 1)
+    }
+
+    /// The closed list holds every wire name the runbook's signals are spelled with, each once.
+    @Test func everyKindHasItsRunbookWireName() {
+        let names = EventKind.allCases.map(\.rawValue)
+        #expect(Set(names).count == names.count)
+        for name in [
+            "tool.failed", "tool.timeout", "tool.completed", "tool.cancelled", "policy.denied", "security.sandbox_violation",
+            "security.sandbox_exception_used", "security.sensitive_path_denied", "security.network_denied",
+            "security.protocol_denied", "security.repeated_timeout_failures", "security.sensitive_artifact_detected",
+            "project.assets_reloaded", "project.watcher_reload_failed", "network.connection", "alert.raised",
+        ] {
+            #expect(EventKind(rawValue: name) != nil, "\(name)")
+        }
+        #expect(EventKind.allCases.filter(\.isPolicyDecision) == [.policyAllowed, .policyDenied])
     }
 
     @Test func eventJSONCarriesIdsAndTime() {
         let event = RuntimeEvent(
-            name: "tool.started", projectId: "p", conversationId: "c", correlationId: "k", atMs: 1_700_000_000_123,
+            name: .toolStarted, projectId: "p", conversationId: "c", correlationId: "k", atMs: 1_700_000_000_123,
             payload: ["call_id": "x"])
         #expect(event.json == [
             "name": "tool.started", "project_id": "p", "conversation_id": "c", "correlation_id": "k",

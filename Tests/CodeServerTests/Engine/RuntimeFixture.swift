@@ -31,9 +31,7 @@ struct RuntimeFixture {
         try await engine.startProject(root: directory.path, options: options, id: id)
     }
 
-    func events(_ name: EventName) -> [RuntimeEvent] { recorder.events(named: name) }
-
-    func events(_ name: SecurityEvent.Name) -> [RuntimeEvent] { recorder.events(named: name.rawValue) }
+    func events(_ name: EventKind) -> [RuntimeEvent] { recorder.events(named: name) }
 }
 
 /// Waits for a fact the test cannot be told about directly (a process appearing on the host),

@@ -40,7 +40,7 @@ struct ProtectedPathTests {
             #expect(result.reason == .policyDenied, "\(path)")
             #expect(result.decision?.reasonCodes == [.protectedPath], "\(path)")
         }
-        let violations = fixture.events(SecurityEvent.Name.sandboxViolation)
+        let violations = fixture.events(EventKind.sandboxViolation)
         #expect(violations.count == attempts.count)
         #expect(violations.allSatisfy { $0.payload["reason"] == "protected_path" })
         #expect(violations.first?.payload["protected_path"] == ".jido")
@@ -73,7 +73,7 @@ struct ProtectedPathTests {
         let result = await write(project, ".jido/commands/x.md", commandFile("x"), correlation: "lifted")
         #expect(result.status == .completed, "\(String(describing: result.message))")
         #expect(result.decision?.reasonCodes == [.allowed, .sandboxExceptionUsed])
-        let used = try #require(fixture.events(SecurityEvent.Name.sandboxExceptionUsed).first)
+        let used = try #require(fixture.events(EventKind.sandboxExceptionUsed).first)
         #expect(used.payload["reason_code"] == "asset_authoring")
         #expect(used.payload["protected_path"] == ".jido")
         #expect(used.correlationId == "lifted")

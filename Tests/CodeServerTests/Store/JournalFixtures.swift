@@ -21,7 +21,7 @@ struct JournalFixture {
 }
 
 func telemetryEvent(
-    _ name: String, at: Int64, conversation: String? = "c1", correlation: String? = nil, project: String = "p1",
+    _ name: EventKind, at: Int64, conversation: String? = "c1", correlation: String? = nil, project: String = "p1",
     payload: JSONValue = [:]
 ) -> TelemetryEvent {
     TelemetryEvent(name: name, projectId: project, conversationId: conversation, correlationId: correlation, atMs: at, payload: payload)

@@ -25,8 +25,8 @@ struct JournalTests {
         let connection = try SQLiteConnection(path: fixture.configuration().path)
         try Migrations.migrate(connection, upTo: "index_timeline_and_retention")
         try SQLiteJournal.insert(journalEntry(1, .started, at: 1), project: "p1", conversation: "c1", into: connection)
-        _ = try SQLiteJournal.insert(telemetryEvent("tool.started", at: 2), into: connection)
-        _ = try SQLiteJournal.insert(telemetryEvent("project.started", at: 2, conversation: nil), into: connection)
+        _ = try SQLiteJournal.insert(telemetryEvent(.toolStarted, at: 2), into: connection)
+        _ = try SQLiteJournal.insert(telemetryEvent(.projectStarted, at: 2, conversation: nil), into: connection)
         try Migrations.migrate(connection)
         #expect(try connection.integer("SELECT entries FROM conversation_timeline_counts WHERE conversation_id = 'c1'") == 2)
     }
@@ -68,13 +68,13 @@ struct JournalTests {
         let payload: JSONValue = ["tool": "shell.run", "n": 3, "nested": ["list": [true, .null, 1.5]]]
         do {
             let journal = try fixture.open()
-            try journal.append(telemetryEvent("tool.started", at: 10, correlation: "k1", payload: payload))
-            try journal.append(telemetryEvent("tool.completed", at: 12, correlation: "k1"))
-            try journal.append(telemetryEvent("project.started", at: 1, conversation: nil))
-            try journal.append(telemetryEvent("tool.started", at: 11, conversation: "c2"))
+            try journal.append(telemetryEvent(.toolStarted, at: 10, correlation: "k1", payload: payload))
+            try journal.append(telemetryEvent(.toolCompleted, at: 12, correlation: "k1"))
+            try journal.append(telemetryEvent(.projectStarted, at: 1, conversation: nil))
+            try journal.append(telemetryEvent(.toolStarted, at: 11, conversation: "c2"))
         }
         let events = try fixture.open().events(project: "p1", conversation: "c1")
-        #expect(events.map(\.name) == ["tool.started", "tool.completed"])
+        #expect(events.map(\.name) == [.toolStarted, .toolCompleted])
         #expect(events[0].payload == payload)
         #expect(events[0].correlationId == "k1")
         #expect(events[0].id < events[1].id)
@@ -98,22 +98,22 @@ struct JournalTests {
     @Test func policyDecisionsAndAlertsAreIndexedApart() throws {
         let journal = try JournalFixture().open()
         try journal.append(
-            telemetryEvent("policy.denied", at: 1, correlation: "k1", payload: ["decision": "deny", "tool": "fs.read", "reason": "outside root"]))
-        try journal.append(telemetryEvent("tool.started", at: 2))
-        try journal.append(telemetryEvent("alert.raised", at: 3, conversation: nil, payload: ["rule": "sandbox_violation", "severity": "page"]))
+            telemetryEvent(.policyDenied, at: 1, correlation: "k1", payload: ["decision": "deny", "tool": "fs.read", "reason": "outside root"]))
+        try journal.append(telemetryEvent(.toolStarted, at: 2))
+        try journal.append(telemetryEvent(.alertRaised, at: 3, conversation: nil, payload: ["rule": "sandbox_violation", "severity": "page"]))
         let decisions = try journal.recentAuditRecords(project: "p1", kind: .policyDecisions, limit: 10)
         let alerts = try journal.recentAuditRecords(project: "p1", kind: .alerts, limit: 10)
-        #expect(decisions.map(\.name) == ["policy.denied"])
+        #expect(decisions.map(\.name) == [.policyDenied])
         #expect(decisions.first?.payload["tool"] == "fs.read")
-        #expect(alerts.map(\.name) == ["alert.raised"])
+        #expect(alerts.map(\.name) == [.alertRaised])
     }
 
     @Test func theHubKeepsItsEventsInTheJournal() throws {
         let journal = try JournalFixture().open()
         let hub = TelemetryHub(clock: ManualClock(), store: journal)
-        try hub.emit(telemetryEvent("tool.failed", at: 1, correlation: "k1", payload: ["api_key": "hunter2"]))
+        try hub.emit(telemetryEvent(.toolFailed, at: 1, correlation: "k1", payload: ["api_key": "hunter2"]))
         let stored = try journal.events(project: "p1", conversation: "c1")
-        #expect(stored.map(\.name) == ["tool.failed"])
+        #expect(stored.map(\.name) == [.toolFailed])
         #expect(stored.first?.payload["api_key"] != "hunter2")
     }
 }

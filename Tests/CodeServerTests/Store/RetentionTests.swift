@@ -8,8 +8,8 @@ struct RetentionTests {
     @Test func rowsOlderThanTheMaximumAgeGoAndYoungerOnesStay() throws {
         let clock = ManualClock(startMs: 10 * day)
         let journal = try JournalFixture().open(maxAgeMs: day, clock: clock)
-        try journal.append(telemetryEvent("tool.started", at: 9 * day - 1))
-        try journal.append(telemetryEvent("tool.started", at: 9 * day))
+        try journal.append(telemetryEvent(.toolStarted, at: 9 * day - 1))
+        try journal.append(telemetryEvent(.toolStarted, at: 9 * day))
         try journal.append(project: "p1", conversation: "c1", entry: journalEntry(1, .started, at: 9 * day - 1))
         try journal.append(project: "p1", conversation: "c1", entry: journalEntry(2, .stopped, at: 9 * day))
 
@@ -25,7 +25,7 @@ struct RetentionTests {
     @Test func eachEventTableKeepsOnlyItsNewestRowsPastTheSizeLimit() throws {
         let journal = try JournalFixture().open(maxRows: 3)
         for i in 0..<5 {
-            try journal.append(telemetryEvent("tool.started", at: Int64(i), correlation: "k\(i)"))
+            try journal.append(telemetryEvent(.toolStarted, at: Int64(i), correlation: "k\(i)"))
             try journal.append(project: "p1", conversation: "c1", entry: journalEntry(i + 1, .userMessage, at: Int64(i), correlation: "k\(i)"))
         }
         try journal.enforceRetention()
@@ -37,17 +37,17 @@ struct RetentionTests {
 
     @Test func retentionRunsByItselfEveryConfiguredNumberOfAppends() throws {
         let journal = try JournalFixture().open(maxRows: 2, checkEvery: 4)
-        for i in 0..<3 { try journal.append(telemetryEvent("tool.started", at: Int64(i))) }
+        for i in 0..<3 { try journal.append(telemetryEvent(.toolStarted, at: Int64(i))) }
         #expect(try journal.rowCounts().telemetryEvents == 3)
-        try journal.append(telemetryEvent("tool.started", at: 3))
+        try journal.append(telemetryEvent(.toolStarted, at: 3))
         #expect(try journal.rowCounts().telemetryEvents == 2)
     }
 
     @Test func policyDecisionsAndAlertsGoWithTheirEvent() throws {
         let journal = try JournalFixture().open(maxRows: 1)
-        try journal.append(telemetryEvent("policy.denied", at: 1, payload: ["decision": "deny"]))
-        try journal.append(telemetryEvent("alert.raised", at: 2, payload: ["rule": "r"]))
-        try journal.append(telemetryEvent("tool.started", at: 3))
+        try journal.append(telemetryEvent(.policyDenied, at: 1, payload: ["decision": "deny"]))
+        try journal.append(telemetryEvent(.alertRaised, at: 2, payload: ["rule": "r"]))
+        try journal.append(telemetryEvent(.toolStarted, at: 3))
         try journal.enforceRetention()
         #expect(try journal.recentAuditRecords(project: "p1", kind: .policyDecisions, limit: 10).isEmpty)
         #expect(try journal.recentAuditRecords(project: "p1", kind: .alerts, limit: 10).isEmpty)

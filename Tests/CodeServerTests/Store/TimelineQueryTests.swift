@@ -19,7 +19,7 @@ struct TimelineQueryTests {
             let entry = journalEntry(i + 1, .toolRequested, at: at, correlation: correlation, payload: ["i": .int(Int64(i)), "token": "s3cr3t"])
             try sqlite.append(project: "p1", conversation: "c1", entry: entry)
             memoryJournal.append(project: "p1", conversation: "c1", entry: entry)
-            for (name, conversation) in [("tool.started", "c1"), ("tool.completed", "c1"), ("tool.started", "c2")] {
+            for (name, conversation) in [(EventKind.toolStarted, "c1"), (.toolCompleted, "c1"), (.toolStarted, "c2")] {
                 var event = telemetryEvent(name, at: at, conversation: conversation, correlation: correlation, payload: ["i": .int(Int64(i))])
                 try sqlite.append(event)
                 event.id = hubId

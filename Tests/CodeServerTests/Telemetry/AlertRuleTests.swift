@@ -14,12 +14,12 @@ private struct Driver {
         engine.context.egressEnabledProjects = egress
     }
 
-    mutating func emit(_ name: String, project: String = "p1", payload: JSONValue = [:]) -> [Alert] {
+    mutating func emit(_ name: EventKind, project: String = "p1", payload: JSONValue = [:]) -> [Alert] {
         defer { nextId += 1 }
         return engine.observe(TelemetryEvent(name: name, projectId: project, atMs: now, payload: payload, id: nextId), now: now)
     }
 
-    mutating func emit(_ name: String, times: Int, project: String = "p1") -> [Alert] {
+    mutating func emit(_ name: EventKind, times: Int, project: String = "p1") -> [Alert] {
         (0..<times).flatMap { _ in emit(name, project: project) }
     }
 
@@ -29,27 +29,27 @@ private struct Driver {
 struct ToolFailureRatioRuleTests {
     @Test func firesAboveFivePercentWithEnoughSamplesOnce() {
         var d = Driver(ToolFailureRatioRule())
-        #expect(d.emit("tool.completed", times: 19).isEmpty)
-        #expect(d.emit("tool.failed").isEmpty)  // 1 of 20 = 5 %: not above
-        let alerts = d.emit("tool.failed")  // 2 of 21 ≈ 9.5 %
+        #expect(d.emit(.toolCompleted, times: 19).isEmpty)
+        #expect(d.emit(.toolFailed).isEmpty)  // 1 of 20 = 5 %: not above
+        let alerts = d.emit(.toolFailed)  // 2 of 21 ≈ 9.5 %
         #expect(alerts.map(\.rule) == ["tool_failure_ratio"])
         #expect(alerts.first?.severity == .page)
         #expect(alerts.first?.evidence.map(\.eventId) == [20, 21])
-        #expect(d.emit("tool.failed").isEmpty)  // still holding: latched
+        #expect(d.emit(.toolFailed).isEmpty)  // still holding: latched
     }
 
     @Test func belowTheMinimumSampleCountNothingFires() {
         var d = Driver(ToolFailureRatioRule())
-        #expect(d.emit("tool.failed", times: 19).isEmpty)
+        #expect(d.emit(.toolFailed, times: 19).isEmpty)
     }
 
     @Test func resetsAfterTheWindowAndFiresAgain() {
         var d = Driver(ToolFailureRatioRule(), suppressionMs: 1)
-        _ = d.emit("tool.completed", times: 18)
-        #expect(d.emit("tool.failed", times: 2).count == 1)
+        _ = d.emit(.toolCompleted, times: 18)
+        #expect(d.emit(.toolFailed, times: 2).count == 1)
         d.advance(seconds: 300)
-        #expect(d.emit("tool.completed", times: 19).isEmpty)  // old failures left the window: re-armed
-        #expect(d.emit("tool.failed", times: 2).count == 1)
+        #expect(d.emit(.toolCompleted, times: 19).isEmpty)  // old failures left the window: re-armed
+        #expect(d.emit(.toolFailed, times: 2).count == 1)
     }
 }
 
@@ -57,67 +57,67 @@ struct CountThresholdRuleTests {
     @Test func toolTimeoutsFireAtTheEleventhInFiveMinutes() {
         var d = Driver(CountThresholdRule.toolTimeouts())
         for _ in 0..<10 {
-            #expect(d.emit("tool.timeout").isEmpty)
+            #expect(d.emit(.toolTimeout).isEmpty)
             d.advance(seconds: 20)
         }
-        let alerts = d.emit("tool.timeout")
+        let alerts = d.emit(.toolTimeout)
         #expect(alerts.map(\.severity) == [.page])
         #expect(alerts.first?.evidence.count == 11)
-        #expect(d.emit("tool.timeout").isEmpty)
+        #expect(d.emit(.toolTimeout).isEmpty)
     }
 
     @Test func timeoutsOutsideTheWindowDoNotCount() {
         var d = Driver(CountThresholdRule.toolTimeouts())
-        _ = d.emit("tool.timeout", times: 10)
+        _ = d.emit(.toolTimeout, times: 10)
         d.advance(seconds: 300)
-        #expect(d.emit("tool.timeout").isEmpty)
+        #expect(d.emit(.toolTimeout).isEmpty)
     }
 
     @Test func timeoutsArePerProject() {
         var d = Driver(CountThresholdRule.toolTimeouts())
-        _ = d.emit("tool.timeout", times: 10, project: "a")
-        #expect(d.emit("tool.timeout", project: "b").isEmpty)
-        #expect(d.emit("tool.timeout", project: "a").count == 1)
+        _ = d.emit(.toolTimeout, times: 10, project: "a")
+        #expect(d.emit(.toolTimeout, project: "b").isEmpty)
+        #expect(d.emit(.toolTimeout, project: "a").count == 1)
     }
 }
 
 struct PolicyDeniedSpikeRuleTests {
     @Test func fromSilenceTheFloorNeedsMoreThanFifteen() {
         var d = Driver(PolicyDeniedSpikeRule())
-        #expect(d.emit("policy.denied", times: 15).isEmpty)
-        #expect(d.emit("policy.denied").map(\.severity) == [.warning])
+        #expect(d.emit(.policyDenied, times: 15).isEmpty)
+        #expect(d.emit(.policyDenied).map(\.severity) == [.warning])
     }
 
     @Test func aSteadyBaselineRaisesTheThreshold() {
         var d = Driver(PolicyDeniedSpikeRule())
         // 30 minutes at 10 per 5 minutes: the baseline is 10, the threshold 30.
         for _ in 0..<6 {
-            #expect(d.emit("policy.denied", times: 10).isEmpty)
+            #expect(d.emit(.policyDenied, times: 10).isEmpty)
             d.advance(seconds: 300)
         }
-        #expect(d.emit("policy.denied", times: 30).isEmpty)
-        #expect(d.emit("policy.denied").count == 1)
+        #expect(d.emit(.policyDenied, times: 30).isEmpty)
+        #expect(d.emit(.policyDenied).count == 1)
     }
 
     @Test func reArmsOnceTheSpikeLeavesTheWindow() {
         var d = Driver(PolicyDeniedSpikeRule(), suppressionMs: 1)
-        #expect(d.emit("policy.denied", times: 16).count == 1)
+        #expect(d.emit(.policyDenied, times: 16).count == 1)
         d.advance(seconds: 300)
         // The spike is now baseline (16 / 6 < floor 5): the floor rules again.
-        #expect(d.emit("policy.denied", times: 15).isEmpty)
-        #expect(d.emit("policy.denied").count == 1)
+        #expect(d.emit(.policyDenied, times: 15).isEmpty)
+        #expect(d.emit(.policyDenied).count == 1)
     }
 }
 
 struct EveryOccurrenceRuleTests {
     @Test func sandboxViolationPagesImmediatelyAndDedups() {
         var d = Driver(EveryOccurrenceRule.sandboxViolation)
-        let first = d.emit("security.sandbox_violation")
+        let first = d.emit(.sandboxViolation)
         #expect(first.map(\.severity) == [.page])
         #expect(first.first?.escalation == .immediate)
-        #expect(d.emit("security.sandbox_violation", times: 99).isEmpty)
+        #expect(d.emit(.sandboxViolation, times: 99).isEmpty)
         d.advance(seconds: 300)
-        let again = d.emit("security.sandbox_violation")
+        let again = d.emit(.sandboxViolation)
         #expect(again.count == 1)
         #expect(again.first?.suppressedCount == 99)
         #expect(d.engine.suppressedTotal == 99)
@@ -125,28 +125,28 @@ struct EveryOccurrenceRuleTests {
 
     @Test func sensitivePathDeniedPagesAndWarningsWarn() {
         var d = Driver(EveryOccurrenceRule.sensitivePathDenied)
-        #expect(d.emit("security.sensitive_path_denied").map(\.severity) == [.page])
+        #expect(d.emit(.sensitivePathDenied).map(\.severity) == [.page])
         var w = Driver(EveryOccurrenceRule.sensitiveArtifactDetected)
-        #expect(w.emit("security.sensitive_artifact_detected").map(\.severity) == [.warning])
+        #expect(w.emit(.sensitiveArtifactDetected).map(\.severity) == [.warning])
     }
 
     @Test func sandboxExceptionUsedWarnsOncePerReasonCode() {
         var d = Driver(EveryOccurrenceRule.sandboxExceptionUsed)
-        #expect(d.emit("security.sandbox_exception_used", payload: ["reason_code": "CHG-1"]).map(\.severity) == [.warning])
-        #expect(d.emit("security.sandbox_exception_used", payload: ["reason_code": "CHG-1"]).isEmpty)
-        #expect(d.emit("security.sandbox_exception_used", payload: ["reason_code": "CHG-2"]).count == 1)
+        #expect(d.emit(.sandboxExceptionUsed, payload: ["reason_code": "CHG-1"]).map(\.severity) == [.warning])
+        #expect(d.emit(.sandboxExceptionUsed, payload: ["reason_code": "CHG-1"]).isEmpty)
+        #expect(d.emit(.sandboxExceptionUsed, payload: ["reason_code": "CHG-2"]).count == 1)
     }
 }
 
 struct RepeatedTimeoutFailuresRuleTests {
     @Test func pagesOnFirstPerProjectAndEscalatesAcrossProjects() {
         var d = Driver(RepeatedTimeoutFailuresRule())
-        let first = d.emit("security.repeated_timeout_failures", project: "a")
+        let first = d.emit(.repeatedTimeoutFailures, project: "a")
         #expect(first.map(\.severity) == [.page])
         #expect(first.first?.escalation == Alert.Escalation.none)
-        #expect(d.emit("security.repeated_timeout_failures", project: "a").isEmpty)
+        #expect(d.emit(.repeatedTimeoutFailures, project: "a").isEmpty)
         d.advance(seconds: 60)
-        let second = d.emit("security.repeated_timeout_failures", project: "b")
+        let second = d.emit(.repeatedTimeoutFailures, project: "b")
         #expect(second.map(\.rule) == ["repeated_timeout_failures", "repeated_timeout_failures_across_projects"])
         #expect(second.last?.escalation == .immediate)
         #expect(Set(second.last?.evidence.map(\.projectId) ?? []) == ["a", "b"])
@@ -157,72 +157,72 @@ struct RepeatedTimeoutFailuresRuleTests {
 
     @Test func projectsOutsideTheWindowDoNotEscalate() {
         var d = Driver(RepeatedTimeoutFailuresRule())
-        _ = d.emit("security.repeated_timeout_failures", project: "a")
+        _ = d.emit(.repeatedTimeoutFailures, project: "a")
         d.advance(seconds: 600)
-        #expect(d.emit("security.repeated_timeout_failures", project: "b").map(\.escalation) == [Alert.Escalation.none])
+        #expect(d.emit(.repeatedTimeoutFailures, project: "b").map(\.escalation) == [Alert.Escalation.none])
     }
 }
 
 struct NetworkDeniedRuleTests {
     @Test func withEgressEnabledTheThirdInTheWindowPages() {
         var d = Driver(NetworkDeniedRule(), egress: ["p1"])
-        #expect(d.emit("security.network_denied").map(\.severity) == [.warning])
-        #expect(d.emit("security.network_denied").isEmpty)
-        #expect(d.emit("security.network_denied").map(\.severity) == [.page])
-        #expect(d.emit("security.network_denied").isEmpty)
+        #expect(d.emit(.networkDenied).map(\.severity) == [.warning])
+        #expect(d.emit(.networkDenied).isEmpty)
+        #expect(d.emit(.networkDenied).map(\.severity) == [.page])
+        #expect(d.emit(.networkDenied).isEmpty)
     }
 
     @Test func withoutEgressItOnlyWarns() {
         var d = Driver(NetworkDeniedRule())
-        #expect(d.emit("security.network_denied", times: 5).map(\.severity) == [.warning])
+        #expect(d.emit(.networkDenied, times: 5).map(\.severity) == [.warning])
     }
 
     @Test func belowTheRepeatCountInTheWindowNoPage() {
         var d = Driver(NetworkDeniedRule(), egress: ["p1"])
-        _ = d.emit("security.network_denied", times: 2)
+        _ = d.emit(.networkDenied, times: 2)
         d.advance(seconds: 300)
-        #expect(d.emit("security.network_denied").map(\.severity) == [.warning])
+        #expect(d.emit(.networkDenied).map(\.severity) == [.warning])
     }
 }
 
 struct WatcherReloadFailedRuleTests {
     @Test func warnsOnFirstAndPagesAtThreeInTenMinutes() {
         var d = Driver(WatcherReloadFailedRule())
-        #expect(d.emit("project.watcher_reload_failed").map(\.severity) == [.warning])
+        #expect(d.emit(.projectWatcherReloadFailed).map(\.severity) == [.warning])
         d.advance(seconds: 200)
-        #expect(d.emit("project.watcher_reload_failed").isEmpty)
+        #expect(d.emit(.projectWatcherReloadFailed).isEmpty)
         d.advance(seconds: 200)
-        let page = d.emit("project.watcher_reload_failed")
+        let page = d.emit(.projectWatcherReloadFailed)
         #expect(page.map(\.severity) == [.page])
         #expect(page.first?.escalation == .sameDay)
     }
 
     @Test func spreadOverMoreThanTheWindowNoPage() {
         var d = Driver(WatcherReloadFailedRule(), suppressionMs: 1)
-        _ = d.emit("project.watcher_reload_failed")
+        _ = d.emit(.projectWatcherReloadFailed)
         d.advance(seconds: 300)
-        _ = d.emit("project.watcher_reload_failed")
+        _ = d.emit(.projectWatcherReloadFailed)
         d.advance(seconds: 300)
-        #expect(d.emit("project.watcher_reload_failed").map(\.severity) != [.page])
+        #expect(d.emit(.projectWatcherReloadFailed).map(\.severity) != [.page])
     }
 }
 
 struct AssetReloadErrorsRuleTests {
     @Test func ticketsOnTheThirdSuccessiveReloadWithErrors() {
         var d = Driver(AssetReloadErrorsRule())
-        #expect(d.emit("project.assets_reloaded", payload: ["error_count": 1]).isEmpty)
-        #expect(d.emit("project.assets_reloaded", payload: ["error_count": 2]).isEmpty)
-        let ticket = d.emit("project.assets_reloaded", payload: ["error_count": 1])
+        #expect(d.emit(.projectAssetsReloaded, payload: ["error_count": 1]).isEmpty)
+        #expect(d.emit(.projectAssetsReloaded, payload: ["error_count": 2]).isEmpty)
+        let ticket = d.emit(.projectAssetsReloaded, payload: ["error_count": 1])
         #expect(ticket.map(\.severity) == [.ticket])
         #expect(ticket.first?.evidence.count == 3)
-        #expect(d.emit("project.assets_reloaded", payload: ["error_count": 1]).isEmpty)
+        #expect(d.emit(.projectAssetsReloaded, payload: ["error_count": 1]).isEmpty)
     }
 
     @Test func aCleanReloadEndsTheStreak() {
         var d = Driver(AssetReloadErrorsRule())
-        _ = d.emit("project.assets_reloaded", payload: ["error_count": 1])
-        _ = d.emit("project.assets_reloaded", payload: ["error_count": 1])
-        #expect(d.emit("project.assets_reloaded", payload: ["error_count": 0]).isEmpty)
-        #expect(d.emit("project.assets_reloaded", payload: ["error_count": 1]).isEmpty)
+        _ = d.emit(.projectAssetsReloaded, payload: ["error_count": 1])
+        _ = d.emit(.projectAssetsReloaded, payload: ["error_count": 1])
+        #expect(d.emit(.projectAssetsReloaded, payload: ["error_count": 0]).isEmpty)
+        #expect(d.emit(.projectAssetsReloaded, payload: ["error_count": 1]).isEmpty)
     }
 }

@@ -11,7 +11,7 @@ private func sampleAlert(id: UInt64 = 1) -> Alert {
     Alert(
         id: id, rule: "sandbox_violation", severity: .page, escalation: .immediate, projectId: "p1",
         atMs: 1_700_000_000_000, summary: "security.sandbox_violation in project p1", dedupKey: "sandbox_violation:p1",
-        evidence: [Alert.Evidence(TelemetryEvent(name: "security.sandbox_violation", projectId: "p1", atMs: 1, id: 9))],
+        evidence: [Alert.Evidence(TelemetryEvent(name: .sandboxViolation, projectId: "p1", atMs: 1, id: 9))],
         suppressedCount: 0)
 }
 
@@ -128,7 +128,7 @@ struct HubAlertRoutingTests {
         let dispatcher = AlertDispatcher(sink: try WebhookAlertSink(url: "http://127.0.0.1:\(server.port)/"), retry: fastRetry)
         let hub = TelemetryHub(clock: ManualClock(), dispatchers: [dispatcher])
         try hub.emit(TelemetryEvent(
-            name: "security.sandbox_violation", projectId: "p1", atMs: 1, payload: ["path": "/etc/shadow", "token": "t"]))
+            name: .sandboxViolation, projectId: "p1", atMs: 1, payload: ["path": "/etc/shadow", "token": "t"]))
         #expect(dispatcher.waitUntilIdle(timeoutMs: 5_000))
         let body = try JSONParser.parse(try #require(server.bodies.first))
         #expect(body["rule"] == "sandbox_violation")

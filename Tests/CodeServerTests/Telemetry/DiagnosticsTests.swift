@@ -6,8 +6,8 @@ import Testing
 struct DiagnosticsTests {
     @Test func documentHasHealthTelemetryAndTheOwnersSections() throws {
         let hub = TelemetryHub(clock: ManualClock())
-        try hub.emit(TelemetryEvent(name: "tool.completed", projectId: "p1", atMs: 1))
-        try hub.emit(TelemetryEvent(name: "tool.failed", projectId: "p1", atMs: 2, payload: ["api_key": "k"]))
+        try hub.emit(TelemetryEvent(name: .toolCompleted, projectId: "p1", atMs: 1))
+        try hub.emit(TelemetryEvent(name: .toolFailed, projectId: "p1", atMs: 2, payload: ["api_key": "k"]))
         let json = Diagnostics(runtimeOptions: ["tool_timeout_ms": 30_000]).json(project: "p1", hub: hub)
         #expect(json["project_id"] == "p1")
         #expect(json["health"]?["status"] == "degraded")

@@ -22,7 +22,7 @@ struct IncidentTimelineTests {
         TimelineEntry(source: .journal, atMs: at, event: event, correlationId: correlation, payload: [:], sequence: seq)
     }
 
-    private func telemetry(_ at: Int64, _ name: String, _ correlation: String?, id: UInt64, conversation: String = "c1") -> TelemetryEvent {
+    private func telemetry(_ at: Int64, _ name: EventKind, _ correlation: String?, id: UInt64, conversation: String = "c1") -> TelemetryEvent {
         TelemetryEvent(name: name, projectId: "p1", conversationId: conversation, correlationId: correlation, atMs: at, id: id)
     }
 
@@ -30,8 +30,8 @@ struct IncidentTimelineTests {
         let q = query(
             journal: [journal(10, "tool.requested", "k1", seq: 1), journal(30, "assistant.message", nil, seq: 2)],
             telemetry: [
-                telemetry(10, "tool.started", "k1", id: 7), telemetry(20, "tool.failed", "k1", id: 8),
-                telemetry(20, "security.sandbox_violation", "k1", id: 9), telemetry(5, "other", nil, id: 10, conversation: "c2"),
+                telemetry(10, .toolStarted, "k1", id: 7), telemetry(20, .toolFailed, "k1", id: 8),
+                telemetry(20, .sandboxViolation, "k1", id: 9), telemetry(5, .projectStarted, nil, id: 10, conversation: "c2"),
             ])
         let timeline = try q.incidentTimeline(project: "p1", conversation: "c1")
         #expect(timeline.entries.map(\.event) == [
@@ -44,7 +44,7 @@ struct IncidentTimelineTests {
     @Test func filtersByCorrelationId() throws {
         let q = query(
             journal: [journal(1, "tool.requested", "k1", seq: 1), journal(2, "tool.requested", "k2", seq: 2)],
-            telemetry: [telemetry(3, "tool.failed", "k2", id: 1)])
+            telemetry: [telemetry(3, .toolFailed, "k2", id: 1)])
         let timeline = try q.incidentTimeline(project: "p1", conversation: "c1", correlationId: "k2")
         #expect(timeline.entries.map(\.atMs) == [2, 3])
         #expect(timeline.totalEntries == 2)

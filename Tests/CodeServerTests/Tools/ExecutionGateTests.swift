@@ -28,7 +28,7 @@ struct ExecutionGateTests {
         let result = await project.execute(ToolCall(tool: "fs.read", arguments: ["path": "a", "limit": "all"]))
         #expect(result.reason == .invalidArguments)
         #expect(result.message == "args.limit: expected integer, got string")
-        #expect(fixture.recorder.events(named: "policy.allowed").isEmpty, "the policy is not asked about a malformed call")
+        #expect(fixture.recorder.events(named: .policyAllowed).isEmpty, "the policy is not asked about a malformed call")
         await fixture.engine.shutdown()
     }
 
@@ -39,10 +39,10 @@ struct ExecutionGateTests {
             ToolCall(tool: "fs.read", arguments: ["path": "../../etc/passwd"], correlationId: "corr-d"))
         #expect(result.reason == .policyDenied)
         #expect(result.decision?.reasonCodes == [.sandboxViolation])
-        let violation = try #require(fixture.events(SecurityEvent.Name.sandboxViolation).first)
+        let violation = try #require(fixture.events(EventKind.sandboxViolation).first)
         #expect(violation.correlationId == "corr-d")
         #expect(violation.payload["correlation_id"] == "corr-d")
-        #expect(fixture.events(SecurityEvent.Name.policyDenied).count == 1)
+        #expect(fixture.events(EventKind.policyDenied).count == 1)
         #expect(fixture.events(.toolFailed).first?.payload["reason_codes"] == ["sandbox_violation"])
         #expect(fixture.events(.toolStarted).isEmpty)
         await fixture.engine.shutdown()
@@ -54,7 +54,7 @@ struct ExecutionGateTests {
         let project = try await fixture.start()
         let result = await project.execute(ToolCall(tool: "fs.read", arguments: ["path": ".env"]))
         #expect(result.decision?.reasonCodes == [.sensitivePathDenied])
-        #expect(fixture.events(SecurityEvent.Name.sensitivePathDenied).count == 1)
+        #expect(fixture.events(EventKind.sensitivePathDenied).count == 1)
         await fixture.engine.shutdown()
     }
 
@@ -123,7 +123,7 @@ struct ExecutionGateTests {
         let result = await project.execute(
             ToolCall(tool: "shell.run", arguments: ["argv": ["/usr/bin/env"], "env": ["AWS_SECRET_ACCESS_KEY": "x"]]))
         #expect(result.decision?.reasonCodes == [.envDenied])
-        #expect(fixture.events(SecurityEvent.Name.envDenied).first?.payload["variable"] == "AWS_SECRET_ACCESS_KEY")
+        #expect(fixture.events(EventKind.envDenied).first?.payload["variable"] == "AWS_SECRET_ACCESS_KEY")
         await fixture.engine.shutdown()
     }
 
@@ -180,7 +180,7 @@ struct ExecutionGateTests {
         #expect(result.status == .completed, "\(result)")
         #expect(result.output?["exit_code"] != 0)
         #expect(result.violations.map(\.kind) == ["network_denied"])
-        let event = try #require(fixture.events(SecurityEvent.Name.networkDenied).first)
+        let event = try #require(fixture.events(EventKind.networkDenied).first)
         #expect(event.correlationId == "corr-net")
         #expect(event.projectId == "p1")
         #expect(event.payload["source"] == "kernel")

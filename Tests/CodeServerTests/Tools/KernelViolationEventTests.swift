@@ -10,17 +10,17 @@ struct KernelViolationEventTests {
         ("network_denied", "security.network_denied"), ("network_protocol_denied", "security.network_denied"),
         ("syscall_denied", "security.syscall_denied"), ("namespace_denied", "security.namespace_denied"),
         ("syscall_killed", "security.syscall_killed"), ("limit_exceeded", "security.limit_exceeded"),
-        ("abi_denied", "security.abi_denied"),
+        ("abi_denied", "security.kernel_violation"),
     ])
     func everyKindBecomesASecurityEvent(kind: String, name: String) {
-        #expect(KernelViolationEvent.name(for: kind) == name)
+        #expect(KernelViolationEvent.name(for: kind).rawValue == name)
     }
 
     @Test func eventCarriesTheCallsIdsAndTheEvidence() {
         let violation = Violation(
             kind: "network_protocol_denied", syscall: "socket", family: "AF_NETLINK", atMs: 1_700_000_000_000)
         let event = KernelViolationEvent.event(violation, call: call, projectId: "p1")
-        #expect(event.name == "security.network_denied")
+        #expect(event.name == .networkDenied)
         #expect(event.projectId == "p1")
         #expect(event.conversationId == "c1")
         #expect(event.correlationId == "corr-1")

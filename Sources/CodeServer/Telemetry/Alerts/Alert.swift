@@ -19,7 +19,7 @@ public struct Alert: Sendable, Equatable {
     /// One triggering event, cited by the hub's id.
     public struct Evidence: Sendable, Equatable {
         public var eventId: UInt64
-        public var name: String
+        public var name: EventKind
         public var projectId: String
         public var atMs: Int64
         public var correlationId: String?
@@ -34,7 +34,7 @@ public struct Alert: Sendable, Equatable {
 
         public var json: JSONValue {
             .object([
-                "event_id": .uint(eventId), "event": .string(name), "project_id": .string(projectId),
+                "event_id": .uint(eventId), "event": .string(name.rawValue), "project_id": .string(projectId),
                 "at": .string(Timestamp.rfc3339(ms: atMs)),
                 "correlation_id": correlationId.map(JSONValue.string) ?? .null,
             ])
@@ -73,6 +73,6 @@ public struct Alert: Sendable, Equatable {
 
     /// The alert as a telemetry event (`alert.raised`), so it is journaled and shown with the rest.
     public var event: TelemetryEvent {
-        TelemetryEvent(name: "alert.raised", projectId: projectId, atMs: atMs, payload: json)
+        TelemetryEvent(name: .alertRaised, projectId: projectId, atMs: atMs, payload: json)
     }
 }

@@ -4,7 +4,7 @@
 /// reloads, and reloads may be hours apart.
 public struct AssetReloadErrorsRule: AlertRule {
     public let name = "asset_reload_errors"
-    public var eventName = "project.assets_reloaded"
+    public var eventName = EventKind.projectAssetsReloaded
     public var successiveReloads: Int
 
     private var streaks: [String: (length: Int, evidence: [Alert.Evidence])] = [:]

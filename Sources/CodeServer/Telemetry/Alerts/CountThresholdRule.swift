@@ -4,7 +4,7 @@
 /// immediately").
 public struct CountThresholdRule: AlertRule {
     public let name: String
-    public var eventName: String
+    public var eventName: EventKind
     /// Fixed at init: the per-project counters are sized by it.
     public let windowMs: Int64
     public var maximumCount: Int
@@ -13,7 +13,7 @@ public struct CountThresholdRule: AlertRule {
     private var counts: LatchedWindowCounts
 
     public init(
-        name: String, eventName: String, windowMs: Int64, maximumCount: Int, severity: Alert.Severity
+        name: String, eventName: EventKind, windowMs: Int64, maximumCount: Int, severity: Alert.Severity
     ) {
         self.name = name
         self.eventName = eventName
@@ -25,7 +25,7 @@ public struct CountThresholdRule: AlertRule {
 
     public static func toolTimeouts(windowMs: Int64 = 300_000, maximumCount: Int = 10) -> CountThresholdRule {
         CountThresholdRule(
-            name: "tool_timeout_spike", eventName: "tool.timeout", windowMs: windowMs, maximumCount: maximumCount,
+            name: "tool_timeout_spike", eventName: .toolTimeout, windowMs: windowMs, maximumCount: maximumCount,
             severity: .page)
     }
 
@@ -35,7 +35,7 @@ public struct CountThresholdRule: AlertRule {
         guard reading.started else { return [] }
         return [AlertFiring(
             rule: name, severity: severity, projectId: event.projectId,
-            summary: "\(reading.count) \(eventName) in \(windowMs / 1000) s (threshold \(maximumCount))",
+            summary: "\(reading.count) \(eventName.rawValue) in \(windowMs / 1000) s (threshold \(maximumCount))",
             dedupKey: "\(name):\(event.projectId)", evidence: reading.evidence)]
     }
 }

@@ -5,14 +5,14 @@
 /// `security.sensitive_artifact_detected` (warning).
 public struct EveryOccurrenceRule: AlertRule {
     public let name: String
-    public var eventName: String
+    public var eventName: EventKind
     public var severity: Alert.Severity
     public var escalation: Alert.Escalation
     /// A payload member that distinguishes conditions within a project (part of the dedup key).
     public var distinguishingField: String?
 
     public init(
-        name: String, eventName: String, severity: Alert.Severity, escalation: Alert.Escalation = .none,
+        name: String, eventName: EventKind, severity: Alert.Severity, escalation: Alert.Escalation = .none,
         distinguishingField: String? = nil
     ) {
         self.name = name
@@ -23,14 +23,14 @@ public struct EveryOccurrenceRule: AlertRule {
     }
 
     public static let sandboxViolation = EveryOccurrenceRule(
-        name: "sandbox_violation", eventName: "security.sandbox_violation", severity: .page, escalation: .immediate)
+        name: "sandbox_violation", eventName: .sandboxViolation, severity: .page, escalation: .immediate)
     public static let sensitivePathDenied = EveryOccurrenceRule(
-        name: "sensitive_path_denied", eventName: "security.sensitive_path_denied", severity: .page)
+        name: "sensitive_path_denied", eventName: .sensitivePathDenied, severity: .page)
     public static let sandboxExceptionUsed = EveryOccurrenceRule(
-        name: "sandbox_exception_used", eventName: "security.sandbox_exception_used", severity: .warning,
+        name: "sandbox_exception_used", eventName: .sandboxExceptionUsed, severity: .warning,
         distinguishingField: "reason_code")
     public static let sensitiveArtifactDetected = EveryOccurrenceRule(
-        name: "sensitive_artifact_detected", eventName: "security.sensitive_artifact_detected", severity: .warning)
+        name: "sensitive_artifact_detected", eventName: .sensitiveArtifactDetected, severity: .warning)
 
     public mutating func observe(_ event: TelemetryEvent, now: Int64, context: AlertContext) -> [AlertFiring] {
         guard event.name == eventName else { return [] }
@@ -40,6 +40,6 @@ public struct EveryOccurrenceRule: AlertRule {
         }
         return [AlertFiring(
             rule: name, severity: severity, escalation: escalation, projectId: event.projectId,
-            summary: "\(eventName) in project \(event.projectId)", dedupKey: key, evidence: [Alert.Evidence(event)])]
+            summary: "\(eventName.rawValue) in project \(event.projectId)", dedupKey: key, evidence: [Alert.Evidence(event)])]
     }
 }

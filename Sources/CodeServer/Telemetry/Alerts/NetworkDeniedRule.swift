@@ -4,7 +4,7 @@
 /// Protocol and endpoint denials arrive under the same name (the payload's `reason` tells them apart).
 public struct NetworkDeniedRule: AlertRule {
     public let name = "network_denied"
-    public var eventName = "security.network_denied"
+    public var eventName = EventKind.networkDenied
     /// Fixed at init: the per-project counters are sized by it.
     public let windowMs: Int64
     public var repeatCount: Int

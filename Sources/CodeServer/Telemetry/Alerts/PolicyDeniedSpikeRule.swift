@@ -8,7 +8,7 @@
 /// alert on its first handful of denials: from silence it takes more than 15 in 5 minutes.
 public struct PolicyDeniedSpikeRule: AlertRule {
     public let name = "policy_denied_spike"
-    public var eventName = "policy.denied"
+    public var eventName = EventKind.policyDenied
     public var windowMs: Int64
     public var baselineWindows: Int
     public var multiplier: Double

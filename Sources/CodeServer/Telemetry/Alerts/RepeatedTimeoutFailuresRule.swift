@@ -4,7 +4,7 @@
 /// a project that stayed quiet for a window pages again.
 public struct RepeatedTimeoutFailuresRule: AlertRule {
     public let name = "repeated_timeout_failures"
-    public var eventName = "security.repeated_timeout_failures"
+    public var eventName = EventKind.repeatedTimeoutFailures
     public var windowMs: Int64
     public var minimumProjects: Int
 

@@ -9,8 +9,8 @@ public struct ToolFailureRatioRule: AlertRule {
     /// Fires when failures / outcomes is strictly greater than this.
     public var maximumRatio: Double
     public var minimumOutcomes: Int
-    public var outcomeNames: Set<String> = ["tool.completed", "tool.failed", "tool.timeout"]
-    public var failureName = "tool.failed"
+    public var outcomeNames: Set<EventKind> = [.toolCompleted, .toolFailed, .toolTimeout]
+    public var failureName = EventKind.toolFailed
 
     private struct ProjectState: Sendable {
         var outcomes: SlidingCounter

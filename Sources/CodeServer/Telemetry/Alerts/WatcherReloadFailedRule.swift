@@ -2,7 +2,7 @@
 /// same-day escalation once `pageCount` (3) happened within it; latched until an event finds fewer.
 public struct WatcherReloadFailedRule: AlertRule {
     public let name = "watcher_reload_failed"
-    public var eventName = "project.watcher_reload_failed"
+    public var eventName = EventKind.projectWatcherReloadFailed
     /// Fixed at init: the per-project counters are sized by it.
     public let windowMs: Int64
     public var pageCount: Int
