@@ -55,7 +55,10 @@ public enum Daemon {
         } catch {
             throw DaemonError.journal(path: configuration.dataDirectory, reason: "\(error)")
         }
-        let hub = TelemetryHub(store: journal)
+        // The configured alert sinks (`alerts` in the config): "page immediately" reaches a
+        // person without depending on a Prometheus being there.
+        let sinks = try AlertSinks(configuration.alerts, logger: logger)
+        let hub = TelemetryHub(store: journal, dispatchers: sinks.dispatchers)
         let engine = Engine(
             configuration: EngineConfiguration(
                 warmWorkersPerProject: 1, registry: journal, journalStore: journal,
@@ -126,6 +129,8 @@ public enum Daemon {
         logger.info("stopping projects", metadata: ["event": "daemon.stopping"])
         await runtime.detached.cancelAll()
         await engine.shutdown()
+        // After the projects stopped (their last alerts are queued by now), before exit.
+        await sinks.shutdown(graceMs: Int64(configuration.shutdownGraceSeconds) * 1000, logger: logger)
         unlink(socketPath)
         logger.info("stopped", metadata: ["event": "daemon.stopped"])
     }
