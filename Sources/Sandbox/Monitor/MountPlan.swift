@@ -34,9 +34,7 @@ struct MountPlan {
         var plan = MountPlan()
         let fs = profile.filesystem
         // A bind below /tmp goes after the /tmp tmpfs, which would otherwise hide it.
-        let belowTmp = { (mount: Profile.Mount) in
-            fs.tmpSizeMB > 0 && (mount.target == "/tmp" || mount.target.hasPrefix("/tmp/"))
-        }
+        let belowTmp = { (mount: Profile.Mount) in fs.tmpSizeMB > 0 && Profile.Mount.isBindBelowTmp(mount) }
         for (index, mount) in fs.mounts.enumerated() where !belowTmp(mount) {
             try plan.appendMount(mount, index: index)
         }

@@ -23,7 +23,7 @@ struct AlertDispatcherTests {
     @Test func aCommandsRefusalIsFinalAndTheNextAlertStillGoesOut() throws {
         let dir = TempDirectory()
         // Refuses (exit 75) until the marker exists; the test creates it after the first alert.
-        let script = "test -e '\(dir.file("ok")\)' || exit 75; cat >> '\(dir.file("alerts.jsonl")\)'"
+        let script = "test -e '\(dir.file("ok"))' || exit 75; cat >> '\(dir.file("alerts.jsonl"))'"
         let sink = CommandAlertSink(argv: ["/bin/sh", "-c", script])
         let dispatcher = AlertDispatcher(sink: sink, retry: fastRetry)
         dispatcher.enqueue(sampleAlert())
