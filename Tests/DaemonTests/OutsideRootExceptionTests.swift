@@ -9,14 +9,19 @@ import Testing
 @Suite(.enabled(if: HostSupport.canSandbox, "\(HostSupport.reason)"))
 struct OutsideRootExceptionTests {
     @Test func anAllowedPathIsBoundInAndASiblingIsNot() throws {
-        let fixture = try DaemonFixture(prepare: { directory in
-            _ = system2(["/bin/mkdir", "-p", directory.file("shared"), directory.file("sibling"), directory.file("cache")])
-            directory.write("shared/tool.txt", "from the shared toolchain\n")
-            directory.write("sibling/secret.txt", "sibling secret\n")
-        })
-        let shared = fixture.directory.file("shared")
-        let cache = fixture.directory.file("cache")
-        let sibling = fixture.directory.file("sibling")
+        // Outside the fixture's private directory: a bind keeps host ownership, so the sandbox's
+        // host user (65534, docs/profiles.md) must be able to reach the path, as it can a
+        // toolchain under /opt. The writable entry is that user's.
+        let outside = TempDirectory(prefix: "jcs-exception")
+        _ = system2(["/bin/mkdir", "-p", outside.file("shared"), outside.file("sibling"), outside.file("cache")])
+        outside.write("shared/tool.txt", "from the shared toolchain\n")
+        outside.write("sibling/secret.txt", "sibling secret\n")
+        _ = system2(["/bin/chmod", "755", outside.path, outside.file("shared"), outside.file("sibling")])
+        _ = system2(["/bin/chown", "65534:65534", outside.file("cache")])
+        let fixture = try DaemonFixture()
+        let shared = outside.file("shared")
+        let cache = outside.file("cache")
+        let sibling = outside.file("sibling")
         let allowlist: JSONValue = [
             ["path": .string(shared), "reason_code": "shared_toolchain"],
             ["path": .string(cache), "reason_code": "build_cache", "writable": true],

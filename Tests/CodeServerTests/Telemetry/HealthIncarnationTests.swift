@@ -39,7 +39,8 @@ struct HealthIncarnationTests {
         // Counts and the error ring keep the earlier incarnation, marked.
         #expect(restarted.eventCounts["security.sandbox_violation"] == 1)
         let errors = restarted.telemetryJSON["recent_errors"]?.arrayValue ?? []
-        #expect(errors.count == 3)
+        // The violation, two timeouts and the violation's page (`alert.raised`).
+        #expect(errors.count == 4)
         #expect(errors.allSatisfy { $0["before_restart"] == true })
         try hub.emit(event("tool.timeout"))
         let after = hub.snapshot(project: "p1").telemetryJSON["recent_errors"]?.arrayValue ?? []
