@@ -60,7 +60,10 @@ public enum Daemon {
         } catch {
             throw DaemonError.journal(path: configuration.dataDirectory, reason: "\(error)")
         }
-        let hub = TelemetryHub(store: journal)
+        // The configured alert sinks (`alerts` in the config): "page immediately" reaches a
+        // person without depending on a Prometheus being there.
+        let sinks = try AlertSinks(configuration.alerts, logger: logger)
+        let hub = TelemetryHub(store: journal, dispatchers: sinks.dispatchers)
         // Counts, rings, health and alert windows as the journal left them, not from zero. The
         // longest window a rule looks back over is the policy-denied baseline (35 minutes).
         do {
@@ -139,6 +142,8 @@ public enum Daemon {
         logger.info("stopping projects", metadata: ["event": "daemon.stopping"])
         await runtime.detached.cancelAll()
         await engine.shutdown()
+        // After the projects stopped (their last alerts are queued by now), before exit.
+        await sinks.shutdown(graceMs: Int64(configuration.shutdownGraceSeconds) * 1000, logger: logger)
         unlink(socketPath)
         logger.info("stopped", metadata: ["event": "daemon.stopped"])
     }

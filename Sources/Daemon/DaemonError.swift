@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Why the daemon could not start; each case names what it was doing and the path at fault.
 public enum DaemonError: Error, CustomStringConvertible {
     case cannotCreateDirectory(path: String, errno: Int32)
@@ -7,6 +11,8 @@ public enum DaemonError: Error, CustomStringConvertible {
     case unsafeSocketDirectory(path: String, rule: SocketDirectoryRule)
     case journal(path: String, reason: String)
     case restore(reason: String)
+    /// A file the configuration names could not be opened (`what` says which).
+    case cannotOpen(path: String, what: String, errno: Int32)
 
     public var description: String {
         switch self {
@@ -16,6 +22,7 @@ public enum DaemonError: Error, CustomStringConvertible {
         case .unsafeSocketDirectory(let path, let rule): "refusing the socket directory '\(path)': \(rule)"
         case .journal(let path, let reason): "cannot open the journal in '\(path)': \(reason)"
         case .restore(let reason): "restoring projects: \(reason)"
+        case .cannotOpen(let path, let what, let errno): "cannot open \(what) '\(path)': \(String(cString: strerror(errno)))"
         }
     }
 }

@@ -79,6 +79,13 @@ extension Profile {
             case .bind(_, let target, _, _), .tmpfs(let target, _), .symlink(let target, _): target
             }
         }
+
+        /// A bind strictly below `/tmp`: mounted after the sandbox's `/tmp` tmpfs instead of
+        /// before it, so it stays visible (a project's outside-root exception under /tmp).
+        public static func isBindBelowTmp(_ mount: Mount) -> Bool {
+            if case .bind(_, let target, _, _) = mount { return target.hasPrefix("/tmp/") }
+            return false
+        }
     }
 
     public struct Network: Sendable, Equatable {

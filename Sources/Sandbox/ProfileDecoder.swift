@@ -297,7 +297,9 @@ private struct Decoding {
                 continue
             }
             firstElements[mount.target] = element
-            if tmpfsAtTmp == true && isSameOrUnder(mount.target, "/tmp") {
+            // A bind strictly below /tmp is mounted after the /tmp tmpfs (`MountPlan`), so the
+            // tmpfs does not hide it; anything else there would be hidden or would hide it.
+            if tmpfsAtTmp == true && isSameOrUnder(mount.target, "/tmp") && !Profile.Mount.isBindBelowTmp(mount) {
                 fail(targetPath(element), .conflictsWithTmp)
             }
             mounts.append((element, mount))

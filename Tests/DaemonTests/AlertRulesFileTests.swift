@@ -3,8 +3,9 @@ import TestSupport
 import Testing
 
 /// `deploy/prometheus/jcs-alerts.yml` may only use what `/metrics` exposes: every `jcs_…` metric
-/// named in an `expr:` and every `event="…"` it matches on must be in a live scrape, so a rule
-/// can never watch a series that does not exist (Prometheus would stay silent, not fail).
+/// named in an `expr:` and every `event="…"` it matches on must be in a live scrape, and every
+/// `rule="…"` must be a daemon rule the operations page documents, so a rule can never watch a
+/// series that does not exist (Prometheus would stay silent, not fail).
 @Suite(.enabled(if: HostSupport.canSandbox, "\(HostSupport.reason)"))
 struct AlertRulesFileTests {
     /// The checkout's copy: this file is Tests/DaemonTests/ in it.
@@ -18,7 +19,13 @@ struct AlertRulesFileTests {
         let metrics = Set(expressions.flatMap { Self.matches(of: #/jcs_[a-z0-9_]+/#, in: $0) })
         let events = Set(expressions.flatMap { Self.eventNames(in: $0) })
         #expect(!metrics.isEmpty)
-        #expect(events.contains("security.sandbox_violation"))
+        #expect(metrics.contains("jcs_alerts_active"))
+        let ruleNames = Set(expressions.flatMap { $0.matches(of: #/rule="([^"]*)"/#).map { String($0.output.1) } })
+        #expect(ruleNames.count >= 12)
+        let operations = try #require(readTextFile(Self.rulesPath.replacing("deploy/prometheus/jcs-alerts.yml", with: "docs/operations.md")))
+        for rule in ruleNames.sorted() {
+            #expect(operations.contains("`\(rule)`"), "the rules read rule=\"\(rule)\", which docs/operations.md does not name")
+        }
 
         let fixture = try DaemonFixture()
         #expect(fixture.jcs("project", "start", fixture.projectRoot, "--id", "p1").status == 0)

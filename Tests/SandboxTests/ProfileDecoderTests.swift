@@ -303,6 +303,17 @@ struct ProfileErrorTests {
         #expect(throws: Never.self) { try ProfileDecoder.decode(text: withoutTmpfs) }
     }
 
+    @Test func aBindBelowTmpIsMountedAfterTheTmpfsAndAllowed() {
+        let text = #"""
+            {"name": "p", "filesystem": {"tmp_size_mb": 8, "mounts": [
+              {"type": "bind", "source": "/usr", "target": "/tmp/shared/usr"},
+              {"type": "bind", "source": "/usr", "target": "/tmp"}]}}
+            """#
+        #expect(problems(text) == [
+            "$.filesystem.mounts[1].target: conflicts with the /tmp tmpfs; set filesystem.tmp_size_mb to 0 to mount your own",
+        ])
+    }
+
     @Test func keysOfAnotherMountTypeAndMissingRequiredKeys() {
         let text = #"""
             {"name": "p", "filesystem": {"mounts": [

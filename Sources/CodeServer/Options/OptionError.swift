@@ -37,6 +37,8 @@ public struct OptionError: Error, Sendable, Equatable, CustomStringConvertible {
         case notAnAssignment
         /// The same key twice on one command line.
         case duplicateKey
+        /// `writable` on an `outside_root_allowlist` pattern entry.
+        case writableNeedsPath
     }
 
     /// The JSON types an option can expect.
@@ -86,6 +88,7 @@ public struct OptionError: Error, Sendable, Equatable, CustomStringConvertible {
         case .invalidReasonCode: "must be letters, digits, '_', '.' or '-'"
         case .notAnAssignment: "expected KEY=VALUE"
         case .duplicateKey: "given more than once"
+        case .writableNeedsPath: "applies to 'path' entries only (a pattern is bound read-only)"
         }
     }
 

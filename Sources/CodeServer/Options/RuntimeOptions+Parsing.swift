@@ -156,8 +156,14 @@ extension RuntimeOptions {
     private static func outsideRootEntry(
         _ reader: inout OptionReader, _ value: JSONValue, _ key: String
     ) -> OutsideRootEntry? {
-        guard let members = reader.object(value, key, keys: ["path", "pattern", "reason_code"]) else { return nil }
+        guard let members = reader.object(value, key, keys: ["path", "pattern", "reason_code", "writable"]) else { return nil }
         let reasonCode = reasonCode(members["reason_code"], "\(key).reason_code", &reader)
+        var writable = false
+        if let given = members["writable"] { writable = reader.bool(given, "\(key).writable") ?? false }
+        if writable && members["pattern"] != nil {
+            reader.fail("\(key).writable", .writableNeedsPath)
+            return nil
+        }
         let match: OutsideRootEntry.Match?
         switch (members["path"], members["pattern"]) {
         case (let path?, nil):
@@ -169,7 +175,7 @@ extension RuntimeOptions {
             match = nil
         }
         guard let match, let reasonCode else { return nil }
-        return OutsideRootEntry(match: match, reasonCode: reasonCode)
+        return OutsideRootEntry(match: match, reasonCode: reasonCode, writable: writable)
     }
 
     private static func protectedPathException(

@@ -46,7 +46,9 @@ public struct RuntimeOptions: Sendable, Equatable {
     public var networkMaxBytesPerCall = 1 << 30
     public var networkMaxConcurrentConnections = 64
     /// `outside_root_allowlist`, []: entries `{"path": …}` or `{"pattern": …}`, each with a
-    /// non-empty `reason_code`.
+    /// non-empty `reason_code`; a `path` entry may say `"writable": true`. Each entry is bound
+    /// into the sandbox at its own path (read-only unless writable; a pattern at its directory
+    /// before the first wildcard) so what the policy lets through is there for the tool.
     public var outsideRootAllowlist: [OutsideRootEntry] = []
     /// `sensitive_path_denylist`, `defaultSensitivePathDenylist`: globs over paths (see
     /// `SensitivePaths` for how they match).

@@ -30,7 +30,20 @@ enum ProjectProfile {
         if !profile.environment.allow.contains(parameters) { profile.environment.allow.append(parameters) }
         if options.networkEgressPolicy == .deny { profile.network.mode = .none }
         profile.filesystem.protectedPaths = protectedPaths(base.filesystem.protectedPaths, options: options)
+        profile.filesystem.mounts += exceptionMounts(options.outsideRootAllowlist)
         return profile
+    }
+
+    /// `outside_root_allowlist` entries bound into the sandbox at their own paths, so a path the
+    /// policy let through (and recorded as `security.sandbox_exception_used`) is there when the
+    /// tool opens it: read-only unless the entry says `writable`. Optional: an entry whose path
+    /// is missing on the host is skipped rather than making every sandbox fail to build.
+    static func exceptionMounts(_ entries: [OutsideRootEntry]) -> [Profile.Mount] {
+        var seen: Set<String> = []
+        return entries.compactMap { entry in
+            guard let path = entry.bindPath, seen.insert(path).inserted else { return nil }
+            return .bind(source: path, target: path, writable: entry.writable, optional: true)
+        }
     }
 
     /// The protected paths the sandbox must mount read-only for this project: the profile's list

@@ -191,6 +191,13 @@ public final class TelemetryHub: Sendable {
 
     public func health(project: String) -> Health { snapshot(project: project).health }
 
+    /// The alert conditions that hold now, with the thresholds the engine fires on (`/metrics`'
+    /// `jcs_alerts_active`).
+    public func alertConditions() -> [AlertCondition] {
+        let now = clock.nowMs()
+        return state.withLock { $0.engine.conditions(now: now) }
+    }
+
     /// For emitters that cannot throw (`RuntimeEventSink`): the event was lost to a store failure.
     func countStoreFailure() {
         state.withLock { $0.storeFailures += 1 }

@@ -425,7 +425,14 @@ public actor ExecutionRunner {
         finish(call, .failed, failure, decision, [], startedAt)
     }
 
+    /// Every event of a call names it (`call_id`), the policy's too, so an alert's evidence leads
+    /// to the call whatever stage produced it.
     private func emit(_ name: EventKind, _ call: ToolCall, at atMs: Int64, _ payload: JSONValue) {
+        var payload = payload
+        if var object = payload.objectValue, object["call_id"] == nil {
+            object["call_id"] = .string(call.id)
+            payload = .object(object)
+        }
         sink.emit(
             RuntimeEvent(
                 name: name, projectId: projectId, conversationId: call.conversationId,

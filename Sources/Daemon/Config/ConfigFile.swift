@@ -21,22 +21,26 @@ import Glibc
 ///           {"name": "prometheus", "token_file": "/etc/jcs/scrape.token", "projects": [], "metrics": true}
 ///         ]
 ///       },
-///       "limits": {"max_followers": 256, "max_followers_per_project": 32, "max_mcp_sessions": 1024, …}
+///       "limits": {"max_followers": 256, "max_followers_per_project": 32, "max_mcp_sessions": 1024, …},
+///       "alerts": {"sinks": [{"type": "webhook", "url": "https://…", "ca_file": "/etc/jcs/ca.pem"}]}
 ///     }
 ///
 /// Unknown keys are errors (a misspelt key must not silently leave a default in force), and every
 /// error names the key's path. A flag given on the command line wins over the file.
-public struct ConfigFile: Sendable, Equatable {
+public struct ConfigFile: Sendable {
     public var dataDirectory: String?
     public var socketPath: String?
     public var shutdownGraceSeconds: Int?
     public var tcp: TCPListenerConfiguration?
     public var limits: DaemonLimits?
+    /// Where alerts are pushed (`AlertSinksConfiguration`); nil: nowhere but `jcs alerts` and `/metrics`.
+    public var alerts: AlertSinksConfiguration?
 
     public init(
         dataDirectory: String? = nil, socketPath: String? = nil, shutdownGraceSeconds: Int? = nil,
-        tcp: TCPListenerConfiguration? = nil, limits: DaemonLimits? = nil
+        tcp: TCPListenerConfiguration? = nil, limits: DaemonLimits? = nil, alerts: AlertSinksConfiguration? = nil
     ) {
+        self.alerts = alerts
         self.dataDirectory = dataDirectory
         self.socketPath = socketPath
         self.shutdownGraceSeconds = shutdownGraceSeconds
@@ -66,7 +70,7 @@ public struct ConfigFile: Sendable, Equatable {
             throw ConfigError(file: file, field: nil, reason: "not valid JSON: \(error)")
         }
         let reader = FieldReader(file: file)
-        let top = try reader.object(root, at: "", keys: ["data_dir", "socket", "shutdown_grace_seconds", "tcp", "limits"])
+        let top = try reader.object(root, at: "", keys: ["data_dir", "socket", "shutdown_grace_seconds", "tcp", "limits", "alerts"])
         var config = ConfigFile()
         config.dataDirectory = try top["data_dir"].map { v throws(ConfigError) in try reader.path(v, at: "data_dir") }
         config.socketPath = try top["socket"].map { v throws(ConfigError) in try reader.path(v, at: "socket") }
@@ -75,6 +79,7 @@ public struct ConfigFile: Sendable, Equatable {
         }
         if let tcp = top["tcp"] { config.tcp = try parseTCP(tcp, reader: reader) }
         if let limits = top["limits"] { config.limits = try parseLimits(limits, reader: reader) }
+        if let alerts = top["alerts"] { config.alerts = try parseAlerts(alerts, reader: reader) }
         return config
     }
 
@@ -185,7 +190,7 @@ public struct ConfigFile: Sendable, Equatable {
 
     /// The secret in a token file: its first line. The file must be private to its owner, like
     /// an SSH key: a token readable by others is a token anyone on the host can use.
-    private static func readTokenFile(_ path: String, at field: String, reader: FieldReader) throws(ConfigError) -> [UInt8] {
+    static func readTokenFile(_ path: String, at field: String, reader: FieldReader) throws(ConfigError) -> [UInt8] {
         var info = stat()
         guard stat(path, &info) == 0 else {
             throw reader.error(field, "cannot read '\(path)': \(String(cString: strerror(errno)))")
@@ -256,7 +261,7 @@ public struct ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
 }
 
 /// Typed reads of the config's JSON that fail with the key's path.
-private struct FieldReader {
+struct FieldReader {
     let file: String
 
     func error(_ field: String, _ reason: String) -> ConfigError {

@@ -17,11 +17,15 @@ public struct DaemonConfiguration: Sendable {
     public var tcp: TCPListenerConfiguration?
     /// The budgets of what clients can make the daemon hold.
     public var limits: DaemonLimits
+    /// Where raised alerts are pushed; none by default.
+    public var alerts: AlertSinksConfiguration
 
     public init(
         dataDirectory: String? = nil, socketPath: String? = nil, shutdownGraceSeconds: Int = 10,
-        tcp: TCPListenerConfiguration? = nil, limits: DaemonLimits = DaemonLimits()
+        tcp: TCPListenerConfiguration? = nil, limits: DaemonLimits = DaemonLimits(),
+        alerts: AlertSinksConfiguration = AlertSinksConfiguration()
     ) {
+        self.alerts = alerts
         self.dataDirectory = dataDirectory ?? Self.defaultDataDirectory()
         self.socketPath = socketPath ?? Self.defaultSocketPath()
         self.shutdownGraceSeconds = shutdownGraceSeconds
@@ -34,7 +38,8 @@ public struct DaemonConfiguration: Sendable {
     public init(dataDirectory: String?, socketPath: String?, file: ConfigFile) {
         self.init(
             dataDirectory: dataDirectory ?? file.dataDirectory, socketPath: socketPath ?? file.socketPath,
-            shutdownGraceSeconds: file.shutdownGraceSeconds ?? 10, tcp: file.tcp, limits: file.limits ?? DaemonLimits())
+            shutdownGraceSeconds: file.shutdownGraceSeconds ?? 10, tcp: file.tcp, limits: file.limits ?? DaemonLimits(),
+            alerts: file.alerts ?? AlertSinksConfiguration())
     }
 
     /// What `jcs serve --check-config` prints: the effective settings, with token names and
@@ -43,6 +48,7 @@ public struct DaemonConfiguration: Sendable {
         var object: [String: JSONValue] = [
             "data_dir": .string(dataDirectory), "socket": .string(socketPath),
             "shutdown_grace_seconds": .int(Int64(shutdownGraceSeconds)), "limits": limits.summary,
+            "alerts": alerts.summary,
         ]
         if let tcp {
             object["tcp"] = [

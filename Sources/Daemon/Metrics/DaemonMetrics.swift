@@ -14,9 +14,6 @@ struct DaemonMetrics {
     /// Names outside `knownEvents` (a kernel violation kind added later) per project before the
     /// rest are summed under `other`.
     static let maximumUnknownEventsPerProject = 32
-    /// How long an alert counts as active: the alert engine's suppression window, during which a
-    /// condition that keeps holding raises nothing new.
-    static let activeAlertWindowMs: Int64 = 300_000
 
     func families() async -> [MetricFamily] {
         let running = await runtime.engine.listProjects().map(\.id)
@@ -117,16 +114,25 @@ struct DaemonMetrics {
     private func alerts(_ collected: MetricsCollector.Snapshot) -> [MetricFamily] {
         var total = MetricFamily(
             "jcs_alerts_total", .counter, help: "Alerts the daemon's alert engine raised, per project, rule and severity.")
+        // The engine's own conditions, so the Prometheus rules (deploy/prometheus/jcs-alerts.yml)
+        // fire on exactly what the daemon fires on; absent while nothing holds.
         var active = MetricFamily(
             "jcs_alerts_active", .gauge,
-            help: "1 while an alert of this project, rule and severity was raised within the last 5 minutes.")
+            help: "1 while the alert engine's condition holds (thresholds: docs/operations.md); every-occurrence rules hold for 5 minutes after the last one.")
+        let conditions = runtime.hub.alertConditions().sorted {
+            ($0.projectId, $0.rule, $0.severity.rawValue, $0.escalation.rawValue)
+                < ($1.projectId, $1.rule, $1.severity.rawValue, $1.escalation.rawValue)
+        }
+        for condition in conditions {
+            active.add(
+                [("project", condition.projectId), ("rule", condition.rule), ("severity", condition.severity.rawValue),
+                 ("escalation", condition.escalation.rawValue)], 1)
+        }
         var last = MetricFamily(
             "jcs_alert_last_raised_timestamp_seconds", .gauge, help: "When the alert engine last raised this alert.")
-        let now = SystemClock().nowMs()
         for (series, count) in collected.alerts {
             let labels = [("project", series.project), ("rule", series.rule), ("severity", series.severity)]
             total.add(labels, count: count.total)
-            active.add(labels, now - count.lastRaisedAtMs < Self.activeAlertWindowMs ? 1 : 0)
             last.add(labels, Double(count.lastRaisedAtMs) / 1000)
         }
         var suppressed = MetricFamily(

@@ -83,6 +83,8 @@ final class MetricsCollector: Sendable {
             case EventKind.toolFailed: Self.recordEnd(event, status: "failed", in: &state)
             case EventKind.toolTimeout: Self.recordEnd(event, status: "timeout", in: &state)
             case EventKind.toolCancelled: Self.recordEnd(event, status: "cancelled", in: &state)
+            case EventKind.projectStopped:
+                Self.forget(project: event.projectId, in: &state)
             case EventKind.projectAssetsReloaded:
                 let errors = event.payload["error_count"]?.doubleValue ?? 0
                 state.assetErrorStreaks[event.projectId] = errors > 0 ? (state.assetErrorStreaks[event.projectId] ?? 0) + 1 : 0
@@ -96,6 +98,17 @@ final class MetricsCollector: Sendable {
                 break
             }
         }
+    }
+
+    /// A stopped project's series go with it: a scrape shows running projects only, so stopped
+    /// ones neither stay forever nor keep alerting on stale numbers. Started again, it begins at
+    /// zero, which Prometheus' `rate` and `increase` read as a counter reset.
+    private static func forget(project: String, in state: inout State) {
+        state.durations = state.durations.filter { $0.key.project != project }
+        state.toolNames[project] = nil
+        state.limits[project] = nil
+        state.assetErrorStreaks[project] = nil
+        state.alerts = state.alerts.filter { $0.key.project != project }
     }
 
     /// Makes the project's zero-valued series exist (limits, the reload streak) before anything

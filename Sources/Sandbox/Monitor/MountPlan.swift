@@ -34,23 +34,10 @@ struct MountPlan {
     ) throws(SandboxError) -> MountPlan {
         var plan = MountPlan()
         let fs = profile.filesystem
-        for (index, mount) in fs.mounts.enumerated() {
-            switch mount {
-            case .bind(let source, let target, let writable, let optional):
-                guard let resolved = POSIX.realpath(source) else {
-                    if optional { continue }
-                    throw .invalidRequest(
-                        field: "filesystem.mounts[\(index)].source",
-                        reason: "'\(source)' does not exist on this host (mark the mount optional to skip it)")
-                }
-                var flags: UInt32 = 0
-                if writable { flags |= CSB_FLAG_WRITABLE.rawValue }
-                plan.append(CSB_OP_BIND, flags: flags, a: resolved, b: target)
-            case .tmpfs(let target, let sizeMB):
-                plan.append(CSB_OP_TMPFS, num: UInt64(sizeMB) << 20, b: target)
-            case .symlink(let target, let to):
-                plan.append(CSB_OP_SYMLINK, a: to, b: target)
-            }
+        // A bind below /tmp goes after the /tmp tmpfs, which would otherwise hide it.
+        let belowTmp = { (mount: Profile.Mount) in fs.tmpSizeMB > 0 && Profile.Mount.isBindBelowTmp(mount) }
+        for (index, mount) in fs.mounts.enumerated() where !belowTmp(mount) {
+            try plan.appendMount(mount, index: index)
         }
         var workspaceFlags: UInt32 = 0
         if fs.workspaceWritable { workspaceFlags |= CSB_FLAG_WRITABLE.rawValue }
@@ -63,6 +50,9 @@ struct MountPlan {
         if fs.tmpSizeMB > 0 {
             plan.append(CSB_OP_TMPFS, num: UInt64(fs.tmpSizeMB) << 20, b: "/tmp")
         }
+        for (index, mount) in fs.mounts.enumerated() where belowTmp(mount) {
+            try plan.appendMount(mount, index: index)
+        }
         plan.append(CSB_OP_PROC, b: "/proc")
         plan.append(CSB_OP_DEV, b: "/dev")
         plan.append(CSB_OP_HOSTNAME, a: profile.identity.hostname, b: "/")
@@ -74,6 +64,28 @@ struct MountPlan {
             plan.append(CSB_OP_TRAP, flags: trap.flags, a: trap.source, b: trap.target)
         }
         return plan
+    }
+}
+
+extension MountPlan {
+    /// One of the profile's mounts; `index` names it in errors.
+    fileprivate mutating func appendMount(_ mount: Profile.Mount, index: Int) throws(SandboxError) {
+        switch mount {
+        case .bind(let source, let target, let writable, let optional):
+            guard let resolved = POSIX.realpath(source) else {
+                if optional { return }
+                throw .invalidRequest(
+                    field: "filesystem.mounts[\(index)].source",
+                    reason: "'\(source)' does not exist on this host (mark the mount optional to skip it)")
+            }
+            var flags: UInt32 = 0
+            if writable { flags |= CSB_FLAG_WRITABLE.rawValue }
+            append(CSB_OP_BIND, flags: flags, a: resolved, b: target)
+        case .tmpfs(let target, let sizeMB):
+            append(CSB_OP_TMPFS, num: UInt64(sizeMB) << 20, b: target)
+        case .symlink(let target, let to):
+            append(CSB_OP_SYMLINK, a: to, b: target)
+        }
     }
 }
 

@@ -112,9 +112,14 @@ struct PolicyDeniedSpikeRuleTests {
 struct EveryOccurrenceRuleTests {
     @Test func sandboxViolationPagesImmediatelyAndDedups() {
         var d = Driver(EveryOccurrenceRule.sandboxViolation)
+        // Reported by the sandbox: a page with immediate escalation.
+        let kernel = d.emit(.sandboxViolation, payload: ["source": "kernel"])
+        #expect(kernel.map(\.severity) == [.page])
+        #expect(kernel.first?.escalation == .immediate)
+        // Refused by the policy before any sandbox ran: a page without escalation, its own condition.
         let first = d.emit(.sandboxViolation)
         #expect(first.map(\.severity) == [.page])
-        #expect(first.first?.escalation == .immediate)
+        #expect(first.first?.escalation == Alert.Escalation.none)
         #expect(d.emit(.sandboxViolation, times: 99).isEmpty)
         d.advance(seconds: 300)
         let again = d.emit(.sandboxViolation)

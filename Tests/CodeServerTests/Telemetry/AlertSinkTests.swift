@@ -17,48 +17,34 @@ private func sampleAlert(id: UInt64 = 1) -> Alert {
 
 private let fastRetry = AlertDispatcher.RetryPolicy(attempts: 3, initialBackoffMs: 20, maximumBackoffMs: 50)
 
-struct WebhookAlertSinkTests {
-    @Test func postsTheAlertJSONToALocalServer() throws {
-        let server = LocalHTTPServer(statuses: [200])
-        defer { server.stop() }
-        let dispatcher = AlertDispatcher(
-            sink: try WebhookAlertSink(url: "http://127.0.0.1:\(server.port)/hooks/alerts"), retry: fastRetry)
+/// The dispatcher's retries and bounded queue, with real commands as the sink. Webhooks are
+/// the daemon's (`OutboundHTTPClient`, HTTPS): Tests/DaemonTests/AlertSinkDeliveryTests.swift.
+struct AlertDispatcherTests {
+    @Test func aCommandsRefusalIsFinalAndTheNextAlertStillGoesOut() throws {
+        let dir = TempDirectory()
+        // Refuses (exit 75) until the marker exists; the test creates it after the first alert.
+        let script = "test -e '\(dir.file("ok"))' || exit 75; cat >> '\(dir.file("alerts.jsonl"))'"
+        let sink = CommandAlertSink(argv: ["/bin/sh", "-c", script])
+        let dispatcher = AlertDispatcher(sink: sink, retry: fastRetry)
         dispatcher.enqueue(sampleAlert())
         #expect(dispatcher.waitUntilIdle(timeoutMs: 5_000))
-        #expect(dispatcher.stats.delivered == 1)
-        let body = try #require(server.bodies.first)
-        #expect(try JSONParser.parse(body) == sampleAlert().json)
-        dispatcher.shutdown()
-    }
-
-    @Test func retriesAfterA500ThenSucceeds() throws {
-        let server = LocalHTTPServer(statuses: [500, 200])
-        defer { server.stop() }
-        let dispatcher = AlertDispatcher(sink: try WebhookAlertSink(url: "http://127.0.0.1:\(server.port)/"), retry: fastRetry)
-        dispatcher.enqueue(sampleAlert())
-        #expect(dispatcher.waitUntilIdle(timeoutMs: 5_000))
-        #expect(dispatcher.stats.delivered == 1)
-        #expect(dispatcher.stats.retries == 1)
-        #expect(server.bodies.count == 2)
-        dispatcher.shutdown()
-    }
-
-    @Test func aClientErrorIsNotRetried() throws {
-        let server = LocalHTTPServer(statuses: [400])
-        defer { server.stop() }
-        let dispatcher = AlertDispatcher(sink: try WebhookAlertSink(url: "http://127.0.0.1:\(server.port)/"), retry: fastRetry)
-        dispatcher.enqueue(sampleAlert())
-        #expect(dispatcher.waitUntilIdle(timeoutMs: 5_000))
+        // A command's own refusal (exit 75) is final: the dispatcher does not retry a "no".
         #expect(dispatcher.stats.failed == 1)
-        #expect(dispatcher.stats.lastError == .httpStatus(400))
+        #expect(dispatcher.stats.retries == 0)
+        dir.write("ok", "")
+        dispatcher.enqueue(sampleAlert(id: 2))
+        #expect(dispatcher.waitUntilIdle(timeoutMs: 5_000))
+        #expect(dispatcher.stats.delivered == 1)
+        #expect(try JSONParser.parse(try #require(dir.read("alerts.jsonl"))) == sampleAlert(id: 2).json)
         dispatcher.shutdown()
     }
 
-    @Test func aDeadEndpointFillsTheBoundedQueueAndOverflowIsCounted() throws {
-        let sink = try WebhookAlertSink(url: "http://127.0.0.1:\(deadLocalPort())/", timeoutMs: 500)
+    @Test func aBrokenSinkFillsTheBoundedQueueAndOverflowIsCounted() throws {
+        // A program that does not exist: every attempt is a retryable spawn error.
         let dispatcher = AlertDispatcher(
-            sink: sink, capacity: 2, retry: AlertDispatcher.RetryPolicy(attempts: 3, initialBackoffMs: 50, maximumBackoffMs: 50))
-        // Enqueueing never waits for the dead endpoint: at most one in flight and two queued.
+            sink: CommandAlertSink(argv: ["/nonexistent/pager"]), capacity: 2,
+            retry: AlertDispatcher.RetryPolicy(attempts: 3, initialBackoffMs: 100, maximumBackoffMs: 100))
+        // Enqueueing never waits for the broken sink: at most one in flight and two queued.
         for id in 1...10 { dispatcher.enqueue(sampleAlert(id: UInt64(id))) }
         #expect(dispatcher.stats.dropped >= 7)
         #expect(dispatcher.waitUntilIdle(timeoutMs: 10_000))
@@ -67,17 +53,15 @@ struct WebhookAlertSinkTests {
         #expect(stats.delivered == 0)
         #expect(stats.failed + stats.dropped == 10)
         #expect(stats.retries == stats.failed * 2)
-        #expect(stats.lastError == .system(call: "connect", errno: ECONNREFUSED))
+        #expect(stats.lastError == .system(call: "posix_spawn(/nonexistent/pager)", errno: ENOENT))
     }
 
-    @Test func urlsAreParsedStrictly() throws {
-        let url = try HTTPURL(parsing: "http://[::1]:8080/a?b=c")
-        #expect(url.host == "::1" && url.port == 8080 && url.path == "/a?b=c")
-        #expect(url.hostHeader == "[::1]:8080")
-        #expect(try HTTPURL(parsing: "http://example.com").path == "/")
-        #expect(throws: HTTPURL.ParseError.notHTTP("https://x")) { try HTTPURL(parsing: "https://x") }
-        #expect(throws: HTTPURL.ParseError.badPort("http://x:0/")) { try HTTPURL(parsing: "http://x:0/") }
-        #expect(throws: HTTPURL.ParseError.missingHost("http:///x")) { try HTTPURL(parsing: "http:///x") }
+    @Test func tlsAndRefusedURLFailuresAreFinal() {
+        #expect(!AlertDeliveryError.tls("CERTIFICATE_VERIFY_FAILED").isRetryable)
+        #expect(!AlertDeliveryError.refused("plain http").isRetryable)
+        #expect(AlertDeliveryError.transport("connection refused").isRetryable)
+        #expect(AlertDeliveryError.httpStatus(503).isRetryable)
+        #expect(!AlertDeliveryError.httpStatus(400).isRetryable)
     }
 }
 
@@ -123,16 +107,24 @@ struct LogAlertSinkTests {
 
 struct HubAlertRoutingTests {
     @Test func alertsRaisedByEmitReachTheSinksOffTheEmitPath() throws {
-        let server = LocalHTTPServer(statuses: [200])
-        defer { server.stop() }
-        let dispatcher = AlertDispatcher(sink: try WebhookAlertSink(url: "http://127.0.0.1:\(server.port)/"), retry: fastRetry)
+        let dir = TempDirectory()
+        let dispatcher = AlertDispatcher(
+            sink: CommandAlertSink(argv: ["/bin/sh", "-c", "cat > '\(dir.file("alert.json"))'"]), retry: fastRetry)
         let hub = TelemetryHub(clock: ManualClock(), dispatchers: [dispatcher])
         try hub.emit(TelemetryEvent(
-            name: .sandboxViolation, projectId: "p1", atMs: 1, payload: ["path": "/etc/shadow", "token": "t"]))
+            name: .sandboxViolation, projectId: "p1", conversationId: "c1", correlationId: "r1", atMs: 1,
+            payload: ["path": "/etc/shadow", "token": "t", "call_id": "call-1", "tool": "fs.read", "source": "kernel"]))
         #expect(dispatcher.waitUntilIdle(timeoutMs: 5_000))
-        let body = try JSONParser.parse(try #require(server.bodies.first))
+        let body = try JSONParser.parse(try #require(dir.read("alert.json")))
         #expect(body["rule"] == "sandbox_violation")
-        #expect(body["evidence"]?[0]?["event"] == "security.sandbox_violation")
+        #expect(body["escalation"] == "immediate")
+        let evidence = body["evidence"]?[0]
+        #expect(evidence?["event"] == "security.sandbox_violation")
+        #expect(evidence?["project_id"] == "p1")
+        #expect(evidence?["conversation_id"] == "c1")
+        #expect(evidence?["correlation_id"] == "r1")
+        #expect(evidence?["call_id"] == "call-1")
+        #expect(evidence?["tool"] == "fs.read")
         dispatcher.shutdown()
     }
 }

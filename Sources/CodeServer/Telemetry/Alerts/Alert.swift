@@ -23,6 +23,13 @@ public struct Alert: Sendable, Equatable {
         public var projectId: String
         public var atMs: Int64
         public var correlationId: String?
+        /// The conversation the call belonged to; nil for a call made outside one.
+        public var conversationId: String?
+        /// The tool call the event is about (`payload.call_id`); nil for events of no call.
+        public var callId: String?
+        /// The tool (`payload.tool`), and why (`payload.reason`), when the event says.
+        public var tool: String?
+        public var reason: String?
 
         public init(_ event: TelemetryEvent) {
             eventId = event.id
@@ -30,13 +37,23 @@ public struct Alert: Sendable, Equatable {
             projectId = event.projectId
             atMs = event.atMs
             correlationId = event.correlationId
+            conversationId = event.conversationId
+            callId = event.payload["call_id"]?.stringValue
+            tool = event.payload["tool"]?.stringValue
+            reason = event.payload["reason"]?.stringValue
         }
 
+        /// Everything `jcs incident PROJECT [CONVERSATION] --correlation-id ID` needs to put the
+        /// event on its timeline.
         public var json: JSONValue {
             .object([
                 "event_id": .uint(eventId), "event": .string(name.rawValue), "project_id": .string(projectId),
                 "at": .string(Timestamp.rfc3339(ms: atMs)),
+                "conversation_id": conversationId.map(JSONValue.string) ?? .null,
                 "correlation_id": correlationId.map(JSONValue.string) ?? .null,
+                "call_id": callId.map(JSONValue.string) ?? .null,
+                "tool": tool.map(JSONValue.string) ?? .null,
+                "reason": reason.map(JSONValue.string) ?? .null,
             ])
         }
     }

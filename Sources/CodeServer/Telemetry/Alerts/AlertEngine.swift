@@ -34,8 +34,15 @@ public struct AlertEngine: Sendable {
         ]
     }
 
-    /// The alerts `event` raises at `now`, after de-duplication.
+    /// The alerts `event` raises at `now`, after de-duplication. A `project.started` begins a new
+    /// incarnation: the rules forget the project's windows and the engine its suppressions, so a
+    /// restarted project is judged on what it does from then on (the runbook's "restart and
+    /// verify healthy"); the alerts raised before stay in `jcs alerts` and the journal.
     public mutating func observe(_ event: TelemetryEvent, now: Int64) -> [Alert] {
+        if event.name == .projectStarted {
+            for index in rules.indices { rules[index].forget(project: event.projectId) }
+            keys = keys.filter { !Self.key($0.key, isOf: event.projectId) }
+        }
         var alerts: [Alert] = []
         for index in rules.indices {
             for firing in rules[index].observe(event, now: now, context: context) {
@@ -43,6 +50,17 @@ public struct AlertEngine: Sendable {
             }
         }
         return alerts
+    }
+
+    /// Every rule's conditions that hold at `now`: what `jcs_alerts_active` exports.
+    public func conditions(now: Int64) -> [AlertCondition] {
+        rules.flatMap { $0.conditions(now: now, context: context) }
+    }
+
+    /// Dedup keys are `rule:project[:…]`.
+    private static func key(_ key: String, isOf project: String) -> Bool {
+        let parts = key.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
+        return parts.count >= 2 && parts[1] == project
     }
 
     private mutating func admit(_ firing: AlertFiring, now: Int64) -> Alert? {

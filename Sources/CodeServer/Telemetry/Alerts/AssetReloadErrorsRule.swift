@@ -29,4 +29,13 @@ public struct AssetReloadErrorsRule: AlertRule {
             summary: "\(successiveReloads) successive asset reloads with errors in project \(event.projectId)",
             dedupKey: "\(name):\(event.projectId)", evidence: streak.evidence)]
     }
+
+    public func conditions(now: Int64, context: AlertContext) -> [AlertCondition] {
+        streaks.compactMap { project, streak in
+            streak.length >= successiveReloads
+                ? AlertCondition(rule: name, severity: .ticket, escalation: .sameDay, projectId: project) : nil
+        }
+    }
+
+    public mutating func forget(project: String) { streaks[project] = nil }
 }

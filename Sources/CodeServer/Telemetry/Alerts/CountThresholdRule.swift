@@ -38,4 +38,12 @@ public struct CountThresholdRule: AlertRule {
             summary: "\(reading.count) \(eventName.rawValue) in \(windowMs / 1000) s (threshold \(maximumCount))",
             dedupKey: "\(name):\(event.projectId)", evidence: reading.evidence)]
     }
+
+    public func conditions(now: Int64, context: AlertContext) -> [AlertCondition] {
+        counts.counts(at: now).filter { $0.count > maximumCount }.map {
+            AlertCondition(rule: name, severity: severity, projectId: $0.project)
+        }
+    }
+
+    public mutating func forget(project: String) { counts.forget(project: project) }
 }

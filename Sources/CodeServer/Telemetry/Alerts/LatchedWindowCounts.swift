@@ -39,4 +39,11 @@ struct LatchedWindowCounts: Sendable {
         projects[event.projectId] = state
         return reading
     }
+
+    /// Each project's count in the window ending at `now`, for the rules' `conditions`.
+    func counts(at now: Int64) -> [(project: String, count: Int)] {
+        projects.map { ($0.key, $0.value.count.count(at: now)) }
+    }
+
+    mutating func forget(project: String) { projects[project] = nil }
 }

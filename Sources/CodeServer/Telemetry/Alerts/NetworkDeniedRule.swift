@@ -33,4 +33,18 @@ public struct NetworkDeniedRule: AlertRule {
             summary: "network denied in project \(event.projectId)",
             dedupKey: "\(name):\(event.projectId):warning", evidence: [Alert.Evidence(event)])]
     }
+
+    /// A warning while a denial happened in the window (the engine raises one per suppression
+    /// window, which is this window), a page while `repeatCount` did where egress is enabled.
+    public func conditions(now: Int64, context: AlertContext) -> [AlertCondition] {
+        counts.counts(at: now).flatMap { project, count -> [AlertCondition] in
+            guard count > 0 else { return [] }
+            if context.egressEnabledProjects.contains(project) && count >= repeatCount {
+                return [AlertCondition(rule: name, severity: .page, projectId: project)]
+            }
+            return [AlertCondition(rule: name, severity: .warning, projectId: project)]
+        }
+    }
+
+    public mutating func forget(project: String) { counts.forget(project: project) }
 }

@@ -39,10 +39,7 @@ public struct PolicyDeniedSpikeRule: AlertRule {
         defer { projects[event.projectId] = state }
         state.counts.record(at: now)
         state.trail.add(event)
-        let current = state.counts.count(at: now, withinLastMs: windowMs)
-        let baseline = Double(state.counts.count(at: now) - current) / Double(baselineWindows)
-        let threshold = multiplier * max(baseline, minimumBaseline)
-        let holds = Double(current) > threshold
+        let (current, baseline, holds) = reading(state.counts, at: now)
         defer { state.firing = holds }
         guard holds, !state.firing else { return [] }
         return [AlertFiring(
@@ -50,4 +47,19 @@ public struct PolicyDeniedSpikeRule: AlertRule {
             summary: "\(current) policy.denied in \(windowMs / 1000) s against a baseline of \(baseline) per window",
             dedupKey: "\(name):\(event.projectId)", evidence: state.trail.evidence)]
     }
+
+    /// The current window's count, the baseline per window, and whether the spike holds.
+    private func reading(_ counts: SlidingCounter, at now: Int64) -> (Int, Double, Bool) {
+        let current = counts.count(at: now, withinLastMs: windowMs)
+        let baseline = Double(counts.count(at: now) - current) / Double(baselineWindows)
+        return (current, baseline, Double(current) > multiplier * max(baseline, minimumBaseline))
+    }
+
+    public func conditions(now: Int64, context: AlertContext) -> [AlertCondition] {
+        projects.compactMap { project, state in
+            reading(state.counts, at: now).2 ? AlertCondition(rule: name, severity: .warning, projectId: project) : nil
+        }
+    }
+
+    public mutating func forget(project: String) { projects[project] = nil }
 }

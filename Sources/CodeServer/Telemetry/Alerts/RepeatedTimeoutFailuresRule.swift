@@ -47,4 +47,19 @@ public struct RepeatedTimeoutFailuresRule: AlertRule {
         }
         return firings
     }
+
+    public func conditions(now: Int64, context: AlertContext) -> [AlertCondition] {
+        let live = latestAt.filter { now - $0.value < windowMs }
+        var conditions = live.keys.map { AlertCondition(rule: name, severity: .page, projectId: $0) }
+        if live.count >= minimumProjects {
+            conditions.append(AlertCondition(
+                rule: name + "_across_projects", severity: .page, escalation: .immediate, projectId: Alert.hostScope))
+        }
+        return conditions
+    }
+
+    public mutating func forget(project: String) {
+        latestAt[project] = nil
+        latest[project] = nil
+    }
 }

@@ -30,4 +30,15 @@ public struct WatcherReloadFailedRule: AlertRule {
             summary: "\(reading.count) watcher reload failures in \(windowMs / 1000) s",
             dedupKey: "\(name):\(event.projectId):page", evidence: reading.evidence)]
     }
+
+    public func conditions(now: Int64, context: AlertContext) -> [AlertCondition] {
+        counts.counts(at: now).compactMap { project, count -> AlertCondition? in
+            guard count > 0 else { return nil }
+            return count >= pageCount
+                ? AlertCondition(rule: name, severity: .page, escalation: .sameDay, projectId: project)
+                : AlertCondition(rule: name, severity: .warning, projectId: project)
+        }
+    }
+
+    public mutating func forget(project: String) { counts.forget(project: project) }
 }

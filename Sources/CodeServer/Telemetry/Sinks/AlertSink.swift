@@ -24,12 +24,19 @@ public enum AlertDeliveryError: Error, Equatable, Sendable {
     case exitStatus(Int32)
     /// The command died of a signal (SIGKILL when it overran its time bound).
     case signaled(Int32)
+    /// The connection failed below HTTP (refused, reset, unresolvable), as the HTTP client said.
+    case transport(String)
+    /// The TLS handshake failed: the certificate does not verify against the trusted roots. Not
+    /// retried: it will not verify on the next attempt either; fix `ca_file` or the endpoint.
+    case tls(String)
+    /// The sink refused to send at all (a URL it may not use).
+    case refused(String)
 
     public var isRetryable: Bool {
         switch self {
-        case .system, .unresolvable, .timedOut, .malformedResponse: true
+        case .system, .unresolvable, .timedOut, .malformedResponse, .transport: true
         case .httpStatus(let status): status >= 500 || status == 429 || status == 408
-        case .exitStatus, .signaled: false
+        case .exitStatus, .signaled, .tls, .refused: false
         }
     }
 }
