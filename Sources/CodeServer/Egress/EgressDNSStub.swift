@@ -58,6 +58,6 @@ extension EgressProxy {
         guard ledger.recordRefusedName(record) else { return }
         var payload = record.json.objectValue ?? [:]
         payload["source"] = "dns"
-        emit(SecurityEvent.Name.networkDenied.rawValue, ledger, payload, atMs: record.startedAtMs)
+        emit(.networkDenied, ledger, payload, atMs: record.startedAtMs)
     }
 }

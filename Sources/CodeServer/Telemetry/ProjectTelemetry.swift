@@ -24,7 +24,7 @@ struct ProjectTelemetry: Sendable {
             health.restart(at: now)
             incarnationStartId = event.id
         }
-        if classifier.degradesHealth(event) { health.recordError(event.name, at: now) }
+        if classifier.degradesHealth(event) { health.recordError(event.name.rawValue, at: now) }
     }
 
     func snapshot(project: String, now: Int64) -> ProjectTelemetrySnapshot {
