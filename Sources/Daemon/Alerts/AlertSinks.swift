@@ -61,8 +61,12 @@ final class AlertSinks: Sendable {
     /// Lets queued alerts go out for up to `graceMs`, then stops the threads (what is still
     /// queued is counted as dropped) and the clients.
     func shutdown(graceMs: Int64, logger: Logger) async {
+        // One grace for all sinks, not one each: shutdown must stay within what the unit allows.
+        let deadline = ContinuousClock.now + .milliseconds(graceMs)
         for dispatcher in dispatchers {
-            let idle = await Task.detached { Self.waitIdle(dispatcher, graceMs) }.value
+            let remaining = (deadline - ContinuousClock.now).components
+            let left = max(0, remaining.seconds * 1000 + remaining.attoseconds / 1_000_000_000_000_000)
+            let idle = await Task.detached { Self.waitIdle(dispatcher, left) }.value
             dispatcher.shutdown()
             let stats = dispatcher.stats
             if !idle || stats.failed > 0 || stats.dropped > 0 {
