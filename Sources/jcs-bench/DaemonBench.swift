@@ -594,11 +594,30 @@ enum DaemonBench {
             Verdict(name: "orphan worker processes", value: Double(orphans), target: "0", pass: orphans == 0),
             Verdict(name: "lost acknowledged entries", value: Double(lost), target: "0", pass: lost == 0),
         ]
+        // The RSS at each fifth of the soak: a plateau (bounded buffers filling) or a slope (a leak).
+        let series = (0...4).map { i in samples[min(samples.count - 1, i * (samples.count - 1) / 4)].0 }
+        if options.json {
+            let value: JSONValue = [
+                "clients": .int(Int64(clients)), "maximum_calls_per_s": .double(maxRate),
+                "soak_calls_per_s": .double(Double(soaked) / soakWall), "soak_minutes": .double(soakWall / 60),
+                "failed_calls": .int(Int64(acknowledged.failures)), "rss_kib_start": .int(Int64(start.rssKiB)),
+                "rss_kib_end": .int(Int64(end.rssKiB)), "rss_kib_quartiles": .array(series.map { .int(Int64($0)) }),
+                "fds_start": .int(Int64(start.fds)), "fds_end": .int(Int64(end.fds)), "orphans": .int(Int64(orphans)),
+                "journal_entries": .int(Int64(found)), "expected_entries": .int(Int64(expected)),
+                "sampled_calls": .int(Int64(checked.count)), "sampled_missing": .int(Int64(sampleMisses)),
+                "targets": .array(verdicts.map { v in
+                    ["name": .string(v.name), "value": .double(v.value), "target": .string(v.target), "pass": .bool(v.pass)]
+                }),
+            ]
+            print(JSONWriter.text(value))
+            return
+        }
         print("soak: \(clients) clients, maximum \(fmt(maxRate, 0)) calls/s (\(maximum) calls in 15 s), then "
             + "\(fmt(soakWall / 60, 1)) min at \(fmt(Double(soaked) / soakWall, 0)) calls/s (target \(fmt(rate, 0))), "
             + "\(acknowledged.failures) failed calls; load average \(loadAverage())")
         print("  RSS \(fmt(Double(start.rssKiB) / 1024, 1)) -> \(fmt(Double(end.rssKiB) / 1024, 1)) MiB (peak \(fmt(Double(peakRSS) / 1024, 1))); "
             + "fds \(start.fds) -> \(end.fds) (range \(fdRange.0)-\(fdRange.1) over \(samples.count) samples)")
+        print("  RSS at 0/25/50/75/100 % of the soak: " + series.map { fmt(Double($0) / 1024, 1) }.joined(separator: " ") + " MiB")
         print("  journal after a restart: \(found) entries for \(expected / perCall) acknowledged calls x \(perCall); "
             + "\(checked.count) sampled calls looked up one by one, \(sampleMisses) missing")
         for v in verdicts {
