@@ -35,6 +35,25 @@ struct DaemonBenchOptions {
     var json = false
 }
 
+/// Daemons started and not yet stopped: `fail()` exits without running `defer`s, and a daemon
+/// left behind would keep its socket, its data directory and its warm sandboxes.
+nonisolated(unsafe) private var runningDaemons: [pid_t] = []
+
+nonisolated(unsafe) private var atexitRegistered = false
+
+/// Daemons are started and stopped from the main thread only.
+private func stopDaemonsAtExitOnce() {
+    guard !atexitRegistered else { return }
+    atexitRegistered = true
+    atexit {
+        for pid in runningDaemons {
+            kill(pid, SIGTERM)
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        }
+    }
+}
+
 /// A `jcs-coordinator serve` on a temporary data directory, stopped and removed at the end.
 final class BenchDaemon: @unchecked Sendable {
     let pid: pid_t
@@ -58,6 +77,8 @@ final class BenchDaemon: @unchecked Sendable {
         var child: pid_t = 0
         guard posix_spawn(&child, argv[0], &actions, nil, cargs, environ) == 0 else { fail("cannot start \(argv[0])") }
         pid = child
+        if runningDaemons.isEmpty { stopDaemonsAtExitOnce() }
+        runningDaemons.append(child)
         for _ in 0..<600 {
             if HTTP.request(socket, "GET", "/v1/health")?.status == 200 { return }
             var status: Int32 = 0
@@ -72,6 +93,7 @@ final class BenchDaemon: @unchecked Sendable {
         kill(pid, SIGTERM)
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        runningDaemons.removeAll { $0 == pid }
     }
 
     func startProject(_ id: String, root: String) {
