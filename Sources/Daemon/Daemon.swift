@@ -74,7 +74,11 @@ public enum Daemon {
         }
         let engine = Engine(
             configuration: EngineConfiguration(
-                warmWorkersPerProject: 1, registry: journal, journalStore: journal,
+                // One warm sandbox per idle project, up to 4 while a project's calls keep
+                // finding none; prepared by one thread per core for every project, at most 64
+                // waiting across projects (the least recently used project's go first).
+                warmWorkersPerProject: 1, maxWarmWorkersPerProject: 4, workerPreparers: WorkerPreparers(maxWarm: 64),
+                registry: journal, journalStore: journal,
                 // No project may hold the journal or the socket (its tools could read or rewrite
                 // the coordinator's own state), nor lie inside the journal's directory.
                 reservedDirectories: [configuration.dataDirectory, configuration.socketPath]),

@@ -112,7 +112,12 @@ enum Bench {
     static func main() {
         var options = Options()
         var args = Array(CommandLine.arguments.dropFirst())
-        guard args.first == "sandbox" else { fail("usage: jcs-bench sandbox [--iterations N] [--warmup N] [--json]") }
+        // The daemon's call path and its soak (DaemonBench.swift).
+        if args.first == "daemon" { return DaemonBench.runDaemon(Array(args.dropFirst())) }
+        if args.first == "soak" { return DaemonBench.runSoak(Array(args.dropFirst())) }
+        guard args.first == "sandbox" else {
+            fail("usage: jcs-bench sandbox [--iterations N] [--warmup N] [--json] | jcs-bench daemon [...] | jcs-bench soak [...] (see scripts/bench --help)")
+        }
         args.removeFirst()
         while let arg = args.first {
             args.removeFirst()

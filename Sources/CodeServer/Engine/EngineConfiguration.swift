@@ -8,6 +8,13 @@ public struct EngineConfiguration: Sendable {
     /// Prepared sandboxes kept warm per project: each is a pid namespace, a mount tree and a
     /// cgroup waiting for a call, so a small number (1–2) pays for itself without hoarding.
     public var warmWorkersPerProject: Int
+    /// The most a project's reserve grows to while its calls keep finding none ready (default:
+    /// `warmWorkersPerProject`, a fixed reserve; each warm sandbox holds a fanotify group, of
+    /// which a user has `fs.fanotify.max_user_groups`).
+    public var maxWarmWorkersPerProject: Int
+    /// The threads that prepare every project's workers, and the bound on warm workers across
+    /// all projects: one set per engine.
+    public var workerPreparers: WorkerPreparers
     /// The final check that a path stays beneath the root; the kernel's `openat2` in production.
     public var beneathChecker: any BeneathChecker
     /// Where running projects are registered so a restart brings them back; nil: nothing is kept.
@@ -21,12 +28,15 @@ public struct EngineConfiguration: Sendable {
 
     public init(
         workerExecutable: String = WorkerClient.defaultExecutable(), warmWorkersPerProject: Int = 2,
+        maxWarmWorkersPerProject: Int? = nil, workerPreparers: WorkerPreparers = WorkerPreparers(),
         beneathChecker: any BeneathChecker = KernelBeneathChecker(), registry: (any ProjectRegistryStore)? = nil,
         journalStore: (any ConversationJournalStore)? = nil, reservedDirectories: [String] = []
     ) {
         precondition(warmWorkersPerProject >= 1, "a project keeps at least one warm worker")
         self.workerExecutable = workerExecutable
         self.warmWorkersPerProject = warmWorkersPerProject
+        self.maxWarmWorkersPerProject = max(warmWorkersPerProject, maxWarmWorkersPerProject ?? warmWorkersPerProject)
+        self.workerPreparers = workerPreparers
         self.beneathChecker = beneathChecker
         self.registry = registry
         self.journalStore = journalStore

@@ -56,7 +56,8 @@ public actor Project {
             strict: options.strictAssetLoading)
         let launcher = SandboxLauncher(
             executable: configuration.workerExecutable, root: root, rootIdentity: projectRoot.identity, profile: profile,
-            filter: filter, warmWorkers: configuration.warmWorkersPerProject)
+            filter: filter, warmWorkers: configuration.warmWorkersPerProject,
+            maxWarmWorkers: configuration.maxWarmWorkersPerProject, preparers: configuration.workerPreparers)
         self.id = id
         self.root = root
         self.projectRoot = projectRoot

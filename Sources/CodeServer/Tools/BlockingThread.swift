@@ -24,16 +24,4 @@ enum BlockingThread {
             if !started { continuation.resume(returning: nil) }
         }
     }
-
-    /// Runs `body` with SIGPIPE blocked on the calling thread, restoring the mask after: threads
-    /// `body` creates (a pool's preparer) inherit the blocked mask, for the reason above.
-    static func withSIGPIPEBlocked<T>(_ body: () -> T) -> T {
-        var pipe = sigset_t()
-        sigemptyset(&pipe)
-        sigaddset(&pipe, SIGPIPE)
-        var previous = sigset_t()
-        pthread_sigmask(SIG_BLOCK, &pipe, &previous)
-        defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
-        return body()
-    }
 }

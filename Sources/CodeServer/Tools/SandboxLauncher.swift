@@ -15,14 +15,15 @@ public final class SandboxLauncher: Sendable {
     public let rootIdentity: FileIdentity?
     private let pool: WorkerPool
 
-    /// Starts the pool's preparer: `warmWorkers` sandboxes are built in the background.
+    /// Registers the project's pool with `preparers`: `warmWorkers` sandboxes are built in the
+    /// background, up to `maxWarmWorkers` while calls keep finding none ready.
     ///
     /// - Parameter rootIdentity: the identity of the project's root handle. Without one it is
     ///   taken here, once, so a root swapped later is refused rather than mounted (nil only when
     ///   the root cannot be opened now; preparing then fails with the reason).
     public init(
         executable: String, root: String, rootIdentity: FileIdentity? = nil, profile: Profile, filter: SeccompProgram,
-        warmWorkers: Int
+        warmWorkers: Int, maxWarmWorkers: Int? = nil, preparers: WorkerPreparers? = nil
     ) {
         let identity = rootIdentity ?? (try? FileIdentity.ofDirectory(root))
         self.rootIdentity = identity
@@ -30,13 +31,11 @@ public final class SandboxLauncher: Sendable {
         self.layout = SandboxLayout(root: root, workspace: profile.filesystem.workspacePath)
         self.profile = profile
         self.filter = filter
-        // The preparer thread inherits this mask: a worker that dies before reading `prepare`
-        // must not take the coordinator down with SIGPIPE.
-        pool = BlockingThread.withSIGPIPEBlocked {
-            WorkerPool(
-                executable: executable, root: root, rootIdentity: identity, profile: profile, filter: filter,
-                size: warmWorkers)
-        }
+        // The preparer threads block SIGPIPE (`DetachedThread`): a worker that dies before
+        // reading `prepare` must not take the coordinator down.
+        pool = WorkerPool(
+            executable: executable, root: root, rootIdentity: identity, profile: profile, filter: filter,
+            size: warmWorkers, maxSize: maxWarmWorkers, preparers: preparers)
     }
 
     /// A prepared worker whose sandbox times out after `timeoutMs` (the profile's when nil or not

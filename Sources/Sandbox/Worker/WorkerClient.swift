@@ -67,7 +67,26 @@ public final class WorkerClient: @unchecked Sendable {
     public func prepare(
         root: String, profile: Profile, bpf: [UInt8]?, rootIdentity: FileIdentity? = nil
     ) throws(SandboxError) {
-        try send(.prepare(root: root, profile: profile.canonicalJSON, bpf: bpf, rootIdentity: rootIdentity))
+        try prepare(PrepareRequest(root: root, profile: profile, bpf: bpf, rootIdentity: rootIdentity))
+    }
+
+    /// A `prepare` message encoded once, for a pool whose workers all get the same one: the
+    /// profile's canonical form and the filter's base64 are not rebuilt per worker.
+    public struct PrepareRequest: Sendable {
+        let line: [UInt8]
+
+        public init(root: String, profile: Profile, bpf: [UInt8]?, rootIdentity: FileIdentity? = nil) {
+            line = Array(
+                JSONWriter.jsonLine(
+                    WorkerMessage.prepare(root: root, profile: profile.canonicalJSON, bpf: bpf, rootIdentity: rootIdentity)
+                        .json
+                ).utf8)
+        }
+    }
+
+    /// Builds the sandbox from an encoded request; returns when the worker says `ready`.
+    public func prepare(_ request: PrepareRequest) throws(SandboxError) {
+        try send(bytes: request.line)
         switch try receive() {
         case .ready(let pid, let uid, let idmapped): ready = (pid, uid, idmapped)
         case .error(let code, let message): throw WorkerClient.error(code: code, message: message)
@@ -115,7 +134,10 @@ public final class WorkerClient: @unchecked Sendable {
     }
 
     private func send(_ message: WorkerMessage) throws(SandboxError) {
-        let bytes = Array(JSONWriter.jsonLine(message.json).utf8)
+        try send(bytes: Array(JSONWriter.jsonLine(message.json).utf8))
+    }
+
+    private func send(bytes: [UInt8]) throws(SandboxError) {
         var offset = 0
         while offset < bytes.count {
             let n = bytes.withUnsafeBytes {

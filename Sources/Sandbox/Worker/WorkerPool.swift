@@ -5,139 +5,181 @@ import Glibc
 /// Prepared workers for one (project root, profile), kept warm so a call pays only for *run*:
 /// namespaces, id maps, cgroup and the whole root are built before the call arrives.
 ///
-/// A background thread keeps `size` workers prepared. `take()` hands one out (each runs one
-/// command); if none is ready it waits for the preparer. Bounded: never more than `size`
-/// prepared workers exist.
+/// The pool keeps a reserve of `size` prepared workers. A call that finds it empty grows the
+/// reserve by one, up to `maxSize` (a project under load keeps more sandboxes ready); the reserve
+/// shrinks back one step per `WorkerPreparers.shrinkAfterNs` without such a call. The preparing
+/// itself is done by the process's `WorkerPreparers` threads, in parallel, off the callers'
+/// threads: a call never prepares the worker that replaces it. `take()` hands one out (each runs
+/// one command); if none is ready it waits, and its wait is served before any reserve is refilled.
 public final class WorkerPool: @unchecked Sendable {
     public let root: String
     /// What `root` must still be at every prepare (nil: not checked against a record).
     public let rootIdentity: FileIdentity?
     public let profile: Profile
+    /// The reserve kept when the project is idle.
     public let size: Int
+    /// The most the reserve grows to under load.
+    public let maxSize: Int
     private let executable: String
-    private let bpf: [UInt8]
+    /// The `prepare` line, encoded once: every worker of the pool gets the same bytes.
+    private let request: WorkerClient.PrepareRequest
+    private let preparers: WorkerPreparers
 
-    // Guarded by `mutex`.
-    private var mutex = pthread_mutex_t()
-    private var changed = pthread_cond_t()
+    // Guarded by `preparers.mutex`.
     private var ready: [WorkerClient] = []
+    var preparing = 0
+    private var waiting = 0
+    private var reserve: Int
+    private var lastMissNs: UInt64 = 0
+    /// When a call last took a worker: which pool's warm workers go first at the global bound.
+    private(set) var lastTakeNs: UInt64 = 0
     private var lastError: SandboxError?
-    private var state: State = .running
-    private var preparer: pthread_t?
-
-    private enum State { case running, stopping, stopped }
+    private var failures = 0
+    private var retryAtNs: UInt64 = 0
+    private var stopping = false
 
     /// - Parameters:
     ///   - filter: the profile's compiled filter; compiled once here and sent to every worker.
     ///   - rootIdentity: what `root` was when the project started; a worker whose root no longer
     ///     is that directory fails with `root_changed` instead of mounting it.
+    ///   - maxSize: the reserve's bound under load (default `size`: a fixed reserve).
+    ///   - preparers: the process's preparer threads; nil gives the pool a set of its own.
     public init(
         executable: String, root: String, rootIdentity: FileIdentity? = nil, profile: Profile, filter: SeccompProgram,
-        size: Int
+        size: Int, maxSize: Int? = nil, preparers: WorkerPreparers? = nil
     ) {
         precondition(size >= 1, "a pool holds at least one worker")
         self.executable = executable
         self.root = root
         self.rootIdentity = rootIdentity
         self.profile = profile
-        self.bpf = filter.bpf
         self.size = size
-        pthread_mutex_init(&mutex, nil)
-        pthread_cond_init(&changed, nil)
-        let unmanaged = Unmanaged.passRetained(self)
-        var thread = pthread_t()
-        let rc = pthread_create(&thread, nil, { context in
-            let pool = Unmanaged<WorkerPool>.fromOpaque(context!).takeRetainedValue()
-            pool.prepareLoop()
-            return nil
-        }, unmanaged.toOpaque())
-        if rc == 0 { preparer = thread } else { unmanaged.release() }
+        self.maxSize = max(size, maxSize ?? size)
+        self.reserve = size
+        self.request = WorkerClient.PrepareRequest(
+            root: root, profile: profile, bpf: filter.bpf, rootIdentity: rootIdentity)
+        self.preparers = preparers ?? WorkerPreparers(maxWarm: max(size, maxSize ?? size))
+        self.preparers.register(self)
     }
 
-    deinit {
-        pthread_mutex_destroy(&mutex)
-        pthread_cond_destroy(&changed)
-    }
-
-    /// A prepared worker. Throws the preparer's last error when preparing keeps failing
-    /// (a removed root, a host that lacks a layer) rather than waiting forever.
+    /// A prepared worker. Throws the preparers' last error for this pool when preparing keeps
+    /// failing (a removed root, a host that lacks a layer) rather than waiting forever.
     public func take() throws(SandboxError) -> WorkerClient {
-        pthread_mutex_lock(&mutex)
-        defer { pthread_mutex_unlock(&mutex) }
+        preparers.lock()
+        defer { preparers.unlock() }
+        lastTakeNs = Timestamp.monotonicNs()
+        if ready.isEmpty && !stopping {
+            lastMissNs = lastTakeNs
+            reserve = min(maxSize, reserve + 1)
+        }
+        waiting += 1
+        defer { waiting -= 1 }
+        preparers.demandChanged()
         while ready.isEmpty {
             if let lastError { throw lastError }
-            guard state == .running else { throw .invalidRequest(field: "pool", reason: "the pool is shut down") }
-            pthread_cond_wait(&changed, &mutex)
+            guard !stopping else { throw .invalidRequest(field: "pool", reason: "the pool is shut down") }
+            pthread_cond_wait(&preparers.changed, &preparers.mutex)
         }
         let worker = ready.removeFirst()
-        pthread_cond_broadcast(&changed)
+        preparers.demandChanged()
         return worker
     }
 
-    /// Workers prepared and waiting for a call now, for metrics. The mutex is held only briefly
+    /// Workers prepared and waiting for a call now, for metrics. The lock is held only briefly
     /// by the other paths (never while a worker is prepared), so reading this does not stall.
     public var readyCount: Int {
-        pthread_mutex_lock(&mutex)
-        defer { pthread_mutex_unlock(&mutex) }
+        preparers.lock()
+        defer { preparers.unlock() }
         return ready.count
+    }
+
+    /// The reserve the pool keeps now (between `size` and `maxSize`).
+    public var reserveTarget: Int {
+        preparers.lock()
+        defer { preparers.unlock() }
+        return reserve
     }
 
     /// Blocks until `size` workers are prepared (or preparing fails): a caller that wants the
     /// next calls to pay for *run* only, such as a benchmark of warm latency.
     public func waitUntilFull() throws(SandboxError) {
-        pthread_mutex_lock(&mutex)
-        defer { pthread_mutex_unlock(&mutex) }
+        preparers.lock()
+        defer { preparers.unlock() }
         while ready.count < size {
             if let lastError { throw lastError }
-            guard state == .running else { return }
-            pthread_cond_wait(&changed, &mutex)
+            guard !stopping else { return }
+            pthread_cond_wait(&preparers.changed, &preparers.mutex)
         }
     }
 
-    /// Stops preparing and discards the prepared workers (their sandboxes die with them).
+    /// Stops preparing and discards the prepared workers (their sandboxes die with them). Waits
+    /// for this pool's preparations in flight, whose workers are discarded as they finish.
     public func shutdown() {
-        pthread_mutex_lock(&mutex)
-        state = .stopping
-        pthread_cond_broadcast(&changed)
-        while state != .stopped { pthread_cond_wait(&changed, &mutex) }
+        preparers.lock()
+        stopping = true
+        preparers.unregister(self)
+        while preparing > 0 { pthread_cond_wait(&preparers.changed, &preparers.mutex) }
         let drained = ready
         ready.removeAll()
-        pthread_mutex_unlock(&mutex)
-        if let preparer { pthread_join(preparer, nil) }
+        preparers.unlock()
         drained.forEach { $0.discard() }
     }
 
-    private func prepareLoop() {
-        var failures = 0
-        while true {
-            pthread_mutex_lock(&mutex)
-            while state == .running && ready.count >= size { pthread_cond_wait(&changed, &mutex) }
-            if state != .running {
-                state = .stopped
-                pthread_cond_broadcast(&changed)
-                pthread_mutex_unlock(&mutex)
-                return
-            }
-            pthread_mutex_unlock(&mutex)
+    // MARK: - For the preparers (their lock held unless said otherwise)
 
-            do {
-                let worker = try WorkerClient(executable: executable)
-                try worker.prepare(root: root, profile: profile, bpf: bpf, rootIdentity: rootIdentity)
-                failures = 0
-                pthread_mutex_lock(&mutex)
-                ready.append(worker)
-                lastError = nil
-                pthread_cond_broadcast(&changed)
-                pthread_mutex_unlock(&mutex)
-            } catch {
-                failures += 1
-                pthread_mutex_lock(&mutex)
-                lastError = error
-                pthread_cond_broadcast(&changed)
-                pthread_mutex_unlock(&mutex)
-                // Back off, so a broken root does not become a busy loop of spawns.
-                usleep(useconds_t(min(1000, 10 << min(failures, 7))) * 1000)
-            }
+    /// Ready and preparing workers.
+    var held: Int { ready.count + preparing }
+
+    func shortForCallers(now: UInt64) -> Bool {
+        !stopping && now >= retryAtNs && waiting > held
+    }
+
+    func shortOfReserve(now: UInt64) -> Bool {
+        !stopping && now >= retryAtNs && held < reserve + waiting
+    }
+
+    var hasReady: Bool { !ready.isEmpty }
+
+    /// The oldest prepared worker, given up for a busier pool at the global bound.
+    func evictOne() -> WorkerClient? {
+        ready.isEmpty ? nil : ready.removeFirst()
+    }
+
+    /// Shrinks a reserve grown under load once no call has found the pool empty for `after`;
+    /// returns a prepared worker beyond the new reserve, for the caller to discard unlocked.
+    func shrinkIfIdle(now: UInt64, after: UInt64) -> WorkerClient? {
+        guard reserve > size, now >= lastMissNs + after else { return nil }
+        reserve -= 1
+        lastMissNs = now
+        return ready.count > reserve ? ready.removeLast() : nil
+    }
+
+    /// Without the lock: spawns and prepares one worker.
+    func prepareOne() -> Result<WorkerClient, SandboxError> {
+        do throws(SandboxError) {
+            let worker = try WorkerClient(executable: executable)
+            try worker.prepare(request)
+            return .success(worker)
+        } catch {
+            return .failure(error)
         }
+    }
+
+    /// Keeps a prepared worker (or records the failure and backs off, so a broken root does not
+    /// become a busy loop of spawns); returns a worker the stopped pool no longer wants.
+    func accept(_ outcome: Result<WorkerClient, SandboxError>, now: UInt64) -> WorkerClient? {
+        switch outcome {
+        case .success(let worker):
+            failures = 0
+            lastError = nil
+            retryAtNs = 0
+            if stopping { return worker }
+            ready.append(worker)
+        case .failure(let error):
+            failures += 1
+            lastError = error
+            retryAtNs = now + UInt64(min(1000, 10 << min(failures, 7))) * 1_000_000
+        }
+        return nil
     }
 }
