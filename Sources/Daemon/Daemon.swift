@@ -29,6 +29,7 @@ public enum Daemon {
         TelemetryRoutes(runtime: runtime).add(to: router)
         EventRoutes(runtime: runtime).add(to: router)
         CallRoutes(runtime: runtime).add(to: router)
+        OptionRoutes().add(to: router)
         MCPRoutes(runtime: runtime).add(to: router)
         MetricsRoutes(runtime: runtime).add(to: router)
         return router

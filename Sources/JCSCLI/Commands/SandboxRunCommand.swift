@@ -15,7 +15,8 @@ struct SandboxRunCommand: ParsableCommand {
             Without --json, the command's stdout and stderr stream through, each violation is printed to \
             stderr as it happens ("jcs: violation: …"), and jcs exits with the command's status. With \
             --json, jcs prints one object: exit_code, signal, timed_out, limit_fired (null, timeout, memory, \
-            pids, output, file_size, cpu or disk), limits_fired, stdout, stderr, stdout_truncated, \
+            pids, output, file_size, cpu or disk), limits_fired, stdout, stderr (each base64, with \
+            stdout_encoding/stderr_encoding "base64", when it is not UTF-8), stdout_truncated, \
             stderr_truncated, duration_ms, profile {name, sha256}, violations [{kind, syscall, family, \
             address, port, path, args, limit, at}], exec_error; the exit status is the same as without \
             --json.
