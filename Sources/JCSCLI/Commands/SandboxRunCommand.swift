@@ -27,15 +27,19 @@ struct SandboxRunCommand: ParsableCommand {
             EXIT STATUS
               N      the command's own status
               124    the command timed out
-              125    the sandbox could not be set up (reason on stderr; {"error": …} with --json)
+              125    the sandbox could not be set up (reason on stderr;
+                     {"error": …} with --json)
               126    the command is not executable
               127    the command was not found
-              128+N  signal N killed the command (137 for the memory and output limits)
+              128+N  signal N killed the command (137 for the memory and
+                     output limits)
 
             EXAMPLES
               jcs sandbox run -- sh -c 'echo hello > note.txt; cat note.txt'
-              jcs sandbox run --profile strict --timeout-ms 2000 --json -- python3 -c 'import socket; socket.create_connection(("1.1.1.1", 80))'
-              jcs sandbox run --profile ./my-profile.json --root ~/src/app --env TERM=xterm -- make test
+              jcs sandbox run --profile strict --timeout-ms 2000 --json -- \\
+                  python3 -c 'import socket; socket.create_connection(("1.1.1.1", 80))'
+              jcs sandbox run --profile ./my-profile.json --root ~/src/app \\
+                  --env TERM=xterm -- make test
             """
     )
 

@@ -31,8 +31,9 @@ struct ServeCommand: ParsableCommand {
             JSON and exits; a bad file exits 78 naming the key and the reason. See docs/operations.md.
 
             EXIT STATUS
-              0 stopped gracefully; 1 could not start (socket in use, journal unreadable, …); \
-              78 the config file is invalid.
+              0      stopped gracefully
+              1      could not start (socket in use, journal unreadable, …)
+              78     the config file is invalid
 
             EXAMPLES
               jcs serve --data-dir ~/.local/share/jcs --socket ~/.jcs/jcs.sock &
