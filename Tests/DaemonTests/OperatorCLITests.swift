@@ -103,3 +103,19 @@ struct OperatorCLITests {
         #expect(follow.output().err.contains("the daemon ended the event stream"), "\(follow.output().err)")
     }
 }
+
+/// Item 11: project ids keep to a documented alphabet; the refusal states the rule.
+@Suite(.enabled(if: HostSupport.canSandbox, "\(HostSupport.reason)"))
+struct ProjectIdAlphabetTests {
+    @Test func idsOutsideTheAlphabetAreRefusedWithTheRule() throws {
+        let fixture = try DaemonFixture()
+        for bad in ["a/b", "with space", "quote'd", #"back\slash"#, ".leading", String(repeating: "x", count: 65), "tab\tid"] {
+            let answer = fixture.jcs("project", "start", fixture.projectRoot, "--id", bad)
+            #expect(answer.status == 1, "\(bad): \(answer.json)")
+            #expect(answer.json["field"] == "id", "\(bad): \(answer.json)")
+            #expect(answer.json["message"]?.stringValue?.contains("A-Z, a-z, 0-9, '.', '_' and '-'") == true, "\(answer.json)")
+        }
+        #expect(fixture.jcs("project", "list").json["projects"]?.arrayValue?.isEmpty == true)
+        #expect(fixture.jcs("project", "start", fixture.projectRoot, "--id", "app-1.v2_x").status == 0)
+    }
+}

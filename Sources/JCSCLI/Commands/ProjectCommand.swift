@@ -33,7 +33,7 @@ struct ProjectCommand: ParsableCommand {
         @Argument(help: "The project's root directory.")
         var root: String
 
-        @Option(name: .long, help: "The project's id (generated when absent).")
+        @Option(name: .long, help: "The project's id: A-Z a-z 0-9 . _ - (1 to 64, generated when absent).")
         var id: String?
 
         @Option(name: .customLong("option"), help: "A runtime option as KEY=VALUE (repeatable).")
