@@ -47,8 +47,9 @@ public enum Daemon {
         // after bind leaves a window), and the journal's files are nobody else's business.
         umask(0o077)
         FileLimit.raise(logger: logger)
-        try SocketPreflight.makeDirectories(configuration.dataDirectory)
+        // The socket first: a daemon refused for a busy or unsafe socket creates nothing.
         try SocketPreflight.check(configuration.socketPath)
+        try SocketPreflight.makeDirectories(configuration.dataDirectory)
 
         let journal: SQLiteJournal
         do {

@@ -119,3 +119,27 @@ struct ProjectIdAlphabetTests {
         #expect(fixture.jcs("project", "start", fixture.projectRoot, "--id", "app-1.v2_x").status == 0)
     }
 }
+
+/// Item 11: `jcs serve` failures read as the command the user typed, with errno's text, and a
+/// refused start leaves nothing behind.
+@Suite(.enabled(if: HostSupport.canSandbox, "\(HostSupport.reason)"))
+struct ServeFailureTests {
+    @Test func aSecondServeOnABusySocketCreatesNothingAndSaysJcs() throws {
+        let fixture = try DaemonFixture()
+        let data = fixture.directory.file("second-data")
+        let second = runProduct("jcs", ["serve", "--data-dir", data, "--socket", fixture.daemon.socketPath])
+        #expect(second.status == 1)
+        #expect(second.err.hasPrefix("jcs: another daemon is listening on"), "\(second.err)")
+        #expect(access(data, F_OK) != 0, "the refused daemon created its data directory")
+    }
+
+    @Test func anUncreatableDataDirectoryNamesTheErrno() throws {
+        let fixture = try DaemonFixture()
+        fixture.directory.write("a-file", "x")
+        let answer = runProduct(
+            "jcs", ["serve", "--data-dir", fixture.directory.file("a-file/data"), "--socket", fixture.directory.file("x.sock")])
+        #expect(answer.status == 1)
+        #expect(answer.err.contains("Not a directory (errno 20)"), "\(answer.err)")
+        #expect(answer.err.hasPrefix("jcs: "), "\(answer.err)")
+    }
+}

@@ -60,7 +60,8 @@ struct ServeCommand: ParsableCommand {
         if let socket { argv += ["--socket", socket] }
         if let config { argv += ["--config", config] }
         if checkConfig { argv += ["--check-config"] }
-        let cargs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
+        // argv[0] `jcs`: the daemon then prefixes its errors `jcs:`, as the command the user typed.
+        let cargs: [UnsafeMutablePointer<CChar>?] = (["jcs"] + argv.dropFirst()).map { strdup($0) } + [nil]
         execv(daemon, cargs)
         printError("jcs: cannot run '\(daemon)': \(ErrnoText.describe(errno))")
         throw ExitCode(1)
