@@ -94,6 +94,10 @@ struct ToolRunCLITests {
         #expect(mode(fixture.projectRoot + "/notes/deep") == 0o755)
         let below = fixture.jcs("tool", "run", "p1", "fs.write", "--args", #"{"path":"notes/deep/todo.txt/x","content":""}"#)
         #expect(below.json["reason"] == "not_a_directory", "\(below.json)")
+        // A file tool's program output (find's NUL-separated records) is never shown raw.
+        let listed = jcsBytes(fixture, ["tool", "run", "p1", "fs.list", "--args", #"{"path":"notes/deep"}"#])
+        #expect(listed.status == 0 && !listed.out.contains(0), "\(listed.out)")
+        #expect(String(decoding: listed.out, as: UTF8.self).contains("name: todo.txt"), "\(String(decoding: listed.out, as: UTF8.self))")
         let onDirectory = fixture.jcs("tool", "run", "p1", "fs.write", "--args", #"{"path":"adir","content":""}"#)
         #expect(onDirectory.json["reason"] == "is_a_directory", "\(onDirectory.json)")
     }

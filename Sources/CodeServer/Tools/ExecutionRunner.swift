@@ -189,7 +189,8 @@ public actor ExecutionRunner {
                 result = finish(call, .failed, error, decision, [], startedAt)
             }
         case .sandboxed(let sandboxedTool, let invocation):
-            let (outcome, network) = await runInWorker(invocation, call, handle) ?? (nil, nil)
+            let (outcome, network) =
+                await runInWorker(invocation, call, handle, streamOutput: sandboxedTool.outputIsTheProgramsOwn) ?? (nil, nil)
             Trace.mark("gate: worker returned")
             var interpreted = interpret(outcome, invocation, sandboxedTool, call, handle, decision, startedAt)
             interpreted.network = network
@@ -244,7 +245,7 @@ public actor ExecutionRunner {
     /// The worker stage, on a thread of its own: take a prepared worker, attach it to the handle
     /// (so a cancel kills it), run, and report each kernel violation as it happens.
     private func runInWorker(
-        _ plan: SandboxInvocation, _ call: ToolCall, _ handle: CallHandle
+        _ plan: SandboxInvocation, _ call: ToolCall, _ handle: CallHandle, streamOutput: Bool
     ) async -> (Result<SandboxResult, SandboxError>, EgressReport?)? {
         let launcher = self.launcher
         let sink = self.sink
@@ -256,7 +257,8 @@ public actor ExecutionRunner {
         return await BlockingThread.run { () -> (Result<SandboxResult, SandboxError>, EgressReport?) in
             Trace.mark("gate: on blocking thread")
             let route = proxy?.register(call)
-            let outcome = Self.runWorker(launcher, plan, call, handle, route, sink: sink, projectId: projectId)
+            let outcome = Self.runWorker(
+                launcher, plan, call, handle, route, sink: sink, projectId: projectId, streamOutput: streamOutput)
             return (outcome, route.flatMap { proxy?.finish($0) })
         }
     }
@@ -266,7 +268,7 @@ public actor ExecutionRunner {
     @available(*, noasync)
     private static func runWorker(
         _ launcher: SandboxLauncher, _ plan: SandboxInvocation, _ call: ToolCall, _ handle: CallHandle,
-        _ route: EgressRoute?, sink: any RuntimeEventSink, projectId: String
+        _ route: EgressRoute?, sink: any RuntimeEventSink, projectId: String, streamOutput: Bool
     ) -> Result<SandboxResult, SandboxError> {
         do throws(SandboxError) {
             let worker = try launcher.acquire(timeoutMs: plan.timeoutMs, sandbox: plan.sandbox)
@@ -278,7 +280,10 @@ public actor ExecutionRunner {
             return .success(
                 try worker.run(
                     argv: plan.argv, env: plan.environment, cwd: plan.cwd, egress: route,
-                    onOutput: handle.observer.map { observer in { observer(.output(stream: $0, bytes: $1)) } }
+                    // Only a program's own streams: a file tool's program prints a format of ours (find's
+                    // records), which the result decodes.
+                    onOutput: streamOutput
+                        ? handle.observer.map { observer in { observer(.output(stream: $0, bytes: $1)) } } : nil
                 ) { violation in
                     sink.emit(KernelViolationEvent.event(violation, call: call, projectId: projectId))
                     handle.observer?(.violation(violation))
