@@ -31,6 +31,7 @@ public enum Daemon {
         TelemetryRoutes(runtime: runtime).add(to: router)
         EventRoutes(runtime: runtime).add(to: router)
         CallRoutes(runtime: runtime).add(to: router)
+        OptionRoutes().add(to: router)
         MCPRoutes(runtime: runtime).add(to: router)
         MetricsRoutes(runtime: runtime).add(to: router)
         return router
@@ -48,8 +49,9 @@ public enum Daemon {
         // after bind leaves a window), and the journal's files are nobody else's business.
         umask(0o077)
         FileLimit.raise(logger: logger)
-        try SocketPreflight.makeDirectories(configuration.dataDirectory)
+        // The socket first: a daemon refused for a busy or unsafe socket creates nothing.
         try SocketPreflight.check(configuration.socketPath)
+        try SocketPreflight.makeDirectories(configuration.dataDirectory)
         // Nobody answers on it (checked just above): a socket file left by a daemon that was
         // killed, which bind(2) would refuse with EADDRINUSE.
         unlink(configuration.socketPath)

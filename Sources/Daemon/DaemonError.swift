@@ -16,7 +16,8 @@ public enum DaemonError: Error, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .cannotCreateDirectory(let path, let errno): "cannot create '\(path)': errno \(errno)"
+        case .cannotCreateDirectory(let path, let errno):
+            "cannot create '\(path)': \(String(cString: strerror(errno))) (errno \(errno))"
         case .socketInUse(let path): "another daemon is listening on '\(path)'"
         case .socketPathTooLong(let path): "socket path '\(path)' is longer than a Unix socket address allows"
         case .unsafeSocketDirectory(let path, let rule): "refusing the socket directory '\(path)': \(rule)"

@@ -33,8 +33,11 @@ actor DetachedCalls {
         self.limits = limits
     }
 
-    /// Starts `call` in `project` and returns at once.
-    func start(_ call: ToolCall, in project: Project) throws(APIError) {
+    /// Starts `call` in `project` and returns at once; `observer` hears its output and
+    /// violations while it runs (a streamed run, `ToolRoutes`).
+    func start(
+        _ call: ToolCall, in project: Project, observer: (@Sendable (CallProgress) -> Void)? = nil
+    ) throws(APIError) {
         if perProject[project.id, default: 0] >= limits.maxDetachedCallsPerProject {
             guard forgetOldestFinished(of: project.id) else {
                 throw .exhausted(
@@ -48,7 +51,7 @@ actor DetachedCalls {
                     .detachedCalls, "\(limits.maxDetachedCalls) async calls are running; wait for one or cancel one")
             }
         }
-        let handle = CallHandle()
+        let handle = CallHandle(observer: observer)
         let task = Task {
             let result = await project.execute(call, handle: handle)
             self.markFinished(call.id, size: JSONWriter.bytes(result.json).count)

@@ -15,6 +15,9 @@ struct ProjectRoutes {
             let body = try await JSONBody.read(request, allowed: ["root", "id", "options"])
             let root = try body.requiredString("root")
             let id = try body.string("id")
+            if let id, let problem = ProjectIdRule.problem(id) {
+                throw APIError(.invalidField, status: .badRequest, field: "id", "id '\(id)' \(problem)")
+            }
             let options = try body.object("options") ?? [:]
             let project: Project
             do {

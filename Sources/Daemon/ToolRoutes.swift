@@ -14,16 +14,26 @@ struct ToolRoutes {
             return JSONResponse(project.catalog.json)
         }
         router.post("/v1/projects/:project/tools/:tool/run") { request, context in
-            let body = try await JSONBody.read(request, allowed: ["args", "conversation", "correlation_id", "async"])
+            let body = try await JSONBody.read(
+                request, allowed: ["args", "conversation", "correlation_id", "async", "stream"])
             let project = try await runtime.project(context.parameters.path("project"))
             let tool = try context.parameters.path("tool")
             let arguments = try body.object("args") ?? [:]
             let correlationId = try body.string("correlation_id")
             let runAsync = try body.bool("async") ?? false
+            let stream = try body.bool("stream") ?? false
             let gateway = Self.gateway(of: request, context: context)
             guard let conversationId = try body.string("conversation") else {
                 let call = ToolCall(tool: tool, arguments: arguments, correlationId: correlationId, gateway: gateway)
-                guard runAsync else { return JSONResponse(await project.execute(call).json) }
+                if stream {
+                    guard !runAsync else {
+                        throw APIError(.invalidField, status: .badRequest, field: "stream", "stream and async exclude each other")
+                    }
+                    return try await Self.streamed(call, in: project, runtime: runtime)
+                }
+                guard runAsync else {
+                    return try JSONResponse(await project.execute(call).json).response(from: request, context: context)
+                }
                 try await runtime.detached.start(call, in: project)
                 // The same answer as an async call accepted by a conversation, plus the project
                 // its result is read back from.
@@ -32,7 +42,10 @@ struct ToolRoutes {
                     acceptedAtMs: SystemClock().nowMs())
                 var accepted = pending.json.objectValue ?? [:]
                 accepted["project_id"] = .string(project.id)
-                return JSONResponse(.object(accepted), status: .accepted)
+                return try JSONResponse(.object(accepted), status: .accepted).response(from: request, context: context)
+            }
+            guard !stream else {
+                throw APIError(.invalidField, status: .badRequest, field: "stream", "stream is for calls outside a conversation; follow a conversation with GET …/events?follow=true")
             }
             let conversation: Conversation
             do {
@@ -49,11 +62,42 @@ struct ToolRoutes {
                 throw APIError.from(error)
             }
             switch outcome {
-            case .completed(let result): return JSONResponse(result.json)
-            case .accepted(let pending): return JSONResponse(pending.json, status: .accepted)
-            case .recorded(let entry): return JSONResponse(entry.json)
+            case .completed(let result): return try JSONResponse(result.json).response(from: request, context: context)
+            case .accepted(let pending):
+                return try JSONResponse(pending.json, status: .accepted).response(from: request, context: context)
+            case .recorded(let entry): return try JSONResponse(entry.json).response(from: request, context: context)
             }
         }
+    }
+
+    /// A run with `stream: true`: an NDJSON answer that starts at once with `{"event": "started",
+    /// "call_id", "correlation_id", "project_id"}`, then `output` chunks and `violation`s as the
+    /// tool produces them, then `{"event": "result", "result": …}` (`docs/api.md`). The call is
+    /// held like an async one (`DetachedCalls`): a client that goes away leaves it running, and
+    /// `POST …/calls/:call/cancel` cancels it. The stream is bounded by the call's own output cap.
+    static func streamed(_ call: ToolCall, in project: Project, runtime: Runtime) async throws -> Response {
+        let (lines, output) = AsyncStream.makeStream(of: ByteBuffer.self, bufferingPolicy: .unbounded)
+        let line: @Sendable (JSONValue) -> Void = { output.yield(ByteBuffer(bytes: JSONWriter.bytes($0) + [UInt8(ascii: "\n")])) }
+        line([
+            "event": "started", "call_id": .string(call.id), "correlation_id": .string(call.correlationId),
+            "project_id": .string(project.id), "tool": .string(call.tool),
+        ])
+        try await runtime.detached.start(call, in: project) { line($0.json) }
+        let detached = runtime.detached
+        let projectId = project.id
+        let waiter = Task {
+            if let result = try? await detached.result(of: call.id, project: projectId) {
+                line(["event": "result", "result": result.json])
+            }
+            output.finish()
+        }
+        let body = ResponseBody { writer in
+            // The call runs on if the client leaves (the write throws); only the stream ends.
+            defer { waiter.cancel() }
+            try await writer.write(lines)
+            try await writer.finish(nil)
+        }
+        return Response(status: .ok, headers: [.contentType: "application/x-ndjson"], body: body)
     }
 
     /// The `jcs` CLI says so in `X-JCS-Client: cli`, and its calls count as `cli` for the

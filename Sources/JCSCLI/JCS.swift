@@ -11,16 +11,20 @@ public struct JCS: ParsableCommand {
             Every command takes --help. Commands that print data take --json for scripts.
 
             EXIT STATUS
-              0     success
-              1     the command's check failed (e.g. an invalid profile); for the verbs that \
-            talk to the daemon: the daemon refused the request (its {"error", "message"} is printed)
-              3     the daemon is unreachable (no daemon on the socket; start one with `jcs serve`)
-              64    usage error
-              124   sandbox run: the tool hit its wall-clock timeout
-              125   sandbox run: the sandbox could not be set up (the reason is printed)
-              126   sandbox run: the command is not executable
-              127   sandbox run: the command was not found
-              128+N sandbox run: the tool was killed by signal N
+              0      success
+              1      the command's check failed (e.g. an invalid profile); for the
+                     daemon verbs: the daemon refused the request (its {"error",
+                     "message"} is printed)
+              3      the daemon is unreachable (start one with `jcs serve`)
+              64     usage error (with --json: {"error": "usage", "message"})
+              124    sandbox run, tool run: the command timed out
+              125    sandbox run: the sandbox could not be set up; tool run: the
+                     call failed
+              126    sandbox run, tool run: the command is not executable
+              127    sandbox run, tool run: the command was not found
+              128+N  sandbox run, tool run: signal N killed the command
+              `jcs tool run --help` lists the statuses of refused calls (65, 66, 69,
+              77) and of a cancelled one (130).
             """,
         version: "0.1.0",
         subcommands: [

@@ -40,7 +40,7 @@ case "serve":
         file = try configPath.map { path throws(ConfigError) in try ConfigFile.load(path) } ?? ConfigFile()
     } catch {
         // EX_CONFIG: the service manager sees a configuration error, not a crash.
-        writeAll(2, "jcs-coordinator: \(error)\n")
+        writeAll(2, "\(programName): \(error)\n")
         exit(78)
     }
     let configuration = DaemonConfiguration(dataDirectory: dataDirectory, socketPath: socketPath, file: file)

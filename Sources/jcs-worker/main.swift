@@ -63,13 +63,14 @@ func serve() -> Int32 {
     }
     send(.ready(pid: Int(sandbox.pid), hostUID: Int(sandbox.hostUID), idmapped: sandbox.idmapped))
 
-    guard case .run(let argv, let env, let cwd, let egress)? = nextMessage(&reader) else {
+    guard case .run(let argv, let env, let cwd, let egress, let streamOutput)? = nextMessage(&reader) else {
         // The caller dropped a prepared sandbox (pool shrinking, shutdown): nothing to report.
         return 0
     }
     do {
         let result = try sandbox.run(
             RunRequest(argv: argv, environment: env, workingDirectory: cwd, egress: egress),
+            output: streamOutput ? { send(.output(stream: $0, bytes: Array($1))) } : nil,
             onViolation: { send(.violation($0)) })
         send(.result(result))
     } catch {

@@ -5,5 +5,4 @@ import JCSCLI
 if let options = FastSandboxRunParser.parse(CommandLine.arguments) {
     SandboxRunner.run(options)
 }
-JCS.main()
-
+JCS.runMain()

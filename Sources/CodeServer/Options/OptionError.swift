@@ -65,7 +65,15 @@ public struct OptionError: Error, Sendable, Equatable, CustomStringConvertible {
     /// What is wrong, as a sentence that makes sense after the key.
     public var reason: String {
         switch kind {
-        case .unknownKey: "unknown option"
+        case .unknownKey:
+            // Only top-level keys are in the catalog; a member of an entry gets no list.
+            if key.contains(".") || key.contains("[") {
+                "unknown key"
+            } else {
+                "unknown option"
+                    + (OptionCatalog.suggestions(for: key).first.map { "; did you mean '\($0)'?" } ?? "")
+                    + " Valid options: \(OptionCatalog.keys.joined(separator: ", ")) (see `jcs project options`)"
+            }
         case .wrongType(let expected, let got): "expected \(expected.rawValue), got \(Self.describe(got))"
         case .outOfRange(let range, let got):
             "expected an integer from \(range.lowerBound) to \(range.upperBound), got \(Self.describe(got))"

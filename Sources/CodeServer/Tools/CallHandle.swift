@@ -42,8 +42,13 @@ public final class CallHandle: Sendable {
     }
 
     private let state = Mutex(State.waiting)
+    /// Told of the tool's output and violations as they happen (a streamed call); nil for the
+    /// rest, whose workers then do not stream.
+    public let observer: (@Sendable (CallProgress) -> Void)?
 
-    public init() {}
+    public init(observer: (@Sendable (CallProgress) -> Void)? = nil) {
+        self.observer = observer
+    }
 
     /// Kills the call's worker if it is running. Returns whether a worker was killed; false when
     /// the call had not reached its worker yet (it never will) or had already finished.
@@ -120,6 +125,25 @@ public final class CallHandle: Sendable {
     func finish() {
         state.withLock { state in
             if case .running = state { state = .finished }
+        }
+    }
+}
+
+/// What a streamed call reports while its tool runs, before its result.
+public enum CallProgress: Sendable {
+    /// A chunk of the tool's stdout (1) or stderr (2), within the output cap.
+    case output(stream: Int32, bytes: [UInt8])
+    case violation(Violation)
+
+    /// `{"event": "output", "stream", "data", "encoding"?}` or `{"event": "violation", "violation"}`.
+    public var json: JSONValue {
+        switch self {
+        case .output(let stream, let bytes):
+            var object: [String: JSONValue] = ["event": "output", "stream": stream == 2 ? "stderr" : "stdout"]
+            BinaryText.put(bytes, key: "data", encodingKey: "encoding", into: &object)
+            return .object(object)
+        case .violation(let violation):
+            return ["event": "violation", "violation": violation.json]
         }
     }
 }

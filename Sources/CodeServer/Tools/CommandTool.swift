@@ -8,6 +8,8 @@ import Sandbox
 /// gate, not asked for by the caller, so they are outside the policy's `tool_env_allowlist`;
 /// the project profile lets the prefix through (`ProjectProfile`).
 struct CommandTool: SandboxedTool {
+    var outputIsTheProgramsOwn: Bool { true }
+
     let command: CommandDefinition
     let sandbox: SandboxOverride?
 

@@ -189,7 +189,8 @@ public actor ExecutionRunner {
                 result = finish(call, .failed, error, decision, [], startedAt)
             }
         case .sandboxed(let sandboxedTool, let invocation):
-            let (outcome, network) = await runInWorker(invocation, call, handle) ?? (nil, nil)
+            let (outcome, network) =
+                await runInWorker(invocation, call, handle, streamOutput: sandboxedTool.outputIsTheProgramsOwn) ?? (nil, nil)
             Trace.mark("gate: worker returned")
             var interpreted = interpret(outcome, invocation, sandboxedTool, call, handle, decision, startedAt)
             interpreted.network = network
@@ -244,7 +245,7 @@ public actor ExecutionRunner {
     /// The worker stage, on a thread of its own: take a prepared worker, attach it to the handle
     /// (so a cancel kills it), run, and report each kernel violation as it happens.
     private func runInWorker(
-        _ plan: SandboxInvocation, _ call: ToolCall, _ handle: CallHandle
+        _ plan: SandboxInvocation, _ call: ToolCall, _ handle: CallHandle, streamOutput: Bool
     ) async -> (Result<SandboxResult, SandboxError>, EgressReport?)? {
         let launcher = self.launcher
         let sink = self.sink
@@ -256,7 +257,8 @@ public actor ExecutionRunner {
         return await BlockingThread.run { () -> (Result<SandboxResult, SandboxError>, EgressReport?) in
             Trace.mark("gate: on blocking thread")
             let route = proxy?.register(call)
-            let outcome = Self.runWorker(launcher, plan, call, handle, route, sink: sink, projectId: projectId)
+            let outcome = Self.runWorker(
+                launcher, plan, call, handle, route, sink: sink, projectId: projectId, streamOutput: streamOutput)
             return (outcome, route.flatMap { proxy?.finish($0) })
         }
     }
@@ -266,7 +268,7 @@ public actor ExecutionRunner {
     @available(*, noasync)
     private static func runWorker(
         _ launcher: SandboxLauncher, _ plan: SandboxInvocation, _ call: ToolCall, _ handle: CallHandle,
-        _ route: EgressRoute?, sink: any RuntimeEventSink, projectId: String
+        _ route: EgressRoute?, sink: any RuntimeEventSink, projectId: String, streamOutput: Bool
     ) -> Result<SandboxResult, SandboxError> {
         do throws(SandboxError) {
             let worker = try launcher.acquire(timeoutMs: plan.timeoutMs, sandbox: plan.sandbox)
@@ -276,8 +278,15 @@ public actor ExecutionRunner {
             }
             defer { handle.finish() }
             return .success(
-                try worker.run(argv: plan.argv, env: plan.environment, cwd: plan.cwd, egress: route) { violation in
+                try worker.run(
+                    argv: plan.argv, env: plan.environment, cwd: plan.cwd, egress: route,
+                    // Only a program's own streams: a file tool's program prints a format of ours (find's
+                    // records), which the result decodes.
+                    onOutput: streamOutput
+                        ? handle.observer.map { observer in { observer(.output(stream: $0, bytes: $1)) } } : nil
+                ) { violation in
                     sink.emit(KernelViolationEvent.event(violation, call: call, projectId: projectId))
+                    handle.observer?(.violation(violation))
                 })
         } catch {
             return .failure(error)
@@ -312,15 +321,15 @@ public actor ExecutionRunner {
             return finishTimeout(call, timeoutMs, decision, result, startedAt)
         }
         if let execError = result.execError {
+            // The status a shell would give (126 not executable, 127 not found), for `jcs tool run`.
+            let status: JSONValue = ["exit_code": result.exitCode.map { .int(Int64($0)) } ?? .null]
             return finish(
-                call, .failed, ToolFailure(.execFailed, execError), decision, result.violations, startedAt, sandbox: result)
+                call, .failed, ToolFailure(.execFailed, execError), decision, result.violations, startedAt, output: status,
+                sandbox: result)
         }
-        if result.limitFired == .output || result.stdoutTruncated || result.stderrTruncated {
-            let failure = ToolFailure(
-                .outputTooLarge, "the tool printed more than tool_max_output_bytes (\(options.toolMaxOutputBytes))")
-            return finish(call, .failed, failure, decision, result.violations, startedAt, sandbox: result)
-        }
-        if let limit = result.limitFired, result.exitCode == nil {
+        // The output cap ending the tool is not a failure: what it printed is cut and flagged
+        // (`OutputTruncation`), as `jcs sandbox run` does.
+        if let limit = result.limitFired, limit != .output, result.exitCode == nil {
             let failure = ToolFailure(.limitExceeded, "the sandbox's \(limit.rawValue) limit ended the tool")
             return finish(call, .failed, failure, decision, result.violations, startedAt, sandbox: result)
         }
@@ -339,8 +348,13 @@ public actor ExecutionRunner {
         _ output: JSONValue, _ call: ToolCall, _ decision: Decision, _ violations: [Violation], _ startedAt: Int64,
         sandbox: SandboxResult? = nil
     ) -> ToolResult {
-        if let failure = caps.check(output) {
-            return finish(call, .failed, failure, decision, violations, startedAt, sandbox: sandbox)
+        var output = output
+        if caps.check(output) != nil || Self.wasCut(output) {
+            guard let fitted = OutputTruncation.fit(output, caps: caps) else {
+                return finish(call, .failed, caps.check(output) ?? ToolFailure(.outputTooLarge, "the output does not fit"),
+                    decision, violations, startedAt, sandbox: sandbox)
+            }
+            output = fitted
         }
         let findings = scanner.scan(output)
         let now = clock.nowMs()
@@ -353,12 +367,19 @@ public actor ExecutionRunner {
             "call_id": .string(call.id), "tool": .string(call.tool), "duration_ms": .int(now - startedAt),
             "sensitive": .bool(!findings.isEmpty),
         ]
+        // A program's own status, so an event stream shows how it ended.
+        for key in ["exit_code", "signal"] where output[key] != nil && output[key] != .null { payload[key] = output[key] }
         // A limit can fire without ending the tool (a refused fork at the pids limit).
         Self.addLimits(of: sandbox, to: &payload)
         emit(EventKind.toolCompleted, call, at: now, .object(payload))
         return ToolResult(
             call: call, status: .completed, output: output, decision: decision, violations: violations,
             sensitiveFindings: findings, durationMs: now - startedAt)
+    }
+
+    /// Whether the sandbox already cut one of the output's streams (its notice is still due).
+    private static func wasCut(_ output: JSONValue) -> Bool {
+        ["stdout_truncated", "stderr_truncated", "truncated"].contains { output[$0]?.boolValue == true }
     }
 
     private func finishTimeout(

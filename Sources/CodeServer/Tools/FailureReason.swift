@@ -21,8 +21,18 @@ public enum FailureReason: String, Sendable, Hashable, CaseIterable {
     case workerCrashed = "worker_crashed"
     /// The command could not be executed (not found, not executable).
     case execFailed = "exec_failed"
-    /// The tool ran and reported an error (a missing file, an unreadable directory).
+    /// The tool ran and reported an error its program printed (`message` holds it).
     case toolError = "tool_error"
+    /// A file tool's path names nothing (the message gives the path as the caller wrote it).
+    case notFound = "not_found"
+    /// `fs.read` or `fs.write` of a directory.
+    case isADirectory = "is_a_directory"
+    /// `fs.read` of something that is neither a regular file nor a directory (a socket, a fifo).
+    case notAFile = "not_a_file"
+    /// `fs.list` of something that is not a directory, or `fs.write` below a file.
+    case notADirectory = "not_a_directory"
+    /// The sandbox's view of the file refuses the access (mode bits, a read-only mount).
+    case permissionDenied = "permission_denied"
     /// The result is larger than `tool_max_output_bytes`.
     case outputTooLarge = "output_too_large"
     /// One artifact of the result, nested ones included, is larger than `tool_max_artifact_bytes`.

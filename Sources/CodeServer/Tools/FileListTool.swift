@@ -7,12 +7,14 @@ import Sandbox
 struct FileListTool: SandboxedTool {
     func invocation(arguments: JSONValue, layout: SandboxLayout) throws(ToolFailure) -> SandboxInvocation {
         let path = layout.sandboxPath(arguments["path"]?.stringValue ?? ".")
-        return SandboxInvocation(argv: [
-            "/usr/bin/find", path, "-mindepth", "1", "-maxdepth", "1", "-printf", #"%y\t%s\t%f\0"#,
-        ])
+        return SandboxInvocation(argv: ["/bin/sh", "-c", Self.script, "sh", path])
     }
 
+    /// `FileCheck`'s prelude (missing, not a directory, unreadable), then find.
+    static let script = FileCheck.readableDirectory + "\n" + #"exec /usr/bin/find "$p" -mindepth 1 -maxdepth 1 -printf '%y\t%s\t%f\0'"#
+
     func output(of result: SandboxResult, arguments: JSONValue, layout: SandboxLayout) throws(ToolFailure) -> JSONValue {
+        if let failure = FileCheck.failure(result.exitCode, path: arguments["path"]?.stringValue ?? ".") { throw failure }
         guard result.exitCode == 0 else { throw ProgramOutput.failure(result, "listing the directory") }
         var entries: [(name: String, value: JSONValue)] = []
         for record in result.stdout.split(separator: 0) {

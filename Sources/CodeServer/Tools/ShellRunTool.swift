@@ -3,6 +3,8 @@ import Sandbox
 /// `shell.run {argv | script, cwd?, env?, timeout_ms?}`: a program, or a script for `/bin/sh -c`,
 /// in the sandbox. A non-zero exit status is the program's answer, not a failure of the call.
 struct ShellRunTool: SandboxedTool {
+    var outputIsTheProgramsOwn: Bool { true }
+
     func invocation(arguments: JSONValue, layout: SandboxLayout) throws(ToolFailure) -> SandboxInvocation {
         let argv: [String]
         switch (arguments["argv"]?.arrayValue, arguments["script"]?.stringValue) {

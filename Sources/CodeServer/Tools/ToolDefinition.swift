@@ -10,6 +10,14 @@ public protocol SandboxedTool: Sendable {
     /// The output object of a run that ended by itself (no timeout, no limit, no exec error).
     /// Throws `tool_error` when the program reported a failure.
     func output(of result: SandboxResult, arguments: JSONValue, layout: SandboxLayout) throws(ToolFailure) -> JSONValue
+    /// Whether the output is the program's own stdout and stderr (`shell.run`, commands), so a
+    /// streamed call may pass them on as they come; false for tools whose program prints a format
+    /// the tool decodes (`fs.list`'s records).
+    var outputIsTheProgramsOwn: Bool { get }
+}
+
+extension SandboxedTool {
+    public var outputIsTheProgramsOwn: Bool { false }
 }
 
 /// A tool that only reads the coordinator's memory (the asset tools): it needs no sandbox.

@@ -69,7 +69,7 @@ struct ConversationCommand: ParsableCommand {
                 entry's sequence number (the whole entry with --json).
 
                 EXAMPLE
-                  jcs conversation send app review-42 "please run the tests" --correlation-id req-7
+                  jcs conversation send app review-42 "run the tests" --correlation-id r7
                 """
         )
 
@@ -105,7 +105,17 @@ struct ConversationCommand: ParsableCommand {
 
         func run() throws {
             try DaemonRequest(options: daemon).run("GET", RequestTarget.path("v1", "projects", project, "conversations")) {
-                for id in $0["conversations"]?.arrayValue ?? [] { HumanOutput.line(id.stringValue ?? "?") }
+                let conversations = $0["conversations"]?.arrayValue ?? []
+                if conversations.isEmpty {
+                    HumanOutput.line("no conversations in \(project) (start one: jcs conversation start \(project) --id ID)")
+                }
+                for conversation in conversations {
+                    // An id, or an object with its id and state.
+                    if let id = conversation.stringValue ?? conversation["id"]?.stringValue {
+                        let state = conversation["state"]?.stringValue ?? conversation["status"]?.stringValue
+                        HumanOutput.line(state.map { "\(id)\t\($0)" } ?? id)
+                    }
+                }
             }
         }
     }

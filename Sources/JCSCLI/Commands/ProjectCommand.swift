@@ -10,7 +10,7 @@ struct ProjectCommand: ParsableCommand {
             EXAMPLE
               jcs project start ~/src/app --id app && jcs project list
             """,
-        subcommands: [Start.self, Stop.self, List.self]
+        subcommands: [Start.self, Stop.self, List.self, Options.self]
     )
 
     struct Start: ParsableCommand {
@@ -20,8 +20,10 @@ struct ProjectCommand: ParsableCommand {
                 Options come from --options-file (a JSON object) and then each --option KEY=VALUE, which \
                 wins over the file. A VALUE is read as JSON when it is JSON (tool_timeout_ms=5000, \
                 allow_tools='["fs.*"]') and as a string otherwise (network_egress_policy=allow). The daemon \
-                validates every option before anything starts and names each key at fault. The project is \
-                registered: a daemon restart brings it back until `jcs project stop`.
+                validates every option before anything starts and names each key at fault (an unknown key \
+                gets a did-you-mean and the list of valid keys). `jcs project options` lists every option \
+                with its type, default and meaning (also in docs/options.md). The project is registered: a \
+                daemon restart brings it back until `jcs project stop`.
 
                 EXAMPLE
                   jcs project start ~/src/app --id app --option tool_timeout_ms=5000
@@ -31,7 +33,7 @@ struct ProjectCommand: ParsableCommand {
         @Argument(help: "The project's root directory.")
         var root: String
 
-        @Option(name: .long, help: "The project's id (generated when absent).")
+        @Option(name: .long, help: "The project's id: A-Z a-z 0-9 . _ - (1 to 64, generated when absent).")
         var id: String?
 
         @Option(name: .customLong("option"), help: "A runtime option as KEY=VALUE (repeatable).")
@@ -41,6 +43,16 @@ struct ProjectCommand: ParsableCommand {
         var optionsFile: String?
 
         @OptionGroup var daemon: DaemonOptions
+
+        func validate() throws {
+            for assignment in assignments {
+                guard let equals = assignment.firstIndex(of: "="), equals != assignment.startIndex else {
+                    throw ValidationError(
+                        "--option '\(assignment)' is not KEY=VALUE; write e.g. --option tool_timeout_ms=5000 "
+                            + "(`jcs project options` lists the keys)")
+                }
+            }
+        }
 
         func run() throws {
             var options: [String: JSONValue] = [:]
@@ -116,6 +128,39 @@ struct ProjectCommand: ParsableCommand {
                     HumanOutput.line(
                         "\(project["id"]?.stringValue ?? "?")\t\(project["profile"]?.stringValue ?? "?")\t\(project["root"]?.stringValue ?? "?")"
                     )
+                }
+            }
+        }
+    }
+}
+
+extension ProjectCommand {
+    /// `jcs project options`: the runtime options, from the daemon's one reader.
+    struct Options: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List every runtime option a project takes: type, default, meaning.",
+            discussion: """
+                The keys `jcs project start --option KEY=VALUE` and --options-file accept, as the daemon \
+                reads them (the same table is docs/options.md). With --json: {"options": [{key, type, \
+                default, meaning}]}.
+
+                EXAMPLE
+                  jcs project options
+                """
+        )
+
+        @OptionGroup var daemon: DaemonOptions
+
+        func run() throws {
+            try DaemonRequest(options: daemon).run("GET", RequestTarget.path("v1", "options")) { value in
+                let options = value["options"]?.arrayValue ?? []
+                let width = options.map { ($0["key"]?.stringValue ?? "").count }.max() ?? 0
+                for option in options {
+                    let key = option["key"]?.stringValue ?? "?"
+                    let pad = String(repeating: " ", count: max(0, width - key.count))
+                    let fallback = option["default"].map { HumanOutput.scalar($0) ?? JSONWriter.text($0) } ?? "-"
+                    HumanOutput.line("\(key)\(pad)  \(option["type"]?.stringValue ?? "")  (default \(fallback))")
+                    HumanOutput.line(String(repeating: " ", count: width + 2) + (option["meaning"]?.stringValue ?? ""))
                 }
             }
         }

@@ -15,7 +15,8 @@ struct SandboxRunCommand: ParsableCommand {
             Without --json, the command's stdout and stderr stream through, each violation is printed to \
             stderr as it happens ("jcs: violation: …"), and jcs exits with the command's status. With \
             --json, jcs prints one object: exit_code, signal, timed_out, limit_fired (null, timeout, memory, \
-            pids, output, file_size, cpu or disk), limits_fired, stdout, stderr, stdout_truncated, \
+            pids, output, file_size, cpu or disk), limits_fired, stdout, stderr (each base64, with \
+            stdout_encoding/stderr_encoding "base64", when it is not UTF-8), stdout_truncated, \
             stderr_truncated, duration_ms, profile {name, sha256}, violations [{kind, syscall, family, \
             address, port, path, args, limit, at}], exec_error; the exit status is the same as without \
             --json.
@@ -26,15 +27,19 @@ struct SandboxRunCommand: ParsableCommand {
             EXIT STATUS
               N      the command's own status
               124    the command timed out
-              125    the sandbox could not be set up (reason on stderr; {"error": …} with --json)
+              125    the sandbox could not be set up (reason on stderr;
+                     {"error": …} with --json)
               126    the command is not executable
               127    the command was not found
-              128+N  signal N killed the command (137 for the memory and output limits)
+              128+N  signal N killed the command (137 for the memory and
+                     output limits)
 
             EXAMPLES
               jcs sandbox run -- sh -c 'echo hello > note.txt; cat note.txt'
-              jcs sandbox run --profile strict --timeout-ms 2000 --json -- python3 -c 'import socket; socket.create_connection(("1.1.1.1", 80))'
-              jcs sandbox run --profile ./my-profile.json --root ~/src/app --env TERM=xterm -- make test
+              jcs sandbox run --profile strict --timeout-ms 2000 --json -- \\
+                  python3 -c 'import socket; socket.create_connection(("1.1.1.1", 80))'
+              jcs sandbox run --profile ./my-profile.json --root ~/src/app \\
+                  --env TERM=xterm -- make test
             """
     )
 

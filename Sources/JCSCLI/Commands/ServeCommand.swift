@@ -31,8 +31,9 @@ struct ServeCommand: ParsableCommand {
             JSON and exits; a bad file exits 78 naming the key and the reason. See docs/operations.md.
 
             EXIT STATUS
-              0 stopped gracefully; 1 could not start (socket in use, journal unreadable, …); \
-              78 the config file is invalid.
+              0      stopped gracefully
+              1      could not start (socket in use, journal unreadable, …)
+              78     the config file is invalid
 
             EXAMPLES
               jcs serve --data-dir ~/.local/share/jcs --socket ~/.jcs/jcs.sock &
@@ -59,7 +60,8 @@ struct ServeCommand: ParsableCommand {
         if let socket { argv += ["--socket", socket] }
         if let config { argv += ["--config", config] }
         if checkConfig { argv += ["--check-config"] }
-        let cargs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
+        // argv[0] `jcs`: the daemon then prefixes its errors `jcs:`, as the command the user typed.
+        let cargs: [UnsafeMutablePointer<CChar>?] = (["jcs"] + argv.dropFirst()).map { strdup($0) } + [nil]
         execv(daemon, cargs)
         printError("jcs: cannot run '\(daemon)': \(ErrnoText.describe(errno))")
         throw ExitCode(1)

@@ -20,11 +20,19 @@ struct ToolsCommand: ParsableCommand {
 
     func run() throws {
         try DaemonRequest(options: daemon).run("GET", RequestTarget.path("v1", "projects", project, "tools")) { value in
-            for tool in value["tools"]?.arrayValue ?? [] {
-                HumanOutput.row(tool["name"]?.stringValue ?? "?", tool["description"]?.stringValue ?? "")
+            let tools = value["tools"]?.arrayValue ?? []
+            let width = tools.map { ($0["name"]?.stringValue ?? "?").count }.max() ?? 0
+            for tool in tools {
+                HumanOutput.line(
+                    EventsCommand.pad(tool["name"]?.stringValue ?? "?", width) + "  " + (tool["description"]?.stringValue ?? ""))
             }
-            for invalid in value["invalid"]?.arrayValue ?? [] {
-                HumanOutput.row("INVALID \(HumanOutput.scalar(invalid["tool"] ?? .null) ?? "?")", JSONWriter.text(invalid))
+            let invalid = value["invalid"]?.arrayValue ?? []
+            if !invalid.isEmpty { HumanOutput.line("invalid (not runnable until fixed; `jcs reload-assets` after the fix):") }
+            for entry in invalid {
+                // The reason names the file and line already; the tool's name when it got that far.
+                let name = entry["name"]?.stringValue ?? entry["tool"]?.stringValue
+                let reason = entry["reason"]?.stringValue ?? entry["path"]?.stringValue ?? "?"
+                HumanOutput.line("  " + (name.map { "\($0): " } ?? "") + reason)
             }
         }
     }

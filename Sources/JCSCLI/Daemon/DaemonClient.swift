@@ -40,9 +40,11 @@ struct DaemonClient {
 
     /// Sends one request and calls `line` with each newline-terminated line of the body as it
     /// arrives; returns the status once the daemon ends the body.
-    func stream(_ method: String, _ target: String, line: ([UInt8]) -> Void) throws(DaemonClientError) -> Int {
+    func stream(
+        _ method: String, _ target: String, body: JSONValue? = nil, line: ([UInt8]) -> Void
+    ) throws(DaemonClientError) -> Int {
         var pending: [UInt8] = []
-        let (status, _) = try exchange(method, target, payload: nil, headers: []) { bytes in
+        let (status, _) = try exchange(method, target, payload: body.map { JSONWriter.bytes($0) }, headers: []) { bytes in
             pending += bytes
             while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
                 line(Array(pending[..<newline]))

@@ -14,6 +14,17 @@ struct DaemonRequest {
     func run(
         _ method: String, _ target: String, body: JSONValue? = nil, human: (JSONValue) -> Void = HumanOutput.print
     ) throws {
+        let value = try answer(method, target, body: body)
+        if options.json {
+            print(JSONWriter.text(value))
+        } else {
+            human(value)
+        }
+    }
+
+    /// Sends the request and returns the daemon's successful answer, printing nothing; a refusal
+    /// or no answer is printed and thrown as the documented exit status.
+    func answer(_ method: String, _ target: String, body: JSONValue? = nil) throws -> JSONValue {
         let response: DaemonClient.Response
         do {
             response = try options.client.send(method, target, body: body)
@@ -22,11 +33,7 @@ struct DaemonRequest {
         }
         let value = (try? JSONParser.parse(response.body)) ?? .null
         guard (200..<300).contains(response.status) else { throw refused(value, status: response.status) }
-        if options.json {
-            print(JSONWriter.text(value))
-        } else {
-            human(value)
-        }
+        return value
     }
 
     /// Prints each line of a streamed answer (NDJSON) as it arrives, until the daemon ends it.
@@ -58,7 +65,7 @@ struct DaemonRequest {
         }
     }
 
-    private func unreachable(_ error: DaemonClientError) -> ExitCode {
+    func unreachable(_ error: DaemonClientError) -> ExitCode {
         // Starting a daemon is the fix for a missing one, not for a socket someone else answers.
         let hint = if case .untrustedServer = error { "" } else { " (start it with `jcs serve`)" }
         let message = "cannot reach the daemon: \(error)\(hint)"
@@ -70,7 +77,7 @@ struct DaemonRequest {
         return DaemonExit.unreachable
     }
 
-    private func refused(_ value: JSONValue, status: Int) -> ExitCode {
+    func refused(_ value: JSONValue, status: Int) -> ExitCode {
         if options.json {
             print(JSONWriter.text(value))
         } else {

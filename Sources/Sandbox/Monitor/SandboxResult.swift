@@ -67,8 +67,6 @@ public struct SandboxResult: Sendable, Equatable {
             "timed_out": .bool(timedOut),
             "limit_fired": limitFired.map { .string($0.rawValue) } ?? .null,
             "limits_fired": .array(limitsFired.map { .string($0.rawValue) }),
-            "stdout": .string(String(decoding: stdout, as: UTF8.self)),
-            "stderr": .string(String(decoding: stderr, as: UTF8.self)),
             "stdout_truncated": .bool(stdoutTruncated),
             "stderr_truncated": .bool(stderrTruncated),
             "duration_ms": .int(Int64(durationMs)),
@@ -76,6 +74,9 @@ public struct SandboxResult: Sendable, Equatable {
             "violations": .array(violations.map(\.json)),
         ]
         object["exec_error"] = execError.map { .string($0) } ?? .null
+        // Bytes, not text: a stream that is not UTF-8 travels as base64 (`docs/worker-protocol.md`).
+        BinaryText.put(stdout, key: "stdout", encodingKey: "stdout_encoding", into: &object)
+        BinaryText.put(stderr, key: "stderr", encodingKey: "stderr_encoding", into: &object)
         return .object(object)
     }
 }

@@ -95,15 +95,17 @@ public final class WorkerClient: @unchecked Sendable {
     }
 
     /// Runs the command and returns the result. Violations arrive through `onViolation` as the
-    /// worker reports them, before the result.
+    /// worker reports them, before the result; with `onOutput`, so do the tool's stdout (1) and
+    /// stderr (2) chunks (the result still holds both streams whole).
     public func run(
         argv: [String], env: [(String, String)] = [], cwd: String? = nil, egress: EgressRoute? = nil,
-        onViolation: ((Violation) -> Void)? = nil
+        onOutput: ((Int32, [UInt8]) -> Void)? = nil, onViolation: ((Violation) -> Void)? = nil
     ) throws(SandboxError) -> SandboxResult {
-        try send(.run(argv: argv, env: env, cwd: cwd, egress: egress))
+        try send(.run(argv: argv, env: env, cwd: cwd, egress: egress, streamOutput: onOutput != nil))
         while true {
             switch try receive() {
             case .violation(let violation): onViolation?(violation)
+            case .output(let stream, let bytes): onOutput?(stream, bytes)
             case .result(let result):
                 answered = true
                 return result

@@ -1,6 +1,6 @@
 /// The worker protocol: JSON lines on two pipes (`docs/worker-protocol.md`). The caller writes
 /// `prepare` then `run` on the worker's stdin; the worker answers on its stdout with `ready`,
-/// any number of `violation`s as they happen, then one `result` — or an `error` at any point.
+/// any number of `violation`s (and, when asked, `output` chunks) as they happen, then one `result` — or an `error` at any point.
 public enum WorkerMessage: Sendable, Equatable {
     /// Build the sandbox. `profile` is the effective profile in its file format; `bpf` the
     /// filter compiled by the caller (once per profile), or nil to have the worker compile it;
@@ -8,8 +8,12 @@ public enum WorkerMessage: Sendable, Equatable {
     case prepare(root: String, profile: JSONValue, bpf: [UInt8]?, rootIdentity: FileIdentity?)
     case ready(pid: Int, hostUID: Int, idmapped: Bool)
     /// `egress`: the route through the coordinator's egress proxy (`docs/network.md`).
-    case run(argv: [String], env: [(String, String)], cwd: String?, egress: EgressRoute? = nil)
+    /// `streamOutput`: send the tool's stdout and stderr as `output` messages while it runs.
+    case run(argv: [String], env: [(String, String)], cwd: String?, egress: EgressRoute? = nil, streamOutput: Bool = false)
     case violation(Violation)
+    /// A chunk of the tool's stdout (1) or stderr (2), already within the output cap; always
+    /// base64 on the wire, so bytes that are not UTF-8 survive.
+    case output(stream: Int32, bytes: [UInt8])
     case result(SandboxResult)
     case error(code: String, message: String)
 
@@ -24,7 +28,7 @@ public enum WorkerMessage: Sendable, Equatable {
             return .object(o)
         case .ready(let pid, let uid, let idmapped):
             return ["type": "ready", "pid": .int(Int64(pid)), "host_uid": .int(Int64(uid)), "idmapped": .bool(idmapped)]
-        case .run(let argv, let env, let cwd, let egress):
+        case .run(let argv, let env, let cwd, let egress, let streamOutput):
             var envObject: [String: JSONValue] = [:]
             for (k, v) in env { envObject[k] = .string(v) }
             var o: [String: JSONValue] = [
@@ -32,7 +36,10 @@ public enum WorkerMessage: Sendable, Equatable {
                 "cwd": cwd.map { .string($0) } ?? .null,
             ]
             if let egress { o["egress"] = egress.json }
+            if streamOutput { o["stream_output"] = true }
             return .object(o)
+        case .output(let stream, let bytes):
+            return ["type": "output", "stream": stream == 2 ? "stderr" : "stdout", "data": .string(Base64.encode(bytes))]
         case .violation(let v):
             var o = v.json.objectValue ?? [:]
             o["type"] = "violation"
@@ -84,7 +91,14 @@ public enum WorkerMessage: Sendable, Equatable {
             }
             let egress: EgressRoute?
             if let route = json["egress"], route != .null { egress = try EgressRoute(json: route) } else { egress = nil }
-            self = .run(argv: argv, env: env, cwd: json["cwd"]?.stringValue, egress: egress)
+            self = .run(
+                argv: argv, env: env, cwd: json["cwd"]?.stringValue, egress: egress,
+                streamOutput: json["stream_output"]?.boolValue ?? false)
+        case "output":
+            guard let stream = json["stream"]?.stringValue, stream == "stdout" || stream == "stderr",
+                let data = json["data"]?.stringValue, let bytes = Base64.decode(data)
+            else { throw .protocolViolation(reason: "output needs 'stream' (stdout or stderr) and base64 'data'") }
+            self = .output(stream: stream == "stdout" ? 1 : 2, bytes: bytes)
         case "violation":
             self = .violation(try Violation(json: json))
         case "result":
@@ -109,10 +123,19 @@ extension SandboxResult {
             exitCode: json["exit_code"]?.intValue, signal: json["signal"]?.intValue, timedOut: timedOut,
             limitFired: json["limit_fired"]?.stringValue.flatMap(Limit.init(rawValue:)),
             limitsFired: (json["limits_fired"]?.arrayValue ?? []).compactMap { $0.stringValue.flatMap(Limit.init(rawValue:)) },
-            stdout: Array((json["stdout"]?.stringValue ?? "").utf8), stderr: Array((json["stderr"]?.stringValue ?? "").utf8),
+            stdout: try Self.stream(json, "stdout"), stderr: try Self.stream(json, "stderr"),
             stdoutTruncated: json["stdout_truncated"]?.boolValue ?? false,
             stderrTruncated: json["stderr_truncated"]?.boolValue ?? false,
             durationMs: json["duration_ms"]?.intValue ?? 0, profileName: name, profileSHA256: sha,
             violations: violations, execError: json["exec_error"]?.stringValue)
+    }
+
+    /// A stream's bytes: its text, or its base64 when `<name>_encoding` is `base64`.
+    private static func stream(_ json: JSONValue, _ name: String) throws(SandboxError) -> [UInt8] {
+        guard json[name] != nil else { return [] }
+        guard let bytes = BinaryText.bytes(in: json, key: name, encodingKey: name + "_encoding") else {
+            throw .protocolViolation(reason: "result.\(name) is not valid base64")
+        }
+        return bytes
     }
 }

@@ -16,13 +16,29 @@ struct FileToolInvocationTests {
         #expect(layout.projectPath("/workspace/a/b") == "a/b")
     }
 
-    @Test func readPassesThePathAsOneOperandWithoutAShell() throws {
+    @Test func readPassesThePathAsOneOperandOutsideTheScriptText() throws {
         let invocation = try FileReadTool().invocation(
             arguments: ["path": "a; rm -rf /", "offset": 5, "limit": 10], layout: layout)
-        #expect(invocation.argv == [
-            "/usr/bin/dd", "if=/workspace/a; rm -rf /", "bs=65536", "status=none", "iflag=skip_bytes,count_bytes",
-            "skip=5", "count=10",
-        ])
+        #expect(invocation.argv == ["/bin/sh", "-c", FileReadTool.script, "sh", "/workspace/a; rm -rf /", "skip=5", "count=10"])
+        // The script quotes every expansion of the path, and dd takes it as one `if=` word.
+        #expect(FileReadTool.script.contains(#"exec /usr/bin/dd "if=$p""#))
+    }
+
+    @Test func writeDecodesBase64ContentAndRefusesBadBase64() throws {
+        let invocation = try FileWriteTool().invocation(
+            arguments: ["path": "f", "content": "AAEC/w==", "encoding": "base64"], layout: layout)
+        #expect(invocation.argv.last == "AAEC/w==")
+        #expect(throws: ToolFailure(.invalidArguments, "args.content: is not valid base64 (encoding is base64)")) {
+            try FileWriteTool().invocation(arguments: ["path": "f", "content": "%%%", "encoding": "base64"], layout: self.layout)
+        }
+    }
+
+    @Test func everyBuiltinParameterIsDescribed() {
+        for tool in ToolCatalog.builtin.all {
+            for (name, schema) in tool.inputSchema["properties"]?.objectValue ?? [:] {
+                #expect(schema["description"]?.stringValue?.isEmpty == false, "\(tool.name).\(name)")
+            }
+        }
     }
 
     @Test func writeKeepsPathAndContentOutOfTheScriptText() throws {
