@@ -46,7 +46,7 @@ struct EgressDNSSandboxTests {
         // The connect went to an address; it is decided and recorded as the name looked up.
         let connection = try #require(result.network?.connections.first { $0.allowed }, "\(result.json)")
         #expect(connection.host == "svc.test" && connection.address == server.address && connection.path == .transparent)
-        #expect(fixture.events(SecurityEvent.Name.networkDenied).isEmpty)
+        #expect(fixture.events(EventKind.networkDenied).isEmpty)
     }
 
     @Test func aNameOffTheAllowlistIsNXDOMAINAndReportedWithTheName() async throws {
@@ -63,7 +63,7 @@ struct EgressDNSSandboxTests {
         let refusals = result.network?.connections.filter { $0.host == "blocked.test" } ?? []
         #expect(refusals.count == 1, "one record for the name, however many queries: \(result.json)")
         #expect(refusals.first?.protocol == .dns && refusals.first?.denial?.code == "network_endpoint_denied")
-        let event = try #require(fixture.events(SecurityEvent.Name.networkDenied).first, "\(result.json)")
+        let event = try #require(fixture.events(EventKind.networkDenied).first, "\(result.json)")
         #expect(event.payload["host"] == "blocked.test" && event.payload["source"] == "dns")
         #expect(event.payload["protocol"] == "dns" && event.payload["reason"] == "network_endpoint_denied")
         #expect(event.correlationId == "corr-egress" && event.payload["call_id"]?.stringValue == result.callId)
@@ -242,7 +242,7 @@ struct EgressDNSSandboxTests {
             script, options: options(["other.test"], overrides: overrides), tool: "/bin/sh")
         #expect(stdout(denied).contains("proxy 128") && stdout(denied).contains("transparent 128"), "\(denied.json)")
         #expect(server.requests.count == before, "nothing reached the server")
-        let events = fixture.events(SecurityEvent.Name.networkDenied)
+        let events = fixture.events(EventKind.networkDenied)
         #expect(events.contains { $0.payload["source"] == "proxy" && $0.payload["host"] == "git.test" }, "\(denied.json)")
         #expect(events.contains { $0.payload["source"] == "dns" && $0.payload["host"] == "git.test" }, "\(denied.json)")
     }

@@ -64,7 +64,7 @@ struct EgressDNSStubTests {
         #expect(records.count == 1)
         #expect(records.first?.host == "blocked.example" && records.first?.protocol == .dns)
         #expect(records.first?.denial?.code == "network_endpoint_denied")
-        let events = recorder.events.filter { $0.name == SecurityEvent.Name.networkDenied.rawValue }
+        let events = recorder.events.filter { $0.name == EventKind.networkDenied }
         #expect(events.count == 1)
         #expect(events.first?.correlationId == "corr-dns" && events.first?.payload["source"] == "dns")
         #expect(events.first?.payload["host"] == "blocked.example" && events.first?.payload["protocol"] == "dns")

@@ -7,7 +7,7 @@ import Testing
 /// the same thresholds at the edges (10 timeouts no, 11 yes; 15 denials no, 16 yes), for as long
 /// as the window says, and a restarted project starts clear.
 struct AlertConditionTests {
-    private func event(_ name: String, _ project: String = "p1", _ payload: JSONValue = [:]) -> TelemetryEvent {
+    private func event(_ name: EventKind, _ project: String = "p1", _ payload: JSONValue = [:]) -> TelemetryEvent {
         TelemetryEvent(name: name, projectId: project, atMs: 0, payload: payload)
     }
 
@@ -18,9 +18,9 @@ struct AlertConditionTests {
     @Test func timeoutsHoldFromTheEleventhAndClearWithTheWindow() throws {
         let clock = ManualClock()
         let hub = TelemetryHub(clock: clock)
-        for _ in 1...10 { try hub.emit(event("tool.timeout")) }
+        for _ in 1...10 { try hub.emit(event(.toolTimeout)) }
         #expect(active(hub, "tool_timeout_spike").isEmpty)
-        let raised = try hub.emit(event("tool.timeout")).alerts
+        let raised = try hub.emit(event(.toolTimeout)).alerts
         #expect(raised.map(\.rule).contains("tool_timeout_spike"))
         #expect(active(hub, "tool_timeout_spike") == [AlertCondition(rule: "tool_timeout_spike", severity: .page, projectId: "p1")])
         clock.advance(byMs: 300_000)
@@ -29,19 +29,19 @@ struct AlertConditionTests {
 
     @Test func policySpikeHoldsFromTheSixteenthFromQuiet() throws {
         let hub = TelemetryHub(clock: ManualClock())
-        for _ in 1...15 { try hub.emit(event("policy.denied")) }
+        for _ in 1...15 { try hub.emit(event(.policyDenied)) }
         #expect(active(hub, "policy_denied_spike").isEmpty)
-        #expect(try hub.emit(event("policy.denied")).alerts.map(\.rule) == ["policy_denied_spike"])
+        #expect(try hub.emit(event(.policyDenied)).alerts.map(\.rule) == ["policy_denied_spike"])
         #expect(active(hub, "policy_denied_spike").map(\.severity) == [.warning])
     }
 
     @Test func aViolationHoldsFiveMinutesWithTheLevelOfItsStage() throws {
         let clock = ManualClock()
         let hub = TelemetryHub(clock: clock)
-        let policy = try hub.emit(event("security.sandbox_violation", "p1", ["path": "../x"])).alerts
+        let policy = try hub.emit(event(.sandboxViolation, "p1", ["path": "../x"])).alerts
         #expect(policy.first?.severity == .page)
         #expect(policy.first?.escalation == Alert.Escalation.none)
-        let kernel = try hub.emit(event("security.sandbox_violation", "p1", ["source": "kernel"])).alerts
+        let kernel = try hub.emit(event(.sandboxViolation, "p1", ["source": "kernel"])).alerts
         #expect(kernel.first?.escalation == .immediate, "a second condition, not suppressed by the first")
         #expect(Set(active(hub, "sandbox_violation").map(\.escalation)) == [.none, .immediate])
         clock.advance(byMs: 299_000)
@@ -52,41 +52,41 @@ struct AlertConditionTests {
 
     @Test func aRestartClearsTheProjectsConditionsAndSuppressions() throws {
         let hub = TelemetryHub(clock: ManualClock())
-        try hub.emit(event("project.started"))
-        #expect(try hub.emit(event("security.sandbox_violation")).alerts.count == 1)
-        #expect(try hub.emit(event("security.sandbox_violation")).alerts.isEmpty, "suppressed within the window")
-        try hub.emit(event("security.sandbox_violation", "p2"))
-        try hub.emit(event("project.started"))
+        try hub.emit(event(.projectStarted))
+        #expect(try hub.emit(event(.sandboxViolation)).alerts.count == 1)
+        #expect(try hub.emit(event(.sandboxViolation)).alerts.isEmpty, "suppressed within the window")
+        try hub.emit(event(.sandboxViolation, "p2"))
+        try hub.emit(event(.projectStarted))
         #expect(active(hub, "sandbox_violation").map(\.projectId) == ["p2"])
-        #expect(try hub.emit(event("security.sandbox_violation")).alerts.count == 1, "a new incarnation pages again")
+        #expect(try hub.emit(event(.sandboxViolation)).alerts.count == 1, "a new incarnation pages again")
     }
 
     @Test func refusalsAndCallerMistakesAreNoOutcomesForTheFailureRatio() throws {
         let hub = TelemetryHub(clock: ManualClock())
-        for _ in 1...19 { try hub.emit(event("tool.completed")) }
+        for _ in 1...19 { try hub.emit(event(.toolCompleted)) }
         for _ in 1...30 {
-            try hub.emit(event("tool.failed", "p1", ["reason": "policy_denied"]))
-            try hub.emit(event("tool.failed", "p1", ["reason": "invalid_arguments"]))
+            try hub.emit(event(.toolFailed, "p1", ["reason": "policy_denied"]))
+            try hub.emit(event(.toolFailed, "p1", ["reason": "invalid_arguments"]))
         }
         #expect(active(hub, "tool_failure_ratio").isEmpty)
         // 20 outcomes with 2 failures: 10 % > 5 %.
-        try hub.emit(event("tool.failed", "p1", ["reason": "exec_failed"]))
+        try hub.emit(event(.toolFailed, "p1", ["reason": "exec_failed"]))
         #expect(active(hub, "tool_failure_ratio").isEmpty, "20 outcomes, 1 failure: 5 % is not over 5 %")
-        #expect(try hub.emit(event("tool.failed", "p1", ["reason": "worker_crashed"])).alerts.map(\.rule) == ["tool_failure_ratio"])
+        #expect(try hub.emit(event(.toolFailed, "p1", ["reason": "worker_crashed"])).alerts.map(\.rule) == ["tool_failure_ratio"])
         #expect(active(hub, "tool_failure_ratio").count == 1)
     }
 
     @Test func everyRuleAnswersConditionsForWhatItFiresOn() throws {
         let hub = TelemetryHub(clock: ManualClock())
         hub.setEgressEnabled(true, project: "p1")
-        try hub.emit(event("security.sensitive_path_denied"))
-        try hub.emit(event("security.sandbox_exception_used", "p1", ["reason_code": "toolchain"]))
-        try hub.emit(event("security.sensitive_artifact_detected"))
-        for _ in 1...3 { try hub.emit(event("security.network_denied")) }
-        for _ in 1...3 { try hub.emit(event("project.watcher_reload_failed")) }
-        for _ in 1...3 { try hub.emit(event("project.assets_reloaded", "p1", ["error_count": 1])) }
-        try hub.emit(event("security.repeated_timeout_failures", "p1"))
-        try hub.emit(event("security.repeated_timeout_failures", "p2"))
+        try hub.emit(event(.sensitivePathDenied))
+        try hub.emit(event(.sandboxExceptionUsed, "p1", ["reason_code": "toolchain"]))
+        try hub.emit(event(.sensitiveArtifactDetected))
+        for _ in 1...3 { try hub.emit(event(.networkDenied)) }
+        for _ in 1...3 { try hub.emit(event(.projectWatcherReloadFailed)) }
+        for _ in 1...3 { try hub.emit(event(.projectAssetsReloaded, "p1", ["error_count": 1])) }
+        try hub.emit(event(.repeatedTimeoutFailures, "p1"))
+        try hub.emit(event(.repeatedTimeoutFailures, "p2"))
         let rules = Set(hub.alertConditions().map { "\($0.rule)/\($0.severity.rawValue)/\($0.escalation.rawValue)" })
         #expect(rules == [
             "sensitive_path_denied/page/none", "sandbox_exception_used/warning/none",
