@@ -61,14 +61,19 @@ struct IncidentPlaybookTests {
         #expect(reload.status == 0)
         #expect(reload.json["error_count"]?.intValue == 0)
 
-        // 5. Restart the daemon: a graceful stop, then the project comes back from the journal.
+        // 5. Restart the daemon: a graceful stop, then the project comes back from the journal,
+        // and with it what the runbook reads: counts and health are rebuilt, not zeroed (the
+        // incident's errors are still inside the health window).
+        let beforeRestart = fixture.jcs("diagnostics", "p1").json
         #expect(fixture.daemon.stop() == 0)
         #expect(fixture.logLines.contains { $0["event"]?.stringValue == "daemon.stopped" })
         try fixture.daemon.start()
         let projects = fixture.jcs("project", "list").json["projects"]?.arrayValue ?? []
         #expect(projects.map { $0["id"]?.stringValue } == ["p1"])
         let healthy = fixture.jcs("diagnostics", "p1").json
-        #expect(healthy["health"]?["status"]?.stringValue == "ok")
+        #expect(healthy["health"]?["status"] == beforeRestart["health"]?["status"])
+        #expect(healthy["health"]?["errors_in_window"] == beforeRestart["health"]?["errors_in_window"])
+        #expect(healthy["telemetry"]?["event_counts"]?["tool.failed"] == beforeRestart["telemetry"]?["event_counts"]?["tool.failed"])
         #expect(healthy["assets"]?["error_count"]?.intValue == 0)
         #expect(fixture.jcs("tool", "run", "p1", "fs.list", "--args", #"{"path":"."}"#).json["status"]?.stringValue == "completed")
     }

@@ -118,7 +118,12 @@ struct ProjectRootTests {
         #expect(restored.count == 1)
         let error = try #require(restored.first?.error)
         #expect(isInvalidRoot(error, mentioning: "now a link to '\(secret.path)'"), "\(error)")
-        #expect(await second.listProjects().isEmpty)
+        // Not running, yet not forgotten: listed as failed with the reason, and nothing to call.
+        let listed = await second.listProjects()
+        #expect(listed.map(\.id) == ["p"])
+        #expect(listed.first?.json["status"] == "failed")
+        #expect(listed.first?.failure?.contains("now a link to") == true)
+        await #expect(throws: ProjectError.self) { try await second.project("p") }
     }
 
     @Test(arguments: [".jido", ".jido/state"])
