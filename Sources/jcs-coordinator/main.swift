@@ -71,6 +71,10 @@ func writeAll(_ fd: Int32, _ text: String) {
 func answer(_ value: JSONValue) { writeAll(1, JSONWriter.text(value) + "\n") }
 
 func fail(_ message: String) -> Never {
-    writeAll(2, "jcs-coordinator: \(message)\n")
+    writeAll(2, "\(programName): \(message)\n")
     exit(1)
 }
+
+/// `jcs` when `jcs serve` started us (it passes that as argv[0]), else `jcs-coordinator`: errors
+/// name the command the user typed.
+let programName = CommandLine.arguments.first == "jcs" ? "jcs" : "jcs-coordinator"
