@@ -25,6 +25,7 @@ public enum Daemon {
         HostRoutes(runtime: runtime).add(to: router)
         ProjectRoutes(runtime: runtime).add(to: router)
         ConversationRoutes(runtime: runtime).add(to: router)
+        TurnFollowRoute(runtime: runtime).add(to: router)
         ToolRoutes(runtime: runtime).add(to: router)
         AssetRoutes(runtime: runtime).add(to: router)
         TelemetryRoutes(runtime: runtime).add(to: router)
@@ -57,12 +58,15 @@ public enum Daemon {
             throw DaemonError.journal(path: configuration.dataDirectory, reason: "\(error)")
         }
         let hub = TelemetryHub(store: journal)
+        // The daemon's one client for the requests it makes itself (model endpoints).
+        let outbound = OutboundHTTPClient()
         let engine = Engine(
             configuration: EngineConfiguration(
                 warmWorkersPerProject: 1, registry: journal, journalStore: journal,
                 // No project may hold the journal or the socket (its tools could read or rewrite
                 // the coordinator's own state), nor lie inside the journal's directory.
-                reservedDirectories: [configuration.dataDirectory, configuration.socketPath]),
+                reservedDirectories: [configuration.dataDirectory, configuration.socketPath],
+                chatModels: OpenAIChatModels(client: outbound)),
             sink: hub)
         do {
             for restored in try await engine.restoreProjects() {
@@ -75,6 +79,7 @@ public enum Daemon {
                 }
             }
         } catch {
+            await outbound.shutdown()
             throw DaemonError.restore(reason: "\(error)")
         }
 
@@ -127,6 +132,7 @@ public enum Daemon {
         logger.info("stopping projects", metadata: ["event": "daemon.stopping"])
         await runtime.detached.cancelAll()
         await engine.shutdown()
+        await outbound.shutdown()
         unlink(socketPath)
         logger.info("stopped", metadata: ["event": "daemon.stopped"])
     }
