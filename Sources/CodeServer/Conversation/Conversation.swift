@@ -161,11 +161,13 @@ public actor Conversation {
     /// `tool.child_processes_terminated`. Returns the ids of the calls cancelled.
     @discardableResult
     public func cancelPendingCalls(correlationId: String? = nil) async -> [String] {
-        await cancelTurn(correlationId: correlationId)
+        // The calls are taken (and killed) before the turn ends: ending it cancels them too, and
+        // they must still be counted and reported here.
         let running = pending.values.sorted { $0.info.acceptedAtMs < $1.info.acceptedAtMs }
-        guard !running.isEmpty else { return [] }
         var killed = 0
         for call in running where call.handle.cancel() { killed += 1 }
+        await cancelTurn(correlationId: correlationId)
+        guard !running.isEmpty else { return [] }
         for call in running { _ = await call.task.value }
         let ids = running.map(\.info.callId)
         let now = clock.nowMs()

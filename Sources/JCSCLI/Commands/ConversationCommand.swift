@@ -111,10 +111,15 @@ struct ConversationCommand: ParsableCommand {
             }
             var answered = false
             var printer = TurnPrinter()
-            try DaemonRequest(options: daemon).follow(
+            // Rendered here in both modes: the events also decide the exit status.
+            try DaemonRequest(options: quiet).follow(
                 RequestTarget.path("v1", "projects", project, "conversations", conversation, "turns", turn)
             ) { event in
-                printer.print(event)
+                if daemon.json {
+                    Swift.print(JSONWriter.text(event))
+                } else {
+                    printer.print(event)
+                }
                 if event["event"]?.stringValue == "conversation.assistant.message" { answered = true }
             }
             if !daemon.json { printer.finish() }
