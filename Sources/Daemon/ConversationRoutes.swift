@@ -58,10 +58,13 @@ struct ConversationRoutes {
             } catch {
                 throw APIError.from(error)
             }
-            guard case .recorded(let entry) = outcome else {
+            guard case .recorded(let entry) = outcome, var json = entry.json.objectValue else {
                 throw APIError(.internal, status: .internalServerError, "a message was not recorded")
             }
-            return JSONResponse(entry.json, status: .created)
+            // Whether a model answers it (a turn in the events of its correlation id) or it is
+            // only journaled.
+            json["agent"] = await conversation.hasModel ? "model" : "none"
+            return JSONResponse(.object(json), status: .created)
         }
         router.post(RouterPath(base + "/:conversation/cancel")) { request, context in
             let body = try await JSONBody.read(request, allowed: ["correlation_id"])
@@ -69,6 +72,30 @@ struct ConversationRoutes {
                 context.parameters.path("project"), context.parameters.path("conversation"))
             let cancelled = await conversation.cancelPendingCalls(correlationId: try body.string("correlation_id"))
             return JSONResponse(["cancelled": .array(cancelled.map(JSONValue.string))])
+        }
+        router.post(RouterPath(base + "/:conversation/resume")) { request, context in
+            _ = try await JSONBody.read(request, allowed: [])
+            let conversation = try await runtime.conversation(
+                context.parameters.path("project"), context.parameters.path("conversation"))
+            do {
+                try await conversation.resume()
+            } catch {
+                throw APIError.from(error)
+            }
+            return JSONResponse(["resumed": true])
+        }
+        router.get(RouterPath(base + "/:conversation/llm_context")) { _, context in
+            let conversation = try await runtime.conversation(
+                context.parameters.path("project"), context.parameters.path("conversation"))
+            guard let projection = await conversation.llmContext() else {
+                return JSONResponse([
+                    "configured": false, "messages": [],
+                    "reason": "no model configured (llm_base_url): messages are only journaled",
+                ])
+            }
+            guard var object = projection.objectValue else { return JSONResponse(projection) }
+            object["configured"] = true
+            return JSONResponse(.object(object))
         }
         router.get(RouterPath(base + "/:conversation/calls/:call")) { _, context in
             let conversation = try await runtime.conversation(

@@ -26,6 +26,7 @@ public enum Daemon {
         HostRoutes(runtime: runtime).add(to: router)
         ProjectRoutes(runtime: runtime).add(to: router)
         ConversationRoutes(runtime: runtime).add(to: router)
+        TurnFollowRoute(runtime: runtime).add(to: router)
         ToolRoutes(runtime: runtime).add(to: router)
         AssetRoutes(runtime: runtime).add(to: router)
         TelemetryRoutes(runtime: runtime).add(to: router)
@@ -74,6 +75,8 @@ public enum Daemon {
         } catch {
             throw DaemonError.journal(path: configuration.dataDirectory, reason: "reading telemetry back: \(error)")
         }
+        // The daemon's one client for the requests it makes itself (model endpoints; each alert webhook has one of its own, trusting its own `ca_file`).
+        let outbound = OutboundHTTPClient()
         let engine = Engine(
             configuration: EngineConfiguration(
                 // One warm sandbox per idle project, up to 4 while a project's calls keep
@@ -83,7 +86,8 @@ public enum Daemon {
                 registry: journal, journalStore: journal,
                 // No project may hold the journal or the socket (its tools could read or rewrite
                 // the coordinator's own state), nor lie inside the journal's directory.
-                reservedDirectories: [configuration.dataDirectory, configuration.socketPath]),
+                reservedDirectories: [configuration.dataDirectory, configuration.socketPath],
+                chatModels: OpenAIChatModels(client: outbound)),
             sink: hub)
         do {
             for restored in try await engine.restoreProjects() {
@@ -96,6 +100,7 @@ public enum Daemon {
                 }
             }
         } catch {
+            await outbound.shutdown()
             throw DaemonError.restore(reason: "\(error)")
         }
 
@@ -150,6 +155,7 @@ public enum Daemon {
         await engine.shutdown()
         // After the projects stopped (their last alerts are queued by now), before exit.
         await sinks.shutdown(graceMs: Int64(configuration.shutdownGraceSeconds) * 1000, logger: logger)
+        await outbound.shutdown()
         unlink(socketPath)
         logger.info("stopped", metadata: ["event": "daemon.stopped"])
     }

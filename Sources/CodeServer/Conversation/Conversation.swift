@@ -34,6 +34,10 @@ public actor Conversation {
     private var finished: KeptResults
     /// Entries the durable store refused; the in-memory journal still has them.
     private var journalStoreFailures = 0
+    /// The model's side of the conversation when the project configures one (`llm_base_url`).
+    private var agent: ConversationAgent?
+    /// `conversation cancel` ended a turn; no turn starts until `resume`.
+    private var turnsHeld = false
 
     init(
         id: String, projectId: String, runner: ExecutionRunner, maxQueueSize: Int, sink: any RuntimeEventSink,
@@ -92,9 +96,16 @@ public actor Conversation {
         let now = clock.nowMs()
         switch input {
         case .userMessage(let text):
+            if let agent, await agent.waiting >= maxQueueSize {
+                let payload: JSONValue = ["limit": .int(Int64(maxQueueSize)), "waiting": .int(Int64(await agent.waiting))]
+                record(.queueOverflow, correlationId: correlationId, atMs: now, payload: payload)
+                emit(.conversationQueueOverflow, correlationId: correlationId, at: now, payload)
+                throw .queueFull(conversationId: id, limit: maxQueueSize)
+            }
             let entry = record(
                 .userMessage, correlationId: correlationId, atMs: now, payload: ["text": .string(text)])
             emit(.conversationUserMessage, correlationId: correlationId, at: now, ["sequence": .int(Int64(entry.sequence))])
+            if let agent { _ = await agent.enqueue(text: text, correlationId: correlationId) }
             return .recorded(entry)
         case .toolRequest(let tool, let arguments, let runMode):
             guard pending.count < maxQueueSize else {
@@ -150,10 +161,13 @@ public actor Conversation {
     /// `tool.child_processes_terminated`. Returns the ids of the calls cancelled.
     @discardableResult
     public func cancelPendingCalls(correlationId: String? = nil) async -> [String] {
+        // The calls are taken (and killed) before the turn ends: ending it cancels them too, and
+        // they must still be counted and reported here.
         let running = pending.values.sorted { $0.info.acceptedAtMs < $1.info.acceptedAtMs }
-        guard !running.isEmpty else { return [] }
         var killed = 0
         for call in running where call.handle.cancel() { killed += 1 }
+        await cancelTurn(correlationId: correlationId)
+        guard !running.isEmpty else { return [] }
         for call in running { _ = await call.task.value }
         let ids = running.map(\.info.callId)
         let now = clock.nowMs()
@@ -168,12 +182,76 @@ public actor Conversation {
     /// Cancels the running calls and refuses further input. Idempotent.
     public func stop() async {
         guard case .active = state else { return }
+        _ = await agent?.cancel()
         state = .stopped
         await cancelPendingCalls()
         let now = clock.nowMs()
         record(.stopped, correlationId: nil, atMs: now, payload: [:])
         emit(.conversationStopped, correlationId: nil, at: now, [:])
     }
+
+    // MARK: - The agent
+
+    /// Gives the conversation its model's side; the project calls it right after creating it.
+    func adopt(_ agent: ConversationAgent) async {
+        self.agent = agent
+        await agent.attach(
+            ConversationAgent.Host(
+                runTool: { [weak self] tool, arguments, correlationId in
+                    guard let self else { return ToolResult.notRun(tool: tool, correlationId: correlationId) }
+                    do {
+                        let outcome = try await self.send(
+                            .toolRequest(tool: tool, arguments: arguments, runMode: .sync), correlationId: correlationId)
+                        if case .completed(let result) = outcome { return result }
+                    } catch {
+                        return ToolResult.notRun(tool: tool, correlationId: correlationId, message: "\(error)")
+                    }
+                    return ToolResult.notRun(tool: tool, correlationId: correlationId)
+                },
+                journal: { [weak self] kind, correlationId, payload in
+                    await self?.recordForAgent(kind, correlationId: correlationId, payload: payload)
+                }))
+    }
+
+    private func recordForAgent(_ kind: ConversationEntry.Kind, correlationId: String?, payload: JSONValue) {
+        record(kind, correlationId: correlationId, atMs: clock.nowMs(), payload: payload)
+    }
+
+    /// Ends the running turn (its model request at once, its sandboxes with `cancelPendingCalls`)
+    /// and holds further turns until `resume`.
+    private func cancelTurn(correlationId: String?) async {
+        guard let agent, isActive else { return }
+        turnsHeld = true
+        let ended = await agent.cancel()
+        let now = clock.nowMs()
+        let payload: JSONValue = ["turn_correlation_id": ended.map(JSONValue.string) ?? .null]
+        record(.turnCancelled, correlationId: correlationId ?? ended, atMs: now, payload: payload)
+        emit(.conversationCancelled, correlationId: correlationId ?? ended, at: now, payload)
+    }
+
+    /// Lets turns run again after `cancel`: the next queued message starts one.
+    public func resume() async throws(ConversationError) {
+        guard isActive else { throw .stopped(conversationId: id) }
+        guard turnsHeld else { return }
+        turnsHeld = false
+        let now = clock.nowMs()
+        record(.resumed, correlationId: nil, atMs: now, payload: [:])
+        emit(.conversationResumed, correlationId: nil, at: now, [:])
+        await agent?.resume()
+    }
+
+    /// The `llm_context` projection: the messages as the model sees them, the turn's state and
+    /// the pending tool calls; nil without a model.
+    public func llmContext() async -> JSONValue? {
+        guard let agent else { return nil }
+        guard var object = await agent.projection.objectValue else { return nil }
+        object["pending_tool_calls"] = .array(pendingToolCalls.map(\.json))
+        object["system_prompt_set"] = .bool(agent.hasSystemPrompt)
+        return .object(object)
+    }
+
+    /// Whether a model answers this conversation's messages.
+    public var hasModel: Bool { agent != nil }
 
     // MARK: - Projections
 
@@ -198,12 +276,13 @@ public actor Conversation {
     public var diagnostics: JSONValue {
         [
             "conversation_id": .string(id), "project_id": .string(projectId),
-            "state": .string(isActive ? "active" : "stopped"), "pending_tool_calls": .int(Int64(pending.count)),
+            "state": .string(!isActive ? "stopped" : turnsHeld ? "cancelled" : "active"), "pending_tool_calls": .int(Int64(pending.count)),
             "queue_limit": .int(Int64(maxQueueSize)), "journal_entries": .int(Int64(journal.entries.count)),
             "journal_dropped": .int(Int64(journal.dropped)),
             "journal_store_failures": .int(Int64(journalStoreFailures)),
             "kept_results": .int(Int64(finished.count)), "kept_result_bytes": .int(Int64(finished.bytes)),
             "kept_results_evicted": .int(Int64(finished.evicted)),
+            "agent": agent == nil ? "none: no model configured (llm_base_url), messages are only journaled" : "model",
         ]
     }
 

@@ -9,6 +9,14 @@ public struct ConversationEntry: Sendable, Equatable {
         case toolResult = "tool_result"
         case callsCancelled = "calls_cancelled"
         case queueOverflow = "queue_overflow"
+        /// The model's final answer of a turn (`ConversationAgent`).
+        case assistantMessage = "assistant_message"
+        /// A turn ended without an answer (`reason`: an `LLMFailureReason`).
+        case llmFailed = "llm_failed"
+        /// A call the model proposed that never reached the gate (arguments not JSON or too large).
+        case toolRefused = "tool_refused"
+        case turnCancelled = "turn_cancelled"
+        case resumed
         case stopped
 
         /// The entry's name in an incident timeline (`conversation.tool_result`): the journal's

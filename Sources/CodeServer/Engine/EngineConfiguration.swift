@@ -25,13 +25,18 @@ public struct EngineConfiguration: Sendable {
     /// socket (a root cannot lie in a socket, so for it this means no project contains it), so
     /// no tool can read or rewrite the coordinator's own state.
     public var reservedDirectories: [String]
+    /// Builds the model of projects that configure one (`llm_base_url`); nil: no agent loop,
+    /// user messages are only journaled.
+    public var chatModels: (any ChatModelProvider)?
 
     public init(
         workerExecutable: String = WorkerClient.defaultExecutable(), warmWorkersPerProject: Int = 2,
         maxWarmWorkersPerProject: Int? = nil, workerPreparers: WorkerPreparers = WorkerPreparers(),
         beneathChecker: any BeneathChecker = KernelBeneathChecker(), registry: (any ProjectRegistryStore)? = nil,
-        journalStore: (any ConversationJournalStore)? = nil, reservedDirectories: [String] = []
+        journalStore: (any ConversationJournalStore)? = nil, reservedDirectories: [String] = [],
+        chatModels: (any ChatModelProvider)? = nil
     ) {
+        self.chatModels = chatModels
         precondition(warmWorkersPerProject >= 1, "a project keeps at least one warm worker")
         self.workerExecutable = workerExecutable
         self.warmWorkersPerProject = warmWorkersPerProject

@@ -18,6 +18,20 @@ public enum EventKind: String, Sendable, Hashable, CaseIterable {
     case conversationToolRequested = "conversation.tool_requested"
     /// An event was refused because `conversation_max_queue_size` events were already waiting.
     case conversationQueueOverflow = "conversation.queue.overflow"
+    /// Streamed text of the model's answer, coalesced (`text`, `step`): never one per token.
+    case conversationAssistantDelta = "conversation.assistant.delta"
+    /// The model's final answer of a turn (`text`, `steps`).
+    case conversationAssistantMessage = "conversation.assistant.message"
+    /// `conversation cancel` interrupted a turn; the conversation waits for `resume`.
+    case conversationCancelled = "conversation.cancelled"
+    case conversationResumed = "conversation.resumed"
+    /// A model request of a turn: `model`, `step`, `messages`, `tools`, `attempt`.
+    case llmRequested = "llm.requested"
+    /// A completion streamed to its end: `latency_ms`, `time_to_first_token_ms`, `tokens_in`,
+    /// `tokens_out`, `finish_reason`, `tool_calls`.
+    case llmCompleted = "llm.completed"
+    /// A request or a turn failed; `reason` is an `LLMFailureReason` raw value.
+    case llmFailed = "llm.failed"
 
     case toolStarted = "tool.started"
     case toolCompleted = "tool.completed"

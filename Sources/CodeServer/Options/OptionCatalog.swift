@@ -54,6 +54,17 @@ public enum OptionCatalog {
         .init(key: "watcher_max_directories", type: "integer 1..8192", meaning: "inotify watches (directories under .jido/) one project may hold."),
         .init(key: "watcher_max_depth", type: "integer 1..32", meaning: "Directory levels below .jido/ the watcher and the loader enter."),
         .init(key: "protected_path_exceptions", type: "list of {path, reason_code}", meaning: "Protected paths fs.write may write anyway; each use is recorded as security.sandbox_exception_used."),
+        .init(key: "llm_base_url", type: "https URL (http only to loopback)", meaning: "The OpenAI-compatible endpoint of the project's model; unset, messages are only journaled (docs/agents.md)."),
+        .init(key: "llm_model", type: "string", meaning: "The model name sent to llm_base_url; required with it."),
+        .init(key: "llm_api_key_env", type: "environment variable name", meaning: "The daemon's variable holding the model's API key; the key itself is never stored or shown."),
+        .init(key: "llm_api_key_file", type: "absolute path", meaning: "A file holding the model's API key, instead of llm_api_key_env."),
+        .init(key: "llm_timeout_ms", type: "integer 1000..3600000", meaning: "How long one model request may take, first token to last."),
+        .init(key: "llm_temperature", type: "number 0..2", meaning: "Sampling temperature sent to the model; unset, the endpoint's default."),
+        .init(key: "llm_max_tokens", type: "integer 1..1000000", meaning: "The most tokens one completion may produce; unset, the endpoint's default."),
+        .init(key: "llm_system_prompt", type: "string", meaning: "The system message the model sees first; unset, a built-in one."),
+        .init(key: "max_turn_steps", type: "integer 1..1024", meaning: "Model requests one turn may make before it ends with llm.failed max_turn_steps_exceeded."),
+        .init(key: "llm_context_budget_bytes", type: "integer 4096..67108864", meaning: "The size the conversation sent to the model is kept under; older tool outputs are elided first and the model is told."),
+        .init(key: "llm_max_retries", type: "integer 0..10", meaning: "Retries of a model request answered 429 or 5xx, with backoff honouring Retry-After."),
     ]
 
     public static var keys: [String] { all.map(\.key) }

@@ -33,6 +33,8 @@ public struct OptionError: Error, Sendable, Equatable, CustomStringConvertible {
         case invalidScheme
         case invalidEnvironmentPattern
         case invalidReasonCode
+        /// An `llm_*` option that cannot be used (`LLMOptions`); the text says why.
+        case invalidModelSetting(String)
         /// A command-line option without `=`.
         case notAnAssignment
         /// The same key twice on one command line.
@@ -94,6 +96,7 @@ public struct OptionError: Error, Sendable, Equatable, CustomStringConvertible {
         case .invalidScheme: "must be a URL scheme: a letter, then letters, digits, '+', '-' or '.'"
         case .invalidEnvironmentPattern: "must be a variable name, optionally ending in '*'"
         case .invalidReasonCode: "must be letters, digits, '_', '.' or '-'"
+        case .invalidModelSetting(let why): why
         case .notAnAssignment: "expected KEY=VALUE"
         case .duplicateKey: "given more than once"
         case .writableNeedsPath: "applies to 'path' entries only (a pattern is bound read-only)"

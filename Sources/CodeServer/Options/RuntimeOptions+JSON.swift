@@ -5,7 +5,7 @@ extension RuntimeOptions {
     /// the API show as a project's effective options.
     public var effectiveJSON: JSONValue {
         let strings = { (values: [String]) in JSONValue.array(values.map(JSONValue.string)) }
-        return [
+        let options: [String: JSONValue] = [
             "tool_timeout_ms": .int(Int64(toolTimeoutMs)),
             "tool_timeout_alert_threshold": .int(Int64(toolTimeoutAlertThreshold)),
             "tool_timeout_alert_window_ms": .int(Int64(toolTimeoutAlertWindowMs)),
@@ -42,5 +42,6 @@ extension RuntimeOptions {
             "watcher_max_depth": .int(Int64(watcherMaxDepth)),
             "protected_path_exceptions": .array(protectedPathExceptions.map(\.json)),
         ]
+        return .object(options.merging(llm.effectiveJSON) { current, _ in current })
     }
 }

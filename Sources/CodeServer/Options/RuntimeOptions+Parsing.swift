@@ -12,6 +12,7 @@ extension RuntimeOptions {
         for (key, value) in members.sorted(by: { $0.key < $1.key }) {
             options.apply(key, value, &reader)
         }
+        options.llm.checkComplete(&reader)
         guard reader.errors.isEmpty else { throw OptionsError(reader.errors) }
         return options
     }
@@ -95,7 +96,7 @@ extension RuntimeOptions {
         case "watcher_max_depth": set(&watcherMaxDepth, reader.integer(value, key, in: 1...32))
         case "protected_path_exceptions":
             set(&protectedPathExceptions, reader.list(value, key, Self.protectedPathException))
-        default: reader.fail(key, .unknownKey)
+        default: if !llm.apply(key, value, &reader) { reader.fail(key, .unknownKey) }
         }
     }
 

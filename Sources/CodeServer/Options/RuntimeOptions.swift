@@ -99,6 +99,9 @@ public struct RuntimeOptions: Sendable, Equatable {
     /// entry of the protected paths (`ProtectedPaths`) so `fs.write` may write there; each use is
     /// recorded as `security.sandbox_exception_used`.
     public var protectedPathExceptions: [ProtectedPathException] = []
+    /// `llm_*`, `max_turn_steps`, `llm_context_budget_bytes`: the model a conversation's turns
+    /// ask (`LLMOptions`); none by default, and then messages are only journaled.
+    public var llm = LLMOptions()
 
     /// Credentials and keys as commonly named: dotenv files, PEM and key files, SSH keys and
     /// config, and the credential files of netrc, npm, PyPI, git, AWS, Docker and Kubernetes.

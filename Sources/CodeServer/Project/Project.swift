@@ -30,6 +30,9 @@ public actor Project {
     /// Where conversations keep the durable copy of their journal (`EngineConfiguration`).
     private let journalStore: (any ConversationJournalStore)?
 
+    /// The model of the project's conversations; nil when none is configured.
+    private let chatModel: (any ChatModel)?
+
     private var state = State.running
     private var conversations: [String: Conversation] = [:]
 
@@ -67,6 +70,15 @@ public actor Project {
         self.sink = sink
         self.clock = clock
         journalStore = configuration.journalStore
+        if options.llm.isConfigured, let provider = configuration.chatModels {
+            do throws(OptionError) {
+                chatModel = try provider.model(for: options.llm, projectId: id)
+            } catch {
+                throw .invalidOptions(OptionsError([error]))
+            }
+        } else {
+            chatModel = nil
+        }
         let reloader = AssetReloader(projectId: id, assets: assets, dataDir: options.dataDir, sink: sink, clock: clock)
         self.reloader = reloader
         runner = ExecutionRunner(
@@ -132,6 +144,7 @@ public actor Project {
             id: conversationId, projectId: self.id, runner: runner, maxQueueSize: options.conversationMaxQueueSize,
             sink: sink, clock: clock, journalStore: journalStore, resultBytes: options.conversationMaxKeptResultBytes)
         conversations[conversationId] = conversation
+        await giveAgent(to: conversation)
         await conversation.recordStart()
         return conversation
     }
@@ -151,8 +164,18 @@ public actor Project {
                 id: record.id, projectId: self.id, runner: runner, maxQueueSize: options.conversationMaxQueueSize,
                 sink: sink, clock: clock, journalStore: journalStore, resultBytes: options.conversationMaxKeptResultBytes)
             conversations[record.id] = conversation
+            await giveAgent(to: conversation)
             await conversation.restore(from: record.entries)
         }
+    }
+
+    private func giveAgent(to conversation: Conversation) async {
+        guard let chatModel else { return }
+        let assets = self.assets
+        await conversation.adopt(
+            ConversationAgent(
+                projectId: id, conversationId: conversation.id, model: chatModel, options: options.llm,
+                catalog: { assets.catalog }, sink: sink, clock: clock))
     }
 
     /// Stops a conversation: its running calls are cancelled (their process trees die) and it

@@ -58,6 +58,7 @@ struct DaemonMetrics {
         ]
         families += alerts(collected)
         families += telemetryLosses(collected)
+        families += collector.llm.families
         return families
     }
 

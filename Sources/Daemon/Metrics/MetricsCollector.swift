@@ -73,8 +73,11 @@ final class MetricsCollector: Sendable {
     }
 
     private let state = Mutex(State())
+    /// The agent loop's model requests (`LLMMetrics`).
+    let llm = LLMMetrics()
 
     func observe(_ event: TelemetryEvent) {
+        llm.observe(event)
         state.withLock { state in
             switch event.name {
             case EventKind.toolStarted:

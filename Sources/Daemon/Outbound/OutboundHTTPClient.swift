@@ -52,7 +52,7 @@ public final class OutboundHTTPClient: Sendable {
     /// Bodies of answers are read up to this; an endpoint has no business sending more to us.
     public static let maximumResponseBytes = 1 << 20
 
-    private let client: HTTPClient
+    let client: HTTPClient
 
     /// - Parameter extraTrust: certificates trusted besides the system's roots (`loadCAFile`).
     public init(extraTrust: [NIOSSLCertificate] = [], connectTimeoutMs: Int64 = 5_000) {

@@ -10,7 +10,9 @@ struct ConversationCommand: ParsableCommand {
             EXAMPLE
               jcs conversation start app --id review-42
             """,
-        subcommands: [Start.self, Stop.self, Send.self, List.self, Show.self]
+        subcommands: [
+            Start.self, Stop.self, Send.self, List.self, Show.self, Cancel.self, Resume.self, Context.self,
+        ]
     )
 
     struct Start: ParsableCommand {
@@ -62,14 +64,22 @@ struct ConversationCommand: ParsableCommand {
 
     struct Send: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Append a user message to a conversation's journal.",
+            abstract: "Send a user message to a conversation; with a model configured, it starts a turn.",
             discussion: """
                 The message is committed to the journal before the command returns, and is part of the \
-                conversation's timeline and incident timeline under its correlation id. Prints the journal \
-                entry's sequence number (the whole entry with --json).
+                conversation's timeline and incident timeline under its correlation id. When the project \
+                configures a model (llm_base_url, docs/agents.md), the message starts a turn (or waits \
+                behind the running one): the model answers, calling tools through the project's gate. \
+                Without a model the message is only journaled, and the output says so.
 
-                EXAMPLE
-                  jcs conversation send app review-42 "run the tests" --correlation-id r7
+                Prints the journal entry's sequence number (the whole entry with --json). With --follow, \
+                prints the turn as it happens instead: the assistant's text as it streams, one line per \
+                tool call and result, and how the turn ended (with --json, one event per line). The \
+                exit status is 1 when the turn ended without an answer.
+
+                EXAMPLES
+                  jcs conversation send app review-42 "please run the tests" --correlation-id req-7
+                  jcs conversation send app review-42 "why does the build fail?" --follow
                 """
         )
 
@@ -77,17 +87,115 @@ struct ConversationCommand: ParsableCommand {
         @Argument(help: "The conversation's id.") var conversation: String
         @Argument(help: "The message's text.") var text: String
         @Option(name: .long, help: "The correlation id (generated when absent).") var correlationId: String?
+        @Flag(name: .long, help: "Stream the turn the message starts until it ends.") var follow = false
         @OptionGroup var daemon: DaemonOptions
 
         func run() throws {
             var body: [String: JSONValue] = ["text": .string(text)]
             if let correlationId { body["correlation_id"] = .string(correlationId) }
-            try DaemonRequest(options: daemon).run(
-                "POST", RequestTarget.path("v1", "projects", project, "conversations", conversation, "messages"),
-                body: .object(body)
-            ) { entry in
-                HumanOutput.line("recorded #\(entry["sequence"].map { "\($0)" } ?? "?") correlation_id=\(entry["correlation_id"]?.stringValue ?? "?")")
+            let path = RequestTarget.path("v1", "projects", project, "conversations", conversation, "messages")
+            guard follow else {
+                return try DaemonRequest(options: daemon).run("POST", path, body: .object(body)) { entry in
+                    let agent = entry["agent"]?.stringValue == "none" ? " (no model configured: journaled only)" : ""
+                    HumanOutput.line(
+                        "recorded #\(entry["sequence"].map { "\($0)" } ?? "?") correlation_id=\(entry["correlation_id"]?.stringValue ?? "?")\(agent)")
+                }
             }
+            var entry: JSONValue = .null
+            var quiet = daemon
+            quiet.json = false
+            try DaemonRequest(options: quiet).run("POST", path, body: .object(body)) { entry = $0 }
+            guard entry["agent"]?.stringValue == "model", let turn = entry["correlation_id"]?.stringValue else {
+                HumanOutput.line("recorded; no model configured (llm_base_url): the message is only journaled")
+                return
+            }
+            var answered = false
+            var printer = TurnPrinter()
+            // Rendered here in both modes: the events also decide the exit status.
+            try DaemonRequest(options: quiet).follow(
+                RequestTarget.path("v1", "projects", project, "conversations", conversation, "turns", turn)
+            ) { event in
+                if daemon.json {
+                    Swift.print(JSONWriter.text(event))
+                } else {
+                    printer.print(event)
+                }
+                if event["event"]?.stringValue == "conversation.assistant.message" { answered = true }
+            }
+            if !daemon.json { printer.finish() }
+            if !answered { throw ExitCode.failure }
+        }
+    }
+
+    struct Cancel: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Cancel a conversation's running turn and tool calls; it then waits for resume.",
+            discussion: """
+                The model request in flight is torn down at once, and the turn's running sandboxes are \
+                killed with every process they started (tool.cancelled, tool.child_processes_terminated). \
+                The conversation is `cancelled`: messages sent meanwhile are journaled and wait until \
+                `jcs conversation resume`.
+
+                EXAMPLE
+                  jcs conversation cancel app review-42
+                """
+        )
+
+        @Argument(help: "The project's id.") var project: String
+        @Argument(help: "The conversation's id.") var conversation: String
+        @OptionGroup var daemon: DaemonOptions
+
+        func run() throws {
+            try DaemonRequest(options: daemon).run(
+                "POST", RequestTarget.path("v1", "projects", project, "conversations", conversation, "cancel"), body: [:]
+            ) { value in
+                let calls = value["cancelled"]?.arrayValue?.count ?? 0
+                HumanOutput.line("cancelled \(conversation) (\(calls) tool call\(calls == 1 ? "" : "s") killed)")
+            }
+        }
+    }
+
+    struct Resume: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Let a cancelled conversation take turns again.",
+            discussion: """
+                The next queued message, if any, starts a turn.
+
+                EXAMPLE
+                  jcs conversation resume app review-42
+                """
+        )
+
+        @Argument(help: "The project's id.") var project: String
+        @Argument(help: "The conversation's id.") var conversation: String
+        @OptionGroup var daemon: DaemonOptions
+
+        func run() throws {
+            try DaemonRequest(options: daemon).run(
+                "POST", RequestTarget.path("v1", "projects", project, "conversations", conversation, "resume"), body: [:]
+            ) { _ in HumanOutput.line("resumed \(conversation)") }
+        }
+    }
+
+    struct Context: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show what the model sees of a conversation (the llm_context projection).",
+            discussion: """
+                The messages of every turn as the next request will send them (elided ones marked), the \
+                running turn, queued messages and pending tool calls.
+
+                EXAMPLE
+                  jcs conversation context app review-42 --json
+                """
+        )
+
+        @Argument(help: "The project's id.") var project: String
+        @Argument(help: "The conversation's id.") var conversation: String
+        @OptionGroup var daemon: DaemonOptions
+
+        func run() throws {
+            try DaemonRequest(options: daemon).run(
+                "GET", RequestTarget.path("v1", "projects", project, "conversations", conversation, "llm_context"))
         }
     }
 

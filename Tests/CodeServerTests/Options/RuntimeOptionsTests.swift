@@ -61,6 +61,8 @@ struct RuntimeOptionsTests {
             "watcher_debounce_ms", "data_dir", "asset_max_files", "asset_max_total_bytes", "watcher_max_directories",
             "watcher_max_depth", "protected_path_exceptions", "conversation_max_kept_result_bytes",
             "project_max_conversations",
+            // LLMOptions: the ones with defaults; the model's URL, name and key source when set.
+            "llm_timeout_ms", "max_turn_steps", "llm_context_budget_bytes", "llm_max_retries",
         ]
         #expect(RuntimeOptions().effectiveJSON.objectValue.map { Set($0.keys) } == Set(keys))
         #expect(RuntimeOptions().effectiveJSON["tool_timeout_ms"] == 30000)
