@@ -1,3 +1,4 @@
+import Sandbox
 import Synchronization
 
 /// Where runtime events go. Synchronous and non-throwing on purpose: an actor emits while it

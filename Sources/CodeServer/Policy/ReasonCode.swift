@@ -1,3 +1,5 @@
+import Sandbox
+
 /// Why a decision came out as it did, as a stable code that records, events and clients match on.
 /// The raw values are the wire names (runbook, telemetry, API), so they never change once shipped.
 public enum ReasonCode: String, Sendable, Hashable, CaseIterable {

@@ -1,3 +1,4 @@
+import Sandbox
 import Synchronization
 
 /// The coordinator's one telemetry hub: every event goes through `emit`, which redacts it, hands

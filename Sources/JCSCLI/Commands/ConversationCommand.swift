@@ -120,7 +120,7 @@ struct ConversationCommand: ParsableCommand {
                 } else {
                     printer.print(event)
                 }
-                if event["event"]?.stringValue == "conversation.assistant.message" { answered = true }
+                if event["event"]?.stringValue == EventKind.conversationAssistantMessage.rawValue { answered = true }
             }
             if !daemon.json { printer.finish() }
             if !answered { throw ExitCode.failure }

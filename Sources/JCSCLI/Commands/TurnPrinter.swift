@@ -13,23 +13,24 @@ struct TurnPrinter {
 
     mutating func print(_ event: JSONValue) {
         let payload = event["payload"] ?? [:]
-        switch event["event"]?.stringValue ?? "" {
-        case "conversation.assistant.delta":
+        let kind = event["event"]?.stringValue.flatMap(EventKind.init(rawValue:))
+        switch kind {
+        case .conversationAssistantDelta:
             let text = HumanOutput.escaped(payload["text"]?.stringValue ?? "", keeping: ["\n"])
             Swift.print(text, terminator: "")
             midLine = !text.hasSuffix("\n")
             fflush(nil)
-        case "conversation.tool_requested":
+        case .conversationToolRequested:
             line("→ \(payload["tool"]?.stringValue ?? "?") \(JSONWriter.text(payload["arguments"] ?? [:]))")
-        case "tool.completed", "tool.failed", "tool.timeout", "tool.cancelled":
+        case .toolCompleted, .toolFailed, .toolTimeout, .toolCancelled:
             let reason = payload["reason"]?.stringValue.map { " (\($0))" } ?? ""
-            let status = event["event"]?.stringValue?.dropFirst("tool.".count) ?? "?"
+            let status = kind?.rawValue.split(separator: ".").last.map(String.init) ?? "?"
             line("← \(payload["tool"]?.stringValue ?? "?") \(status)\(reason)")
-        case "llm.failed":
+        case .llmFailed:
             let final = payload["final"]?.boolValue == true
             let retry = payload["retry_in_ms"]?.intValue.map { ", retrying in \($0) ms" } ?? ""
             line("\(final ? "turn ended" : "model request failed"): \(payload["reason"]?.stringValue ?? "?")\(retry)")
-        case "conversation.cancelled":
+        case .conversationCancelled:
             line("turn cancelled")
         default:
             break

@@ -1,3 +1,5 @@
+import Sandbox
+
 /// `project.assets_reloaded` with a non-zero `error_count` on `successiveReloads` (3) reloads in a
 /// row: a ticket with same-day escalation ("repeated loader parse failures"). A clean reload ends
 /// the streak; a streak fires once, when it reaches the count. No time window: the runbook counts

@@ -1,3 +1,5 @@
+import Sandbox
+
 /// More than `maximumCount` events of one name for a project within a window; latched, so it fires
 /// once when the count first exceeds the threshold and re-arms once an event finds it back at or
 /// below. Default: `tool.timeout`, more than 10 in 5 minutes, page (runbook: "investigate

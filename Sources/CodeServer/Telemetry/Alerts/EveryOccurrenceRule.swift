@@ -1,3 +1,5 @@
+import Sandbox
+
 /// An alert for every event of one name, the engine's de-duplication keeping it to one per
 /// condition: `security.sandbox_violation`, `security.sensitive_path_denied` (page),
 /// `security.sandbox_exception_used` (warning, one per reason code, since the runbook asks to

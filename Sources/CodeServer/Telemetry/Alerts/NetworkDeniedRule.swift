@@ -1,3 +1,5 @@
+import Sandbox
+
 /// `security.network_denied`: a warning by default (the engine's de-duplication keeps it to one per
 /// project per suppression window); a page when it repeats, `repeatCount` (3) or more in `windowMs`
 /// (5 minutes), for a project whose egress policy is enabled, where a denial is unexpected.

@@ -1,3 +1,5 @@
+import Sandbox
+
 /// `policy.denied` volume over `multiplier` (3) times its baseline, per project; severity warning,
 /// since each denial was already contained and only the spike is news.
 ///

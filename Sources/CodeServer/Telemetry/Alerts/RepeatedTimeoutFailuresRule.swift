@@ -1,3 +1,5 @@
+import Sandbox
+
 /// `security.repeated_timeout_failures`: a page on the first occurrence per project, and an
 /// immediate escalation when `minimumProjects` (2) distinct projects had one within `windowMs`
 /// (10 minutes). "First" means first since the project's last occurrence fell out of the window:

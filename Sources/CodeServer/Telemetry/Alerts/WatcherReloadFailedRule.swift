@@ -1,3 +1,5 @@
+import Sandbox
+
 /// `project.watcher_reload_failed`: a warning on the first in `windowMs` (10 minutes), a page with
 /// same-day escalation once `pageCount` (3) happened within it; latched until an event finds fewer.
 public struct WatcherReloadFailedRule: AlertRule {
