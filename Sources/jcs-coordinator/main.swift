@@ -8,6 +8,11 @@ import Sandbox
 import Glibc
 #endif
 
+// Before any use: top-level globals of main.swift are set in order, as the code reaches them.
+/// `jcs` when `jcs serve` started us (it passes that as argv[0]), else `jcs-coordinator`: errors
+/// name the command the user typed.
+let programName = CommandLine.arguments.first == "jcs" ? "jcs" : "jcs-coordinator"
+
 let usage = """
     usage: jcs-coordinator serve [--data-dir DIR] [--socket PATH] [--config FILE] [--check-config]
     """
@@ -75,6 +80,3 @@ func fail(_ message: String) -> Never {
     exit(1)
 }
 
-/// `jcs` when `jcs serve` started us (it passes that as argv[0]), else `jcs-coordinator`: errors
-/// name the command the user typed.
-let programName = CommandLine.arguments.first == "jcs" ? "jcs" : "jcs-coordinator"

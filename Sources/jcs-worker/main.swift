@@ -81,6 +81,10 @@ func serve() -> Int32 {
 
 // A broken stdout pipe must be an error from write, not a silent death mid-report.
 signal(SIGPIPE, SIG_IGN)
+// The coordinator runs under umask 077 for its own files and we inherit it; the tool's files are
+// the project's, made as a person's shell would make them (0644, 0755), not private to one uid.
+// Everything the monitor makes itself names its mode.
+umask(0o022)
 let status = serve()
 // After the result: the caller is not waiting for this.
 Sandbox.finishDetachedTeardown()

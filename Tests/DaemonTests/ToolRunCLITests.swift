@@ -92,6 +92,11 @@ struct ToolRunCLITests {
         #expect(readTextFile(fixture.projectRoot + "/notes/deep/todo.txt") == "x\n")
         #expect(mode(fixture.projectRoot + "/notes/deep/todo.txt") == 0o644)
         #expect(mode(fixture.projectRoot + "/notes/deep") == 0o755)
+        // A program's files too: the daemon's own umask (077) is not the tool's.
+        let shell = fixture.jcs("tool", "run", "p1", "shell.run", "--args", #"{"script":"mkdir by-shell && echo y > by-shell/f"}"#)
+        #expect(shell.status == 0, "\(shell.json)")
+        #expect(mode(fixture.projectRoot + "/by-shell/f") == 0o644)
+        #expect(mode(fixture.projectRoot + "/by-shell") == 0o755)
         let below = fixture.jcs("tool", "run", "p1", "fs.write", "--args", #"{"path":"notes/deep/todo.txt/x","content":""}"#)
         #expect(below.json["reason"] == "not_a_directory", "\(below.json)")
         // A file tool's program output (find's NUL-separated records) is never shown raw.

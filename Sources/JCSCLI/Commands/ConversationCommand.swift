@@ -78,7 +78,7 @@ struct ConversationCommand: ParsableCommand {
                 exit status is 1 when the turn ended without an answer.
 
                 EXAMPLES
-                  jcs conversation send app review-42 "please run the tests" --correlation-id req-7
+                  jcs conversation send app review-42 "run the tests" --correlation-id r7
                   jcs conversation send app review-42 "why does the build fail?" --follow
                 """
         )
