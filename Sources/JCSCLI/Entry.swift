@@ -45,7 +45,7 @@ extension JCS {
             let names = subcommands.map { $0._commandName }
             if word == "help" { return nil }
             guard let index = names.firstIndex(of: word) else {
-                let hint = Suggestion.best(for: word, among: names).map { " Did you mean '\(path) \($0)'?" } ?? ""
+                let hint = Suggestions.closest(to: word, among: names).first.map { " Did you mean '\(path) \($0)'?" } ?? ""
                 return "'\(word)' is not a \(path) command.\(hint) Commands: \(names.joined(separator: ", ")) "
                     + "(see `\(path) --help`)"
             }

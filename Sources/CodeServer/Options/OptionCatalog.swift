@@ -69,32 +69,9 @@ public enum OptionCatalog {
 
     public static var keys: [String] { all.map(\.key) }
 
-    /// The known keys closest to `key` (edit distance at most a third of its length, or sharing
-    /// its first word), best first: the did-you-mean of an unknown option.
+    /// The known keys closest to `key`, best first (`Suggestions.closest`, the CLI's rule too):
+    /// the did-you-mean of an unknown option.
     public static func suggestions(for key: String) -> [String] {
-        let scored = keys.map { (key: $0, distance: EditDistance.between(key, $0)) }
-        let close = scored.filter { $0.distance <= max(2, key.count / 3) }.sorted { $0.distance < $1.distance }.map(\.key)
-        if !close.isEmpty { return Array(close.prefix(3)) }
-        let prefix = keys.filter { $0.hasPrefix(key) || key.hasPrefix($0) }
-        return Array(prefix.prefix(3))
-    }
-}
-
-/// Levenshtein distance over characters, for did-you-mean suggestions.
-public enum EditDistance {
-    public static func between(_ a: String, _ b: String) -> Int {
-        let a = Array(a), b = Array(b)
-        if a.isEmpty { return b.count }
-        if b.isEmpty { return a.count }
-        var previous = Array(0...b.count)
-        var current = [Int](repeating: 0, count: b.count + 1)
-        for i in 1...a.count {
-            current[0] = i
-            for j in 1...b.count {
-                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-            }
-            swap(&previous, &current)
-        }
-        return previous[b.count]
+        Suggestions.closest(to: key, among: keys)
     }
 }

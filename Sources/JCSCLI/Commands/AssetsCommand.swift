@@ -34,7 +34,7 @@ struct AssetsCommand: ParsableCommand {
     func validate() throws {
         if get != nil && search != nil { throw ValidationError("give either --get or --search, not both") }
         guard Self.kinds.contains(kind) else {
-            let near = Suggestion.best(for: type, among: Self.kinds)
+            let near = Suggestions.closest(to: type, among: Self.kinds).first
             throw ValidationError(
                 "TYPE '\(type)' is not an asset type; expected one of: \(Self.kinds.joined(separator: ", "))"
                     + (near.map { "; did you mean '\($0)'?" } ?? ""))
