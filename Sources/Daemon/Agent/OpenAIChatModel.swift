@@ -93,6 +93,8 @@ struct OpenAIChatModel: ChatModel {
         var firstTokenMs: Int64?
         var failure: ChatModelFailure?
         var errorBody: [UInt8] = []
+        // A 200 head came: the answer had begun, so a break from here on is a cut stream.
+        var streaming = false
         do {
             try await client.postStreaming(
                 url, body: JSONWriter.bytes(request.body), headers: headers, timeoutMs: timeoutMs + 1000,
@@ -101,6 +103,7 @@ struct OpenAIChatModel: ChatModel {
                         failure = .http(status: head.status, retryAfterMs: Self.retryAfterMs(head), body: "")
                         return true
                     }
+                    streaming = true
                     return true
                 },
                 onBody: { bytes in
@@ -123,11 +126,13 @@ struct OpenAIChatModel: ChatModel {
         } catch let error as OutboundHTTPClient.Failure {
             if Task.isCancelled { throw .cancelled }
             if error == .timedOut { throw .timeout }
+            // The connection broke mid-answer: a cut stream, whatever the transport's word for it
+            // (which of reset, EOF or a client error comes first is a race on the wire).
+            if failure == nil && streaming { throw .streamCut(error.description) }
             throw .transport(error.description)
         } catch {
             if Task.isCancelled { throw .cancelled }
-            // The connection broke mid-answer: a cut stream, whatever the transport's word for it.
-            if failure == nil && assembler.sawToken || reader.hasPartialEvent {
+            if failure == nil && (streaming || assembler.sawToken || reader.hasPartialEvent) {
                 throw .streamCut("\(error)")
             }
             throw .transport("\(error)")
