@@ -135,23 +135,6 @@ enum Bench {
             return exe.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
         }()
 
-        /// posix_spawn + waitpid with stdio on /dev/null; returns the exit status.
-        @Sendable func spawnAndWait(_ argv: [String]) -> Int32 {
-            var actions = posix_spawn_file_actions_t()
-            posix_spawn_file_actions_init(&actions)
-            defer { posix_spawn_file_actions_destroy(&actions) }
-            for (fd, flags) in [(Int32(0), O_RDONLY), (1, O_WRONLY), (2, O_WRONLY)] {
-                posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", flags, 0)
-            }
-            let cargs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
-            defer { cargs.forEach { free($0) } }
-            var pid: pid_t = 0
-            guard posix_spawn(&pid, argv[0], &actions, nil, cargs, environ) == 0 else { return -1 }
-            var status: Int32 = 0
-            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-            return status
-        }
-
         // The workspace every variant mounts.
         var template = Array("/tmp/jcs-bench-XXXXXX".utf8CString)
         guard template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) != nil else { fail("mkdtemp failed") }
@@ -170,7 +153,7 @@ enum Bench {
         let worker = "\(options.binDir)/jcs-worker"
 
         var variants: [(String, @Sendable () -> Bool)] = []
-        variants.append(("spawn", { spawnAndWait(["/bin/true"]) == 0 }))
+        variants.append(("spawn", { spawnQuietly(["/bin/true"]) == 0 }))
         let pool = WorkerPool(executable: worker, root: workspace, profile: profile, filter: filter, size: 4)
         let untimed: [String: @Sendable () -> Void] = ["worker-warm": { try? pool.waitUntilFull() }]
         // worker: back to back, so each call may wait for the pool to refill (throughput).
@@ -202,7 +185,7 @@ enum Bench {
                 return false
             }
         }))
-        variants.append(("cli", { spawnAndWait([jcs, "sandbox", "run", "--root", workspace, "--", "/bin/true"]) == 0 }))
+        variants.append(("cli", { spawnQuietly([jcs, "sandbox", "run", "--root", workspace, "--", "/bin/true"]) == 0 }))
         if let bwrapPath {
             let argv = [
                 bwrapPath, "--unshare-all", "--die-with-parent", "--ro-bind", "/usr", "/usr", "--symlink", "usr/bin", "/bin",
@@ -210,7 +193,7 @@ enum Bench {
                 "--ro-bind", "/etc", "/etc", "--bind", workspace, "/workspace", "--proc", "/proc", "--dev", "/dev",
                 "--tmpfs", "/tmp", "--chdir", "/workspace", "/bin/true",
             ]
-            variants.append(("bwrap", { spawnAndWait(argv) == 0 }))
+            variants.append(("bwrap", { spawnQuietly(argv) == 0 }))
         } else {
             log("jcs-bench: bwrap not found: the bwrap baseline is skipped (scripts/bench installs bubblewrap)")
         }
