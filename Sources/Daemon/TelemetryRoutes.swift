@@ -82,7 +82,7 @@ struct TelemetryRoutes {
             do {
                 for project in projects {
                     let records = try runtime.journal.recentAuditRecords(project: project, kind: .alerts, limit: limit)
-                    alerts += records.map(\.payload)
+                    alerts += records.map(\.payload.json)
                 }
             } catch {
                 throw APIError.from(error)

@@ -78,13 +78,17 @@ func appendCall(_ journal: SQLiteJournal, index i: Int, base: Int64) throws {
         project: project, conversation: conversation,
         entry: ConversationEntry(
             sequence: 2 * i + 1, kind: .toolRequested, correlationId: correlation, atMs: at, payload: .object(requested)))
-    for kind in [EventKind.policyAllowed, .toolStarted, .toolCompleted] {
-        var payload = call
-        payload["duration_ms"] = 3
+    let verdict = PolicyVerdict(
+        projectId: project, conversationId: conversation, correlationId: correlation, callId: "call-\(i)",
+        tool: "shell.run", reason: "allowed", reasonCodes: [.allowed], atMs: at)
+    let payloads: [EventPayload] = [
+        .policyAllowed(verdict), .toolStarted(ToolStarted(callId: "call-\(i)", tool: "shell.run")),
+        .toolCompleted(ToolCompleted(callId: "call-\(i)", tool: "shell.run", durationMs: 3, sensitive: false)),
+    ]
+    for payload in payloads {
         try journal.append(
             TelemetryEvent(
-                name: kind, projectId: project, conversationId: conversation, correlationId: correlation, atMs: at,
-                payload: .object(payload)))
+                projectId: project, conversationId: conversation, correlationId: correlation, atMs: at, payload: payload))
     }
     var result = call
     result["status"] = "completed"
@@ -96,8 +100,8 @@ func appendCall(_ journal: SQLiteJournal, index i: Int, base: Int64) throws {
 
 func event(_ i: Int, project: String) -> TelemetryEvent {
     TelemetryEvent(
-        name: .toolStarted, projectId: project, conversationId: "c-acks", correlationId: "a\(i)", atMs: Timestamp.nowMs(),
-        payload: ["call_id": .string("call-a\(i)"), "tool": "shell.run"])
+        projectId: project, conversationId: "c-acks", correlationId: "a\(i)", atMs: Timestamp.nowMs(),
+        payload: .toolStarted(ToolStarted(callId: "call-a\(i)", tool: "shell.run")))
 }
 
 final class Job: Sendable {

@@ -142,9 +142,9 @@ actor ConversationAgent {
             let text = redactor.redact(completion.content)
             context.append(ChatMessage(role: .assistant, content: text.isEmpty && !calls.isEmpty ? nil : text, toolCalls: calls))
             guard !calls.isEmpty else {
-                let payload: JSONValue = ["text": .string(text), "steps": .int(Int64(step))]
-                await host?.journal(.assistantMessage, correlationId, payload)
-                emit(.conversationAssistantMessage, correlationId: correlationId, payload)
+                let message = AssistantMessage(text: text, steps: Int64(step))
+                await host?.journal(.assistantMessage, correlationId, message.json)
+                emit(.conversationAssistantMessage(message), correlationId: correlationId)
                 return
             }
             let results = await runCalls(calls, tools: tools.names, correlationId: correlationId, redactor: redactor)
@@ -175,47 +175,38 @@ actor ConversationAgent {
         while true {
             attempt += 1
             let started = clock.nowMs()
-            emit(
-                .llmRequested, correlationId: correlationId,
-                [
-                    "model": .string(request.model), "step": .int(Int64(step)), "attempt": .int(Int64(attempt)),
-                    "messages": .int(Int64(request.messages.count)), "tools": .int(Int64(request.tools.count)),
-                    "elided_messages": .int(Int64(request.messages.count(where: \.elided))),
-                ])
+            let requested = LLMRequested(
+                model: request.model, step: Int64(step), attempt: Int64(attempt), messages: Int64(request.messages.count),
+                tools: Int64(request.tools.count), elidedMessages: Int64(request.messages.count(where: \.elided)))
+            emit(.llmRequested(requested), correlationId: correlationId)
             let coalescer = DeltaCoalescer(redactor: redactor, clock: clock) { [sink, projectId, conversationId, clock] text in
                 sink.emit(
                     RuntimeEvent(
-                        name: .conversationAssistantDelta, projectId: projectId, conversationId: conversationId,
-                        correlationId: correlationId, atMs: clock.nowMs(),
-                        payload: ["text": .string(text), "step": .int(Int64(step))]))
+                        projectId: projectId, conversationId: conversationId, correlationId: correlationId,
+                        atMs: clock.nowMs(), payload: .conversationAssistantDelta(AssistantDelta(text: text, step: Int64(step)))))
             }
             do throws(ChatModelFailure) {
                 if Task.isCancelled { throw .cancelled }
                 let completion = try await model.complete(request) { coalescer.add($0) }
                 coalescer.finish()
-                var payload: [String: JSONValue] = [
-                    "model": .string(request.model), "step": .int(Int64(step)),
-                    "latency_ms": .int(clock.nowMs() - started),
-                    "finish_reason": completion.finishReason.map(JSONValue.string) ?? .null,
-                    "tool_calls": .int(Int64(completion.toolCalls.count)),
-                ]
-                payload["time_to_first_token_ms"] = completion.timeToFirstTokenMs.map { .int($0) } ?? .null
-                payload["tokens_in"] = completion.promptTokens.map { .int(Int64($0)) } ?? .null
-                payload["tokens_out"] = completion.completionTokens.map { .int(Int64($0)) } ?? .null
-                emit(.llmCompleted, correlationId: correlationId, .object(payload))
+                let completed = LLMCompleted(
+                    model: request.model, step: Int64(step), latencyMs: clock.nowMs() - started,
+                    timeToFirstTokenMs: completion.timeToFirstTokenMs, tokensIn: completion.promptTokens.map(Int64.init),
+                    tokensOut: completion.completionTokens.map(Int64.init), finishReason: completion.finishReason,
+                    toolCalls: Int64(completion.toolCalls.count))
+                emit(.llmCompleted(completed), correlationId: correlationId)
                 return completion
             } catch {
                 coalescer.finish()
                 let failure: ChatModelFailure = Task.isCancelled ? .cancelled : error
                 guard failure.isRetryable, attempt <= options.maxRetries else { throw failure }
                 let delayMs = Self.backoffMs(attempt: attempt, failure: failure)
+                let retry = LLMFailed.Retry(attempt: Int64(attempt), retryInMs: delayMs, latencyMs: clock.nowMs() - started)
                 emit(
-                    .llmFailed, correlationId: correlationId,
-                    [
-                        "reason": .string(failure.reason.rawValue), "detail": .string(redactor.redact(failure.detail)),
-                        "step": .int(Int64(step)), "attempt": .int(Int64(attempt)), "retry_in_ms": .int(delayMs),
-                        "latency_ms": .int(clock.nowMs() - started), "final": false,
-                    ])
+                    .llmFailed(
+                        LLMFailed(
+                            reason: failure.reason, detail: redactor.redact(failure.detail), step: Int64(step), retry: retry)),
+                    correlationId: correlationId)
                 do {
                     try await Task.sleep(for: .milliseconds(delayMs))
                 } catch {
@@ -231,11 +222,9 @@ actor ConversationAgent {
     }
 
     private func fail(_ reason: LLMFailureReason, detail: String, step: Int, correlationId: String) async {
-        let payload: JSONValue = [
-            "reason": .string(reason.rawValue), "detail": .string(detail), "step": .int(Int64(step)), "final": true,
-        ]
-        await host?.journal(.llmFailed, correlationId, payload)
-        emit(.llmFailed, correlationId: correlationId, payload)
+        let failed = LLMFailed(reason: reason, detail: detail, step: Int64(step), retry: nil)
+        await host?.journal(.llmFailed, correlationId, failed.json)
+        emit(.llmFailed(failed), correlationId: correlationId)
     }
 
     // MARK: - Tool calls
@@ -326,10 +315,10 @@ actor ConversationAgent {
         return (wire, names)
     }
 
-    private func emit(_ name: EventKind, correlationId: String, _ payload: JSONValue) {
+    private func emit(_ payload: EventPayload, correlationId: String) {
         sink.emit(
             RuntimeEvent(
-                name: name, projectId: projectId, conversationId: conversationId, correlationId: correlationId,
-                atMs: clock.nowMs(), payload: payload))
+                projectId: projectId, conversationId: conversationId, correlationId: correlationId, atMs: clock.nowMs(),
+                payload: payload))
     }
 }

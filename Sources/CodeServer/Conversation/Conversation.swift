@@ -83,7 +83,7 @@ public actor Conversation {
     func recordStart() {
         let now = clock.nowMs()
         record(.started, correlationId: nil, atMs: now, payload: [:])
-        emit(.conversationStarted, correlationId: nil, at: now, [:])
+        emit(.conversationStarted, correlationId: nil, at: now)
     }
 
     /// Takes one input. A user message is recorded; a tool request runs through the gate, and
@@ -97,35 +97,31 @@ public actor Conversation {
         switch input {
         case .userMessage(let text):
             if let agent, await agent.waiting >= maxQueueSize {
-                let payload: JSONValue = ["limit": .int(Int64(maxQueueSize)), "waiting": .int(Int64(await agent.waiting))]
-                record(.queueOverflow, correlationId: correlationId, atMs: now, payload: payload)
-                emit(.conversationQueueOverflow, correlationId: correlationId, at: now, payload)
+                let overflow = QueueOverflow(limit: Int64(maxQueueSize), waiting: Int64(await agent.waiting))
+                record(.queueOverflow, correlationId: correlationId, atMs: now, payload: overflow.json)
+                emit(.conversationQueueOverflow(overflow), correlationId: correlationId, at: now)
                 throw .queueFull(conversationId: id, limit: maxQueueSize)
             }
             let entry = record(
                 .userMessage, correlationId: correlationId, atMs: now, payload: ["text": .string(text)])
-            emit(.conversationUserMessage, correlationId: correlationId, at: now, ["sequence": .int(Int64(entry.sequence))])
+            emit(
+                .conversationUserMessage(UserMessage(sequence: Int64(entry.sequence))), correlationId: correlationId, at: now)
             if let agent { _ = await agent.enqueue(text: text, correlationId: correlationId) }
             return .recorded(entry)
         case .toolRequest(let tool, let arguments, let runMode):
             guard pending.count < maxQueueSize else {
-                let payload: JSONValue = [
-                    "limit": .int(Int64(maxQueueSize)), "waiting": .int(Int64(pending.count)), "tool": .string(tool),
-                ]
-                record(.queueOverflow, correlationId: correlationId, atMs: now, payload: payload)
-                emit(.conversationQueueOverflow, correlationId: correlationId, at: now, payload)
+                let overflow = QueueOverflow(limit: Int64(maxQueueSize), waiting: Int64(pending.count), tool: tool)
+                record(.queueOverflow, correlationId: correlationId, atMs: now, payload: overflow.json)
+                emit(.conversationQueueOverflow(overflow), correlationId: correlationId, at: now)
                 throw .queueFull(conversationId: id, limit: maxQueueSize)
             }
             let call = ToolCall(
                 tool: tool, arguments: arguments, conversationId: id, correlationId: correlationId, gateway: gateway)
             let info = PendingToolCall(
                 callId: call.id, tool: tool, correlationId: correlationId, runMode: runMode, acceptedAtMs: now)
-            let payload: JSONValue = [
-                "call_id": .string(call.id), "tool": .string(tool), "run_mode": .string(runMode.rawValue),
-                "arguments": arguments,
-            ]
-            record(.toolRequested, correlationId: correlationId, atMs: now, payload: payload)
-            emit(.conversationToolRequested, correlationId: correlationId, at: now, payload)
+            let requested = ToolRequested(callId: call.id, tool: tool, runMode: runMode, arguments: arguments)
+            record(.toolRequested, correlationId: correlationId, atMs: now, payload: requested.json)
+            emit(.conversationToolRequested(requested), correlationId: correlationId, at: now)
 
             let handle = CallHandle()
             let runner = self.runner
@@ -171,11 +167,9 @@ public actor Conversation {
         for call in running { _ = await call.task.value }
         let ids = running.map(\.info.callId)
         let now = clock.nowMs()
-        let payload: JSONValue = [
-            "call_ids": .array(ids.map(JSONValue.string)), "workers_killed": .int(Int64(killed)),
-        ]
-        record(.callsCancelled, correlationId: correlationId, atMs: now, payload: payload)
-        emit(.toolChildProcessesTerminated, correlationId: correlationId, at: now, payload)
+        let terminated = ChildProcessesTerminated(callIds: ids, workersKilled: Int64(killed))
+        record(.callsCancelled, correlationId: correlationId, atMs: now, payload: terminated.json)
+        emit(.toolChildProcessesTerminated(terminated), correlationId: correlationId, at: now)
         return ids
     }
 
@@ -187,7 +181,7 @@ public actor Conversation {
         await cancelPendingCalls()
         let now = clock.nowMs()
         record(.stopped, correlationId: nil, atMs: now, payload: [:])
-        emit(.conversationStopped, correlationId: nil, at: now, [:])
+        emit(.conversationStopped, correlationId: nil, at: now)
     }
 
     // MARK: - The agent
@@ -224,9 +218,9 @@ public actor Conversation {
         turnsHeld = true
         let ended = await agent.cancel()
         let now = clock.nowMs()
-        let payload: JSONValue = ["turn_correlation_id": ended.map(JSONValue.string) ?? .null]
-        record(.turnCancelled, correlationId: correlationId ?? ended, atMs: now, payload: payload)
-        emit(.conversationCancelled, correlationId: correlationId ?? ended, at: now, payload)
+        let cancelled = ConversationCancelled(turnCorrelationId: ended)
+        record(.turnCancelled, correlationId: correlationId ?? ended, atMs: now, payload: cancelled.json)
+        emit(.conversationCancelled(cancelled), correlationId: correlationId ?? ended, at: now)
     }
 
     /// Lets turns run again after `cancel`: the next queued message starts one.
@@ -236,7 +230,7 @@ public actor Conversation {
         turnsHeld = false
         let now = clock.nowMs()
         record(.resumed, correlationId: nil, atMs: now, payload: [:])
-        emit(.conversationResumed, correlationId: nil, at: now, [:])
+        emit(.conversationResumed, correlationId: nil, at: now)
         await agent?.resume()
     }
 
@@ -315,10 +309,9 @@ public actor Conversation {
         return entry
     }
 
-    private func emit(_ name: EventKind, correlationId: String?, at atMs: Int64, _ payload: JSONValue) {
+    private func emit(_ payload: EventPayload, correlationId: String?, at atMs: Int64) {
         sink.emit(
             RuntimeEvent(
-                name: name, projectId: projectId, conversationId: id, correlationId: correlationId, atMs: atMs,
-                payload: payload))
+                projectId: projectId, conversationId: id, correlationId: correlationId, atMs: atMs, payload: payload))
     }
 }

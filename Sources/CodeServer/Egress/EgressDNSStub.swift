@@ -56,8 +56,8 @@ extension EgressProxy {
         record.denial = (code.rawValue, detail)
         // A and AAAA, and the client's retries, ask the same name: one record of it per call.
         guard ledger.recordRefusedName(record) else { return }
-        var payload = record.json.objectValue ?? [:]
-        payload["source"] = "dns"
-        emit(.networkDenied, ledger, payload, atMs: record.startedAtMs)
+        var finding = SecurityFinding(record: record.json.objectValue ?? [:])
+        finding.source = .dns
+        emit(.networkDenied(finding), ledger, atMs: record.startedAtMs)
     }
 }

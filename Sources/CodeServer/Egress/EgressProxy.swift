@@ -142,13 +142,12 @@ public final class EgressProxy: Sendable {
         state.withLock { $0.open -= 1 }
     }
 
-    func emit(_ name: EventKind, _ ledger: EgressCallLedger, _ payload: [String: JSONValue], atMs: Int64) {
-        var payload = payload
-        payload["call_id"] = .string(ledger.call.id)
-        payload["tool"] = .string(ledger.call.tool)
+    /// An event of the call the ledger is for, naming it (`call_id`, `tool`).
+    func emit(_ payload: EventPayload, _ ledger: EgressCallLedger, atMs: Int64) {
         sink.emit(
             RuntimeEvent(
-                name: name, projectId: projectId, conversationId: ledger.call.conversationId,
-                correlationId: ledger.call.correlationId, atMs: atMs, payload: .object(payload)))
+                projectId: projectId, conversationId: ledger.call.conversationId,
+                correlationId: ledger.call.correlationId, atMs: atMs,
+                payload: payload.naming(call: ledger.call.id, tool: ledger.call.tool)))
     }
 }

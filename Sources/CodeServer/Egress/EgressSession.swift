@@ -62,10 +62,10 @@ extension EgressProxy {
             ledger.record(record)
             // A transparent refusal is reported by the monitor, as a kernel violation of the call.
             if !transparent {
-                var payload = record.json.objectValue ?? [:]
-                payload["reason"] = .string(code)
-                payload["source"] = "proxy"
-                emit(EventKind.networkDenied, ledger, payload, atMs: record.startedAtMs)
+                var finding = SecurityFinding(record: record.json.objectValue ?? [:])
+                finding.reason = code
+                finding.source = .proxy
+                emit(.networkDenied(finding), ledger, atMs: record.startedAtMs)
             }
             answer(client, 403, "\(code): \(detail)", reason: code, protocol: proto)
         }
@@ -125,9 +125,7 @@ extension EgressProxy {
         record.durationMs = Timestamp.nowMs() - record.startedAtMs
         ledger.close(record)
         closed = true
-        var payload = record.json.objectValue ?? [:]
-        payload["source"] = "proxy"
-        emit(EventKind.networkConnection, ledger, payload, atMs: Timestamp.nowMs())
+        emit(.networkConnection(NetworkConnection(record, callId: ledger.call.id, tool: ledger.call.tool)), ledger, atMs: Timestamp.nowMs())
     }
 
     /// The request as the origin server expects it: origin-form target, no proxy headers, and
@@ -192,7 +190,7 @@ extension EgressProxy {
     }
 
     private func emitLimit(_ limit: String, _ ledger: EgressCallLedger) {
-        emit(EventKind.limitExceeded, ledger, ["limit": .string(limit), "source": "proxy"], atMs: Timestamp.nowMs())
+        emit(.limitExceeded(SecurityFinding(source: .proxy, limit: limit)), ledger, atMs: Timestamp.nowMs())
     }
 
     private func answer(

@@ -88,11 +88,10 @@ public actor Engine {
         projects[projectId] = project
         sink.emit(
             RuntimeEvent(
-                name: EventKind.projectStarted, projectId: projectId, atMs: clock.nowMs(),
-                payload: [
-                    "root": .string(realRoot), "profile": .string(project.profile.name),
-                    "network_egress_policy": .string(options.networkEgressPolicy.rawValue),
-                ]))
+                projectId: projectId, atMs: clock.nowMs(),
+                payload: .projectStarted(
+                    ProjectStarted(
+                        root: realRoot, profile: project.profile.name, networkEgressPolicy: options.networkEgressPolicy))))
         return project
     }
 

@@ -1,27 +1,34 @@
 import Sandbox
 
-/// One thing that happened in the runtime, as telemetry, the journal and clients see it: a wire
-/// kind (`EventKind`: `tool.started`, `security.network_denied` on the wire), the ids it belongs to, when, and a payload.
+/// One thing that happened in the runtime, as the gate, conversations, telemetry, alerts, metrics,
+/// the journal and clients all see it: a typed payload (whose case is the kind: `tool.started`,
+/// `security.network_denied` on the wire), the ids it belongs to, when, and the hub's number.
 ///
-/// Deliberately small and flat: the telemetry hub (rings, redaction, alerts) and the durable store
-/// consume this shape without knowing which layer produced it.
+/// The one event shape: what an emitter builds (with `id` 0) is what the hub numbers, redacts,
+/// stores, shows and delivers. The policy builds payloads only (`Decision.events`); the runner
+/// gives them the call's ids.
 public struct RuntimeEvent: Sendable, Equatable {
-    public var name: EventKind
+    /// The hub's sequence number, unique within one hub and increasing in emit order; 0 until the
+    /// hub records the event. Read back from the journal it is the row id (unique across
+    /// restarts). Alerts cite it as evidence and the timeline breaks time ties with it.
+    public var id: UInt64
     public var projectId: String
     /// Nil for events outside any conversation (project start, a direct tool call).
     public var conversationId: String?
     /// Nil only for events no request caused (project start and stop).
     public var correlationId: String?
-    /// Milliseconds since the Unix epoch, from the runtime's injected clock.
+    /// Milliseconds since the Unix epoch, from the emitter's clock.
     public var atMs: Int64
-    /// Always an object; its members are snake_case like the rest of the wire format.
-    public var payload: JSONValue
+    public var payload: EventPayload
+
+    /// The kind, from the payload: the two cannot disagree.
+    public var name: EventKind { payload.kind }
 
     public init(
-        name: EventKind, projectId: String, conversationId: String? = nil, correlationId: String? = nil, atMs: Int64,
-        payload: JSONValue = [:]
+        projectId: String, conversationId: String? = nil, correlationId: String? = nil, atMs: Int64,
+        payload: EventPayload, id: UInt64 = 0
     ) {
-        self.name = name
+        self.id = id
         self.projectId = projectId
         self.conversationId = conversationId
         self.correlationId = correlationId
@@ -29,14 +36,46 @@ public struct RuntimeEvent: Sendable, Equatable {
         self.payload = payload
     }
 
-    /// The event as one JSON object: the ids, `at` (RFC 3339) and `payload`.
+    /// `{id, event, project_id, conversation_id, correlation_id, at, at_ms, payload}`; absent ids
+    /// are null. The form of `GET /v1/projects/:id/events`, `jcs events --json` and alert sinks.
     public var json: JSONValue {
-        var object: [String: JSONValue] = [
-            "name": .string(name.rawValue), "project_id": .string(projectId), "at": .string(Timestamp.rfc3339(ms: atMs)),
-            "payload": payload,
-        ]
-        if let conversationId { object["conversation_id"] = .string(conversationId) }
-        if let correlationId { object["correlation_id"] = .string(correlationId) }
-        return .object(object)
+        .object([
+            "id": .uint(id),
+            "event": .string(name.rawValue),
+            "project_id": .string(projectId),
+            "conversation_id": conversationId.map(JSONValue.string) ?? .null,
+            "correlation_id": correlationId.map(JSONValue.string) ?? .null,
+            "at": .string(Timestamp.rfc3339(ms: atMs)),
+            "at_ms": .int(atMs),
+            "payload": payload.json,
+        ])
+    }
+
+    /// The strict reader of `json`: what a client (the CLI) gets back from the API.
+    public init(json: JSONValue) throws(EventPayloadError) {
+        guard case .object(let members) = json, case .string(let word)? = members["event"] else {
+            throw EventPayloadError(kind: nil, field: "event", reason: "missing or not a string")
+        }
+        guard let kind = EventKind(rawValue: word) else {
+            throw EventPayloadError(kind: nil, field: "event", reason: "unknown event '\(word.prefix(80))'")
+        }
+        var r = try PayloadReader(kind: kind, json: json)
+        _ = try r.string("event")
+        do throws(EventPayloadError) {
+            id = try r.uint("id")
+            projectId = try r.string("project_id")
+            conversationId = try r.optionalString("conversation_id")
+            correlationId = try r.optionalString("correlation_id")
+            atMs = try r.int("at_ms")
+            _ = try r.time("at")
+            payload = try EventPayload(kind: kind, json: try r.json("payload"))
+            // Diagnostics mark events of a project's earlier incarnation (`ProjectTelemetrySnapshot`).
+            if let mark = r.optionalJSON("before_restart"), mark.boolValue == nil {
+                throw r.fail("before_restart", "not a boolean")
+            }
+            try r.finish()
+        } catch {
+            throw EventPayloadError(kind: kind, field: error.field, reason: error.reason)
+        }
     }
 }

@@ -21,27 +21,21 @@ public struct Decision: Sendable, Equatable {
     public var reason: String
     /// Milliseconds since the Unix epoch, as passed in by the caller: the policy reads no clock.
     public var atMs: Int64
-    /// `policy.allowed` or `policy.denied` first (its payload is `record`), then one security event
-    /// per finding that has one.
-    public var events: [SecurityEvent]
+    /// `policy.allowed` or `policy.denied` first (its payload is `verdict`), then one security
+    /// event per finding that has one: payloads only, which the runner emits with the call's ids.
+    public var events: [EventPayload]
 
     /// The primary reason: the first denial, or `allowed`.
     public var reasonCode: ReasonCode { reasonCodes[0] }
 
     public var isAllowed: Bool { outcome == .allowed }
 
-    /// The decision record as stored and as the payload of `policy.allowed` / `policy.denied`.
-    public var record: JSONValue {
-        var object: [String: JSONValue] = [
-            "project_id": .string(projectId),
-            "correlation_id": .string(correlationId),
-            "tool": .string(tool),
-            "decision": .string(outcome.rawValue),
-            "reason": .string(reason),
-            "reason_codes": .array(reasonCodes.map { .string($0.rawValue) }),
-            "at": .string(Timestamp.rfc3339(ms: atMs)),
-        ]
-        if let conversationId { object["conversation_id"] = .string(conversationId) }
-        return .object(object)
+    /// The decision record as the payload of `policy.allowed` / `policy.denied` (the runner adds
+    /// the call's id).
+    public var verdict: EventPayload {
+        let verdict = PolicyVerdict(
+            projectId: projectId, conversationId: conversationId, correlationId: correlationId, callId: nil, tool: tool,
+            reason: reason, reasonCodes: reasonCodes, atMs: atMs)
+        return isAllowed ? .policyAllowed(verdict) : .policyDenied(verdict)
     }
 }

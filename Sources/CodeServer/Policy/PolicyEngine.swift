@@ -68,9 +68,9 @@ public struct PolicyEngine: Sendable {
             projectId: call.projectId, conversationId: call.conversationId, correlationId: call.correlationId,
             tool: call.tool, outcome: isDenied ? .denied : .allowed, reasonCodes: codes,
             reason: Self.reason(isDenied: isDenied, findings), atMs: atMs, events: [])
-        decision.events = [SecurityEvent(name: isDenied ? .policyDenied : .policyAllowed, payload: decision.record)]
+        decision.events = [decision.verdict]
         decision.events += findings.compactMap { finding in
-            finding.code.securityEvent.map { SecurityEvent(name: $0, payload: Self.payload(finding, call, atMs)) }
+            finding.code.securityEvent.flatMap { EventPayload.finding($0, Self.finding(finding, call, atMs)) }
         }
         return decision
     }
@@ -82,14 +82,15 @@ public struct PolicyEngine: Sendable {
     }
 
     /// The call's ids, the finding's code as `reason`, the time, and the finding's evidence.
-    private static func payload(_ finding: Finding, _ call: PolicyCall, _ atMs: Int64) -> JSONValue {
-        var payload = finding.evidence
-        payload["project_id"] = .string(call.projectId)
-        payload["correlation_id"] = .string(call.correlationId)
-        payload["tool"] = .string(call.tool)
-        payload["reason"] = .string(finding.code.rawValue)
-        payload["at"] = .string(Timestamp.rfc3339(ms: atMs))
-        if let conversationId = call.conversationId { payload["conversation_id"] = .string(conversationId) }
-        return .object(payload)
+    private static func finding(_ finding: Finding, _ call: PolicyCall, _ atMs: Int64) -> SecurityFinding {
+        var evidence = finding.evidence
+        evidence["project_id"] = .string(call.projectId)
+        evidence["correlation_id"] = .string(call.correlationId)
+        evidence["at"] = .string(Timestamp.rfc3339(ms: atMs))
+        if let conversationId = call.conversationId { evidence["conversation_id"] = .string(conversationId) }
+        var lifted = SecurityFinding(record: evidence)
+        lifted.tool = call.tool
+        lifted.reason = finding.code.rawValue
+        return lifted
     }
 }

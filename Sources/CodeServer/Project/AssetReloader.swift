@@ -42,25 +42,21 @@ final class AssetReloader: Sendable {
     @available(*, noasync)
     func reload(_ trigger: Trigger) -> AssetReloadResult {
         let result = assets.reload()
-        var payload: [String: JSONValue] = [
-            "generation": .int(Int64(result.generation)), "error_count": .int(Int64(result.issues.count)),
-            "counts": result.json["counts"] ?? [:], "trigger": .string(trigger.name),
-            "changed_paths": .array(trigger.changedPaths.map(JSONValue.string)),
-        ]
+        let counts = Dictionary(uniqueKeysWithValues: result.counts.map { ($0.key.rawValue, Int64($0.value)) })
         switch result.outcome {
         case .applied:
-            sink.emit(
-                RuntimeEvent(
-                    name: EventKind.projectAssetsReloaded, projectId: projectId, atMs: clock.nowMs(),
-                    payload: .object(payload)))
+            let reloaded = AssetsReloaded(
+                generation: Int64(result.generation), counts: counts, errorCount: Int64(result.issues.count),
+                trigger: trigger.name, changedPaths: trigger.changedPaths)
+            sink.emit(RuntimeEvent(projectId: projectId, atMs: clock.nowMs(), payload: .projectAssetsReloaded(reloaded)))
         case .rejected:
-            payload["error"] = .string(
-                "strict_asset_loading: \(result.issues.count) invalid asset file(s); generation \(result.generation) kept")
-            payload["errors"] = .array(result.issues.map(\.json))
-            sink.emit(
-                RuntimeEvent(
-                    name: EventKind.projectWatcherReloadFailed, projectId: projectId, atMs: clock.nowMs(),
-                    payload: .object(payload)))
+            let failed = WatcherReloadFailed(
+                trigger: trigger.name, changedPaths: trigger.changedPaths,
+                error: "strict_asset_loading: \(result.issues.count) invalid asset file(s); generation \(result.generation) kept",
+                rejected: WatcherReloadFailed.Rejected(
+                    generation: Int64(result.generation), counts: counts, errorCount: Int64(result.issues.count),
+                    errors: result.issues.map(\.json)))
+            sink.emit(RuntimeEvent(projectId: projectId, atMs: clock.nowMs(), payload: .projectWatcherReloadFailed(failed)))
         }
         return result
     }
@@ -85,10 +81,8 @@ final class AssetReloader: Sendable {
 
     /// The watcher could not start: reported once, and the project runs without live reload.
     func watcherUnavailable(_ error: WatcherError) {
-        sink.emit(
-            RuntimeEvent(
-                name: EventKind.projectWatcherReloadFailed, projectId: projectId, atMs: clock.nowMs(),
-                payload: ["trigger": "watcher", "changed_paths": [], "error": .string(error.description)]))
+        let failed = WatcherReloadFailed(trigger: "watcher", changedPaths: [], error: error.description)
+        sink.emit(RuntimeEvent(projectId: projectId, atMs: clock.nowMs(), payload: .projectWatcherReloadFailed(failed)))
     }
 
     private func isAssetPath(_ relative: String) -> Bool {

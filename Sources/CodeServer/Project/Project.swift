@@ -240,7 +240,7 @@ public actor Project {
             _ = await BlockingThread.run { watch.stop() }
         }
         await runner.stop()
-        sink.emit(RuntimeEvent(name: EventKind.projectStopped, projectId: id, atMs: clock.nowMs()))
+        sink.emit(RuntimeEvent(projectId: id, atMs: clock.nowMs(), payload: .projectStopped))
     }
 
     private var assetDiagnostics: JSONValue {

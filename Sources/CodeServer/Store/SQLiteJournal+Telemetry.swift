@@ -27,8 +27,8 @@ extension SQLiteJournal: TelemetryEventStore {
             while try select.step() {
                 events.append(
                     TelemetryEvent(
-                        name: try select.eventKind(1), projectId: project, conversationId: conversation,
-                        correlationId: select.text(2), atMs: select.int64(3), payload: try select.json(4),
+                        projectId: project, conversationId: conversation, correlationId: select.text(2),
+                        atMs: select.int64(3), payload: try select.payload(4, of: try select.eventKind(1)),
                         id: UInt64(select.int64(0))))
             }
             return events
@@ -58,8 +58,8 @@ extension SQLiteJournal: TelemetryEventStore {
             while try select.step() {
                 recent.append(
                     TelemetryEvent(
-                        name: try select.eventKind(1), projectId: select.text(2) ?? "", conversationId: select.text(3),
-                        correlationId: select.text(4), atMs: select.int64(5), payload: try select.json(6),
+                        projectId: select.text(2) ?? "", conversationId: select.text(3), correlationId: select.text(4),
+                        atMs: select.int64(5), payload: try select.payload(6, of: try select.eventKind(1)),
                         id: UInt64(select.int64(0))))
             }
             return (counts, recent.reversed())
@@ -78,7 +78,7 @@ extension SQLiteJournal: TelemetryEventStore {
         insert.bind(4, event.conversationId)
         insert.bind(5, event.correlationId)
         insert.bind(6, event.atMs)
-        insert.bind(7, JSONWriter.text(event.payload))
+        insert.bind(7, JSONWriter.text(event.payload.json))
         guard try insert.step() else { throw StoreError(.statementFailed, "INSERT … RETURNING gave no id") }
         let id = insert.int64(0)
         _ = try insert.step()
@@ -96,19 +96,19 @@ extension SQLiteJournal: TelemetryEventStore {
                 """)
             insert.bind(1, telemetryId)
             insert.bind(2, event.projectId)
-            insert.bind(3, event.payload["decision"]?.stringValue ?? verdict)
-            insert.bind(4, event.payload["tool"]?.stringValue)
-            insert.bind(5, event.payload["reason"]?.stringValue)
+            insert.bind(3, verdict)
+            insert.bind(4, event.payload.tool)
+            insert.bind(5, event.payload.reason)
             insert.bind(6, event.correlationId)
             insert.bind(7, event.atMs)
             try insert.run()
-        } else if event.name == .alertRaised {
+        } else if case .alertRaised(let alert) = event.payload {
             let insert = try connection.statement(
                 "INSERT INTO alerts (telemetry_event_id, project_id, rule, severity, at_ms) VALUES (?1, ?2, ?3, ?4, ?5)")
             insert.bind(1, telemetryId)
             insert.bind(2, event.projectId)
-            insert.bind(3, event.payload["rule"]?.stringValue)
-            insert.bind(4, event.payload["severity"]?.stringValue)
+            insert.bind(3, alert.rule)
+            insert.bind(4, alert.severity.rawValue)
             insert.bind(5, event.atMs)
             try insert.run()
         }
@@ -130,8 +130,8 @@ extension SQLiteJournal: TelemetryEventStore {
             while try select.step() {
                 events.append(
                     TelemetryEvent(
-                        name: try select.eventKind(1), projectId: project, conversationId: select.text(2),
-                        correlationId: select.text(3), atMs: select.int64(4), payload: try select.json(5),
+                        projectId: project, conversationId: select.text(2), correlationId: select.text(3),
+                        atMs: select.int64(4), payload: try select.payload(5, of: try select.eventKind(1)),
                         id: UInt64(select.int64(0))))
             }
             return events

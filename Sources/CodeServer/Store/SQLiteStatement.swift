@@ -73,6 +73,16 @@ final class SQLiteStatement: @unchecked Sendable {
     }
 
     /// A JSON column parsed; a row the journal wrote always parses, so failure means corruption.
+    /// An event payload column of a row of `kind`, through the one strict payload reader.
+    func payload(_ column: Int32, of kind: EventKind) throws(StoreError) -> EventPayload {
+        let value = try json(column)
+        do throws(EventPayloadError) {
+            return try EventPayload(kind: kind, json: value)
+        } catch {
+            throw StoreError(.corruptRow, "\(error) in a journal row")
+        }
+    }
+
     func json(_ column: Int32) throws(StoreError) -> JSONValue {
         guard let text = text(column) else { return .null }
         do {

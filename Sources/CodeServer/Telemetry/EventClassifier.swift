@@ -31,18 +31,15 @@ public struct EventClassifier: Sendable {
     /// Errors that still leave the project `ok` whatever their payload.
     public var healthNeutral: Set<EventKind>
     /// `tool.failed` reasons that are expected refusals.
-    public var refusalReasons: Set<String>
+    public var refusalReasons: Set<FailureReason>
     /// `tool.failed` reasons that are the caller's mistake.
-    public var callerMistakeReasons: Set<String>
+    public var callerMistakeReasons: Set<FailureReason>
 
-    public static let defaultRefusalReasons: Set<String> = [
-        FailureReason.policyDenied.rawValue, FailureReason.projectStopped.rawValue,
-    ]
-    /// `not_found`, `is_a_directory`, `not_a_file` and `binary_content` are the file tools' own
-    /// codes for a path that is missing or of the wrong kind.
-    public static let defaultCallerMistakeReasons: Set<String> = [
-        FailureReason.invalidArguments.rawValue, FailureReason.unknownTool.rawValue,
-        "not_found", "is_a_directory", "not_a_file", "binary_content",
+    public static let defaultRefusalReasons: Set<FailureReason> = [.policyDenied, .projectStopped]
+    /// `not_found`, `is_a_directory` and `not_a_file` are the file tools' own codes for a path that
+    /// is missing or of the wrong kind.
+    public static let defaultCallerMistakeReasons: Set<FailureReason> = [
+        .invalidArguments, .unknownTool, .notFound, .isADirectory, .notAFile,
     ]
 
     public init(
@@ -52,8 +49,8 @@ public struct EventClassifier: Sendable {
         ],
         securityKindsAreErrors: Bool = true,
         healthNeutral: Set<EventKind> = [.policyDenied, .protocolDenied, .envDenied, .sandboxExceptionUsed, .alertRaised],
-        refusalReasons: Set<String> = EventClassifier.defaultRefusalReasons,
-        callerMistakeReasons: Set<String> = EventClassifier.defaultCallerMistakeReasons
+        refusalReasons: Set<FailureReason> = EventClassifier.defaultRefusalReasons,
+        callerMistakeReasons: Set<FailureReason> = EventClassifier.defaultCallerMistakeReasons
     ) {
         self.errorNames = errorNames
         self.securityKindsAreErrors = securityKindsAreErrors
@@ -65,18 +62,16 @@ public struct EventClassifier: Sendable {
     public func kind(_ event: TelemetryEvent) -> Kind {
         guard isError(event) else { return .normal }
         if healthNeutral.contains(event.name) { return .expected }
-        if event.name == .toolFailed, let reason = event.payload["reason"]?.stringValue {
-            if refusalReasons.contains(reason) { return .expected }
-            if callerMistakeReasons.contains(reason) { return .callerMistake }
+        if case .toolFailed(let failed) = event.payload {
+            if refusalReasons.contains(failed.reason) { return .expected }
+            if callerMistakeReasons.contains(failed.reason) { return .callerMistake }
         }
         return .failure
     }
 
     /// `project.assets_reloaded` counts as an error only when its payload's `error_count` is above zero.
     public func isError(_ event: TelemetryEvent) -> Bool {
-        if event.name == .projectAssetsReloaded {
-            return (event.payload["error_count"]?.doubleValue ?? 0) > 0
-        }
+        if case .projectAssetsReloaded(let reloaded) = event.payload { return reloaded.errorCount > 0 }
         return errorNames.contains(event.name) || (securityKindsAreErrors && event.name.isSecurity)
     }
 

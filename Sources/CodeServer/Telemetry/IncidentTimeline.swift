@@ -99,7 +99,7 @@ public struct IncidentTimelineQuery: Sendable {
         let telemetryEntries = try telemetry.events(project: project, conversation: conversation).map { event in
             TimelineEntry(
                 source: .telemetry, atMs: event.atMs, event: event.name.rawValue, correlationId: event.correlationId,
-                payload: event.payload, sequence: event.id)
+                payload: event.payload.json, sequence: event.id)
         }
         var merged = (journalEntries + telemetryEntries).filter { correlationId == nil || $0.correlationId == correlationId }
         merged.sort { a, b in

@@ -52,7 +52,7 @@ public struct ProjectTelemetrySnapshot: Sendable, Equatable {
 
     /// An event's JSON with `before_restart: true` when it happened before the project's current
     /// incarnation (the runbook's "restart and verify healthy" leaves it visible, not counted).
-    func marked(_ event: TelemetryEvent) -> JSONValue {
+    public func marked(_ event: TelemetryEvent) -> JSONValue {
         guard event.id < incarnationStartId, var object = event.json.objectValue else { return event.json }
         object["before_restart"] = true
         return .object(object)

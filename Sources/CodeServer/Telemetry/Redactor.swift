@@ -26,9 +26,17 @@ public struct Redactor: Sendable {
     }
 
     /// The event with its payload redacted; ids are the caller's and pass through as they are.
-    public func redact(_ event: TelemetryEvent) -> TelemetryEvent {
+    ///
+    /// The payload is redacted in its wire form, member by member exactly as before payloads were
+    /// typed, and read back with the strict reader. Nil when the redacted form no longer reads as
+    /// its kind (a typed member's value was replaced): such an event must be neither stored nor
+    /// shown unredacted, so the hub drops and counts it. No typed member's name is a secret key
+    /// (`EventPayloadWireTests` checks every kind), so that needs a redactor configured with
+    /// secret words that match them.
+    public func redact(_ event: RuntimeEvent) -> RuntimeEvent? {
+        guard let payload = try? EventPayload(kind: event.name, json: redact(event.payload.json)) else { return nil }
         var copy = event
-        copy.payload = redact(event.payload)
+        copy.payload = payload
         return copy
     }
 }

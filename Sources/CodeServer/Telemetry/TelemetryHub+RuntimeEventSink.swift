@@ -4,18 +4,9 @@
 extension TelemetryHub: RuntimeEventSink {
     public func emit(_ event: RuntimeEvent) {
         do {
-            try emit(TelemetryEvent(event))
+            try emitChecked(event)
         } catch {
             countStoreFailure()
         }
-    }
-}
-
-extension TelemetryEvent {
-    /// The runtime's event, not yet numbered by a hub.
-    public init(_ event: RuntimeEvent) {
-        self.init(
-            name: event.name, projectId: event.projectId, conversationId: event.conversationId,
-            correlationId: event.correlationId, atMs: event.atMs, payload: event.payload)
     }
 }

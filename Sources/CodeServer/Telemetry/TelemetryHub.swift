@@ -27,6 +27,7 @@ public final class TelemetryHub: Sendable {
         var nextSubscriber: UInt64 = 1
         var alertStoreFailures: UInt64 = 0
         var storeFailures: UInt64 = 0
+        var redactionDrops: UInt64 = 0
     }
 
     private let configuration: TelemetryConfiguration
@@ -51,15 +52,19 @@ public final class TelemetryHub: Sendable {
 
     /// What one `emit` did: the event as recorded (redacted, with its id) and the alerts it raised.
     public struct Emitted: Sendable {
-        public var event: TelemetryEvent
+        public var event: RuntimeEvent
         public var alerts: [Alert]
     }
 
     /// Records `event`; throws only when the store did not accept it, in which case nothing else
-    /// (counts, rings, rules, subscribers) saw it either.
+    /// (counts, rings, rules, subscribers) saw it either. An event whose redacted payload no
+    /// longer reads as its kind is dropped and counted (`stats.redactionDrops`): nil.
     @discardableResult
-    public func emit(_ event: TelemetryEvent) throws(TelemetryStoreError) -> Emitted {
-        let redacted = configuration.redactor.redact(event)
+    public func emitChecked(_ event: RuntimeEvent) throws(TelemetryStoreError) -> Emitted? {
+        guard let redacted = configuration.redactor.redact(event) else {
+            state.withLock { $0.redactionDrops += 1 }
+            return nil
+        }
         let now = clock.nowMs()
         var touched: [UInt64: TelemetrySubscriber] = [:]
         let emitted = try state.withLock { state throws(TelemetryStoreError) -> Emitted in
@@ -71,10 +76,8 @@ public final class TelemetryHub: Sendable {
             // The alert rules learn a project's egress policy from its start, so a network
             // denial in a project whose egress is enabled pages (the runbook's rule) without
             // whoever composes the engine having to remember to say so.
-            if recorded.name == EventKind.projectStarted,
-                let policy = recorded.payload["network_egress_policy"]?.stringValue
-            {
-                if policy == NetworkEgressPolicy.allow.rawValue {
+            if case .projectStarted(let started) = recorded.payload {
+                if started.networkEgressPolicy == .allow {
                     state.engine.context.egressEnabledProjects.insert(recorded.projectId)
                 } else {
                     state.engine.context.egressEnabledProjects.remove(recorded.projectId)
@@ -107,7 +110,7 @@ public final class TelemetryHub: Sendable {
     }
 
     private func record(
-        _ event: TelemetryEvent, now: Int64, in state: inout State, touched: inout [UInt64: TelemetrySubscriber]
+        _ event: RuntimeEvent, now: Int64, in state: inout State, touched: inout [UInt64: TelemetrySubscriber]
     ) {
         state.projects[event.projectId, default: ProjectTelemetry(configuration: configuration)]
             .record(event, now: now, classifier: configuration.classifier)
@@ -125,9 +128,9 @@ public final class TelemetryHub: Sendable {
     /// the newest `subscriberBufferSize` unread events and drops older ones, counted in
     /// `stats.subscriberDrops`; ending the consuming task unsubscribes (the hub forgets the
     /// subscriber on its next emit).
-    public func subscribe(project: String? = nil) -> AsyncStream<TelemetryEvent> {
+    public func subscribe(project: String? = nil) -> AsyncStream<RuntimeEvent> {
         let (stream, continuation) = AsyncStream.makeStream(
-            of: TelemetryEvent.self, bufferingPolicy: .bufferingNewest(configuration.subscriberBufferSize))
+            of: RuntimeEvent.self, bufferingPolicy: .bufferingNewest(configuration.subscriberBufferSize))
         let subscriber = TelemetrySubscriber(
             project: project, continuation: continuation, capacity: configuration.subscriberBufferSize)
         // Set before the subscriber is published, and lock-free: see the type's lock order.
@@ -146,7 +149,7 @@ public final class TelemetryHub: Sendable {
     /// through the rings, health windows and alert rules again, with the alerts it would raise
     /// discarded (they were raised, and journaled, the first time); `counts` then replaces the
     /// per-project totals, which cover the whole journal. Nothing reaches the store or subscribers.
-    public func restore(counts: [String: [String: UInt64]], recent: [TelemetryEvent]) {
+    public func restore(counts: [String: [String: UInt64]], recent: [RuntimeEvent]) {
         var touched: [UInt64: TelemetrySubscriber] = [:]
         state.withLock { state in
             let subscribers = state.subscribers
@@ -154,8 +157,8 @@ public final class TelemetryHub: Sendable {
             for var event in recent {
                 event.id = state.nextId
                 state.nextId += 1
-                if event.name == .projectStarted, let policy = event.payload["network_egress_policy"]?.stringValue {
-                    if policy == NetworkEgressPolicy.allow.rawValue {
+                if case .projectStarted(let started) = event.payload {
+                    if started.networkEgressPolicy == .allow {
                         state.engine.context.egressEnabledProjects.insert(event.projectId)
                     } else {
                         state.engine.context.egressEnabledProjects.remove(event.projectId)
@@ -212,6 +215,8 @@ public final class TelemetryHub: Sendable {
         public var alertStoreFailures: UInt64
         /// Events lost because the store refused them and the emitter could not be told.
         public var storeFailures: UInt64
+        /// Events dropped because redaction replaced a typed member (see `Redactor.redact(_:)`).
+        public var redactionDrops: UInt64
     }
 
     public var stats: Stats {
@@ -221,7 +226,7 @@ public final class TelemetryHub: Sendable {
                 subscribers: state.subscribers.values.count { !$0.terminated.load(ordering: .acquiring) },
                 subscriberDrops: drops,
                 alertsSuppressed: state.engine.suppressedTotal, alertStoreFailures: state.alertStoreFailures,
-                storeFailures: state.storeFailures)
+                storeFailures: state.storeFailures, redactionDrops: state.redactionDrops)
         }
     }
 }

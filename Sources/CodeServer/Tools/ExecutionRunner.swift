@@ -162,7 +162,7 @@ public actor ExecutionRunner {
             atMs: startedAt)
         Trace.mark("gate: policy evaluated")
         for event in decision.events {
-            emit(event.name, call, at: decision.atMs, event.payload)
+            emit(event, call, at: decision.atMs)
         }
         Trace.mark("gate: policy events emitted")
         guard decision.isAllowed else {
@@ -176,7 +176,7 @@ public actor ExecutionRunner {
             return refuse(call, ToolFailure(refusal, "\(limit) calls are already running"), startedAt, decision: decision)
         }
         inFlight[call.id] = handle
-        emit(EventKind.toolStarted, call, at: startedAt, ["call_id": .string(call.id), "tool": .string(call.tool)])
+        emit(.toolStarted(ToolStarted(callId: call.id, tool: call.tool)), call, at: startedAt)
         Trace.mark("gate: tool.started emitted")
 
         let result: ToolResult
@@ -214,7 +214,7 @@ public actor ExecutionRunner {
     ) async -> ToolResult {
         inFlight[call.id] = handle
         defer { inFlight[call.id] = nil }
-        emit(EventKind.toolStarted, call, at: startedAt, ["call_id": .string(call.id), "tool": .string(call.tool)])
+        emit(.toolStarted(ToolStarted(callId: call.id, tool: call.tool)), call, at: startedAt)
         Trace.mark("gate: tool.started emitted")
         var run = WorkflowRun(definition, arguments: call.arguments)
         for step in definition.steps {
@@ -360,18 +360,17 @@ public actor ExecutionRunner {
         let now = clock.nowMs()
         if !findings.isEmpty {
             emit(
-                EventKind.sensitiveArtifactDetected, call, at: now,
-                ["call_id": .string(call.id), "tool": .string(call.tool), "findings": .array(findings.map(\.json))])
+                .sensitiveArtifactDetected(
+                    SensitiveArtifactDetected(callId: call.id, tool: call.tool, findings: findings.map(\.json))),
+                call, at: now)
         }
-        var payload: [String: JSONValue] = [
-            "call_id": .string(call.id), "tool": .string(call.tool), "duration_ms": .int(now - startedAt),
-            "sensitive": .bool(!findings.isEmpty),
-        ]
-        // A program's own status, so an event stream shows how it ended.
-        for key in ["exit_code", "signal"] where output[key] != nil && output[key] != .null { payload[key] = output[key] }
-        // A limit can fire without ending the tool (a refused fork at the pids limit).
-        Self.addLimits(of: sandbox, to: &payload)
-        emit(EventKind.toolCompleted, call, at: now, .object(payload))
+        // A program's own status, so an event stream shows how it ended; a limit can fire without
+        // ending the tool (a refused fork at the pids limit).
+        let completed = ToolCompleted(
+            callId: call.id, tool: call.tool, durationMs: now - startedAt, sensitive: !findings.isEmpty,
+            exitCode: output["exit_code"]?.intValue.map(Int64.init), signal: output["signal"]?.intValue.map(Int64.init),
+            limits: sandbox.map(FiredLimits.init))
+        emit(.toolCompleted(completed), call, at: now)
         return ToolResult(
             call: call, status: .completed, output: output, decision: decision, violations: violations,
             sensitiveFindings: findings, durationMs: now - startedAt)
@@ -386,19 +385,15 @@ public actor ExecutionRunner {
         _ call: ToolCall, _ timeoutMs: Int, _ decision: Decision, _ result: SandboxResult, _ startedAt: Int64
     ) -> ToolResult {
         let now = clock.nowMs()
-        var payload: [String: JSONValue] = [
-            "call_id": .string(call.id), "tool": .string(call.tool), "timeout_ms": .int(Int64(timeoutMs)),
-            "duration_ms": .int(Int64(result.durationMs)),
-        ]
-        Self.addLimits(of: result, to: &payload)
-        emit(EventKind.toolTimeout, call, at: now, .object(payload))
+        let timeout = ToolTimeout(
+            callId: call.id, tool: call.tool, timeoutMs: Int64(timeoutMs), durationMs: Int64(result.durationMs),
+            limits: FiredLimits(result))
+        emit(.toolTimeout(timeout), call, at: now)
         if let count = timeouts.record(tool: call.tool, atMs: now) {
-            emit(
-                EventKind.repeatedTimeoutFailures, call, at: now,
-                [
-                    "tool": .string(call.tool), "count": .int(Int64(count)),
-                    "threshold": .int(Int64(timeouts.threshold)), "window_ms": .int(timeouts.windowMs),
-                ])
+            let repeated = RepeatedTimeoutFailures(
+                callId: call.id, tool: call.tool, count: Int64(count), threshold: Int64(timeouts.threshold),
+                windowMs: timeouts.windowMs)
+            emit(.repeatedTimeoutFailures(repeated), call, at: now)
         }
         return ToolResult(
             call: call, status: .timeout, reason: .timeout, message: "the call ran longer than \(timeoutMs) ms",
@@ -412,34 +407,20 @@ public actor ExecutionRunner {
         _ violations: [Violation], _ startedAt: Int64, output: JSONValue? = nil, sandbox: SandboxResult? = nil
     ) -> ToolResult {
         let now = clock.nowMs()
-        var payload: [String: JSONValue] = ["call_id": .string(call.id), "tool": .string(call.tool)]
-        Self.addLimits(of: sandbox, to: &payload)
+        let limits = sandbox.map(FiredLimits.init)
         if status == .cancelled {
-            emit(EventKind.toolCancelled, call, at: now, .object(payload))
+            emit(.toolCancelled(ToolCancelled(callId: call.id, tool: call.tool, limits: limits)), call, at: now)
         } else {
-            payload["reason"] = .string(failure.reason.rawValue)
-            payload["message"] = .string(failure.message)
-            if let failedStep = output?["failed_step"] { payload["failed_step"] = failedStep }
-            if let decision, !decision.isAllowed {
-                payload["reason_codes"] = .array(decision.reasonCodes.map { .string($0.rawValue) })
-            }
-            emit(EventKind.toolFailed, call, at: now, .object(payload))
+            // A workflow's first failed step, `null` when no step failed (written as the workflow wrote it).
+            let failedStep: String?? = output?["failed_step"].map { $0.stringValue }
+            let failed = ToolFailed(
+                callId: call.id, tool: call.tool, reason: failure.reason, message: failure.message, failedStep: failedStep,
+                reasonCodes: decision.flatMap { $0.isAllowed ? nil : $0.reasonCodes }, limits: limits)
+            emit(.toolFailed(failed), call, at: now)
         }
         return ToolResult(
             call: call, status: status, reason: failure.reason, message: failure.message, output: output,
             decision: decision, violations: violations, durationMs: now - startedAt)
-    }
-
-    /// The sandbox's `limit_fired` (the limit that ended the tool, else the first that fired; absent
-    /// when none did) and `limits_fired` (every one, in order), as the worker reports them. In the
-    /// ending event so consumers (the daemon's limit counters) read the limits as data, all in one
-    /// place: the worker can find memory, cpu, file size and pids limits only once the tool ended,
-    /// after the `security.limit_exceeded` events it streams while the tool runs. Absent both when no
-    /// sandbox ran (refusals, coordinator tools, workflows).
-    private static func addLimits(of sandbox: SandboxResult?, to payload: inout [String: JSONValue]) {
-        guard let sandbox else { return }
-        if let limit = sandbox.limitFired { payload["limit_fired"] = .string(limit.rawValue) }
-        payload["limits_fired"] = .array(sandbox.limitsFired.map { .string($0.rawValue) })
     }
 
     private func refuse(_ call: ToolCall, _ failure: ToolFailure, _ startedAt: Int64, decision: Decision? = nil) -> ToolResult {
@@ -448,15 +429,10 @@ public actor ExecutionRunner {
 
     /// Every event of a call names it (`call_id`), the policy's too, so an alert's evidence leads
     /// to the call whatever stage produced it.
-    private func emit(_ name: EventKind, _ call: ToolCall, at atMs: Int64, _ payload: JSONValue) {
-        var payload = payload
-        if var object = payload.objectValue, object["call_id"] == nil {
-            object["call_id"] = .string(call.id)
-            payload = .object(object)
-        }
+    private func emit(_ payload: EventPayload, _ call: ToolCall, at atMs: Int64) {
         sink.emit(
             RuntimeEvent(
-                name: name, projectId: projectId, conversationId: call.conversationId,
-                correlationId: call.correlationId, atMs: atMs, payload: payload))
+                projectId: projectId, conversationId: call.conversationId, correlationId: call.correlationId, atMs: atMs,
+                payload: payload.naming(call: call.id)))
     }
 }

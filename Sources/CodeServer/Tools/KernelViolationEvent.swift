@@ -22,14 +22,15 @@ enum KernelViolationEvent {
     }
 
     static func event(_ violation: Violation, call: ToolCall, projectId: String) -> RuntimeEvent {
-        var payload = violation.json.objectValue ?? [:]
+        var finding = SecurityFinding(record: violation.json.objectValue ?? [:])
         // Egress refusals carry the policy's reason code (network_endpoint_denied, …).
-        payload["reason"] = .string(violation.networkReason ?? violation.kind)
-        payload["source"] = "kernel"
-        payload["call_id"] = .string(call.id)
-        payload["tool"] = .string(call.tool)
+        finding.reason = violation.networkReason ?? violation.kind
+        finding.source = .kernel
+        finding.callId = call.id
+        finding.tool = call.tool
+        let kind = name(for: violation.kind)
         return RuntimeEvent(
-            name: name(for: violation.kind), projectId: projectId, conversationId: call.conversationId,
-            correlationId: call.correlationId, atMs: violation.atMs, payload: .object(payload))
+            projectId: projectId, conversationId: call.conversationId, correlationId: call.correlationId,
+            atMs: violation.atMs, payload: EventPayload.finding(kind, finding) ?? .kernelViolation(finding))
     }
 }

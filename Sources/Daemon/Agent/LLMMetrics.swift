@@ -19,20 +19,18 @@ final class LLMMetrics: Sendable {
     private let state = Mutex([String: PerProject]())
 
     func observe(_ event: TelemetryEvent) {
-        switch event.name {
-        case .llmCompleted:
+        switch event.payload {
+        case .llmCompleted(let completed):
             state.withLock { projects in
                 var project = projects[event.projectId] ?? PerProject()
-                project.latency.observe((event.payload["latency_ms"]?.doubleValue ?? 0) / 1000)
-                project.tokensIn += UInt64(max(0, event.payload["tokens_in"]?.intValue ?? 0))
-                project.tokensOut += UInt64(max(0, event.payload["tokens_out"]?.intValue ?? 0))
+                project.latency.observe(Double(completed.latencyMs) / 1000)
+                project.tokensIn += UInt64(max(0, completed.tokensIn ?? 0))
+                project.tokensOut += UInt64(max(0, completed.tokensOut ?? 0))
                 projects[event.projectId] = project
             }
-        case .llmFailed:
-            let given = event.payload["reason"]?.stringValue ?? ""
-            let reason = LLMFailureReason(rawValue: given)?.rawValue ?? "other"
+        case .llmFailed(let failed):
             state.withLock { projects in
-                projects[event.projectId, default: PerProject()].failures[reason, default: 0] += 1
+                projects[event.projectId, default: PerProject()].failures[failed.reason.rawValue, default: 0] += 1
             }
         default:
             break

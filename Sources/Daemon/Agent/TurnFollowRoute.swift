@@ -27,8 +27,8 @@ struct TurnFollowRoute {
             // Subscribed before the recent events are read, so an event is in one or the other;
             // the ids tell the duplicates apart.
             let live = runtime.hub.subscribe(project: project.id)
-            let recent = (runtime.hub.snapshot(project: project.id).telemetryJSON["recent_events"]?.arrayValue ?? [])
-                .filter(filter.matches)
+            let snapshot = runtime.hub.snapshot(project: project.id)
+            let recent = snapshot.recentEvents.filter { filter.matches($0.json) }
             let channel = context.channel
             let body = ResponseBody { writer in
                 defer { slot.release() }
@@ -37,13 +37,13 @@ struct TurnFollowRoute {
                     await cancelWhenGracefulShutdown {
                         var lastId: UInt64 = 0
                         for event in recent {
-                            output.yield(Self.line(event))
-                            lastId = max(lastId, event["id"]?.uint64Value ?? 0)
+                            output.yield(Self.line(snapshot.marked(event)))
+                            lastId = max(lastId, event.id)
                             if Self.endsTurn(event) { return }
                         }
                         for await event in live where filter.matches(event.json) && event.id > lastId {
                             output.yield(Self.line(event.json))
-                            if Self.endsTurn(event.json) { return }
+                            if Self.endsTurn(event) { return }
                         }
                     }
                     output.finish()
@@ -64,10 +64,10 @@ struct TurnFollowRoute {
         ByteBuffer(bytes: JSONWriter.bytes(event) + [UInt8(ascii: "\n")])
     }
 
-    static func endsTurn(_ event: JSONValue) -> Bool {
-        switch event["event"]?.stringValue.flatMap(EventKind.init(rawValue:)) {
+    static func endsTurn(_ event: RuntimeEvent) -> Bool {
+        switch event.payload {
         case .conversationAssistantMessage, .conversationCancelled, .conversationStopped: true
-        case .llmFailed: event["payload"]?["final"]?.boolValue == true
+        case .llmFailed(let failed): failed.isFinal
         default: false
         }
     }

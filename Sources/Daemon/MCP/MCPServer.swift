@@ -155,16 +155,15 @@ struct MCPServer: Sendable {
 
     private func emitProtocolDenied(project: String, method: String, origin: Origin, id: JSONRPCID) {
         // No session id: the journal keeps events, and a session id is what a client presents.
-        let payload: JSONValue = [
-            "project_id": .string(project), "protocol": "mcp", "reason": "protocol_denied", "method": .string(method),
-        ]
+        let denied = SecurityFinding(
+            reason: ReasonCode.protocolDenied.rawValue,
+            evidence: ["project_id": .string(project), "protocol": "mcp", "method": .string(method)])
         // Through the hub's non-throwing face, as the runtime's own events go: a store failure
         // cannot change the answer, and the hub counts it.
         let sink: any RuntimeEventSink = runtime.hub
         sink.emit(
             RuntimeEvent(
-                name: EventKind.protocolDenied, projectId: project,
-                correlationId: Self.correlationId(origin: origin, id: id), atMs: SystemClock().nowMs(),
-                payload: payload))
+                projectId: project, correlationId: Self.correlationId(origin: origin, id: id), atMs: SystemClock().nowMs(),
+                payload: .protocolDenied(denied)))
     }
 }

@@ -79,24 +79,26 @@ final class MetricsCollector: Sendable {
     func observe(_ event: TelemetryEvent) {
         llm.observe(event)
         state.withLock { state in
-            switch event.name {
-            case EventKind.toolStarted:
-                Self.recordStart(event, in: &state)
-            case EventKind.toolCompleted: Self.recordEnd(event, status: "completed", in: &state)
-            case EventKind.toolFailed: Self.recordEnd(event, status: "failed", in: &state)
-            case EventKind.toolTimeout: Self.recordEnd(event, status: "timeout", in: &state)
-            case EventKind.toolCancelled: Self.recordEnd(event, status: "cancelled", in: &state)
-            case EventKind.projectStopped:
+            switch event.payload {
+            case .toolStarted(let started):
+                Self.recordStart(callId: started.callId, at: event.atMs, in: &state)
+            case .toolCompleted(let completed):
+                Self.recordEnd(event, completed.callId, completed.tool, status: "completed", durationMs: completed.durationMs, in: &state)
+            case .toolFailed(let failed):
+                Self.recordEnd(event, failed.callId, failed.tool, status: "failed", reason: failed.reason, in: &state)
+            case .toolTimeout(let timeout):
+                Self.recordEnd(event, timeout.callId, timeout.tool, status: "timeout", durationMs: timeout.durationMs, in: &state)
+            case .toolCancelled(let cancelled):
+                Self.recordEnd(event, cancelled.callId, cancelled.tool, status: "cancelled", in: &state)
+            case .projectStopped:
                 Self.forget(project: event.projectId, in: &state)
-            case EventKind.projectAssetsReloaded:
-                let errors = event.payload["error_count"]?.doubleValue ?? 0
-                state.assetErrorStreaks[event.projectId] = errors > 0 ? (state.assetErrorStreaks[event.projectId] ?? 0) + 1 : 0
-            case .alertRaised:
-                let series = AlertSeries(
-                    project: event.projectId, rule: event.payload["rule"]?.stringValue ?? "unknown",
-                    severity: event.payload["severity"]?.stringValue ?? "unknown")
+            case .projectAssetsReloaded(let reloaded):
+                state.assetErrorStreaks[event.projectId] =
+                    reloaded.errorCount > 0 ? (state.assetErrorStreaks[event.projectId] ?? 0) + 1 : 0
+            case .alertRaised(let alert):
+                let series = AlertSeries(project: event.projectId, rule: alert.rule, severity: alert.severity.rawValue)
                 state.alerts[series, default: AlertCount()].total += 1
-                state.alerts[series]?.lastRaisedAtMs = event.payload["at_ms"]?.intValue.map(Int64.init) ?? event.atMs
+                state.alerts[series]?.lastRaisedAtMs = alert.atMs
             default:
                 break
             }
@@ -131,9 +133,8 @@ final class MetricsCollector: Sendable {
         }
     }
 
-    private static func recordStart(_ event: TelemetryEvent, in state: inout State) {
-        guard let callId = event.payload["call_id"]?.stringValue else { return }
-        if state.pending.updateValue(PendingCall(startedAt: event.atMs), forKey: callId) == nil {
+    private static func recordStart(callId: String, at atMs: Int64, in state: inout State) {
+        if state.pending.updateValue(PendingCall(startedAt: atMs), forKey: callId) == nil {
             state.startOrder.append(callId)
         }
         while state.pending.count > maximumPendingCalls, state.startOrderHead < state.startOrder.count {
@@ -145,21 +146,20 @@ final class MetricsCollector: Sendable {
 
     /// The duration is the event's own `duration_ms` when it has one (completed, timeout), else
     /// the time since the call's `tool.started`; a call refused before it started took none.
-    private static func recordEnd(_ event: TelemetryEvent, status: String, in state: inout State) {
-        let callId = event.payload["call_id"]?.stringValue
-        let pending = callId.flatMap { state.pending.removeValue(forKey: $0) }
+    private static func recordEnd(
+        _ event: TelemetryEvent, _ callId: String, _ given: String, status: String, durationMs: Int64? = nil,
+        reason: FailureReason? = nil, in state: inout State
+    ) {
+        let pending = state.pending.removeValue(forKey: callId)
         compactStartOrder(&state)
-        for limit in firedLimits(event) {
+        for limit in firedLimits(event.payload.firedLimits) {
             state.limits[event.projectId, default: [:]][limit, default: 0] += 1
         }
-        let milliseconds = event.payload["duration_ms"]?.doubleValue ?? pending.map { Double(event.atMs - $0.startedAt) } ?? 0
+        let milliseconds = durationMs.map(Double.init) ?? pending.map { Double(event.atMs - $0.startedAt) } ?? 0
         // A name the caller made up is no label: a call refused before the catalog named its tool
         // (unknown, or its project stopped) is counted under `other`, as is a name that could
         // not be a catalog's (tool names are short printable ASCII).
-        let reason = event.payload["reason"]?.stringValue
-        let given = event.payload["tool"]?.stringValue ?? overflowTool
-        let invented = reason == FailureReason.unknownTool.rawValue || reason == FailureReason.projectStopped.rawValue
-            || !isPlausibleToolName(given)
+        let invented = reason == .unknownTool || reason == .projectStopped || !isPlausibleToolName(given)
         let tool = invented ? overflowTool : toolLabel(given, project: event.projectId, in: &state)
         let series = ToolSeries(project: event.projectId, tool: tool, status: status)
         state.durations[series, default: Histogram()].observe(max(0, milliseconds) / 1000)
@@ -190,14 +190,12 @@ final class MetricsCollector: Sendable {
     }
 
     /// Every limit that fired during a call, once each, from its ending event's `limits_fired`
-    /// (and `limit_fired`, should a producer send only that). Counted here rather than from
+    /// and `limit_fired`. Counted here rather than from
     /// `security.limit_exceeded` events: the worker finds some limits (memory, cpu, file size,
     /// pids) only once the tool ended and sends no event for them, while the ending payload
     /// carries them all, so counting both would count the streamed ones twice.
-    private static func firedLimits(_ event: TelemetryEvent) -> Set<String> {
-        var names = (event.payload["limits_fired"]?.arrayValue ?? []).compactMap(\.stringValue)
-        if let limit = event.payload["limit_fired"]?.stringValue { names.append(limit) }
-        return Set(names.map { limitLabel($0) })
+    private static func firedLimits(_ limits: FiredLimits?) -> Set<String> {
+        Set((limits?.all ?? []).map { limitLabel($0.rawValue) })
     }
 
     /// Drops the order entries of calls that already ended, once they are most of the array.

@@ -21,10 +21,10 @@ struct AssetReloadTests {
         tree.write(".jido/commands/hello.md", commandFile("hello", description: "first"))
         #expect(await eventually { project.catalog.tool(named: "command.run.hello") != nil })
         let added = try #require(reloads(fixture).last)
-        #expect(added.payload["counts"]?["command"] == 1)
-        #expect(added.payload["error_count"] == 0)
-        #expect(added.payload["trigger"] == "watcher")
-        #expect(added.payload["changed_paths"]?.arrayValue?.contains(".jido/commands/hello.md") == true)
+        #expect(added.payload.json["counts"]?["command"] == 1)
+        #expect(added.payload.json["error_count"] == 0)
+        #expect(added.payload.json["trigger"] == "watcher")
+        #expect(added.payload.json["changed_paths"]?.arrayValue?.contains(".jido/commands/hello.md") == true)
 
         tree.write(".jido/commands/hello.md", commandFile("hello", description: "second"))
         #expect(await eventually { project.catalog.tool(named: "command.run.hello")?.description == "second" })
@@ -34,7 +34,7 @@ struct AssetReloadTests {
 
         tree.remove(".jido/commands/deep/renamed.md")
         #expect(await eventually { project.catalog.tool(named: "command.run.hello") == nil })
-        let generations = reloads(fixture).compactMap { $0.payload["generation"]?.intValue }
+        let generations = reloads(fixture).compactMap { $0.payload.json["generation"]?.intValue }
         #expect(generations == Array(2..<(2 + generations.count)), "generations grow by one per snapshot")
         await fixture.engine.shutdown()
     }
@@ -64,7 +64,7 @@ struct AssetReloadTests {
         #expect(codes.filter { $0 == .duplicateName }.count == 2)
         #expect(codes.contains(.invalidYAML) && codes.contains(.invalidUTF8))
         #expect(project.assets.snapshot.issues.first { $0.code == .invalidUTF8 }?.line == 3)
-        #expect(reloads(fixture).last?.payload["error_count"] == 4)
+        #expect(reloads(fixture).last?.payload.json["error_count"] == 4)
         // The duplicate took `ok` down; calling it says why instead of "unknown tool".
         let call = await project.execute(ToolCall(tool: "command.run.ok"))
         #expect(call.reason == .invalidDefinition)
@@ -104,7 +104,7 @@ struct AssetReloadTests {
         tree.write(".jido/state/journal.md", "x")
         tree.write(".jido/skills/marker.md", skillFile("marker"))
         #expect(await eventually { project.assets.get(kind: "skill", name: "marker") != nil })
-        let paths = reloads(fixture).flatMap { $0.payload["changed_paths"]?.arrayValue ?? [] }
+        let paths = reloads(fixture).flatMap { $0.payload.json["changed_paths"]?.arrayValue ?? [] }
         #expect(!paths.contains(.string("\(AssetLoader.directory)/state/journal.md")))
         await fixture.engine.shutdown()
     }
@@ -128,8 +128,8 @@ struct AssetReloadTests {
         tree.write(".jido/skills/bad.md", "---\nname: [\n---\n")
         #expect(await eventually { !fixture.events(.projectWatcherReloadFailed).isEmpty })
         let failed = try #require(fixture.events(.projectWatcherReloadFailed).first)
-        #expect(failed.payload["changed_paths"] == [".jido/skills/bad.md"])
-        #expect(failed.payload["error"]?.stringValue?.contains("generation 1 kept") == true)
+        #expect(failed.payload.json["changed_paths"] == [".jido/skills/bad.md"])
+        #expect(failed.payload.json["error"]?.stringValue?.contains("generation 1 kept") == true)
         #expect(project.assets.snapshot.generation == 1)
         #expect(project.assets.get(kind: "skill", name: "good") != nil, "the previous snapshot stays")
 
@@ -152,7 +152,7 @@ struct AssetReloadTests {
         #expect(result.outcome == .applied)
         #expect(result.generation == 2)
         #expect(result.issues.isEmpty)
-        #expect(reloads(fixture).last?.payload["trigger"] == "manual")
+        #expect(reloads(fixture).last?.payload.json["trigger"] == "manual")
         let diagnostics = await project.diagnostics
         #expect(diagnostics["assets"]?["generation"] == 2)
         #expect(diagnostics["assets"]?["watching"] == false)

@@ -47,7 +47,7 @@ struct WorkflowExecutionTests {
         #expect(result.output?["steps"]?[1]?["output"]?["stdout"] == "GOT HELLO; $(ID)/0")
         // Every step went through the gate with the workflow's correlation id.
         let started = fixture.events(.toolStarted).filter { $0.correlationId == "corr-wf" }
-        #expect(started.compactMap { $0.payload["tool"]?.stringValue } == ["workflow.run.chain", "command.run.emit", "command.run.upper"])
+        #expect(started.compactMap { $0.payload.json["tool"]?.stringValue } == ["workflow.run.chain", "command.run.emit", "command.run.upper"])
         await fixture.engine.shutdown()
     }
 
@@ -68,7 +68,7 @@ struct WorkflowExecutionTests {
         #expect(result.output?["failed_step"] == "two")
         #expect(result.output?["steps"]?.arrayValue?.count == 2, "step three never ran")
         #expect(result.output?["steps"]?[1]?["output"]?["exit_code"] == 7)
-        #expect(fixture.events(.toolFailed).last?.payload["failed_step"] == "two")
+        #expect(fixture.events(.toolFailed).last?.payload.json["failed_step"] == "two")
         await fixture.engine.shutdown()
     }
 

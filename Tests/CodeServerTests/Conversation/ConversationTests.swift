@@ -26,7 +26,7 @@ struct ConversationTests {
         #expect(result.status == .completed)
         #expect(result.correlationId == "corr-42")
         #expect(result.decision?.correlationId == "corr-42")
-        #expect(fixture.recorder.events(named: .policyAllowed).first?.payload["correlation_id"] == "corr-42")
+        #expect(fixture.recorder.events(named: .policyAllowed).first?.payload.json["correlation_id"] == "corr-42")
         for name in [EventKind.conversationToolRequested, .toolStarted, .toolCompleted] {
             let event = try #require(fixture.events(name).first, "\(name)")
             #expect(event.correlationId == "corr-42")
@@ -108,8 +108,8 @@ struct ConversationTests {
         #expect(result.reason == .cancelled)
         #expect(fixture.events(.toolCancelled).map(\.correlationId) == ["corr-c"])
         let terminated = try #require(fixture.events(.toolChildProcessesTerminated).first)
-        #expect(terminated.payload["workers_killed"] == 1)
-        #expect(terminated.payload["call_ids"] == [.string(pending.callId)])
+        #expect(terminated.payload.json["workers_killed"] == 1)
+        #expect(terminated.payload.json["call_ids"] == [.string(pending.callId)])
         #expect(await conversation.pendingToolCalls.isEmpty)
         await fixture.engine.shutdown()
     }
@@ -137,7 +137,7 @@ struct ConversationTests {
             try await conversation.send(.toolRequest(tool: "fs.list", arguments: ["path": "."], runMode: .async))
         }
         let overflow = try #require(fixture.events(.conversationQueueOverflow).first)
-        #expect(overflow.payload["limit"] == 1)
+        #expect(overflow.payload.json["limit"] == 1)
         #expect(await conversation.timeline().last?.kind == .queueOverflow)
         await fixture.engine.shutdown()
         #expect(hostProcesses(containing: "31337.5003").isEmpty)

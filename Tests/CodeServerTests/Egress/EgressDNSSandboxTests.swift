@@ -64,9 +64,9 @@ struct EgressDNSSandboxTests {
         #expect(refusals.count == 1, "one record for the name, however many queries: \(result.json)")
         #expect(refusals.first?.protocol == .dns && refusals.first?.denial?.code == "network_endpoint_denied")
         let event = try #require(fixture.events(EventKind.networkDenied).first, "\(result.json)")
-        #expect(event.payload["host"] == "blocked.test" && event.payload["source"] == "dns")
-        #expect(event.payload["protocol"] == "dns" && event.payload["reason"] == "network_endpoint_denied")
-        #expect(event.correlationId == "corr-egress" && event.payload["call_id"]?.stringValue == result.callId)
+        #expect(event.payload.json["host"] == "blocked.test" && event.payload.json["source"] == "dns")
+        #expect(event.payload.json["protocol"] == "dns" && event.payload.json["reason"] == "network_endpoint_denied")
+        #expect(event.correlationId == "corr-egress" && event.payload.json["call_id"]?.stringValue == result.callId)
     }
 
     @Test func aNameResolvingToLoopbackResolvesOnlyWithAnEntryNamingTheAddress() async throws {
@@ -243,8 +243,8 @@ struct EgressDNSSandboxTests {
         #expect(stdout(denied).contains("proxy 128") && stdout(denied).contains("transparent 128"), "\(denied.json)")
         #expect(server.requests.count == before, "nothing reached the server")
         let events = fixture.events(EventKind.networkDenied)
-        #expect(events.contains { $0.payload["source"] == "proxy" && $0.payload["host"] == "git.test" }, "\(denied.json)")
-        #expect(events.contains { $0.payload["source"] == "dns" && $0.payload["host"] == "git.test" }, "\(denied.json)")
+        #expect(events.contains { $0.payload.json["source"] == "proxy" && $0.payload.json["host"] == "git.test" }, "\(denied.json)")
+        #expect(events.contains { $0.payload.json["source"] == "dns" && $0.payload.json["host"] == "git.test" }, "\(denied.json)")
     }
 
     /// Runs `script` with /bin/sh on the host; its last output line, nil on failure.

@@ -66,8 +66,8 @@ struct EgressDNSStubTests {
         #expect(records.first?.denial?.code == "network_endpoint_denied")
         let events = recorder.events.filter { $0.name == EventKind.networkDenied }
         #expect(events.count == 1)
-        #expect(events.first?.correlationId == "corr-dns" && events.first?.payload["source"] == "dns")
-        #expect(events.first?.payload["host"] == "blocked.example" && events.first?.payload["protocol"] == "dns")
+        #expect(events.first?.correlationId == "corr-dns" && events.first?.payload.json["source"] == "dns")
+        #expect(events.first?.payload.json["host"] == "blocked.example" && events.first?.payload.json["protocol"] == "dns")
     }
 
     @Test func aNameIntoLoopbackNeedsAnEntryNamingTheAddress() throws {

@@ -56,8 +56,8 @@ struct EgressSandboxTests {
         #expect(connection.address == server.address && connection.port == server.port)
         #expect(connection.bytesSent > 0 && connection.bytesReceived > server.body.utf8.count)
         let event = try #require(fixture.events(EventKind.networkConnection).first)
-        #expect(event.correlationId == "corr-egress" && event.payload["call_id"]?.stringValue == result.callId)
-        #expect(event.payload["bytes_received"]?.intValue == connection.bytesReceived)
+        #expect(event.correlationId == "corr-egress" && event.payload.json["call_id"]?.stringValue == result.callId)
+        #expect(event.payload.json["bytes_received"]?.intValue == connection.bytesReceived)
     }
 
     @Test func aNonBlockingConnectSeesAConnectedSocket() async throws {
@@ -96,8 +96,8 @@ struct EgressSandboxTests {
         #expect(violation.kind == "network_denied" && violation.networkReason == "network_endpoint_denied")
         #expect(violation.address == other.address && violation.port == other.port && violation.networkProtocol == "tcp")
         let event = try #require(fixture.events(EventKind.networkDenied).first)
-        #expect(event.correlationId == "corr-egress" && event.payload["reason"] == "network_endpoint_denied")
-        #expect(event.payload["source"] == "kernel")
+        #expect(event.correlationId == "corr-egress" && event.payload.json["reason"] == "network_endpoint_denied")
+        #expect(event.payload.json["source"] == "kernel")
         #expect(result.network?.connections.first?.denial?.code == "network_endpoint_denied")
     }
 
@@ -161,7 +161,7 @@ struct EgressSandboxTests {
         #expect(stdout(result).contains("connection 1 refused 1"), "\(result.json)")
         #expect(result.network?.limitFired == "network_connections", "\(result.json)")
         #expect(result.violations.contains { $0.kind == "limit_exceeded" && $0.limit == "network_connections" && $0.port == server.port })
-        let limit = try #require(fixture.events(EventKind.limitExceeded).first { $0.payload["limit"] == "network_connections" })
+        let limit = try #require(fixture.events(EventKind.limitExceeded).first { $0.payload.json["limit"] == "network_connections" })
         #expect(limit.correlationId == "corr-egress")
         #expect(server.requests.count == 1)
     }
@@ -205,7 +205,7 @@ struct EgressSandboxTests {
         let connections = result.network?.connections ?? []
         #expect(connections.contains { $0.allowed && $0.path == .proxy && $0.protocol == .http })
         let denial = try #require(fixture.events(EventKind.networkDenied).first)
-        #expect(denial.payload["source"] == "proxy" && denial.payload["port"]?.intValue == refused.port)
+        #expect(denial.payload.json["source"] == "proxy" && denial.payload.json["port"]?.intValue == refused.port)
         #expect(denial.correlationId == "corr-egress")
     }
 

@@ -51,7 +51,7 @@ struct EngineTests {
         symlink(fixture.directory.file("real"), fixture.directory.file("link"))
         let project = try await fixture.engine.startProject(root: fixture.directory.file("link"), id: "p1")
         #expect(project.root == fixture.directory.file("real"))
-        #expect(fixture.events(.projectStarted).first?.payload["root"] == .string(fixture.directory.file("real")))
+        #expect(fixture.events(.projectStarted).first?.payload.json["root"] == .string(fixture.directory.file("real")))
         await fixture.engine.shutdown()
     }
 

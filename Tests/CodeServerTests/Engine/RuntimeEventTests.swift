@@ -7,7 +7,7 @@ struct RuntimeEventRecorderTests {
     @Test func recorderIsBoundedAndCountsWhatItDropped() {
         let recorder = RuntimeEventRecorder(capacity: 2)
         let kinds: [EventKind] = [.toolStarted, .toolCompleted, .toolFailed]
-        for (n, kind) in kinds.enumerated() { recorder.emit(RuntimeEvent(name: kind, projectId: "p", atMs: Int64(n))) }
+        for (n, kind) in kinds.enumerated() { recorder.emit(EventSamples.event(kind, project: "p", at: Int64(n))) }
         #expect(recorder.events.map(\.name) == [.toolCompleted, .toolFailed])
         #expect(recorder.droppedCount == 1)
     }
@@ -29,11 +29,11 @@ struct RuntimeEventRecorderTests {
 
     @Test func eventJSONCarriesIdsAndTime() {
         let event = RuntimeEvent(
-            name: .toolStarted, projectId: "p", conversationId: "c", correlationId: "k", atMs: 1_700_000_000_123,
-            payload: ["call_id": "x"])
+            projectId: "p", conversationId: "c", correlationId: "k", atMs: 1_700_000_000_123,
+            payload: .toolStarted(ToolStarted(callId: "x", tool: "t")), id: 4)
         #expect(event.json == [
-            "name": "tool.started", "project_id": "p", "conversation_id": "c", "correlation_id": "k",
-            "at": "2023-11-14T22:13:20.123Z", "payload": ["call_id": "x"],
+            "id": 4, "event": "tool.started", "project_id": "p", "conversation_id": "c", "correlation_id": "k",
+            "at": "2023-11-14T22:13:20.123Z", "at_ms": 1_700_000_000_123, "payload": ["call_id": "x", "tool": "t"],
         ])
     }
 }

@@ -27,14 +27,14 @@ struct PolicyEngineTests {
         #expect(decision.outcome == .allowed)
         #expect(decision.reasonCodes == [.allowed])
         #expect(decision.reason == "allowed")
-        #expect(decision.events.map(\.name) == [.policyAllowed])
+        #expect(decision.events.map(\.kind) == [.policyAllowed])
         #expect(
-            decision.record == [
+            decision.verdict.json == [
                 "project_id": "p1", "conversation_id": "c1", "correlation_id": "corr-1", "tool": "fs.read",
                 "decision": "allowed", "reason": "allowed", "reason_codes": ["allowed"],
                 "at": "2023-11-14T22:13:20.123Z",
             ])
-        #expect(decision.events[0].payload == decision.record)
+        #expect(decision.events[0] == decision.verdict)
     }
 
     @Test func everyReasonIsReportedInOneDecision() throws {
@@ -52,7 +52,7 @@ struct PolicyEngineTests {
             ])
         #expect(decision.reasonCode == .toolDenied)
         #expect(
-            decision.events.map(\.name) == [
+            decision.events.map(\.kind) == [
                 .policyDenied, .protocolDenied, .envDenied, .sandboxViolation, .sensitivePathDenied, .networkDenied,
             ])
         #expect(decision.reason.hasPrefix("denied: tool 'shell.run' matches deny_tools entry 'shell.*'; "))
@@ -62,14 +62,14 @@ struct PolicyEngineTests {
         let tree = ProjectTree()
         let decision = try engine(tree).evaluate(call("http.get", ["url": "https://example.com/"]), atMs: Self.at)
         let event = try #require(decision.events.last)
-        #expect(event.name == .networkDenied)
-        #expect(event.payload["reason"] == "network_denied")
-        #expect(event.payload["project_id"] == "p1")
-        #expect(event.payload["conversation_id"] == "c1")
-        #expect(event.payload["correlation_id"] == "corr-1")
-        #expect(event.payload["tool"] == "http.get")
-        #expect(event.payload["host"] == "example.com")
-        #expect(event.payload["at"] == "2023-11-14T22:13:20.123Z")
+        #expect(event.kind == .networkDenied)
+        #expect(event.json["reason"] == "network_denied")
+        #expect(event.json["project_id"] == "p1")
+        #expect(event.json["conversation_id"] == "c1")
+        #expect(event.json["correlation_id"] == "corr-1")
+        #expect(event.json["tool"] == "http.get")
+        #expect(event.json["host"] == "example.com")
+        #expect(event.json["at"] == "2023-11-14T22:13:20.123Z")
     }
 
     @Test func aClosedGatewayIsASecurityEventNamingTheProtocol() throws {
@@ -77,10 +77,10 @@ struct PolicyEngineTests {
         let policy = try engine(tree, ["protocol_allowlist": ["cli"]])
         let decision = policy.evaluate(call("fs.read", ["path": "a"], gateway: .mcp), atMs: Self.at)
         #expect(decision.reasonCodes == [.protocolDenied])
-        #expect(decision.events.map(\.name) == [.policyDenied, .protocolDenied])
+        #expect(decision.events.map(\.kind) == [.policyDenied, .protocolDenied])
         let event = try #require(decision.events.last)
-        #expect(event.payload["protocol"] == "mcp")
-        #expect(event.payload["reason"] == "protocol_denied")
+        #expect(event.json["protocol"] == "mcp")
+        #expect(event.json["reason"] == "protocol_denied")
         #expect(policy.evaluate(call("fs.read", ["path": "a"], gateway: .cli), atMs: Self.at).isAllowed)
     }
 
@@ -102,8 +102,8 @@ struct PolicyEngineTests {
             call("fs.read", ["path": .string(tree.outside + "/lib.a")]), atMs: Self.at)
         #expect(decision.outcome == .allowed)
         #expect(decision.reasonCodes == [.allowed, .sandboxExceptionUsed])
-        #expect(decision.events.map(\.name) == [.policyAllowed, .sandboxExceptionUsed])
-        #expect(decision.events[1].payload["reason_code"] == "vendored_libs")
+        #expect(decision.events.map(\.kind) == [.policyAllowed, .sandboxExceptionUsed])
+        #expect(decision.events[1].json["reason_code"] == "vendored_libs")
         #expect(decision.reason.hasPrefix("allowed; path '\(tree.outside)/lib.a' is outside the root"))
     }
 
@@ -116,7 +116,7 @@ struct PolicyEngineTests {
         let decision = try engine(tree, options).evaluate(
             call("fs.read", ["path": .string(tree.outside + "/x")]), atMs: Self.at)
         #expect(decision.reasonCodes == [.toolDenied])
-        #expect(decision.events.map(\.name) == [.policyDenied])
+        #expect(decision.events.map(\.kind) == [.policyDenied])
     }
 
     @Test func sensitiveAllowlistOverridesTheDefaults() throws {

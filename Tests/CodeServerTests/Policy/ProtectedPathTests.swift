@@ -42,9 +42,9 @@ struct ProtectedPathTests {
         }
         let violations = fixture.events(EventKind.sandboxViolation)
         #expect(violations.count == attempts.count)
-        #expect(violations.allSatisfy { $0.payload["reason"] == "protected_path" })
-        #expect(violations.first?.payload["protected_path"] == ".jido")
-        #expect(fixture.events(.toolStarted).filter { $0.payload["tool"] == "fs.write" }.isEmpty, "no worker ran")
+        #expect(violations.allSatisfy { $0.payload.json["reason"] == "protected_path" })
+        #expect(violations.first?.payload.json["protected_path"] == ".jido")
+        #expect(fixture.events(.toolStarted).filter { $0.payload.json["tool"] == "fs.write" }.isEmpty, "no worker ran")
 
         // The host afterwards: nothing written, and the catalog has no command.run.x.
         var info = stat()
@@ -75,8 +75,8 @@ struct ProtectedPathTests {
         #expect(result.status == .completed, "\(String(describing: result.message))")
         #expect(result.decision?.reasonCodes == [.allowed, .sandboxExceptionUsed])
         let used = try #require(fixture.events(EventKind.sandboxExceptionUsed).first)
-        #expect(used.payload["reason_code"] == "asset_authoring")
-        #expect(used.payload["protected_path"] == ".jido")
+        #expect(used.payload.json["reason_code"] == "asset_authoring")
+        #expect(used.payload.json["protected_path"] == ".jido")
         #expect(used.correlationId == "lifted")
         #expect(fixture.directory.read(".jido/commands/x.md") == commandFile("x"))
         _ = try await project.reloadAssets()

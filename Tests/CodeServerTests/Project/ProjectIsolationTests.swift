@@ -60,7 +60,7 @@ struct ProjectIsolationTests {
             #expect(Set(ofProject.compactMap(\.conversationId)) == ["c0", "c1", "c2", "c3"])
             #expect(ofProject.count == 8)
         }
-        #expect(fixture.events(.toolFailed).filter { $0.payload["reason"] != "policy_denied" }.isEmpty)
+        #expect(fixture.events(.toolFailed).filter { $0.payload.json["reason"] != "policy_denied" }.isEmpty)
         await fixture.engine.shutdown()
     }
 }

@@ -22,9 +22,9 @@ struct JournalFixture {
 
 func telemetryEvent(
     _ name: EventKind, at: Int64, conversation: String? = "c1", correlation: String? = nil, project: String = "p1",
-    payload: JSONValue = [:]
+    payload: [String: JSONValue] = [:]
 ) -> TelemetryEvent {
-    TelemetryEvent(name: name, projectId: project, conversationId: conversation, correlationId: correlation, atMs: at, payload: payload)
+    EventSamples.event(name, project: project, conversation: conversation, correlation: correlation, at: at, with: payload)
 }
 
 func journalEntry(_ sequence: Int, _ kind: ConversationEntry.Kind, at: Int64, correlation: String? = nil, payload: JSONValue = [:])

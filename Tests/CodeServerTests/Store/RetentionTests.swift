@@ -45,7 +45,7 @@ struct RetentionTests {
 
     @Test func policyDecisionsAndAlertsGoWithTheirEvent() throws {
         let journal = try JournalFixture().open(maxRows: 1)
-        try journal.append(telemetryEvent(.policyDenied, at: 1, payload: ["decision": "deny"]))
+        try journal.append(telemetryEvent(.policyDenied, at: 1))
         try journal.append(telemetryEvent(.alertRaised, at: 2, payload: ["rule": "r"]))
         try journal.append(telemetryEvent(.toolStarted, at: 3))
         try journal.enforceRetention()

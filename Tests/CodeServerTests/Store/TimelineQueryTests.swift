@@ -20,7 +20,7 @@ struct TimelineQueryTests {
             try sqlite.append(project: "p1", conversation: "c1", entry: entry)
             memoryJournal.append(project: "p1", conversation: "c1", entry: entry)
             for (name, conversation) in [(EventKind.toolStarted, "c1"), (.toolCompleted, "c1"), (.toolStarted, "c2")] {
-                var event = telemetryEvent(name, at: at, conversation: conversation, correlation: correlation, payload: ["i": .int(Int64(i))])
+                var event = telemetryEvent(name, at: at, conversation: conversation, correlation: correlation, payload: ["call_id": .string("call-\(i)")])
                 try sqlite.append(event)
                 event.id = hubId
                 hubId += 1

@@ -14,9 +14,9 @@ private struct Driver {
         engine.context.egressEnabledProjects = egress
     }
 
-    mutating func emit(_ name: EventKind, project: String = "p1", payload: JSONValue = [:]) -> [Alert] {
+    mutating func emit(_ name: EventKind, project: String = "p1", payload: [String: JSONValue] = [:]) -> [Alert] {
         defer { nextId += 1 }
-        return engine.observe(TelemetryEvent(name: name, projectId: project, atMs: now, payload: payload, id: nextId), now: now)
+        return engine.observe(EventSamples.event(name, project: project, at: now, id: nextId, with: payload), now: now)
     }
 
     mutating func emit(_ name: EventKind, times: Int, project: String = "p1") -> [Alert] {

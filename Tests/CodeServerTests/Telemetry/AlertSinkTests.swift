@@ -11,7 +11,7 @@ private func sampleAlert(id: UInt64 = 1) -> Alert {
     Alert(
         id: id, rule: "sandbox_violation", severity: .page, escalation: .immediate, projectId: "p1",
         atMs: 1_700_000_000_000, summary: "security.sandbox_violation in project p1", dedupKey: "sandbox_violation:p1",
-        evidence: [Alert.Evidence(TelemetryEvent(name: .sandboxViolation, projectId: "p1", atMs: 1, id: 9))],
+        evidence: [Alert.Evidence(EventSamples.event(.sandboxViolation, at: 1, id: 9))],
         suppressedCount: 0)
 }
 
@@ -111,9 +111,10 @@ struct HubAlertRoutingTests {
         let dispatcher = AlertDispatcher(
             sink: CommandAlertSink(argv: ["/bin/sh", "-c", "cat > '\(dir.file("alert.json"))'"]), retry: fastRetry)
         let hub = TelemetryHub(clock: ManualClock(), dispatchers: [dispatcher])
-        try hub.emit(TelemetryEvent(
-            name: .sandboxViolation, projectId: "p1", conversationId: "c1", correlationId: "r1", atMs: 1,
-            payload: ["path": "/etc/shadow", "token": "t", "call_id": "call-1", "tool": "fs.read", "source": "kernel"]))
+        try hub.emitRecorded(
+            EventSamples.event(
+                .sandboxViolation, conversation: "c1", correlation: "r1", at: 1,
+                with: ["path": "/etc/shadow", "token": "t", "call_id": "call-1", "tool": "fs.read", "source": "kernel"]))
         #expect(dispatcher.waitUntilIdle(timeoutMs: 5_000))
         let body = try JSONParser.parse(try #require(dir.read("alert.json")))
         #expect(body["rule"] == "sandbox_violation")

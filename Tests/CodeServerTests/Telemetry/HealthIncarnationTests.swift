@@ -7,17 +7,17 @@ import Testing
 /// failure"): a restarted project is judged on what it does from its start, earlier errors stay
 /// visible and marked; caller mistakes and expected refusals degrade nothing.
 struct HealthIncarnationTests {
-    private func event(_ name: EventKind, _ payload: JSONValue = [:]) -> TelemetryEvent {
-        TelemetryEvent(name: name, projectId: "p1", atMs: 0, payload: payload)
+    private func event(_ name: EventKind, _ payload: [String: JSONValue] = [:]) -> RuntimeEvent {
+        EventSamples.event(name, with: payload)
     }
 
     @Test func aRestartStartsACleanWindowAndMarksEarlierErrors() throws {
         let clock = ManualClock()
         let hub = TelemetryHub(clock: clock)
-        try hub.emit(event(.projectStarted))
-        try hub.emit(event(.sandboxViolation, ["path": "../x"]))
-        try hub.emit(event(.toolTimeout))
-        try hub.emit(event(.toolTimeout))
+        try hub.emitRecorded(event(.projectStarted))
+        try hub.emitRecorded(event(.sandboxViolation, ["path": "../x"]))
+        try hub.emitRecorded(event(.toolTimeout))
+        try hub.emitRecorded(event(.toolTimeout))
         let degraded = hub.health(project: "p1")
         #expect(degraded.status == .degraded)
         #expect(degraded.reasons.map(\.event) == ["tool.timeout", "security.sandbox_violation"])
@@ -29,8 +29,8 @@ struct HealthIncarnationTests {
         #expect(json["degraded_until"]?.stringValue != nil)
 
         clock.advance(byMs: 10_000)
-        try hub.emit(event(.projectStopped))
-        try hub.emit(event(.projectStarted))
+        try hub.emitRecorded(event(.projectStopped))
+        try hub.emitRecorded(event(.projectStarted))
         let restarted = hub.snapshot(project: "p1")
         #expect(restarted.health.status == .ok)
         #expect(restarted.health.reasons.isEmpty)
@@ -42,7 +42,7 @@ struct HealthIncarnationTests {
         // The violation, two timeouts and the violation's page (`alert.raised`).
         #expect(errors.count == 4)
         #expect(errors.allSatisfy { $0["before_restart"] == true })
-        try hub.emit(event(.toolTimeout))
+        try hub.emitRecorded(event(.toolTimeout))
         let after = hub.snapshot(project: "p1").telemetryJSON["recent_errors"]?.arrayValue ?? []
         #expect(after.last?["before_restart"] == nil)
         #expect(hub.health(project: "p1").status == .degraded)
@@ -51,15 +51,15 @@ struct HealthIncarnationTests {
     @Test func callerMistakesAndExpectedRefusalsDoNotDegrade() throws {
         let hub = TelemetryHub(clock: ManualClock())
         for reason in ["invalid_arguments", "unknown_tool", "not_found", "is_a_directory", "policy_denied", "project_stopped"] {
-            try hub.emit(event(.toolFailed, ["reason": .string(reason)]))
+            try hub.emitRecorded(event(.toolFailed, ["reason": .string(reason)]))
         }
-        try hub.emit(event(.policyDenied))
-        try hub.emit(event(.protocolDenied))
-        try hub.emit(event(.envDenied))
+        try hub.emitRecorded(event(.policyDenied))
+        try hub.emitRecorded(event(.protocolDenied))
+        try hub.emitRecorded(event(.envDenied))
         let snapshot = hub.snapshot(project: "p1")
         #expect(snapshot.health.status == .ok, "\(snapshot.health.summary)")
         #expect(snapshot.recentErrors.count == 9, "triage still sees every one")
-        try hub.emit(event(.toolFailed, ["reason": "worker_crashed"]))
+        try hub.emitRecorded(event(.toolFailed, ["reason": "worker_crashed"]))
         #expect(hub.health(project: "p1").status == .degraded)
     }
 

@@ -23,7 +23,7 @@ struct IncidentTimelineTests {
     }
 
     private func telemetry(_ at: Int64, _ name: EventKind, _ correlation: String?, id: UInt64, conversation: String = "c1") -> TelemetryEvent {
-        TelemetryEvent(name: name, projectId: "p1", conversationId: conversation, correlationId: correlation, atMs: at, id: id)
+        EventSamples.event(name, conversation: conversation, correlation: correlation, at: at, id: id)
     }
 
     @Test func mergesByTimeWithJournalFirstOnTies() throws {

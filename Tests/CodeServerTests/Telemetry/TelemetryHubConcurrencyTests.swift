@@ -27,7 +27,7 @@ struct TelemetryHubConcurrencyTests {
             for _ in 0..<Self.emitters {
                 group.addTask {
                     for _ in 0..<Self.perEmitter {
-                        _ = try? hub.emit(TelemetryEvent(name: .toolStarted, projectId: "p1", atMs: 0, payload: [:]))
+                        _ = try? hub.emitRecorded(EventSamples.event(.toolStarted))
                     }
                 }
             }
@@ -48,7 +48,7 @@ struct TelemetryHubConcurrencyTests {
         #expect(ids.count == total, "the reader missed events: \(ids.count) of \(total)")
         #expect(zip(ids, ids.dropFirst()).allSatisfy { $0 < $1 }, "a subscriber saw events out of the hub's order")
         // Cancelled subscribers are pruned: only the reader (ended by its break) and none of the 100.
-        _ = try hub.emit(TelemetryEvent(name: .toolStarted, projectId: "p1", atMs: 0, payload: [:]))
+        _ = try hub.emitRecorded(EventSamples.event(.toolStarted))
         #expect(hub.stats.subscribers <= 1, "\(hub.stats.subscribers) subscribers left")
     }
 }

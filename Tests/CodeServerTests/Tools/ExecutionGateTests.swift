@@ -14,11 +14,11 @@ struct ExecutionGateTests {
         #expect(result.status == .failed)
         #expect(result.reason == .unknownTool)
         let failed = try #require(fixture.events(.toolFailed).first)
-        #expect(failed.payload["reason"] == "unknown_tool")
+        #expect(failed.payload.json["reason"] == "unknown_tool")
         #expect(failed.correlationId == "corr-u")
         #expect(fixture.events(.toolStarted).isEmpty)
         // No sandbox ran: no limit fields.
-        #expect(failed.payload["limits_fired"] == nil)
+        #expect(failed.payload.json["limits_fired"] == nil)
         await fixture.engine.shutdown()
     }
 
@@ -41,9 +41,9 @@ struct ExecutionGateTests {
         #expect(result.decision?.reasonCodes == [.sandboxViolation])
         let violation = try #require(fixture.events(EventKind.sandboxViolation).first)
         #expect(violation.correlationId == "corr-d")
-        #expect(violation.payload["correlation_id"] == "corr-d")
+        #expect(violation.payload.json["correlation_id"] == "corr-d")
         #expect(fixture.events(EventKind.policyDenied).count == 1)
-        #expect(fixture.events(.toolFailed).first?.payload["reason_codes"] == ["sandbox_violation"])
+        #expect(fixture.events(.toolFailed).first?.payload.json["reason_codes"] == ["sandbox_violation"])
         #expect(fixture.events(.toolStarted).isEmpty)
         await fixture.engine.shutdown()
     }
@@ -63,7 +63,7 @@ struct ExecutionGateTests {
         let project = try await fixture.start(["tool_max_concurrency": 0])
         let result = await project.execute(ToolCall(tool: "fs.list", arguments: ["path": "."]))
         #expect(result.reason == .maxConcurrencyReached)
-        #expect(fixture.events(.toolFailed).first?.payload["reason"] == "max_concurrency_reached")
+        #expect(fixture.events(.toolFailed).first?.payload.json["reason"] == "max_concurrency_reached")
         await fixture.engine.shutdown()
     }
 
@@ -118,7 +118,7 @@ struct ExecutionGateTests {
         let result = await project.execute(
             ToolCall(tool: "shell.run", arguments: ["argv": ["/usr/bin/env"], "env": ["AWS_SECRET_ACCESS_KEY": "x"]]))
         #expect(result.decision?.reasonCodes == [.envDenied])
-        #expect(fixture.events(EventKind.envDenied).first?.payload["variable"] == "AWS_SECRET_ACCESS_KEY")
+        #expect(fixture.events(EventKind.envDenied).first?.payload.json["variable"] == "AWS_SECRET_ACCESS_KEY")
         await fixture.engine.shutdown()
     }
 
@@ -163,8 +163,8 @@ struct ExecutionGateTests {
         #expect(result.isSensitive)
         let event = try #require(fixture.events(.sensitiveArtifactDetected).first)
         #expect(event.correlationId == "corr-s")
-        #expect(event.payload["findings"] == [["kind": "private_key", "path": "output.content"]])
-        #expect(fixture.events(.toolCompleted).first?.payload["sensitive"] == true)
+        #expect(event.payload.json["findings"] == [["kind": "private_key", "path": "output.content"]])
+        #expect(fixture.events(.toolCompleted).first?.payload.json["sensitive"] == true)
         await fixture.engine.shutdown()
     }
 
@@ -184,11 +184,11 @@ struct ExecutionGateTests {
         let event = try #require(fixture.events(EventKind.networkDenied).first)
         #expect(event.correlationId == "corr-net")
         #expect(event.projectId == "p1")
-        #expect(event.payload["source"] == "kernel")
-        #expect(event.payload["reason"] == "network_denied")
-        #expect(event.payload["address"] == "10.20.30.40")
-        #expect(event.payload["port"] == 8080)
-        #expect(event.payload["call_id"] == .string(result.callId))
+        #expect(event.payload.json["source"] == "kernel")
+        #expect(event.payload.json["reason"] == "network_denied")
+        #expect(event.payload.json["address"] == "10.20.30.40")
+        #expect(event.payload.json["port"] == 8080)
+        #expect(event.payload.json["call_id"] == .string(result.callId))
         await fixture.engine.shutdown()
     }
 
@@ -202,10 +202,10 @@ struct ExecutionGateTests {
         #expect(result.reason == .timeout)
         #expect(hostProcesses(containing: marker).isEmpty)
         let event = try #require(fixture.events(.toolTimeout).first)
-        #expect(event.payload["timeout_ms"] == 400)
+        #expect(event.payload.json["timeout_ms"] == 400)
         // The limit is data in the ending event, for consumers that count limits.
-        #expect(event.payload["limit_fired"] == "timeout")
-        #expect(event.payload["limits_fired"]?.arrayValue?.contains("timeout") == true)
+        #expect(event.payload.json["limit_fired"] == "timeout")
+        #expect(event.payload.json["limits_fired"]?.arrayValue?.contains("timeout") == true)
         await fixture.engine.shutdown()
     }
 
@@ -218,14 +218,14 @@ struct ExecutionGateTests {
             ToolCall(tool: "shell.run", arguments: ["argv": ["python3", "-c", "x=bytearray(1<<30)"]]))
         #expect(result.reason == .limitExceeded, "\(result)")
         let event = try #require(fixture.events(.toolFailed).first)
-        #expect(event.payload["reason"] == "limit_exceeded")
-        #expect(event.payload["limit_fired"] == "memory")
-        #expect(event.payload["limits_fired"] == ["memory"])
+        #expect(event.payload.json["reason"] == "limit_exceeded")
+        #expect(event.payload.json["limit_fired"] == "memory")
+        #expect(event.payload.json["limits_fired"] == ["memory"])
         // A call that completed had no limit fire: an empty list, no `limit_fired`.
         _ = await project.execute(ToolCall(tool: "shell.run", arguments: ["script": "true"]))
         let completed = try #require(fixture.events(.toolCompleted).first)
-        #expect(completed.payload["limits_fired"] == [])
-        #expect(completed.payload["limit_fired"] == nil)
+        #expect(completed.payload.json["limits_fired"] == [])
+        #expect(completed.payload.json["limit_fired"] == nil)
         await fixture.engine.shutdown()
     }
 
@@ -235,7 +235,7 @@ struct ExecutionGateTests {
         let result = await project.execute(
             ToolCall(tool: "shell.run", arguments: ["script": "sleep 31337.4712", "timeout_ms": 300]))
         #expect(result.status == .timeout)
-        #expect(fixture.events(.toolTimeout).first?.payload["timeout_ms"] == 300)
+        #expect(fixture.events(.toolTimeout).first?.payload.json["timeout_ms"] == 300)
         #expect(hostProcesses(containing: "31337.4712").isEmpty)
         await fixture.engine.shutdown()
     }
@@ -254,8 +254,8 @@ struct ExecutionGateTests {
         clock.advance(byMs: 59_999)
         _ = await project.execute(call())
         let alert = try #require(fixture.events(.repeatedTimeoutFailures).first)
-        #expect(alert.payload["tool"] == "shell.run")
-        #expect(alert.payload["count"] == 2)
+        #expect(alert.payload.json["tool"] == "shell.run")
+        #expect(alert.payload.json["count"] == 2)
         #expect(fixture.events(.toolTimeout).count == 3)
         await fixture.engine.shutdown()
     }

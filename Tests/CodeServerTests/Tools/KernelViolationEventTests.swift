@@ -25,9 +25,9 @@ struct KernelViolationEventTests {
         #expect(event.conversationId == "c1")
         #expect(event.correlationId == "corr-1")
         #expect(event.atMs == 1_700_000_000_000)
-        #expect(event.payload["reason"] == "network_protocol_denied")
-        #expect(event.payload["family"] == "AF_NETLINK")
-        #expect(event.payload["call_id"] == "call-1")
-        #expect(event.payload["source"] == "kernel")
+        #expect(event.payload.json["reason"] == "network_protocol_denied")
+        #expect(event.payload.json["family"] == "AF_NETLINK")
+        #expect(event.payload.json["call_id"] == "call-1")
+        #expect(event.payload.json["source"] == "kernel")
     }
 }

@@ -1,8 +1,8 @@
 import Sandbox
 
 /// An alert: what a rule concluded, with the events that made it conclude so, routed to sinks.
-public struct Alert: Sendable, Equatable {
-    public enum Severity: String, Sendable {
+public struct Alert: EventPayloadBody {
+    public enum Severity: String, Sendable, CaseIterable {
         case page
         case warning
         case ticket
@@ -10,7 +10,7 @@ public struct Alert: Sendable, Equatable {
 
     /// The runbook's escalation criteria: `immediate` (any sandbox violation, repeated timeout
     /// failures across projects), `sameDay` (persistent watcher or loader failures), else `none`.
-    public enum Escalation: String, Sendable {
+    public enum Escalation: String, Sendable, CaseIterable {
         case none
         case sameDay = "same_day"
         case immediate
@@ -31,16 +31,28 @@ public struct Alert: Sendable, Equatable {
         public var tool: String?
         public var reason: String?
 
-        public init(_ event: TelemetryEvent) {
+        public init(_ event: RuntimeEvent) {
             eventId = event.id
             name = event.name
             projectId = event.projectId
             atMs = event.atMs
             correlationId = event.correlationId
             conversationId = event.conversationId
-            callId = event.payload["call_id"]?.stringValue
-            tool = event.payload["tool"]?.stringValue
-            reason = event.payload["reason"]?.stringValue
+            callId = event.payload.callId
+            tool = event.payload.tool
+            reason = event.payload.reason
+        }
+
+        init(reading r: inout PayloadReader) throws(EventPayloadError) {
+            eventId = try r.uint("event_id")
+            name = try r.word("event", as: EventKind.self)
+            projectId = try r.string("project_id")
+            atMs = try r.time("at")
+            conversationId = try r.optionalString("conversation_id")
+            correlationId = try r.optionalString("correlation_id")
+            callId = try r.optionalString("call_id")
+            tool = try r.optionalString("tool")
+            reason = try r.optionalString("reason")
         }
 
         /// Everything `jcs incident PROJECT [CONVERSATION] --correlation-id ID` needs to put the
@@ -78,6 +90,49 @@ public struct Alert: Sendable, Equatable {
     /// How many alerts with this key were suppressed since the last one that went out.
     public var suppressedCount: Int
 
+    public init(
+        id: UInt64, rule: String, severity: Severity, escalation: Escalation, projectId: String, atMs: Int64,
+        summary: String, dedupKey: String, evidence: [Evidence], suppressedCount: Int
+    ) {
+        self.id = id
+        self.rule = rule
+        self.severity = severity
+        self.escalation = escalation
+        self.projectId = projectId
+        self.atMs = atMs
+        self.summary = summary
+        self.dedupKey = dedupKey
+        self.evidence = evidence
+        self.suppressedCount = suppressedCount
+    }
+
+    /// The strict reader of an `alert.raised` payload (`at_ms` must agree with `at`).
+    public init(reading r: inout PayloadReader) throws(EventPayloadError) {
+        id = try r.uint("id")
+        rule = try r.string("rule")
+        severity = try r.word("severity", as: Severity.self)
+        escalation = try r.word("escalation", as: Escalation.self)
+        projectId = try r.string("project_id")
+        let at = try r.time("at")
+        atMs = try r.int("at_ms")
+        guard at == atMs else { throw r.fail("at_ms", "does not match 'at'") }
+        summary = try r.string("summary")
+        dedupKey = try r.string("dedup_key")
+        suppressedCount = Int(try r.int("suppressed_count"))
+        guard case .array(let cited) = try r.json("evidence") else { throw r.fail("evidence", "not an array") }
+        var evidence: [Evidence] = []
+        for (index, item) in cited.enumerated() {
+            do throws(EventPayloadError) {
+                var inner = try PayloadReader(kind: r.kind, json: item)
+                evidence.append(try Evidence(reading: &inner))
+                try inner.finish()
+            } catch {
+                throw r.fail("evidence[\(index)].\(error.field)", error.reason)
+            }
+        }
+        self.evidence = evidence
+    }
+
     public var json: JSONValue {
         .object([
             "id": .uint(id), "rule": .string(rule), "severity": .string(severity.rawValue),
@@ -89,7 +144,7 @@ public struct Alert: Sendable, Equatable {
     }
 
     /// The alert as a telemetry event (`alert.raised`), so it is journaled and shown with the rest.
-    public var event: TelemetryEvent {
-        TelemetryEvent(name: .alertRaised, projectId: projectId, atMs: atMs, payload: json)
+    public var event: RuntimeEvent {
+        RuntimeEvent(projectId: projectId, atMs: atMs, payload: .alertRaised(self))
     }
 }

@@ -17,7 +17,7 @@ public struct AssetReloadErrorsRule: AlertRule {
 
     public mutating func observe(_ event: TelemetryEvent, now: Int64, context: AlertContext) -> [AlertFiring] {
         guard event.name == eventName else { return [] }
-        guard (event.payload["error_count"]?.doubleValue ?? 0) > 0 else {
+        guard case .projectAssetsReloaded(let reloaded) = event.payload, reloaded.errorCount > 0 else {
             streaks[event.projectId] = nil
             return []
         }

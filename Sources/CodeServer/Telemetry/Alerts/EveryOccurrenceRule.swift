@@ -28,8 +28,8 @@ public struct EveryOccurrenceRule: AlertRule {
     /// The level of an event the policy produced (its payload has no `source: kernel`); nil when
     /// every event of the name has the same level.
     public var beforeSandbox: Level?
-    /// A payload member that distinguishes conditions within a project (part of the dedup key).
-    public var distinguishingField: String?
+    /// A member of the finding that distinguishes conditions within a project (part of the dedup key).
+    public var distinguishingField: (KeyPath<SecurityFinding, String?> & Sendable)?
     /// How long after an occurrence its condition counts as holding: the engine's suppression
     /// window, during which it raises nothing new for the same condition.
     public var windowMs: Int64
@@ -44,7 +44,7 @@ public struct EveryOccurrenceRule: AlertRule {
 
     public init(
         name: String, eventName: EventKind, severity: Alert.Severity, escalation: Alert.Escalation = .none,
-        beforeSandbox: Level? = nil, distinguishingField: String? = nil, windowMs: Int64 = 300_000
+        beforeSandbox: Level? = nil, distinguishingField: (KeyPath<SecurityFinding, String?> & Sendable)? = nil, windowMs: Int64 = 300_000
     ) {
         self.name = name
         self.eventName = eventName
@@ -62,13 +62,13 @@ public struct EveryOccurrenceRule: AlertRule {
         name: "sensitive_path_denied", eventName: .sensitivePathDenied, severity: .page)
     public static let sandboxExceptionUsed = EveryOccurrenceRule(
         name: "sandbox_exception_used", eventName: .sandboxExceptionUsed, severity: .warning,
-        distinguishingField: "reason_code")
+        distinguishingField: \SecurityFinding.reasonCode)
     public static let sensitiveArtifactDetected = EveryOccurrenceRule(
         name: "sensitive_artifact_detected", eventName: .sensitiveArtifactDetected, severity: .warning)
 
     /// The level of `event`.
     func level(of event: TelemetryEvent) -> Level {
-        if let beforeSandbox, event.payload["source"]?.stringValue != "kernel" { return beforeSandbox }
+        if let beforeSandbox, event.payload.securityFinding?.source != .kernel { return beforeSandbox }
         return Level(severity, escalation)
     }
 
@@ -76,7 +76,7 @@ public struct EveryOccurrenceRule: AlertRule {
         guard event.name == eventName else { return [] }
         let level = self.level(of: event)
         var key = "\(name):\(event.projectId)"
-        let distinction = distinguishingField.map { event.payload[$0]?.stringValue ?? "-" } ?? ""
+        let distinction = distinguishingField.map { event.payload.securityFinding?[keyPath: $0] ?? "-" } ?? ""
         if distinguishingField != nil { key += ":" + distinction }
         if beforeSandbox != nil { key += ":" + level.escalation.rawValue }
         // Pruned as it goes: a key whose window passed is no condition any more.
