@@ -65,8 +65,10 @@ struct EventPayloadWireTests {
 
     @Test func aRedactorThatHitsATypedMemberMakesTheHubDropTheEvent() throws {
         let hub = TelemetryHub(
-            configuration: TelemetryConfiguration(redactor: Redactor(keys: SecretKeys(secretWords: ["tool"]))))
-        let emitted = try hub.emitChecked(EventSamples.event(.toolStarted))
+            configuration: TelemetryConfiguration(redactor: Redactor(keys: SecretKeys(secretWords: ["reason"]))))
+        // `reason` of a `tool.failed` is a `FailureReason`: "[REDACTED]" is none, so the event
+        // cannot be kept typed, and is neither stored nor shown unredacted.
+        let emitted = try hub.emitChecked(EventSamples.event(.toolFailed))
         #expect(emitted == nil)
         #expect(hub.stats.redactionDrops == 1)
         #expect(hub.snapshot(project: "p1").recentEvents.isEmpty)
