@@ -101,6 +101,17 @@ struct EventPayloadWireTests {
         #expect(error(.projectStopped, ["x": 1])?.field == "x")
     }
 
+    /// A layer's record that uses a typed name for something else keeps it as evidence, and
+    /// reads back exactly.
+    @Test func aFindingKeepsWhatItCannotTypeAsEvidence() throws {
+        let record: [String: JSONValue] = ["source": "elsewhere", "reason": 3, "tool": "t", "path": "/x"]
+        let finding = SecurityFinding(record: record)
+        #expect(finding.source == nil && finding.reason == nil && finding.tool == "t")
+        #expect(finding.evidence == ["source": "elsewhere", "reason": 3, "path": "/x"])
+        #expect(EventPayload.networkDenied(finding).json == .object(record))
+        #expect(try EventPayload(kind: .networkDenied, json: .object(record)) == .networkDenied(finding))
+    }
+
     @Test func aVerdictCannotTravelUnderTheOtherKind() {
         var json = EventSamples.all.first { $0.0.kind == .policyAllowed }!.1.objectValue!
         #expect(error(.policyDenied, .object(json))?.field == "decision")

@@ -70,15 +70,10 @@ public struct SecurityFinding: EventPayloadBody {
         evidence = rest
     }
 
+    /// An open record: every object reads, its typed members lifted as `init(record:)` lifts them,
+    /// so what a layer wrote reads back exactly.
     public init(reading r: inout PayloadReader) throws(EventPayloadError) {
-        callId = try r.optionalString("call_id")
-        tool = try r.optionalString("tool")
-        reason = try r.optionalString("reason")
-        reasonCode = try r.optionalString("reason_code")
-        source = try r.optionalWord("source", as: Source.self)
-        limit = try r.optionalString("limit")
-        violationKind = try r.optionalString("kind")
-        evidence = r.remaining()
+        self.init(record: r.remaining())
     }
 
     public var json: JSONValue {
