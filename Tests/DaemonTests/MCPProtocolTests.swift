@@ -99,9 +99,11 @@ struct MCPProtocolTests {
             #expect(answer.status == 202, "\(message)")
             #expect(answer.body.isEmpty, "\(message)")
         }
+        // GET is the session's notification stream: without asking for SSE it is 406, without a
+        // session 400 (`MCPStreamingTests` opens one).
         let get = try #require(RawHTTP.send(socket: fixture.daemon.socketPath, method: "GET", target: endpoint.target, body: []))
-        #expect(get.status == 405)
-        #expect(get.headers["allow"] == "POST, DELETE")
+        #expect(get.status == 406)
+        #expect(get.json["error"]?["data"]?["field"]?.stringValue == "Accept")
         let unknown = try #require(MCPEndpoint(socket: fixture.daemon.socketPath, project: "nope").request(1, "tools/list"))
         #expect(unknown.status == 200)
         #expect(unknown.json["error"]?["code"]?.intValue == -32002)
@@ -120,7 +122,12 @@ struct MCPProtocolTests {
             #expect(answer.status == 200)
             let result = try #require(answer.json["result"], "\(answer.json)")
             #expect(result["protocolVersion"]?.stringValue == answered, "\(asked)")
-            #expect(result["capabilities"] == ["tools": ["listChanged": false]])
+            #expect(
+                result["capabilities"]
+                    == [
+                        "tools": ["listChanged": true], "prompts": ["listChanged": true],
+                        "resources": ["listChanged": true, "subscribe": false],
+                    ])
             #expect(result["serverInfo"]?["name"]?.stringValue == "jcs")
             #expect(answer.headers["mcp-session-id"]?.count == 32)
         }
