@@ -123,7 +123,7 @@ struct HostileMCPMessages {
                 label: "bad method type", body: Self.text(["jsonrpc": "2.0", "id": id, "method": random.pick(methods)]),
                 expect: .error(Self.invalidRequest))
         case 8:
-            let methods = ["tools/lis", "resources/list", "prompts/get", "../tools/list", "", "TOOLS/LIST", String(repeating: "m", count: 10_000)]
+            let methods = ["tools/lis", "resources/subscribe", "prompts/gett", "../tools/list", "", "TOOLS/LIST", String(repeating: "m", count: 10_000)]
             return Message(
                 label: "unknown method", body: Self.text(["jsonrpc": "2.0", "id": id, "method": .string(random.pick(methods))]),
                 expect: .error(Self.methodNotFound))

@@ -37,7 +37,7 @@ struct MCPProtocolTests {
             name: "method not a string", body: Array(#"{"jsonrpc":"2.0","id":3,"method":5}"#.utf8), status: 400,
             code: -32600, id: 3, field: "method"),
         ErrorCase(
-            name: "unknown method", body: Array(#"{"jsonrpc":"2.0","id":"a","method":"resources/list"}"#.utf8), status: 200,
+            name: "unknown method", body: Array(#"{"jsonrpc":"2.0","id":"a","method":"resources/subscribe"}"#.utf8), status: 200,
             code: -32601, id: "a"),
         ErrorCase(
             name: "params not an object", body: Array(#"{"jsonrpc":"2.0","id":4,"method":"tools/list","params":[1]}"#.utf8),

@@ -117,13 +117,16 @@ extension MCPStreamingTests {
         let read = try #require(endpoint.request(6, "resources/read", ["uri": "jcs://project/p1/skills/greet"]))
         #expect(read.json["result"]?["contents"]?[0]?["text"]?.stringValue == "Say hello politely.\n", "\(read.json)")
 
-        for token in [#"{"a":1}"#, "1.5", "true", "[1]"] {
+        // Answered as JSON, or as the one event of an SSE answer when the client accepts SSE.
+        for (token, accept) in [(#"{"a":1}"#, "application/json"), ("1.5", "text/event-stream"), ("true", "application/json"), ("[1]", "text/event-stream")] {
             let answer = try #require(endpoint.post(
                 #"{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"fs.read","arguments":{"path":"hello.txt"},"_meta":{"progressToken":\#(token)}}}"#,
-                headers: [("Accept", "application/json, text/event-stream")]))
+                headers: [("Accept", accept)]))
             #expect(answer.status == 200)
-            #expect(answer.json["error"]?["code"]?.intValue == -32602, "\(token): \(answer.json)")
-            #expect(answer.json["error"]?["data"]?["field"]?.stringValue == "_meta.progressToken", "\(token)")
+            let message = accept == "application/json" ? answer.json : try Self.onlyEvent(answer)
+            #expect(message["error"]?["code"]?.intValue == -32602, "\(token): \(message)")
+            #expect(message["error"]?["data"]?["field"]?.stringValue == "_meta.progressToken", "\(token)")
+            #expect(message["id"]?.intValue == 7)
         }
         let unknownPrompt = try #require(endpoint.request(8, "prompts/get", ["name": "nope"]))
         #expect(unknownPrompt.json["error"]?["code"]?.intValue == -32602)
@@ -177,14 +180,14 @@ extension MCPStreamingTests {
         let ended = try #require(RawHTTP.send(
             socket: socket, method: "DELETE", target: endpoint.target, headers: [("Mcp-Session-Id", session)], body: []))
         #expect(ended.status == 204)
-        #expect(stream.closedByPeer(within: 10), "the stream outlived its session")
+        #expect(stream.read(until: Self.endOfBody, seconds: 10), "the stream outlived its session: \(stream.text)")
 
         // An evicted session's stream ends too: the per-project budget (64) pushes it out.
         let victim = try #require(endpoint.initialize())
         let victimStream = try #require(Self.openStream(socket: socket, project: "p1", session: victim))
         #expect(victimStream.read(until: Array("text/event-stream".utf8), seconds: 10))
         for _ in 0..<70 { _ = endpoint.initialize() }
-        #expect(victimStream.closedByPeer(within: 10), "an evicted session kept its stream")
+        #expect(victimStream.read(until: Self.endOfBody, seconds: 10), "an evicted session kept its stream")
     }
 
     /// Clients that open their stream and never read a byte: many of them, through bursts of
@@ -214,6 +217,18 @@ extension MCPStreamingTests {
         #expect(Monotonic.now() - started < 60, "reloads waited for readers that never read")
         silent.forEach { $0.close() }
         #expect(fixture.jcs("project", "list").status == 0)
+    }
+
+    /// The last chunk of a chunked body: the response is over (the connection may stay open).
+    static let endOfBody = Array("\r\n0\r\n\r\n".utf8)
+
+    /// The one `event: message` of an SSE answer, parsed.
+    static func onlyEvent(_ answer: RawHTTP.Answer) throws -> JSONValue {
+        #expect(answer.headers["content-type"]?.hasPrefix("text/event-stream") == true)
+        let text = String(decoding: answer.body, as: UTF8.self)
+        let events = text.split(separator: "\n\n").filter { $0.hasPrefix("event: message\ndata: ") }
+        #expect(events.count == 1, "\(text)")
+        return try JSONParser.parse(String(events.first?.dropFirst("event: message\ndata: ".count) ?? ""))
     }
 
     /// A GET stream for `session`, its request sent; the caller reads (or does not).
