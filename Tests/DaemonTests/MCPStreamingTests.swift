@@ -273,3 +273,25 @@ extension MCPStreamingTests {
         #expect(dropped["buffer"]?.stringValue == "64")
     }
 }
+
+extension MCPStreamingTests {
+    /// SIGTERM with sessions listening on their GET streams: the streams end on the shutdown
+    /// signal itself and the daemon exits 0 well inside its grace period, not at its deadline.
+    @Test func shutdownEndsTheSessionStreams() throws {
+        let fixture = try DaemonFixture()
+        #expect(Self.startProject(fixture, "p1"))
+        let socket = fixture.daemon.socketPath
+        let endpoint = MCPEndpoint(socket: socket, project: "p1")
+        var streams: [RawConnection] = []
+        for _ in 0..<3 {
+            let session = try #require(endpoint.initialize())
+            let stream = try #require(Self.openStream(socket: socket, project: "p1", session: session))
+            #expect(stream.read(until: Array("text/event-stream".utf8), seconds: 10))
+            streams.append(stream)
+        }
+        let started = Monotonic.now()
+        #expect(fixture.daemon.stop() == 0)
+        #expect(Monotonic.now() - started < 5, "shutdown waited for the MCP streams")
+        for stream in streams { #expect(stream.closedByPeer(within: 5)) }
+    }
+}
