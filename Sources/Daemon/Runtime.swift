@@ -32,6 +32,7 @@ public struct Runtime: Sendable {
         followers = FollowerBudget(total: limits.maxFollowers, perProject: limits.maxFollowersPerProject)
         mcpSessions = MCPSessions(capacity: limits.maxMCPSessions, perProject: limits.maxMCPSessionsPerProject)
         MetricsFeed.start(hub: hub, collector: metrics)
+        MCPListChangedFeed.start(hub: hub, sessions: mcpSessions)
     }
 
     /// The project, or `unknown_project` as an API error.

@@ -90,7 +90,7 @@ struct HostileMCPMessages {
 
     mutating func next() -> Message {
         let id: JSONValue = random.below(2) == 0 ? .int(Int64(random.below(1_000_000))) : .string("id-\(random.below(1000))")
-        switch random.below(14) {
+        switch random.below(16) {
         case 0:
             let valid = Self.text(["jsonrpc": "2.0", "id": id, "method": "tools/list"])
             return Message(label: "truncated", body: Array(valid.prefix(1 + random.below(valid.count - 1))), expect: .error(Self.parseError))
@@ -123,7 +123,7 @@ struct HostileMCPMessages {
                 label: "bad method type", body: Self.text(["jsonrpc": "2.0", "id": id, "method": random.pick(methods)]),
                 expect: .error(Self.invalidRequest))
         case 8:
-            let methods = ["tools/lis", "resources/list", "prompts/get", "../tools/list", "", "TOOLS/LIST", String(repeating: "m", count: 10_000)]
+            let methods = ["tools/lis", "resources/subscribe", "prompts/gett", "../tools/list", "", "TOOLS/LIST", String(repeating: "m", count: 10_000)]
             return Message(
                 label: "unknown method", body: Self.text(["jsonrpc": "2.0", "id": id, "method": .string(random.pick(methods))]),
                 expect: .error(Self.methodNotFound))
@@ -163,6 +163,28 @@ struct HostileMCPMessages {
             return Message(
                 label: "bad initialize",
                 body: Self.text(["jsonrpc": "2.0", "id": id, "method": "initialize", "params": random.pick(params)]),
+                expect: .error(Self.invalidParams))
+        case 13:
+            // Resource URIs that must never be read: traversal, control bytes, another project,
+            // other schemes, bad escapes, the wrong type.
+            let uris: [JSONValue] = [
+                "jcs://project/fz/skills/..", "jcs://project/fz/skills/%2E%2E", "jcs://project/fz/../other/skills/x",
+                "jcs://project/fz/skills/a\u{1}b", "jcs://project/fz/skills/a%0Ab", "jcs://project/other/skills/x",
+                "file:///etc/shadow", "jcs://project/fz/skills/%", "jcs://project/fz//x", "jcs://project/fz/etc/passwd",
+                .string("jcs://project/fz/skills/" + String(repeating: "a", count: 5000)), 5, ["uri": "x"], .null,
+            ]
+            return Message(
+                label: "bad resources/read",
+                body: Self.text(["jsonrpc": "2.0", "id": id, "method": "resources/read", "params": ["uri": random.pick(uris)]]),
+                expect: .error(Self.invalidParams))
+        case 14:
+            let params: [JSONValue] = [
+                [:], ["name": 5], ["name": "nope"], ["name": "x", "arguments": "a"], ["name": "x", "arguments": ["k": "v"]],
+                ["name": "tools/list", "arguments": [1]],
+            ]
+            return Message(
+                label: "bad prompts/get",
+                body: Self.text(["jsonrpc": "2.0", "id": id, "method": "prompts/get", "params": random.pick(params)]),
                 expect: .error(Self.invalidParams))
         default:
             // Notifications, even malformed or unknown ones, and stray responses get no answer.

@@ -37,7 +37,7 @@ struct MCPProtocolTests {
             name: "method not a string", body: Array(#"{"jsonrpc":"2.0","id":3,"method":5}"#.utf8), status: 400,
             code: -32600, id: 3, field: "method"),
         ErrorCase(
-            name: "unknown method", body: Array(#"{"jsonrpc":"2.0","id":"a","method":"resources/list"}"#.utf8), status: 200,
+            name: "unknown method", body: Array(#"{"jsonrpc":"2.0","id":"a","method":"resources/subscribe"}"#.utf8), status: 200,
             code: -32601, id: "a"),
         ErrorCase(
             name: "params not an object", body: Array(#"{"jsonrpc":"2.0","id":4,"method":"tools/list","params":[1]}"#.utf8),
@@ -99,9 +99,11 @@ struct MCPProtocolTests {
             #expect(answer.status == 202, "\(message)")
             #expect(answer.body.isEmpty, "\(message)")
         }
+        // GET is the session's notification stream: without asking for SSE it is 406, without a
+        // session 400 (`MCPStreamingTests` opens one).
         let get = try #require(RawHTTP.send(socket: fixture.daemon.socketPath, method: "GET", target: endpoint.target, body: []))
-        #expect(get.status == 405)
-        #expect(get.headers["allow"] == "POST, DELETE")
+        #expect(get.status == 406)
+        #expect(get.json["error"]?["data"]?["field"]?.stringValue == "Accept")
         let unknown = try #require(MCPEndpoint(socket: fixture.daemon.socketPath, project: "nope").request(1, "tools/list"))
         #expect(unknown.status == 200)
         #expect(unknown.json["error"]?["code"]?.intValue == -32002)
@@ -120,7 +122,12 @@ struct MCPProtocolTests {
             #expect(answer.status == 200)
             let result = try #require(answer.json["result"], "\(answer.json)")
             #expect(result["protocolVersion"]?.stringValue == answered, "\(asked)")
-            #expect(result["capabilities"] == ["tools": ["listChanged": false]])
+            #expect(
+                result["capabilities"]
+                    == [
+                        "tools": ["listChanged": true], "prompts": ["listChanged": true],
+                        "resources": ["listChanged": true, "subscribe": false],
+                    ])
             #expect(result["serverInfo"]?["name"]?.stringValue == "jcs")
             #expect(answer.headers["mcp-session-id"]?.count == 32)
         }

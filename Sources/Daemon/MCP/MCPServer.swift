@@ -4,6 +4,8 @@ import Sandbox
 /// The MCP server's methods over one project, independent of the transport: a classified message
 /// in, the JSON-RPC answer (or none) out. Stateless by design: any request may come before
 /// `initialize`, since every answer depends only on the project, never on the session.
+/// Beyond tools, the project's skills are prompts (`MCPPrompts`) and its assets resources
+/// (`MCPResources`); all three lists announce changes (`MCPListChangedFeed`).
 struct MCPServer: Sendable {
     let runtime: Runtime
 
@@ -14,6 +16,8 @@ struct MCPServer: Sendable {
     struct Origin: Sendable {
         var projectId: String
         var sessionId: String?
+        /// Where notifications about this request go (its SSE stream); nil for a JSON answer.
+        var notify: (@Sendable (JSONValue) -> Void)?
     }
 
     struct Reply: Sendable {
@@ -43,6 +47,20 @@ struct MCPServer: Sendable {
                 return Reply(message: JSONRPCResponse.result(try await listTools(params, id: id, origin: origin), id: id))
             case "tools/call":
                 return Reply(message: JSONRPCResponse.result(try await callTool(params, id: id, origin: origin), id: id))
+            case "prompts/list":
+                let snapshot = try await assets(params, method: method, id: id, origin: origin).snapshot
+                return Reply(message: JSONRPCResponse.result(MCPPrompts.list(snapshot), id: id))
+            case "prompts/get":
+                let snapshot = try await assets(params, method: method, id: id, origin: origin).snapshot
+                return Reply(message: JSONRPCResponse.result(try MCPPrompts.get(params, snapshot: snapshot, id: id), id: id))
+            case "resources/list":
+                let snapshot = try await assets(params, method: method, id: id, origin: origin).snapshot
+                return Reply(message: JSONRPCResponse.result(MCPResources.list(snapshot, projectId: origin.projectId), id: id))
+            case "resources/templates/list":
+                _ = try await assets(params, method: method, id: id, origin: origin)
+                return Reply(message: JSONRPCResponse.result(MCPResources.templates(projectId: origin.projectId), id: id))
+            case "resources/read":
+                return Reply(message: JSONRPCResponse.result(try await readResource(params, id: id, origin: origin), id: id))
             default:
                 throw JSONRPCError(
                     JSONRPCError.methodNotFound, "method not found: '\(method)'", data: ["method": .string(method)], id: id)
@@ -63,7 +81,11 @@ struct MCPServer: Sendable {
         let version = MCPProtocolVersion.negotiate(requested)
         let result: JSONValue = [
             "protocolVersion": .string(version),
-            "capabilities": ["tools": ["listChanged": false]],
+            // listChanged: a session's GET stream hears `*/list_changed` when the assets reload.
+            "capabilities": [
+                "tools": ["listChanged": true], "prompts": ["listChanged": true],
+                "resources": ["listChanged": true, "subscribe": false],
+            ],
             "serverInfo": ["name": .string(Self.serverName), "version": .string(Self.serverVersion)],
             "instructions": .string(
                 "Tools of the project '\(project.id)'. Every call runs through the project's policy and a "
@@ -76,18 +98,70 @@ struct MCPServer: Sendable {
         if let cursor = params["cursor"], !cursor.isNull, cursor.stringValue == nil {
             throw .invalidParams(field: "cursor", "invalid params: 'cursor' must be a string", id: id)
         }
+        let project = try await allowedProject(method: "tools/list", id: id, origin: origin)
+        // One page: the catalog is small and sorted, so a cursor is accepted and never needed.
+        return MCPToolList.result(project.catalog)
+    }
+
+    /// The project's assets for a prompts or resources method, after the allowlist; a cursor is
+    /// accepted and never needed (one page), as for tools.
+    private func assets(
+        _ params: [String: JSONValue], method: String, id: JSONRPCID, origin: Origin
+    ) async throws(JSONRPCError) -> ProjectAssets {
+        if method.hasSuffix("/list"), let cursor = params["cursor"], !cursor.isNull, cursor.stringValue == nil {
+            throw .invalidParams(field: "cursor", "invalid params: 'cursor' must be a string", id: id)
+        }
+        return try await allowedProject(method: method, id: id, origin: origin).assets
+    }
+
+    /// tools/call is refused by the gate itself (a result with protocol_denied); the other
+    /// methods have no gate of their own, so the allowlist is applied here, and recorded the same
+    /// way.
+    private func allowedProject(method: String, id: JSONRPCID, origin: Origin) async throws(JSONRPCError) -> Project {
         let project = try await project(origin.projectId, id: id)
-        // tools/call is refused by the gate itself (a result with protocol_denied); listing has no
-        // gate of its own, so the allowlist is applied here, and recorded the same way.
         guard project.options.protocolAllowlist.contains(.mcp) else {
-            emitProtocolDenied(project: project.id, method: "tools/list", origin: origin, id: id)
+            emitProtocolDenied(project: project.id, method: method, origin: origin, id: id)
             throw JSONRPCError(
                 JSONRPCError.protocolDenied,
                 "protocol_denied: the project's protocol_allowlist does not include 'mcp'",
                 data: ["reason": "protocol_denied", "protocol": "mcp", "project_id": .string(project.id)], id: id)
         }
-        // One page: the catalog is small and sorted, so a cursor is accepted and never needed.
-        return MCPToolList.result(project.catalog)
+        return project
+    }
+
+    /// `resources/read {uri}`: a URI of another project, with `..`, control bytes or an unknown
+    /// kind is -32602 naming the reason; a well-formed URI naming no asset is -32002, the code the
+    /// specification gives "resource not found".
+    private func readResource(_ params: [String: JSONValue], id: JSONRPCID, origin: Origin) async throws(JSONRPCError) -> JSONValue {
+        guard let text = params["uri"]?.stringValue else {
+            throw .invalidParams(field: "uri", "invalid params: 'uri' must be a string", id: id)
+        }
+        let uri: MCPResourceURI
+        do throws(MCPResourceURI.Refusal) {
+            uri = try MCPResourceURI.parse(text)
+        } catch {
+            throw .invalidParams(field: "uri", "invalid params: 'uri' \(error.reason)", id: id)
+        }
+        guard uri.projectId == origin.projectId else {
+            throw .invalidParams(
+                field: "uri", "invalid params: 'uri' names project '\(uri.projectId)'; this endpoint serves '\(origin.projectId)'",
+                id: id)
+        }
+        let snapshot = try await allowedProject(method: "resources/read", id: id, origin: origin).assets.snapshot
+        do throws(MCPResources.ReadError) {
+            return try MCPResources.read(uri, in: snapshot)
+        } catch {
+            switch error {
+            case .notFound:
+                throw JSONRPCError(
+                    JSONRPCError.resourceNotFound, "resource not found: '\(text)'", data: ["uri": .string(text)], id: id)
+            case .tooLarge(let bytes):
+                throw JSONRPCError(
+                    JSONRPCError.resourceExhausted,
+                    "resource '\(text)' is \(bytes) bytes, over the \(MCPResources.maximumBytes)-byte cap",
+                    data: ["uri": .string(text), "limit": .int(Int64(MCPResources.maximumBytes))], id: id)
+            }
+        }
     }
 
     private func callTool(_ params: [String: JSONValue], id: JSONRPCID, origin: Origin) async throws(JSONRPCError) -> JSONValue {
@@ -102,6 +176,7 @@ struct MCPServer: Sendable {
             arguments = given
         }
         var correlationId: String?
+        var progressToken: JSONRPCID?
         if let meta = params["_meta"], !meta.isNull {
             guard meta.objectValue != nil else {
                 throw .invalidParams(field: "_meta", "invalid params: '_meta' must be an object", id: id)
@@ -114,18 +189,25 @@ struct MCPServer: Sendable {
                 }
                 correlationId = text
             }
+            progressToken = try MCPProgress.token(in: meta, id: id)
         }
         let project = try await project(origin.projectId, id: id)
         // The same gate as every other face: an unknown tool, a denial or a timeout is a result.
         let call = ToolCall(
             tool: name, arguments: arguments,
             correlationId: correlationId ?? Self.correlationId(origin: origin, id: id), gateway: .mcp)
-        guard let session = origin.sessionId else { return MCPCallResult.from(await project.execute(call)) }
-        let key = MCPRunningCalls.Key(session: session, request: id)
-        let handle = CallHandle()
-        running.register(key, handle)
-        defer { running.finish(key) }
-        return MCPCallResult.from(await project.execute(call, handle: handle))
+        // Progress only where it can be sent: the request's own SSE stream.
+        let progress = progressToken.flatMap { token in origin.notify.map { MCPProgress(token: token, notify: $0) } }
+        var observer: (@Sendable (CallProgress) -> Void)?
+        if let progress { observer = { progress.observe($0) } }
+        let handle = CallHandle(observer: observer)
+        let key = origin.sessionId.map { MCPRunningCalls.Key(session: $0, request: id) }
+        if let key { running.register(key, handle) }
+        defer { if let key { running.finish(key) } }
+        progress?.started(tool: name)
+        let result = await project.execute(call, handle: handle)
+        progress?.done(result)
+        return MCPCallResult.from(result)
     }
 
     /// `notifications/cancelled {requestId}`: kills the sandbox of that request's `tools/call` in

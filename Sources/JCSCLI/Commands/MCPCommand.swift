@@ -23,7 +23,11 @@ struct MCPCommand: ParsableCommand {
             gate (schema, policy, quotas, sandbox) with gateway `mcp`, so the project's \
             protocol_allowlist must include mcp. A refused call is a tool result with isError and the \
             reason code, never a protocol error. tools/call requests run concurrently (up to 16), so \
-            their answers may come out of order; notifications/cancelled kills the named call's sandbox.
+            their answers may come out of order; notifications/cancelled kills the named call's sandbox. \
+            A tools/call with _meta.progressToken gets notifications/progress lines before its \
+            result. Once initialized, the session's server notifications (notifications/tools/\
+            list_changed, prompts/list_changed, resources/list_changed when the project's assets \
+            reload) are written as lines too, interleaved whole with the answers.
 
             When the daemon cannot be reached, each request is answered with a JSON-RPC error \
             (code -32000, "daemon unreachable at SOCKET: …") and the command keeps reading, so the \
@@ -54,6 +58,9 @@ struct MCPCommand: ParsableCommand {
         // the call still runs. Everything else (initialize above all, which sets the session)
         // is forwarded in order on this thread.
         var calls: [OffThread<Bool>] = []
+        // The session's notification stream, opened once `initialize` gave a session; it ends
+        // when the session is ended below.
+        var listener: OffThread<Void>?
         var clientOpen = true
         while clientOpen, let line = input.next() {
             switch line {
@@ -65,11 +72,17 @@ struct MCPCommand: ParsableCommand {
                     var forwarder = snapshot
                     return forwarder.forward(bytes)
                 })
-            case .line(let bytes): clientOpen = bridge.forward(bytes)
+            case .line(let bytes):
+                clientOpen = bridge.forward(bytes)
+                if listener == nil, bridge.hasSession {
+                    let snapshot = bridge
+                    listener = OffThread { () throws(SandboxError) in snapshot.listen() }
+                }
             case .tooLong: clientOpen = bridge.refuseTooLong()
             }
         }
         for call in calls { _ = try? call.value() }
         bridge.endSession()
+        try? listener?.value()
     }
 }

@@ -55,15 +55,26 @@ struct DaemonClient {
         return status
     }
 
+    /// Sends `rawBody` with extra header lines (an `Accept` among them replaces the default) and
+    /// hands over the answer as it arrives: `head` once with the status and headers, then `body`
+    /// with each piece of the body (`jcs mcp` reads an SSE answer event by event).
+    func exchange(
+        _ method: String, _ target: String, rawBody: [UInt8]?, headers: [(String, String)],
+        head: (Int, [(name: String, value: String)]) -> Void, body: ([UInt8]) -> Void
+    ) throws(DaemonClientError) -> Int {
+        try exchange(method, target, payload: rawBody, headers: headers, head: head, received: body).0
+    }
+
     private func exchange(
         _ method: String, _ target: String, payload body: [UInt8]?, headers extra: [(String, String)],
-        received: ([UInt8]) -> Void
+        head onHead: (Int, [(name: String, value: String)]) -> Void = { _, _ in }, received: ([UInt8]) -> Void
     ) throws(DaemonClientError) -> (Int, [(name: String, value: String)]) {
         let connection = try Connection(path: socketPath)
         defer { connection.close() }
         let payload = body ?? []
         var head = "\(method) \(target) HTTP/1.1\r\nHost: jcs\r\nConnection: close\r\nX-JCS-Client: cli\r\n"
-        head += "Accept: application/json\r\nContent-Length: \(payload.count)\r\n"
+        if !extra.contains(where: { $0.0.lowercased() == "accept" }) { head += "Accept: application/json\r\n" }
+        head += "Content-Length: \(payload.count)\r\n"
         if body != nil { head += "Content-Type: application/json\r\n" }
         for (name, value) in extra { head += "\(name): \(value)\r\n" }
         try connection.write(Array((head + "\r\n").utf8) + payload)
@@ -91,6 +102,7 @@ struct DaemonClient {
                 chunked = value.lowercased().contains("chunked")
             }
         }
+        onHead(status, headers)
         if chunked {
             while true {
                 let sizeLine = String(decoding: try connection.readLine(), as: UTF8.self)

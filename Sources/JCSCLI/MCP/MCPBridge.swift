@@ -6,7 +6,9 @@ import Glibc
 #endif
 
 /// The stdio side of one MCP session: forwards lines, remembers the session id and the revision
-/// from `initialize`, and answers for the daemon when it is unreachable.
+/// from `initialize`, and answers for the daemon when it is unreachable. A `tools/call` is
+/// answered as SSE (progress notifications, then the result), each event written out as its own
+/// line as it arrives; `listen` forwards the session's server notifications (`list_changed`).
 struct MCPBridge: Sendable {
     /// Lines past this are refused without being buffered whole (the daemon takes 1 MiB).
     static let maximumLine = 1 << 20
@@ -31,17 +33,26 @@ struct MCPBridge: Sendable {
         }
         let message = try? JSONParser.parse(line)
         var response: DaemonClient.Response
+        var streamed = Streamed()
         do {
-            response = try post(line)
+            response = try post(line, streamed: &streamed)
             // A daemon restart forgets sessions (404); the server is stateless, so the session is
             // dropped and the message sent once more without it rather than failing the client.
             if response.status == 404, sessionId != nil {
                 printError("jcs mcp: the daemon no longer knows session \(sessionId ?? ""); continuing without it")
                 sessionId = nil
-                response = try post(line)
+                response = try post(line, streamed: &streamed)
             }
         } catch {
             return unreachable(message, error)
+        }
+        // An SSE answer was written out event by event as it came; one cut before the answer (the
+        // daemon stopped) still gets one, so the client is not left waiting.
+        if Self.isEventStream(response) {
+            guard streamed.clientOpen else { return false }
+            guard !streamed.answered, let id = Self.requestId(message) else { return true }
+            printError("jcs mcp: the daemon's stream ended before the answer")
+            return writeLine(Self.error(-32603, "the daemon's stream ended before the answer", id: id))
         }
         if message?["method"]?.stringValue == "initialize" {
             if let id = response.header("Mcp-Session-Id") { sessionId = id }
@@ -80,11 +91,83 @@ struct MCPBridge: Sendable {
         _ = try? client.send("DELETE", target, rawBody: nil, headers: [("Mcp-Session-Id", sessionId)])
     }
 
-    private func post(_ line: [UInt8]) throws(DaemonClientError) -> DaemonClient.Response {
-        var headers: [(String, String)] = []
+    var hasSession: Bool { sessionId != nil }
+
+    /// The session's stream of server notifications (GET), each written out as a line, until the
+    /// daemon ends it: the session ended (`endSession`), was forgotten, or the daemon stopped.
+    /// Runs on a thread of its own; returns at once without a session.
+    func listen() {
+        guard let sessionId else { return }
+        var headers = [("Accept", "text/event-stream"), ("Mcp-Session-Id", sessionId)]
+        if let protocolVersion { headers.append(("MCP-Protocol-Version", protocolVersion)) }
+        var events = MCPEventStreamReader()
+        var status = 0
+        var refusal: [UInt8] = []
+        var clientOpen = true
+        do {
+            _ = try client.exchange(
+                "GET", target, rawBody: nil, headers: headers, head: { code, _ in status = code },
+                body: { bytes in
+                    guard status == 200 else {
+                        if refusal.count < 4096 { refusal += bytes.prefix(4096 - refusal.count) }
+                        return
+                    }
+                    for data in events.feed(bytes) where clientOpen { clientOpen = writeLine(data) }
+                })
+        } catch {
+            printError("jcs mcp: the notification stream of session \(sessionId) ended: \(error)")
+            return
+        }
+        if status != 200 {
+            printError("jcs mcp: the daemon refused the notification stream (\(status)): \(String(decoding: refusal, as: UTF8.self))")
+        }
+        if events.droppedOversized > 0 {
+            printError("jcs mcp: \(events.droppedOversized) notification(s) over \(events.maximumEvent) bytes dropped")
+        }
+    }
+
+    /// What became of an SSE answer written out as it came.
+    private struct Streamed {
+        var clientOpen = true
+        /// A response (an event with an `id`) was among the events.
+        var answered = false
+    }
+
+    /// POSTs `line`, accepting an SSE answer (the daemon streams `tools/call`s): its events are
+    /// written out as they arrive and the returned body is empty. A JSON answer comes back whole.
+    private func post(_ line: [UInt8], streamed: inout Streamed) throws(DaemonClientError) -> DaemonClient.Response {
+        var headers: [(String, String)] = [("Accept", "application/json, text/event-stream")]
         if let sessionId { headers.append(("Mcp-Session-Id", sessionId)) }
         if let protocolVersion { headers.append(("MCP-Protocol-Version", protocolVersion)) }
-        return try client.send("POST", target, rawBody: line, headers: headers)
+        var response = DaemonClient.Response(status: 0, body: [])
+        var events: MCPEventStreamReader?
+        var outcome = Streamed()
+        _ = try client.exchange(
+            "POST", target, rawBody: line, headers: headers,
+            head: { status, received in
+                response.status = status
+                response.headers = received
+                if Self.isEventStream(response) { events = MCPEventStreamReader() }
+            },
+            body: { bytes in
+                guard events != nil else {
+                    response.body += bytes
+                    return
+                }
+                for data in events!.feed(bytes) where outcome.clientOpen {
+                    if !outcome.answered, (try? JSONParser.parse(data))?["id"] != nil { outcome.answered = true }
+                    outcome.clientOpen = writeLine(data)
+                }
+            })
+        if let dropped = events?.droppedOversized, dropped > 0 {
+            printError("jcs mcp: \(dropped) message(s) over \(MCPEventStreamReader().maximumEvent) bytes dropped")
+        }
+        streamed = outcome
+        return response
+    }
+
+    private static func isEventStream(_ response: DaemonClient.Response) -> Bool {
+        response.status == 200 && response.header("content-type")?.lowercased().hasPrefix("text/event-stream") == true
     }
 
     private func unreachable(_ message: JSONValue?, _ error: DaemonClientError) -> Bool {

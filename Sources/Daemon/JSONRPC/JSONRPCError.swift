@@ -20,6 +20,9 @@ struct JSONRPCError: Error, Sendable, Equatable {
     static let protocolDenied: Int64 = -32001
     /// The path names no running project.
     static let unknownProject: Int64 = -32002
+    /// `resources/read`: the URI is well formed and names no asset. The specification's own code,
+    /// shared with `unknownProject`: both say "the thing you named is not here".
+    static let resourceNotFound: Int64 = -32002
     /// A budget of the daemon is full (`data.budget` names its config key): no new session.
     static let resourceExhausted: Int64 = -32003
 
