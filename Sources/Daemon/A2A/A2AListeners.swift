@@ -8,7 +8,7 @@ final class A2AListeners: Sendable {
     private let state: Mutex<(socketPath: String?, tcpBase: String?)>
 
     init(socketPath: String? = nil) {
-        state = Mutex((socketPath, nil))
+        state = Mutex((socketPath: socketPath, tcpBase: nil))
     }
 
     var socketPath: String? { state.withLock { $0.socketPath } }

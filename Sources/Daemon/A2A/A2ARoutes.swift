@@ -42,7 +42,7 @@ struct A2ARoutes {
         var socketPath = listeners.socketPath
         if socketPath == nil, !context.isRemote, let path = context.channel.localAddress?.pathname { socketPath = path }
         var tcpBase = listeners.tcpBase
-        if context.isRemote, let host = request.headers[.host], Self.isPlainHost(host) { tcpBase = "http://\(host)" }
+        if context.isRemote, let host = request.head.authority, Self.isPlainHost(host) { tcpBase = "http://\(host)" }
         let endpoints = A2AAgentCard.Endpoints(socketPath: socketPath, tcpBase: tcpBase, servedOverTCP: context.isRemote)
         return Self.json(A2AAgentCard.card(project: project, endpoints: endpoints))
     }

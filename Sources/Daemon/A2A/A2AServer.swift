@@ -70,7 +70,7 @@ struct A2AServer: Sendable {
     }
 
     func getTask(_ query: A2AParams.TaskQuery, project: Project, id: JSONRPCID) async throws(JSONRPCError) -> JSONValue {
-        let conversation = try existing(query.id, project: project, id: id)
+        let conversation = try await existing(query.id, project: project, id: id)
         return await A2ATask.read(conversation, historyLength: query.historyLength).json
     }
 
@@ -78,7 +78,7 @@ struct A2AServer: Sendable {
     /// returns) and answers the task as it is then. A task whose turn already ended is not
     /// cancelable (-32002), as A2A says for tasks in a terminal state.
     func cancelTask(_ query: A2AParams.TaskQuery, project: Project, id: JSONRPCID) async throws(JSONRPCError) -> JSONValue {
-        let conversation = try existing(query.id, project: project, id: id)
+        let conversation = try await existing(query.id, project: project, id: id)
         let before = await A2ATask.read(conversation, historyLength: 0)
         guard !before.state.endsTurn else {
             throw A2AError.make(
@@ -100,7 +100,7 @@ struct A2AServer: Sendable {
                     "'message.contextId' ('\(contextId)') must equal 'message.taskId' ('\(taskId)'): both name the conversation",
                     id: id)
             }
-            return try existing(taskId, project: project, id: id)
+            return try await existing(taskId, project: project, id: id)
         }
         guard let contextId = params.contextId else { return try await create(nil, project: project, id: id) }
         if let found = try? await project.conversation(contextId) { return found }
@@ -125,8 +125,8 @@ struct A2AServer: Sendable {
         }
     }
 
-    private func existing(_ taskId: String, project: Project, id: JSONRPCID) throws(JSONRPCError) -> Conversation {
-        guard let conversation = try? project.conversation(taskId) else { throw A2AError.taskNotFound(taskId, id: id) }
+    private func existing(_ taskId: String, project: Project, id: JSONRPCID) async throws(JSONRPCError) -> Conversation {
+        guard let conversation = try? await project.conversation(taskId) else { throw A2AError.taskNotFound(taskId, id: id) }
         return conversation
     }
 

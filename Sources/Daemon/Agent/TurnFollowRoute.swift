@@ -30,7 +30,7 @@ struct TurnFollowRoute {
                 let (lines, output) = AsyncStream.makeStream(of: ByteBuffer.self, bufferingPolicy: .bufferingNewest(1024))
                 let pump = Task {
                     await cancelWhenGracefulShutdown {
-                        await feed.run { output.yield(Self.line($0)) }
+                        _ = await feed.run { output.yield(Self.line($0)) }
                     }
                     output.finish()
                 }
