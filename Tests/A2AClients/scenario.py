@@ -194,6 +194,8 @@ def processes_with(marker):
 
 
 async def cancel_scenario(args, http):
+    # Built here, so that no command line but the sandboxed `sleep`'s holds it (not ours, not timeout's).
+    marker = "3600.%d" % args.model_port
     card = await resolve(args, http, args.project)
     client = client_for(http, card, streaming=False)
     request = SendMessageRequest(message=user_message("scenario:sleep_tool"))
@@ -202,19 +204,20 @@ async def cancel_scenario(args, http):
     task = events[0].task
     assert task.status.state in (TaskState.TASK_STATE_SUBMITTED, TaskState.TASK_STATE_WORKING), task
     deadline = time.time() + 30
-    while processes_with(args.marker) == 0:
+    while processes_with(marker) == 0:
         assert time.time() < deadline, "the tool never started in its sandbox"
         await asyncio.sleep(0.1)
+    before = processes_with(marker)
     running = await client.get_task(GetTaskRequest(id=task.id))
     assert running.status.state == TaskState.TASK_STATE_WORKING, running
     cancelled = await client.cancel_task(CancelTaskRequest(id=task.id))
-    left = processes_with(args.marker)
+    left = processes_with(marker)
     got = await client.get_task(GetTaskRequest(id=task.id))
     await client.close()
     return {
         "task_id": task.id, "immediate_state": state_name(task.status.state), "running_state": state_name(running.status.state),
         "cancel_state": state_name(cancelled.status.state), "get_state": state_name(got.status.state),
-        "processes_left": left,
+        "processes_before": before, "processes_left": left,
     }
 
 
@@ -279,7 +282,7 @@ async def main():
     parser.add_argument("--project", required=True)
     parser.add_argument("--other")
     parser.add_argument("--text", default="scenario:final")
-    parser.add_argument("--marker")
+    parser.add_argument("--model-port", type=int, help="cancel: the fake model's port, which the sandboxed sleep's argument ends with")
     args = parser.parse_args()
     assert bool(args.socket) != bool(args.url), "give --socket or --url"
     async with http_client(args) as http:

@@ -149,10 +149,11 @@ struct A2AClientTests {
         let setup = try Self.start(projects: [("p1", [])])
         let marker = "3600.\(setup.server.port)"
         let summary = try Self.run(
-            "cancel", ["--socket", setup.fixture.daemon.socketPath, "--project", "p1", "--marker", marker])
+            "cancel", ["--socket", setup.fixture.daemon.socketPath, "--project", "p1", "--model-port", "\(setup.server.port)"])
         #expect(summary["running_state"]?.stringValue == "TASK_STATE_WORKING")
         #expect(summary["cancel_state"]?.stringValue == "TASK_STATE_CANCELED")
         #expect(summary["get_state"]?.stringValue == "TASK_STATE_CANCELED")
+        #expect((summary["processes_before"]?.intValue ?? 0) > 0, "the sandboxed sleep was running when the task was cancelled")
         #expect(summary["processes_left"]?.intValue == 0)
         #expect(AgentLoopTests.processes(containing: marker) == 0, "a process of the cancelled task is left")
         let taskId = try #require(summary["task_id"]?.stringValue)
