@@ -93,7 +93,7 @@ struct A2ARoutes {
                 let params = try A2AParams.send(incoming.params, id: id)
                 let slot = try follower(project: project.id, id: id)
                 defer { slot.release() }
-                return Self.json(JSONRPCResponse.result(try await server.sendMessage(params, project: project, id: id), id: id))
+                return Self.json(JSONRPCResponse.result(try await server.sendMessage(params, project: project, id: id, channel: context.channel), id: id))
             case "SendStreamingMessage":
                 let params = try A2AParams.send(incoming.params, id: id)
                 let slot = try follower(project: project.id, id: id)

@@ -1,4 +1,5 @@
 import CodeServer
+import NIOCore
 import Sandbox
 
 /// The A2A methods over one project, independent of HTTP: `SendMessage` (waits for the turn's
@@ -25,12 +26,17 @@ struct A2AServer: Sendable {
         var feed: TurnFeed
     }
 
-    func sendMessage(_ params: A2AParams.Send, project: Project, id: JSONRPCID) async throws(JSONRPCError) -> JSONValue {
+    func sendMessage(
+        _ params: A2AParams.Send, project: Project, id: JSONRPCID, channel: any Channel
+    ) async throws(JSONRPCError) -> JSONValue {
         let started = try await start(params, project: project, id: id)
         if !params.returnImmediately {
             // The feed ends with the turn: the answer, a final failure, or a cancel. The turn is
-            // bounded itself (`llm_timeout_ms`, `max_turn_steps`), so this wait is too.
-            await started.feed.run { _ in }
+            // bounded itself (`llm_timeout_ms`, `max_turn_steps`), and a client that leaves stops
+            // the wait (not the turn), so the follower slot held meanwhile comes back.
+            let wait = Task { _ = await started.feed.run { _ in } }
+            ConnectionGuard.onPeerGone(channel) { wait.cancel() }
+            await wait.value
         }
         let task = await A2ATask.read(started.conversation, historyLength: params.historyLength)
         return ["task": task.json]

@@ -29,7 +29,7 @@ struct RuntimeOptionsTests {
         #expect(options.outsideRootAllowlist.isEmpty)
         #expect(options.sensitivePathAllowlist.isEmpty)
         #expect(options.toolEnvAllowlist.isEmpty)
-        #expect(options.protocolAllowlist == [.cli, .http, .mcp])
+        #expect(options.protocolAllowlist == [.cli, .http, .mcp, .a2a])
         #expect(options.sandboxProfile == "default")
         #expect(options.conversationMaxQueueSize == 256)
         #expect(!options.strictAssetLoading)
