@@ -49,10 +49,6 @@ struct TurnFollowRoute {
     private static func line(_ event: JSONValue) -> ByteBuffer {
         ByteBuffer(bytes: JSONWriter.bytes(event) + [UInt8(ascii: "\n")])
     }
-
-    static func endsTurn(_ event: JSONValue) -> Bool {
-        TurnFeed.endsTurn(event)
-    }
 }
 
 /// The events of one turn, from its start (those still in the project's recent events) and then
