@@ -18,7 +18,9 @@ public enum Daemon {
         buildRouter(runtime: runtime, access: PeerCredentialMiddleware(ownUid: ownUid))
     }
 
-    static func buildRouter(runtime: Runtime, access: some RouterMiddleware<DaemonContext>) -> Router<DaemonContext> {
+    static func buildRouter(
+        runtime: Runtime, access: some RouterMiddleware<DaemonContext>, listeners: A2AListeners = A2AListeners()
+    ) -> Router<DaemonContext> {
         let router = Router(context: DaemonContext.self)
         router.add(middleware: ErrorMiddleware(refusals: runtime.refusals))
         router.add(middleware: access)
@@ -34,6 +36,7 @@ public enum Daemon {
         CallRoutes(runtime: runtime).add(to: router)
         OptionRoutes().add(to: router)
         MCPRoutes(runtime: runtime).add(to: router)
+        A2ARoutes(runtime: runtime, listeners: listeners).add(to: router)
         MetricsRoutes(runtime: runtime).add(to: router)
         return router
     }
@@ -106,8 +109,10 @@ public enum Daemon {
 
         let runtime = Runtime(engine: engine, hub: hub, journal: journal, limits: configuration.limits)
         let socketPath = configuration.socketPath
+        // Where the agent cards say the A2A endpoints are.
+        let listeners = A2AListeners(socketPath: socketPath)
         let app = Application(
-            router: buildRouter(runtime: runtime, ownUid: getuid()),
+            router: buildRouter(runtime: runtime, access: PeerCredentialMiddleware(ownUid: getuid()), listeners: listeners),
             // No caps here (only the daemon's uid and root get in), but the same close-after-refusal.
             server: .http1(configuration: .init(additionalChannelHandlers: [ConnectionGuard()])),
             configuration: ApplicationConfiguration(address: .unixDomainSocket(path: socketPath), serverName: "jcs"),
@@ -125,7 +130,7 @@ public enum Daemon {
         var services: [any Service] = [app]
         let refusals = runtime.refusals
         if let tcp = configuration.tcp {
-            services.append(tcpListener(tcp, runtime: runtime, refusals: refusals, logger: logger))
+            services.append(tcpListener(tcp, runtime: runtime, refusals: refusals, listeners: listeners, logger: logger))
         }
         var groupConfiguration = ServiceGroupConfiguration(
             services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
@@ -163,19 +168,20 @@ public enum Daemon {
     /// The same routes on TCP, each request behind a bearer token of the config and its scope.
     /// It shares the Unix socket's service group, so it starts, drains and stops with it.
     private static func tcpListener(
-        _ tcp: TCPListenerConfiguration, runtime: Runtime, refusals: RefusalLog, logger: Logger
+        _ tcp: TCPListenerConfiguration, runtime: Runtime, refusals: RefusalLog, listeners: A2AListeners, logger: Logger
     ) -> some Service {
         let limiter = ConnectionLimiter(total: tcp.maxConnections, perAddress: tcp.maxConnectionsPerAddress)
         let access = BearerTokenMiddleware(
             tokens: tcp.tokens, refusals: refusals, inProgress: TokenRequestLimiter(perToken: tcp.maxRequestsPerToken))
         return Application(
-            router: buildRouter(runtime: runtime, access: access),
+            router: buildRouter(runtime: runtime, access: access, listeners: listeners),
             server: .http1(
                 configuration: .init(
                     additionalChannelHandlers: [ConnectionGuard(limiter: limiter, refusals: refusals)],
                     idleTimeout: .seconds(Int64(tcp.idleTimeoutSeconds)))),
             configuration: ApplicationConfiguration(address: .hostname(tcp.host, port: tcp.port), serverName: "jcs"),
             onServerRunning: { channel in
+                listeners.tcpBound(channel.localAddress)
                 logger.info(
                     "listening on tcp",
                     metadata: [

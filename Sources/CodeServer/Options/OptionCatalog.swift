@@ -40,7 +40,7 @@ public enum OptionCatalog {
         .init(key: "sensitive_path_denylist", type: "list of path globs", meaning: "Paths tools may not read or write (credentials, keys); masked in the sandbox too."),
         .init(key: "sensitive_path_allowlist", type: "list of path globs", meaning: "Exceptions to sensitive_path_denylist."),
         .init(key: "tool_env_allowlist", type: "list of names or PREFIX*", meaning: "Environment variables calls may pass to tools (shell.run env)."),
-        .init(key: "protocol_allowlist", type: "list of cli, http, mcp", meaning: "The gateways that may carry calls."),
+        .init(key: "protocol_allowlist", type: "list of cli, http, mcp, a2a", meaning: "The gateways that may carry calls."),
         .init(key: "sandbox_profile", type: "string: default, strict, build or a profile file", meaning: "The sandbox profile the project's tools run under (docs/profiles.md)."),
         .init(key: "conversation_max_queue_size", type: "integer 1..65536", meaning: "Events waiting in one conversation before conversation.queue.overflow."),
         .init(key: "conversation_max_kept_result_bytes", type: "integer 65536..1073741824", meaning: "Bytes of finished results one conversation keeps for read-back; the oldest go first."),

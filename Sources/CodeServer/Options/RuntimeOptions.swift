@@ -57,7 +57,7 @@ public struct RuntimeOptions: Sendable, Equatable {
     public var sensitivePathAllowlist: [Glob] = []
     /// `tool_env_allowlist`, []: variable names or `PREFIX*` that calls may pass to tools.
     public var toolEnvAllowlist: [EnvPattern] = []
-    /// `protocol_allowlist`, ["cli", "http", "mcp"]: the gateways that may carry calls.
+    /// `protocol_allowlist`, ["cli", "http", "mcp", "a2a"]: the gateways that may carry calls.
     public var protocolAllowlist = Gateway.allCases
     /// `sandbox_profile`, `default`: a built-in profile name or a profile file path, resolved
     /// when the project starts.

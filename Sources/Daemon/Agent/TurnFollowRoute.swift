@@ -23,28 +23,14 @@ struct TurnFollowRoute {
             }
             try runtime.followers.acquire(project: project.id)
             let slot = FollowerSlot(budget: runtime.followers, project: project.id)
-            let filter = EventFilter(conversationId: conversation.id, correlationId: correlationId)
-            // Subscribed before the recent events are read, so an event is in one or the other;
-            // the ids tell the duplicates apart.
-            let live = runtime.hub.subscribe(project: project.id)
-            let snapshot = runtime.hub.snapshot(project: project.id)
-            let recent = snapshot.recentEvents.filter { filter.matches($0.json) }
+            let feed = TurnFeed(runtime: runtime, projectId: project.id, conversationId: conversation.id, correlationId: correlationId)
             let channel = context.channel
             let body = ResponseBody { writer in
                 defer { slot.release() }
                 let (lines, output) = AsyncStream.makeStream(of: ByteBuffer.self, bufferingPolicy: .bufferingNewest(1024))
                 let pump = Task {
                     await cancelWhenGracefulShutdown {
-                        var lastId: UInt64 = 0
-                        for event in recent {
-                            output.yield(Self.line(snapshot.marked(event)))
-                            lastId = max(lastId, event.id)
-                            if Self.endsTurn(event) { return }
-                        }
-                        for await event in live where filter.matches(event.json) && event.id > lastId {
-                            output.yield(Self.line(event.json))
-                            if Self.endsTurn(event) { return }
-                        }
+                        _ = await feed.run { output.yield(Self.line($1)) }
                     }
                     output.finish()
                 }
@@ -62,6 +48,45 @@ struct TurnFollowRoute {
 
     private static func line(_ event: JSONValue) -> ByteBuffer {
         ByteBuffer(bytes: JSONWriter.bytes(event) + [UInt8(ascii: "\n")])
+    }
+}
+
+/// The events of one turn, from its start (those still in the project's recent events) and then
+/// live, up to and including the one that ends it. Subscribed when made: make it before sending
+/// the message whose turn it follows, and nothing is missed. The one feed of a turn, for
+/// `TurnFollowRoute` and the A2A face alike.
+struct TurnFeed: Sendable {
+    let live: AsyncStream<TelemetryEvent>
+    /// The turn's events already in the ring, each with its wire form as the ring shows it.
+    let recent: [(event: RuntimeEvent, json: JSONValue)]
+    let filter: EventFilter
+
+    init(runtime: Runtime, projectId: String, conversationId: String, correlationId: String) {
+        filter = EventFilter(conversationId: conversationId, correlationId: correlationId)
+        // Subscribed before the recent events are read, so an event is in one or the other;
+        // the ids tell the duplicates apart.
+        live = runtime.hub.subscribe(project: projectId)
+        let snapshot = runtime.hub.snapshot(project: projectId)
+        let filter = filter
+        recent = snapshot.recentEvents.filter { filter.matches($0.json) }.map { ($0, snapshot.marked($0)) }
+    }
+
+    /// Hands each event of the turn to `yield` (typed, and in the wire form the events route
+    /// shows), in order; returns true after the one that ended the turn, false when the task was
+    /// cancelled first.
+    @discardableResult
+    func run(_ yield: (RuntimeEvent, JSONValue) -> Void) async -> Bool {
+        var lastId: UInt64 = 0
+        for (event, json) in recent {
+            yield(event, json)
+            lastId = max(lastId, event.id)
+            if Self.endsTurn(event) { return true }
+        }
+        for await event in live where filter.matches(event.json) && event.id > lastId {
+            yield(event, event.json)
+            if Self.endsTurn(event) { return true }
+        }
+        return false
     }
 
     static func endsTurn(_ event: RuntimeEvent) -> Bool {

@@ -29,7 +29,7 @@ struct RuntimeOptionsTests {
         #expect(options.outsideRootAllowlist.isEmpty)
         #expect(options.sensitivePathAllowlist.isEmpty)
         #expect(options.toolEnvAllowlist.isEmpty)
-        #expect(options.protocolAllowlist == [.cli, .http, .mcp])
+        #expect(options.protocolAllowlist == [.cli, .http, .mcp, .a2a])
         #expect(options.sandboxProfile == "default")
         #expect(options.conversationMaxQueueSize == 256)
         #expect(!options.strictAssetLoading)
@@ -172,7 +172,7 @@ struct RuntimeOptionsTests {
                 OptionError(key: "network_allowed_schemes[1]", kind: .invalidScheme),
                 OptionError(key: "network_allowlist[1]", kind: .invalidNetworkEntry(.hostBitsSet)),
                 OptionError(
-                    key: "protocol_allowlist[1]", kind: .unknownValue("smtp", allowed: ["cli", "http", "mcp"])),
+                    key: "protocol_allowlist[1]", kind: .unknownValue("smtp", allowed: ["cli", "http", "mcp", "a2a"])),
                 OptionError(key: "sensitive_path_denylist[0]", kind: .invalidPathPattern),
                 OptionError(key: "sensitive_path_denylist[1]", kind: .invalidPathPattern),
                 OptionError(key: "tool_env_allowlist[1]", kind: .invalidEnvironmentPattern),
