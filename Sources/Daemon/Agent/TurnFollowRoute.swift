@@ -1,7 +1,6 @@
 import CodeServer
 import Hummingbird
 import Sandbox
-import ServiceLifecycle
 
 /// `GET /v1/projects/:project/conversations/:conversation/turns/:correlation`: the events of one
 /// turn (one user message's correlation id) as newline-delimited JSON, from its start (those
@@ -29,39 +28,21 @@ struct TurnFollowRoute {
             let live = runtime.hub.subscribe(project: project.id)
             let recent = (runtime.hub.snapshot(project: project.id).telemetryJSON["recent_events"]?.arrayValue ?? [])
                 .filter(filter.matches)
-            let channel = context.channel
-            let body = ResponseBody { writer in
-                defer { slot.release() }
-                let (lines, output) = AsyncStream.makeStream(of: ByteBuffer.self, bufferingPolicy: .bufferingNewest(1024))
-                let pump = Task {
-                    await cancelWhenGracefulShutdown {
-                        var lastId: UInt64 = 0
-                        for event in recent {
-                            output.yield(Self.line(event))
-                            lastId = max(lastId, event["id"]?.uint64Value ?? 0)
-                            if Self.endsTurn(event) { return }
-                        }
-                        for await event in live where filter.matches(event.json) && event.id > lastId {
-                            output.yield(Self.line(event.json))
-                            if Self.endsTurn(event.json) { return }
-                        }
-                    }
-                    output.finish()
+            return NDJSONResponse(keepingNewest: EventRoutes.lineBuffer).response(
+                channel: context.channel, onEnd: { slot.release() }
+            ) { stream in
+                var lastId: UInt64 = 0
+                for event in recent {
+                    stream.send(event)
+                    lastId = max(lastId, event["id"]?.uint64Value ?? 0)
+                    if Self.endsTurn(event) { return }
                 }
-                defer { pump.cancel() }
-                ConnectionGuard.onPeerGone(channel) {
-                    pump.cancel()
-                    output.finish()
+                for await event in live where filter.matches(event.json) && event.id > lastId {
+                    stream.send(event.json)
+                    if Self.endsTurn(event.json) { return }
                 }
-                try await writer.write(lines)
-                try await writer.finish(nil)
             }
-            return Response(status: .ok, headers: [.contentType: "application/x-ndjson"], body: body)
         }
-    }
-
-    private static func line(_ event: JSONValue) -> ByteBuffer {
-        ByteBuffer(bytes: JSONWriter.bytes(event) + [UInt8(ascii: "\n")])
     }
 
     static func endsTurn(_ event: JSONValue) -> Bool {
