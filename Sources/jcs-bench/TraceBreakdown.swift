@@ -44,6 +44,6 @@ struct TraceBreakdown {
 
     /// The median of a phase in µs (nan when it never happened).
     func medianUs(_ phase: String) -> Double {
-        median((durations[phase] ?? []).map(Double.init))
+        median((durations[phase] ?? []).map { Double($0) })
     }
 }
