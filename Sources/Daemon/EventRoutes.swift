@@ -1,7 +1,6 @@
 import CodeServer
 import Hummingbird
 import Sandbox
-import ServiceLifecycle
 import Synchronization
 
 /// `/v1/projects/:project/events`: the project's recent events (the bounded ring), or with
@@ -29,32 +28,11 @@ struct EventRoutes {
             // Subscribed before the response starts, so no event between the two is missed. The
             // hub's bounded buffer drops the oldest unread events for a slow reader, never blocks.
             let events = runtime.hub.subscribe(project: project.id)
-            let channel = context.channel
-            let body = ResponseBody { writer in
-                defer { slot.release() }
-                // The writer cannot leave this closure, so a pump task turns events into lines; it
-                // ends on graceful shutdown (a follower would otherwise hold shutdown up until its
-                // deadline) and is cancelled when the client goes away (the write throws).
-                let (lines, output) = AsyncStream.makeStream(of: ByteBuffer.self, bufferingPolicy: .bufferingNewest(Self.lineBuffer))
-                let pump = Task {
-                    await cancelWhenGracefulShutdown {
-                        for await event in events where filter.matches(event.json) {
-                            output.yield(ByteBuffer(bytes: JSONWriter.bytes(event.json) + [UInt8(ascii: "\n")]))
-                        }
-                    }
-                    output.finish()
-                }
-                defer { pump.cancel() }
-                // A quiet project writes nothing, so a write failing cannot be what tells us the
-                // client left: the connection's guard does.
-                ConnectionGuard.onPeerGone(channel) {
-                    pump.cancel()
-                    output.finish()
-                }
-                try await writer.write(lines)
-                try await writer.finish(nil)
+            return NDJSONResponse(keepingNewest: Self.lineBuffer).response(
+                channel: context.channel, onEnd: { slot.release() }
+            ) { stream in
+                for await event in events where filter.matches(event.json) { stream.send(event.json) }
             }
-            return Response(status: .ok, headers: [.contentType: "application/x-ndjson"], body: body)
         }
     }
 }

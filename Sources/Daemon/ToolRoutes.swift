@@ -1,5 +1,6 @@
 import CodeServer
 import Hummingbird
+import NIOCore
 import Sandbox
 
 /// `/v1/projects/:project/tools`: the catalog, and runs through the one gate. A run inside a
@@ -29,10 +30,15 @@ struct ToolRoutes {
                     guard !runAsync else {
                         throw APIError(.invalidField, status: .badRequest, field: "stream", "stream and async exclude each other")
                     }
-                    return try await Self.streamed(call, in: project, runtime: runtime)
+                    return try await Self.streamed(call, in: project, runtime: runtime, channel: context.channel)
                 }
                 guard runAsync else {
-                    return try JSONResponse(await project.execute(call).json).response(from: request, context: context)
+                    Trace.mark("api: call parsed \(call.id)")
+                    let result = await project.execute(call)
+                    Trace.mark("api: gate returned \(call.id)")
+                    let response = try JSONResponse(result.json).response(from: request, context: context)
+                    Trace.mark("api: answer encoded \(call.id)")
+                    return response
                 }
                 try await runtime.detached.start(call, in: project)
                 // The same answer as an async call accepted by a conversation, plus the project
@@ -75,29 +81,23 @@ struct ToolRoutes {
     /// tool produces them, then `{"event": "result", "result": …}` (`docs/api.md`). The call is
     /// held like an async one (`DetachedCalls`): a client that goes away leaves it running, and
     /// `POST …/calls/:call/cancel` cancels it. The stream is bounded by the call's own output cap.
-    static func streamed(_ call: ToolCall, in project: Project, runtime: Runtime) async throws -> Response {
-        let (lines, output) = AsyncStream.makeStream(of: ByteBuffer.self, bufferingPolicy: .unbounded)
-        let line: @Sendable (JSONValue) -> Void = { output.yield(ByteBuffer(bytes: JSONWriter.bytes($0) + [UInt8(ascii: "\n")])) }
-        line([
+    static func streamed(_ call: ToolCall, in project: Project, runtime: Runtime, channel: any Channel) async throws -> Response {
+        // Unbounded: the call's own output cap bounds what it can send, and no line may be lost.
+        let stream = NDJSONResponse(keepingNewest: nil)
+        stream.send([
             "event": "started", "call_id": .string(call.id), "correlation_id": .string(call.correlationId),
             "project_id": .string(project.id), "tool": .string(call.tool),
         ])
-        try await runtime.detached.start(call, in: project) { line($0.json) }
+        try await runtime.detached.start(call, in: project) { stream.send($0.json) }
         let detached = runtime.detached
         let projectId = project.id
-        let waiter = Task {
+        // The call ends by itself (its timeout), so shutdown lets it finish within the grace; it
+        // runs on if the client leaves (only the stream ends).
+        return stream.response(channel: channel, endsOnShutdown: false) { stream in
             if let result = try? await detached.result(of: call.id, project: projectId) {
-                line(["event": "result", "result": result.json])
+                stream.send(["event": "result", "result": result.json])
             }
-            output.finish()
         }
-        let body = ResponseBody { writer in
-            // The call runs on if the client leaves (the write throws); only the stream ends.
-            defer { waiter.cancel() }
-            try await writer.write(lines)
-            try await writer.finish(nil)
-        }
-        return Response(status: .ok, headers: [.contentType: "application/x-ndjson"], body: body)
     }
 
     /// The `jcs` CLI says so in `X-JCS-Client: cli`, and its calls count as `cli` for the

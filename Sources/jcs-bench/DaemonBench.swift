@@ -4,7 +4,7 @@ import Glibc
 import Sandbox
 
 // jcs-bench daemon [--iterations N] [--warmup N] [--rounds N] [--projects N] [--conversations N]
-//                  [--bin DIR] [--skip-scale] [--json]
+//                  [--bin DIR] [--skip-scale] [--trace] [--json]
 //
 // `shell.run` of /bin/true through the daemon's API (HTTP over the Unix socket, one connection per
 // call, as `jcs` makes them) against baselines measured in the same run, in interleaved rounds:
@@ -14,7 +14,9 @@ import Sandbox
 //   api     1, 2, 4, 8 concurrent clients: calls/s, p50, p99
 // then `--projects` projects x `--conversations` idle conversations on a second daemon, its RSS
 // and its 1-client p50 against the one-project daemon's, again interleaved. Targets are computed
-// from the medians of the per-round ratios and printed PASS/FAIL; nothing is asserted.
+// from the medians of the per-round ratios and printed PASS/FAIL; nothing is asserted. With
+// `--trace`, a third daemon runs with JCS_TRACE=1 (so the measured ones stay untraced) and its
+// calls at 1 and 8 clients are broken down into phases (median µs per call, `TraceBreakdown`).
 //
 // jcs-bench soak [--minutes N] [--clients N] [--bin DIR] [--json]
 //
@@ -32,6 +34,7 @@ struct DaemonBenchOptions {
     var clients = 8
     var bin = ""
     var scale = true
+    var trace = false
     var json = false
 }
 
@@ -61,7 +64,8 @@ final class BenchDaemon: @unchecked Sendable {
     let dataDir: String
     let work: String
 
-    init(bin: String, work: String, reuse: Bool = false) {
+    /// - Parameter environment: `NAME=value` entries added to the bench's own environment.
+    init(bin: String, work: String, reuse: Bool = false, environment: [String] = []) {
         self.work = work
         socket = work + "/jcs.sock"
         dataDir = work + "/data"
@@ -74,8 +78,16 @@ final class BenchDaemon: @unchecked Sendable {
         let argv = [bin + "/jcs-coordinator", "serve", "--data-dir", dataDir, "--socket", socket]
         let cargs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
         defer { cargs.forEach { free($0) } }
+        var inherited: [String] = []
+        var entry = environ
+        while let text = entry.pointee {
+            inherited.append(String(cString: text))
+            entry += 1
+        }
+        let cenv: [UnsafeMutablePointer<CChar>?] = (inherited + environment).map { strdup($0) } + [nil]
+        defer { cenv.forEach { free($0) } }
         var child: pid_t = 0
-        guard posix_spawn(&child, argv[0], &actions, nil, cargs, environ) == 0 else { fail("cannot start \(argv[0])") }
+        guard posix_spawn(&child, argv[0], &actions, nil, cargs, cenv) == 0 else { fail("cannot start \(argv[0])") }
         pid = child
         if runningDaemons.isEmpty { stopDaemonsAtExitOnce() }
         runningDaemons.append(child)
@@ -289,6 +301,7 @@ enum DaemonBench {
                 guard !args.isEmpty else { fail("--bin needs a directory") }
                 options.bin = args.removeFirst()
             case "--skip-scale": options.scale = false
+            case "--trace": options.trace = true
             case "--json": options.json = true
             default: fail("unknown argument \(arg)")
             }
@@ -421,6 +434,8 @@ enum DaemonBench {
             rows.append((name, merged))
         }
 
+        let trace = options.trace ? traceBreakdown(options, work: work) : nil
+
         var scale: (rssOne: Int, rssMany: Int, p50One: Double, p50Many: Double, ratio: Double)?
         if options.scale {
             log("bench: starting \(options.projects) projects x \(options.conversations) conversations on a second daemon")
@@ -473,6 +488,14 @@ enum DaemonBench {
                     ["name": .string(v.name), "value": .double(v.value), "target": .string(v.target), "pass": .bool(v.pass)]
                 }),
             ]
+            if let trace {
+                object["trace"] = .array(trace.phases.map { phase in
+                    [
+                        "phase": .string(phase), "one_client_us": .double(trace.one.medianUs(phase)),
+                        "eight_clients_us": .double(trace.eight.medianUs(phase)),
+                    ]
+                })
+            }
             if let scale {
                 object["scale"] = [
                     "projects": .int(Int64(options.projects)), "conversations": .int(Int64(options.conversations)),
@@ -491,6 +514,15 @@ enum DaemonBench {
                 [name.padding(26), fmt(s.callsPerSecond, 0).padding(9), fmt(s.p50).padding(8), fmt(s.p99).padding(8),
                  String(s.failures)].joined(separator: " "))
         }
+        if let trace {
+            print(
+                "phase breakdown (JCS_TRACE=1 on a third daemon; median µs per call; \(trace.one.calls) calls at 1 client, "
+                    + "\(trace.eight.calls) at 8):")
+            print("  1 client  8 clients  phase")
+            for phase in trace.phases {
+                print("  " + fmt(trace.one.medianUs(phase), 0).padding(9) + " " + fmt(trace.eight.medianUs(phase), 0).padding(10) + " " + phase)
+            }
+        }
         if let scale {
             print(
                 "\(options.projects) projects x \(options.conversations) idle conversations: coordinator RSS "
@@ -501,6 +533,34 @@ enum DaemonBench {
         for v in verdicts {
             print("  \(v.pass ? "PASS" : "FAIL")  \(v.name): \(fmt(v.value)) (target \(v.target))")
         }
+    }
+
+    /// A daemon with JCS_TRACE=1, its calls at 1 then 8 clients cut out of its log and broken
+    /// down into phases; the phases in the order first seen at either.
+    static func traceBreakdown(_ options: DaemonBenchOptions, work: String) -> (
+        one: TraceBreakdown, eight: TraceBreakdown, phases: [String]
+    ) {
+        log("bench: tracing a third daemon (JCS_TRACE=1) at 1 and 8 clients (load average \(loadAverage()))")
+        mkdir(work + "/trace", 0o700)
+        let traced = BenchDaemon(bin: options.bin, work: work + "/trace", environment: ["JCS_TRACE=1"])
+        defer { traced.stop() }
+        traced.startProject("bench", root: work + "/trace/project")
+        let call: @Sendable () -> Bool = { traced.callTrue("bench") }
+        let logPath = traced.work + "/daemon.log"
+        _ = sample(callers: 8, total: options.warmup * 2, call)
+        let start = readText(logPath).utf8.count
+        _ = sample(callers: 1, total: options.iterations / 2, call)
+        let middle = readText(logPath).utf8.count
+        _ = sample(callers: 8, total: options.iterations, call)
+        let bytes = Array(readText(logPath).utf8)
+        func cut(_ from: Int, _ to: Int) -> Substring {
+            Substring(String(decoding: bytes[min(from, bytes.count)..<min(to, bytes.count)], as: UTF8.self))
+        }
+        let one = TraceBreakdown(log: cut(start, middle))
+        let eight = TraceBreakdown(log: cut(middle, bytes.count))
+        var phases = one.phases
+        for phase in eight.phases where !phases.contains(phase) { phases.append(phase) }
+        return (one, eight, phases)
     }
 
     // MARK: - soak

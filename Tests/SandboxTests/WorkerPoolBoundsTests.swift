@@ -88,6 +88,41 @@ struct WorkerPoolBoundsTests {
         #expect(pools[cold].readyCount == 1)
     }
 
+    @Test func idlePoolsBeyondTheBoundDoNotTakeTheBusyPoolsSlotsBack() throws {
+        // One busy pool and three idle ones, a bound of two: the idle pools that lose their
+        // worker (or never get one) wait for a call of their own. Before, every call of the busy
+        // pool freed a slot an idle pool refilled, and the busy pool evicted it again: two
+        // prepares and a discard per call.
+        let roots = (0..<4).map { _ in TempDirectory() }
+        let preparers = WorkerPreparers(threads: 2, maxWarm: 2, shrinkAfterSeconds: 60)
+        let pools = try roots.map { try pool($0.path, size: 1, preparers: preparers) }
+        defer { pools.forEach { $0.shutdown() } }
+        #expect(eventually { preparers.held == 2 })
+        let busy = pools[0]
+        // Its first call makes it the most recently used pool (it may have been a parked one).
+        #expect(try busy.take().run(argv: ["/bin/true"]).exitCode == 0)
+        #expect(eventually { busy.readyCount == 1 && preparers.held == 2 }, "ready \(pools.map(\.readyCount))")
+        let start = preparers.prepared
+        let calls = 8
+        for _ in 0..<calls {
+            #expect(eventually { busy.readyCount == 1 && preparers.held == 2 }, "ready \(pools.map(\.readyCount))")
+            #expect(try busy.take().run(argv: ["/bin/true"]).exitCode == 0)
+        }
+        #expect(eventually { busy.readyCount == 1 })
+        let settled = preparers.prepared
+        usleep(500_000)
+        // Quiet once the busy pool is full again: nobody prepares for a slot it would lose.
+        #expect(preparers.prepared == settled, "\(preparers.prepared - settled) prepares after the calls ended")
+        #expect(preparers.held <= 2)
+        // One prepare per call: the busy pool's own refills, nobody else's.
+        #expect(settled - start <= UInt64(calls) + 1, "\(settled - start) prepares for \(calls) calls")
+        // An idle pool's own call is served, and its reserve comes back (evicting the least
+        // recently used).
+        let idle = try #require(pools.dropFirst().first { $0.readyCount == 0 })
+        #expect(try idle.take().run(argv: ["/bin/true"]).exitCode == 0)
+        #expect(eventually { idle.readyCount == 1 }, "ready \(pools.map(\.readyCount))")
+    }
+
     @Test func aCallerWaitsForAPrepareNotForever() throws {
         // A pool whose prepares fail: a caller gets the reason, the threads back off.
         let preparers = WorkerPreparers(threads: 2, maxWarm: 4)

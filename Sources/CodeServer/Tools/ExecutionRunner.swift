@@ -120,7 +120,7 @@ public actor ExecutionRunner {
     // MARK: - The stages
 
     private func gate(_ call: ToolCall, _ handle: CallHandle) async -> ToolResult {
-        Trace.mark("gate: start \(call.tool)")
+        Trace.mark("gate: start \(call.id)")
         let startedAt = clock.nowMs()
         guard case .running = state else {
             return refuse(call, ToolFailure(.projectStopped, "project \(projectId) is stopped"), startedAt)
@@ -160,11 +160,11 @@ public actor ExecutionRunner {
                 tool: call.tool, arguments: call.arguments, hints: tool.hints,
                 environmentNames: environment.map(\.0), gateway: call.gateway),
             atMs: startedAt)
-        Trace.mark("gate: policy evaluated")
+        Trace.mark("gate: policy evaluated \(call.id)")
         for event in decision.events {
             emit(event, call, at: decision.atMs)
         }
-        Trace.mark("gate: policy events emitted")
+        Trace.mark("gate: policy events emitted \(call.id)")
         guard decision.isAllowed else {
             return refuse(call, ToolFailure(.policyDenied, decision.reason), startedAt, decision: decision)
         }
@@ -177,7 +177,7 @@ public actor ExecutionRunner {
         }
         inFlight[call.id] = handle
         emit(.toolStarted(ToolStarted(callId: call.id, tool: call.tool)), call, at: startedAt)
-        Trace.mark("gate: tool.started emitted")
+        Trace.mark("gate: tool.started emitted \(call.id)")
 
         let result: ToolResult
         switch plan {
@@ -191,11 +191,11 @@ public actor ExecutionRunner {
         case .sandboxed(let sandboxedTool, let invocation):
             let (outcome, network) =
                 await runInWorker(invocation, call, handle, streamOutput: sandboxedTool.outputIsTheProgramsOwn) ?? (nil, nil)
-            Trace.mark("gate: worker returned")
+            Trace.mark("gate: worker returned \(call.id)")
             var interpreted = interpret(outcome, invocation, sandboxedTool, call, handle, decision, startedAt)
             interpreted.network = network
             result = interpreted
-            Trace.mark("gate: result interpreted and emitted")
+            Trace.mark("gate: result interpreted and emitted \(call.id)")
         case .workflow:
             preconditionFailure("workflows returned above")
         }
@@ -215,7 +215,7 @@ public actor ExecutionRunner {
         inFlight[call.id] = handle
         defer { inFlight[call.id] = nil }
         emit(.toolStarted(ToolStarted(callId: call.id, tool: call.tool)), call, at: startedAt)
-        Trace.mark("gate: tool.started emitted")
+        Trace.mark("gate: tool.started emitted \(call.id)")
         var run = WorkflowRun(definition, arguments: call.arguments)
         for step in definition.steps {
             switch run.arguments(for: step) {
@@ -253,9 +253,9 @@ public actor ExecutionRunner {
         // Egress only for an empty network namespace: a profile that asks for the host's network
         // has it (and diagnostics say so), with nothing to route.
         let proxy = (plan.sandbox?.profile ?? launcher.profile).network.mode == .none ? egress : nil
-        Trace.mark("gate: to blocking thread")
+        Trace.mark("gate: to blocking thread \(call.id)")
         return await BlockingThread.run { () -> (Result<SandboxResult, SandboxError>, EgressReport?) in
-            Trace.mark("gate: on blocking thread")
+            Trace.mark("gate: on blocking thread \(call.id)")
             let route = proxy?.register(call)
             let outcome = Self.runWorker(
                 launcher, plan, call, handle, route, sink: sink, projectId: projectId, streamOutput: streamOutput)
@@ -272,22 +272,23 @@ public actor ExecutionRunner {
     ) -> Result<SandboxResult, SandboxError> {
         do throws(SandboxError) {
             let worker = try launcher.acquire(timeoutMs: plan.timeoutMs, sandbox: plan.sandbox)
-            Trace.mark("gate: worker acquired")
+            Trace.mark("gate: worker acquired \(call.id)")
             guard handle.attach(worker) else {
                 return .failure(.protocolViolation(reason: "the call was cancelled before its tool started"))
             }
             defer { handle.finish() }
-            return .success(
-                try worker.run(
-                    argv: plan.argv, env: plan.environment, cwd: plan.cwd, egress: route,
-                    // Only a program's own streams: a file tool's program prints a format of ours (find's
-                    // records), which the result decodes.
-                    onOutput: streamOutput
-                        ? handle.observer.map { observer in { observer(.output(stream: $0, bytes: $1)) } } : nil
-                ) { violation in
-                    sink.emit(KernelViolationEvent.event(violation, call: call, projectId: projectId))
-                    handle.observer?(.violation(violation))
-                })
+            let ran = try worker.run(
+                argv: plan.argv, env: plan.environment, cwd: plan.cwd, egress: route,
+                // Only a program's own streams: a file tool's program prints a format of ours (find's
+                // records), which the result decodes.
+                onOutput: streamOutput
+                    ? handle.observer.map { observer in { observer(.output(stream: $0, bytes: $1)) } } : nil
+            ) { violation in
+                sink.emit(KernelViolationEvent.event(violation, call: call, projectId: projectId))
+                handle.observer?(.violation(violation))
+            }
+            Trace.mark("gate: worker ran \(call.id)")
+            return .success(ran)
         } catch {
             return .failure(error)
         }

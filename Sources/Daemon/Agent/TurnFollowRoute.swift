@@ -1,7 +1,6 @@
 import CodeServer
 import Hummingbird
 import Sandbox
-import ServiceLifecycle
 
 /// `GET /v1/projects/:project/conversations/:conversation/turns/:correlation`: the events of one
 /// turn (one user message's correlation id) as newline-delimited JSON, from its start (those
@@ -24,30 +23,12 @@ struct TurnFollowRoute {
             try runtime.followers.acquire(project: project.id)
             let slot = FollowerSlot(budget: runtime.followers, project: project.id)
             let feed = TurnFeed(runtime: runtime, projectId: project.id, conversationId: conversation.id, correlationId: correlationId)
-            let channel = context.channel
-            let body = ResponseBody { writer in
-                defer { slot.release() }
-                let (lines, output) = AsyncStream.makeStream(of: ByteBuffer.self, bufferingPolicy: .bufferingNewest(1024))
-                let pump = Task {
-                    await cancelWhenGracefulShutdown {
-                        _ = await feed.run { output.yield(Self.line($1)) }
-                    }
-                    output.finish()
-                }
-                defer { pump.cancel() }
-                ConnectionGuard.onPeerGone(channel) {
-                    pump.cancel()
-                    output.finish()
-                }
-                try await writer.write(lines)
-                try await writer.finish(nil)
+            return NDJSONResponse(keepingNewest: EventRoutes.lineBuffer).response(
+                channel: context.channel, onEnd: { slot.release() }
+            ) { stream in
+                _ = await feed.run { stream.send($1) }
             }
-            return Response(status: .ok, headers: [.contentType: "application/x-ndjson"], body: body)
         }
-    }
-
-    private static func line(_ event: JSONValue) -> ByteBuffer {
-        ByteBuffer(bytes: JSONWriter.bytes(event) + [UInt8(ascii: "\n")])
     }
 }
 

@@ -37,6 +37,11 @@ public final class WorkerPool: @unchecked Sendable {
     private var failures = 0
     private var retryAtNs: UInt64 = 0
     private var stopping = false
+    /// Gave its warm worker up to a busier pool at the process-wide bound, or found no slot
+    /// there: no reserve until its next call. Without this an idle project took the slot back as
+    /// soon as a busy one's call freed it, and the busy one evicted it again: a prepare and a
+    /// discard more per call, growing with the number of idle projects.
+    private var parked = false
 
     /// - Parameters:
     ///   - filter: the profile's compiled filter; compiled once here and sent to every worker.
@@ -68,6 +73,7 @@ public final class WorkerPool: @unchecked Sendable {
         preparers.lock()
         defer { preparers.unlock() }
         lastTakeNs = Timestamp.monotonicNs()
+        parked = false
         if ready.isEmpty && !stopping {
             lastMissNs = lastTakeNs
             reserve = min(maxSize, reserve + 1)
@@ -135,14 +141,20 @@ public final class WorkerPool: @unchecked Sendable {
     }
 
     func shortOfReserve(now: UInt64) -> Bool {
-        !stopping && now >= retryAtNs && held < reserve + waiting
+        !stopping && !parked && now >= retryAtNs && held < reserve + waiting
     }
+
+    /// At the bound with no older pool to take a worker from: waits for its next call.
+    func park() { parked = true }
 
     var hasReady: Bool { !ready.isEmpty }
 
-    /// The oldest prepared worker, given up for a busier pool at the global bound.
+    /// The oldest prepared worker, given up for a busier pool at the global bound; the pool
+    /// then waits for its next call before it keeps a reserve again.
     func evictOne() -> WorkerClient? {
-        ready.isEmpty ? nil : ready.removeFirst()
+        guard !ready.isEmpty else { return nil }
+        parked = true
+        return ready.removeFirst()
     }
 
     /// Shrinks a reserve grown under load once no call has found the pool empty for `after`;

@@ -30,6 +30,7 @@ public final class WorkerPreparers: @unchecked Sendable {
     var changed = pthread_cond_t()
     private var pools: [WorkerPool] = []
     private var running = 0
+    private var started: UInt64 = 0
     private var cursor = 0
 
     public init(threads: Int? = nil, maxWarm: Int = 64, shrinkAfterSeconds: Int = 30) {
@@ -55,6 +56,13 @@ public final class WorkerPreparers: @unchecked Sendable {
         lock()
         defer { unlock() }
         return running
+    }
+
+    /// Prepares started since this set was made, for every pool (for tests and diagnostics).
+    public var prepared: UInt64 {
+        lock()
+        defer { unlock() }
+        return started
     }
 
     /// Prepared and preparing workers across every pool.
@@ -95,7 +103,9 @@ public final class WorkerPreparers: @unchecked Sendable {
     /// for it. Blocked callers first, then reserves; round-robin in both passes, so one busy
     /// project does not starve another's. At the process-wide bound a reserve is refilled only
     /// by evicting a warm worker of a pool used less recently (the idle projects' sandboxes go
-    /// first, the busy ones stay warm).
+    /// first, the busy ones stay warm); the evicted pool, and one that finds nobody to evict,
+    /// park until their next call, so slots freed by a busy pool's calls go back to it and not
+    /// to a hundred idle ones in turn.
     private func next(now: UInt64) -> (WorkerPool, evicted: WorkerClient?)? {
         guard !pools.isEmpty else { return nil }
         let count = pools.count
@@ -114,12 +124,15 @@ public final class WorkerPreparers: @unchecked Sendable {
                 cursor = (cursor + step + 1) % count
                 return (pool, nil)
             }
-            let victim = pools.filter { $0 !== pool && $0.lastTakeNs < pool.lastTakeNs && $0.hasReady }
-                .min { $0.lastTakeNs < $1.lastTakeNs }
+            let older = pools.filter { $0 !== pool && $0.lastTakeNs < pool.lastTakeNs }
+            let victim = older.filter(\.hasReady).min { $0.lastTakeNs < $1.lastTakeNs }
             if let victim, let evicted = victim.evictOne() {
                 cursor = (cursor + step + 1) % count
                 return (pool, evicted)
             }
+            // Nobody older holds or is preparing a worker: an idle pool beyond the bound. Its
+            // project's next call is served all the same, and unparks it.
+            if !older.contains(where: { $0.held > 0 }) { pool.park() }
         }
         return nil
     }
@@ -145,6 +158,7 @@ public final class WorkerPreparers: @unchecked Sendable {
             }
             if let (pool, evicted) = next(now: now) {
                 pool.preparing += 1
+                started += 1
                 unlock()
                 evicted?.discard()
                 let outcome = pool.prepareOne()
