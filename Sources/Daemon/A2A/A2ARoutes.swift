@@ -142,16 +142,16 @@ struct A2ARoutes {
     }
 
     private func emitProtocolDenied(project: String, method: String, requestId: JSONRPCID?) {
-        let payload: JSONValue = [
-            "project_id": .string(project), "protocol": "a2a", "reason": "protocol_denied", "method": .string(method),
-        ]
+        let denied = SecurityFinding(
+            reason: ReasonCode.protocolDenied.rawValue,
+            evidence: ["project_id": .string(project), "protocol": "a2a", "method": .string(method)])
         // Through the hub's non-throwing face, as the runtime's own events go: a store failure
         // cannot change the answer, and the hub counts it.
         let sink: any RuntimeEventSink = runtime.hub
         sink.emit(
             RuntimeEvent(
-                name: EventKind.protocolDenied, projectId: project,
-                correlationId: requestId.map { "a2a-\($0.text)" }, atMs: SystemClock().nowMs(), payload: payload))
+                projectId: project, correlationId: requestId.map { "a2a-\($0.text)" }, atMs: SystemClock().nowMs(),
+                payload: .protocolDenied(denied)))
     }
 
     private static func tooLarge() -> Response {

@@ -16,37 +16,29 @@ enum A2AStream {
     ) async -> Response {
         let first = await A2ATask.read(started.conversation, historyLength: historyLength)
         let taskId = started.conversation.id
-        let body = ResponseBody { writer in
-            defer { slot.release() }
-            let (frames, output) = AsyncStream.makeStream(of: ByteBuffer.self, bufferingPolicy: .bufferingNewest(1024))
-            let pump = Task {
-                output.yield(frame(["task": first.json], id: id))
-                await cancelWhenGracefulShutdown {
-                    let ended = await started.feed.run { event, _ in
-                        if let update = update(for: event, task: taskId) { output.yield(frame(update, id: id)) }
-                    }
-                    guard ended else { return }
-                    let last = await A2ATask.read(started.conversation, historyLength: historyLength)
-                    if let artifact = last.artifact {
-                        output.yield(
-                            frame(
-                                ["artifactUpdate": ["taskId": .string(taskId), "contextId": .string(taskId), "artifact": artifact, "lastChunk": true]],
-                                id: id))
-                    }
-                    output.yield(frame(["statusUpdate": statusUpdate(task: taskId, status: last.status, metadata: nil)], id: id))
-                }
-                output.finish()
+        let stream = SSEStream(capacity: 1024)
+        let pump = Task {
+            defer { stream.finish() }
+            _ = stream.send(frame(["task": first.json], id: id))
+            let ended = await started.feed.run { event, _ in
+                if let update = update(for: event, task: taskId) { _ = stream.send(frame(update, id: id)) }
             }
-            defer { pump.cancel() }
-            ConnectionGuard.onPeerGone(channel) {
-                pump.cancel()
-                output.finish()
+            guard ended else { return }
+            let last = await A2ATask.read(started.conversation, historyLength: historyLength)
+            if let artifact = last.artifact {
+                _ = stream.send(
+                    frame(
+                        ["artifactUpdate": ["taskId": .string(taskId), "contextId": .string(taskId), "artifact": artifact, "lastChunk": true]],
+                        id: id))
             }
-            try await writer.write(frames)
-            try await writer.finish(nil)
+            _ = stream.send(frame(["statusUpdate": statusUpdate(task: taskId, status: last.status, metadata: nil)], id: id))
         }
-        return Response(
-            status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-store"], body: body)
+        // The client leaving, the daemon shutting down or the turn ending all end the response;
+        // the turn itself goes on (`CancelTask` ends it).
+        return SSEResponse.response(stream, channel: channel) {
+            pump.cancel()
+            slot.release()
+        }
     }
 
     /// The working status update an event of the turn becomes, or nil for the events a client of
@@ -108,7 +100,7 @@ enum A2AStream {
         return .object(update)
     }
 
-    private static func frame(_ result: JSONValue, id: JSONRPCID) -> ByteBuffer {
-        ByteBuffer(bytes: Array("data: ".utf8) + JSONWriter.bytes(JSONRPCResponse.result(result, id: id)) + Array("\n\n".utf8))
+    private static func frame(_ result: JSONValue, id: JSONRPCID) -> SSEEvent {
+        SSEEvent(data: JSONWriter.text(JSONRPCResponse.result(result, id: id)))
     }
 }
