@@ -1,7 +1,9 @@
 import Synchronization
 
-/// The durable journal: one SQLite database in WAL mode holding conversation events, telemetry
-/// events (with the policy decisions and alerts among them indexed apart), and the project registry.
+/// The durable journal: one SQLite database in WAL mode holding the one append-only `events` table
+/// (every telemetry event and conversation journal entry, one row each: `EventRow`) and the
+/// project registry. Conversation state, policy decisions, alerts, the incident timeline and what
+/// a restart rebuilds are queries of `events` (the `SQLiteJournal+…` files).
 ///
 /// Durability: writes go through the one `JournalWriter` (see there: group commit), which commits
 /// with `synchronous=FULL`, so in WAL mode a commit has been fsync'ed to the WAL before anyone
@@ -116,6 +118,17 @@ public final class SQLiteJournal: Sendable {
     func enqueue(_ write: @escaping JournalWriter.Write) throws(TelemetryStoreError) -> UInt64 {
         do {
             return try writer.enqueue(write)
+        } catch {
+            failureCount.add(1, ordering: .relaxed)
+            throw error.telemetryError
+        }
+    }
+
+    /// Queues an event row (a telemetry event or a conversation entry), like `enqueue(_:)`.
+    @discardableResult
+    func enqueue(_ row: EventRow) throws(TelemetryStoreError) -> UInt64 {
+        do {
+            return try writer.enqueue(row)
         } catch {
             failureCount.add(1, ordering: .relaxed)
             throw error.telemetryError
