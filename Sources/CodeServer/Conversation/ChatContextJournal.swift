@@ -53,6 +53,8 @@ enum ChatContextJournal {
                     else { return nil }
                     return ChatToolCall(id: id, name: name, arguments: function["arguments"]?.stringValue ?? "")
                 }
+                // A reply without a usable call would be a malformed message on the wire.
+                guard !calls.isEmpty else { continue }
                 message = ChatMessage(role: .assistant, content: payload["content"]?.stringValue, toolCalls: calls)
             case .toolOutput:
                 message = ChatMessage(
