@@ -45,14 +45,17 @@ public final class SQLiteJournal: Sendable {
     deinit { writer.stop() }
 
     /// One configured connection. WAL: readers never block the writer, and a commit is one
-    /// sequential write to the WAL. busy_timeout covers a second process reading the file.
+    /// sequential write to the WAL. busy_timeout covers a second process reading the file and a
+    /// closing journal's writer connection.
     private static func open(_ path: String) throws(StoreError) -> SQLiteConnection {
         let connection = try SQLiteConnection(path: path)
         do {
+            // First: switching to WAL takes a lock, and a journal closed a moment ago may still
+            // have its writer's connection open while that thread ends (a reopen, a restart).
+            try connection.execute("PRAGMA busy_timeout=5000")
             try connection.execute("PRAGMA journal_mode=WAL")
             try connection.execute("PRAGMA synchronous=FULL")
             try connection.execute("PRAGMA foreign_keys=ON")
-            try connection.execute("PRAGMA busy_timeout=5000")
             // 64 MiB of page cache instead of SQLite's 2 MiB: an append updates the tables' time
             // and correlation indexes at scattered pages, and with the default cache a journal
             // of a million events reads most of them back from disk on every batch.
