@@ -70,7 +70,7 @@ struct AgentLoopTests {
 
         let final = Self.follow(setup, "c-final", "scenario:final")
         #expect(final.status == 0)
-        #expect(Self.names(final.events).first == "conversation.user_message")
+        #expect(Self.names(final.events).first == "conversation.user.message")
         #expect(Self.names(final.events).first { $0.hasPrefix("llm.") } == "llm.requested")
         let completed = try #require(Self.payloads(final.events, "llm.completed").first)
         #expect(completed["finish_reason"]?.stringValue == "stop")

@@ -93,7 +93,7 @@ struct DaemonCrashTests {
         #expect(state?.json["pending_calls"]?.arrayValue?.isEmpty == true, "calls cut off by the kill are recorded as cancelled, not left pending")
         #expect(Self.post(socket, "/v1/projects/p1/conversations/c1/messages", ["text": "after"])?.status == 201)
         let stopped = Self.get(socket, "/v1/projects/p1/conversations/c-stopped/incident?correlation_id=s1")?.json
-        #expect(stopped?["entries"]?.arrayValue?.contains { $0["event"] == "conversation.user_message" } == true)
+        #expect(stopped?["entries"]?.arrayValue?.contains { $0["event"] == "conversation.user.message" } == true)
 
         for (correlation, call) in calls {
             let timeline = Self.get(socket, "/v1/projects/p1/conversations/c1/incident?correlation_id=\(correlation)")?.json
@@ -107,7 +107,7 @@ struct DaemonCrashTests {
         }
         for correlation in messages {
             let entries = Self.get(socket, "/v1/projects/p1/conversations/c1/incident?correlation_id=\(correlation)")?.json["entries"]?.arrayValue ?? []
-            #expect(entries.contains { $0["event"] == "conversation.user_message" }, "\(correlation)")
+            #expect(entries.contains { $0["event"] == "conversation.user.message" }, "\(correlation)")
         }
         // Counts the runbook reads come back from the journal, not from zero.
         let diagnostics = Self.get(socket, "/v1/projects/p1/diagnostics")?.json

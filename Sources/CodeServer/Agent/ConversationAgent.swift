@@ -55,6 +55,13 @@ actor ConversationAgent {
 
     func attach(_ host: Host) { self.host = host }
 
+    /// The context as the journal had it before a restart (`ChatContextJournal.rebuild`): the
+    /// next turn's model sees the conversation's history, not an empty one.
+    func restore(context restored: [ChatMessage], turns finished: Int) {
+        context = restored
+        turns = finished
+    }
+
     nonisolated var hasSystemPrompt: Bool { options.systemPrompt != nil }
 
     /// Messages waiting for a turn (the running one not counted).
@@ -127,11 +134,8 @@ actor ConversationAgent {
                 completion = try await complete(request, step: step, correlationId: correlationId, redactor: redactor)
             } catch {
                 await fail(error.reason, detail: redactor.redact(error.detail), step: step, correlationId: correlationId)
-                if error != .cancelled {
-                    // The next turn's model sees why this one has no answer.
-                    context.append(
-                        ChatMessage(role: .assistant, content: "[the runtime ended this turn: model request failed (\(error.reason.rawValue))]"))
-                }
+                // The next turn's model sees why this one has no answer.
+                if let note = ChatContextJournal.endNote(reason: error.reason, detail: nil) { context.append(note) }
                 return
             }
             let calls = completion.toolCalls.enumerated().map { index, call in
@@ -140,7 +144,9 @@ actor ConversationAgent {
                     arguments: redactor.redact(call.arguments))
             }
             let text = redactor.redact(completion.content)
-            context.append(ChatMessage(role: .assistant, content: text.isEmpty && !calls.isEmpty ? nil : text, toolCalls: calls))
+            let reply = ChatMessage(role: .assistant, content: text.isEmpty && !calls.isEmpty ? nil : text, toolCalls: calls)
+            context.append(reply)
+            if !calls.isEmpty { await host?.journal(.assistantToolCalls, correlationId, ChatContextJournal.payload(of: reply)) }
             guard !calls.isEmpty else {
                 let message = AssistantMessage(text: text, steps: Int64(step))
                 await host?.journal(.assistantMessage, correlationId, message.json)
@@ -149,11 +155,12 @@ actor ConversationAgent {
             }
             let results = await runCalls(calls, tools: tools.names, correlationId: correlationId, redactor: redactor)
             if Task.isCancelled { return }
+            for result in results { await host?.journal(.toolOutput, correlationId, ChatContextJournal.payload(of: result)) }
             context += results
         }
         let detail = "the model asked for tools in \(options.maxTurnSteps) requests without answering (max_turn_steps)"
         await fail(.maxTurnStepsExceeded, detail: detail, step: options.maxTurnSteps, correlationId: correlationId)
-        context.append(ChatMessage(role: .assistant, content: "[the runtime ended this turn: \(detail)]"))
+        if let note = ChatContextJournal.endNote(reason: .maxTurnStepsExceeded, detail: detail) { context.append(note) }
     }
 
     private func makeRequest(tools: [JSONValue]) -> ChatRequest {

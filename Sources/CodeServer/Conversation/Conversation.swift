@@ -23,8 +23,14 @@ public actor Conversation {
     private let runner: ExecutionRunner
     private let sink: any RuntimeEventSink
     private let clock: any RuntimeClock
-    /// The durable copy of the journal (the store); nil keeps the journal in memory only.
+    /// The durable journal (the store); nil keeps the journal in memory only. With a store, only
+    /// the newest `Self.memoryTail` entries stay in memory and older ones are read back from it,
+    /// so a long conversation costs the journal's disk, not the coordinator's memory.
     private let journalStore: (any ConversationJournalStore)?
+    /// The entries kept in memory when a store holds them all.
+    static let memoryTail = 64
+    /// The most entries a projection reads back from the store at once.
+    static let maximumTimeline = 10_000
     private let maxQueueSize: Int
 
     private var state = State.active
@@ -52,14 +58,19 @@ public actor Conversation {
         self.clock = clock
         self.journalStore = journalStore
         finished = KeptResults(maxCount: resultCapacity, maxBytes: resultBytes)
-        journal = ConversationJournal(capacity: journalCapacity)
+        journal = ConversationJournal(capacity: journalStore == nil ? journalCapacity : min(journalCapacity, Self.memoryTail))
     }
 
-    /// Continues a conversation from its stored entries after a restart. Calls it had accepted
+    /// Continues a conversation from its stored entries after a restart: the journal's numbering,
+    /// the model's context (`ChatContextJournal`) when a model answers it. Calls it had accepted
     /// and not finished died with the previous process (their sandboxes with it): they are
     /// recorded as cancelled, so the pending-calls projection and the timeline say what happened.
-    func restore(from entries: [ConversationEntry]) {
+    func restore(from entries: [ConversationEntry]) async {
         journal = ConversationJournal(capacity: journal.capacity, restoring: entries)
+        if let agent {
+            let rebuilt = ChatContextJournal.rebuild(from: entries)
+            await agent.restore(context: rebuilt.context, turns: rebuilt.turns)
+        }
         var open: [String] = []
         for entry in entries {
             let callId = entry.payload["call_id"]?.stringValue
@@ -251,15 +262,21 @@ public actor Conversation {
 
     public var isActive: Bool { if case .active = state { true } else { false } }
 
-    /// The journal, oldest first; the last `limit` entries when given.
+    /// The journal, oldest first; the last `limit` entries when given (at most
+    /// `maximumTimeline`). Read from the store when memory holds fewer than asked for.
     public func timeline(limit: Int? = nil) -> [ConversationEntry] {
-        guard let limit else { return journal.entries }
-        return Array(journal.entries.suffix(max(0, limit)))
+        let wanted = min(max(0, limit ?? Self.maximumTimeline), Self.maximumTimeline)
+        if wanted > journal.entries.count, journal.dropped > 0 || journal.restored, let journalStore,
+            let stored = try? journalStore.recentEntries(project: projectId, conversation: id, limit: wanted)
+        {
+            return stored
+        }
+        return Array(journal.entries.suffix(wanted))
     }
 
     /// The entries of one correlation id: one request's story, for incident timelines.
     public func timeline(correlationId: String) -> [ConversationEntry] {
-        journal.entries.filter { $0.correlationId == correlationId }
+        timeline().filter { $0.correlationId == correlationId }
     }
 
     /// Calls accepted and not finished, oldest first.

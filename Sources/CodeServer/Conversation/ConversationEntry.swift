@@ -2,7 +2,7 @@ import Sandbox
 
 /// One entry of a conversation's journal, the source of its timeline.
 public struct ConversationEntry: Sendable, Equatable {
-    public enum Kind: String, Sendable {
+    public enum Kind: String, Sendable, CaseIterable {
         case started
         case userMessage = "user_message"
         case toolRequested = "tool_requested"
@@ -15,6 +15,11 @@ public struct ConversationEntry: Sendable, Equatable {
         case llmFailed = "llm_failed"
         /// A call the model proposed that never reached the gate (arguments not JSON or too large).
         case toolRefused = "tool_refused"
+        /// The model's reply that asked for tools (`content`, `tool_calls` as the model wrote them):
+        /// with `toolOutput`, what rebuilds the model's context after a restart.
+        case assistantToolCalls = "assistant_tool_calls"
+        /// What the model was told a tool call of its own returned (`tool_call_id`, `content`).
+        case toolOutput = "tool_output"
         case turnCancelled = "turn_cancelled"
         case resumed
         case stopped
@@ -22,7 +27,18 @@ public struct ConversationEntry: Sendable, Equatable {
         /// The entry's name in an incident timeline (`conversation.tool_result`): the journal's
         /// own vocabulary beside `EventKind`'s, kept apart because these are the conversation's
         /// records, not emitted events.
-        public var timelineEvent: String { "conversation." + rawValue }
+        /// A user message has the name of its event (`EventKind.conversationUserMessage`).
+        public var timelineEvent: String {
+            self == .userMessage ? EventKind.conversationUserMessage.rawValue : "conversation." + rawValue
+        }
+
+        /// The kind whose `timelineEvent` is `name` (how the journal stores it).
+        public init?(timelineEvent name: String) {
+            guard let kind = Self.byTimelineEvent[name] else { return nil }
+            self = kind
+        }
+
+        private static let byTimelineEvent = Dictionary(uniqueKeysWithValues: allCases.map { ($0.timelineEvent, $0) })
     }
 
     /// 1, 2, 3… in the order entries were recorded; gaps never happen, so a client can page.
@@ -75,11 +91,13 @@ public struct PendingToolCall: Sendable, Equatable {
 }
 
 /// The in-memory journal of one conversation, bounded: past `capacity` the oldest entries are
-/// dropped and counted. The durable journal (the store issue) keeps everything.
+/// dropped and counted. The durable journal (`ConversationJournalStore`) keeps everything.
 struct ConversationJournal: Sendable {
     let capacity: Int
     private(set) var entries: [ConversationEntry] = []
     private(set) var dropped = 0
+    /// Continued from stored entries: older ones may exist only in the store.
+    private(set) var restored = false
     private var nextSequence = 1
 
     init(capacity: Int) {
@@ -92,6 +110,7 @@ struct ConversationJournal: Sendable {
     init(capacity: Int, restoring restored: [ConversationEntry]) {
         self.init(capacity: capacity)
         entries = Array(restored.suffix(capacity))
+        self.restored = !restored.isEmpty
         nextSequence = (restored.last?.sequence ?? 0) + 1
     }
 

@@ -1,10 +1,13 @@
 /// Where a conversation writes each journal entry as it records it, so the journal outlives the
-/// conversation and the process. The conversation keeps its bounded in-memory journal for live
-/// projections; this is the durable copy the incident timeline reads after a stop or a restart,
-/// and from which a restart brings the project's open conversations back.
-public protocol ConversationJournalStore: ConversationJournalSource {
+/// conversation and the process. The conversation keeps only a short tail in memory and reads
+/// older entries from here (`recentEntries`); the incident timeline reads it after a stop or a
+/// restart, and a restart brings the project's open conversations back from it.
+public protocol ConversationJournalStore: Sendable {
     /// Accepts the entry; it is durable once the store says so (`SQLiteJournal.durable(since:)`).
     func append(project: String, conversation: String, entry: ConversationEntry) throws(TelemetryStoreError)
+
+    /// The newest `limit` entries of one conversation since its latest start, oldest first.
+    func recentEntries(project: String, conversation: String, limit: Int) throws(TelemetryStoreError) -> [ConversationEntry]
 
     /// The project's conversations that were started and not stopped, oldest start first, each
     /// with its newest entries (at most `limit`) since that start, in order.

@@ -4,11 +4,13 @@ import Sandbox
 import Glibc
 #endif
 
-/// Where an event is made durable: the journal's one writer. Every write (events of all projects,
-/// conversation entries, registry changes) is queued here with a sequence number; one thread
-/// takes everything waiting, runs it in one transaction and commits it with one fsync, then
-/// answers everyone waiting on any of those sequence numbers. Under load many emitters share each
-/// fsync (group commit); alone, an emitter pays one, as before.
+/// Where an event is made durable: the journal's one writer. Every write (events of all projects
+/// and conversation entries, as `EventRow`s of the one `events` table; registry changes and
+/// retention, as closures) is queued here with a sequence number; one thread takes everything
+/// waiting, runs it in one transaction and commits it with one fsync, then answers everyone
+/// waiting on any of those sequence numbers. There is no linger timer: a lone write commits at
+/// once, and a batch is what queued while the previous commit's fsync ran, so under load many
+/// emitters share each fsync (group commit) and alone an emitter pays one.
 ///
 /// Acknowledgement: `mark()` before a request's work and `durable(since:)` after it wait until
 /// everything queued in between is committed, and throw if any batch in that range failed, so an
@@ -20,6 +22,13 @@ import Glibc
 /// A pthread mutex and condition variables rather than `Mutex`: emitters block on them.
 final class JournalWriter: @unchecked Sendable {
     typealias Write = @Sendable (SQLiteConnection) throws(StoreError) -> Void
+
+    /// One queued write: an event row (the common case, inserted through one prepared statement
+    /// per batch) or any other write.
+    enum Item: Sendable {
+        case event(EventRow)
+        case write(Write)
+    }
 
     /// A batch that failed: the sequence numbers it held and why.
     private struct Failure {
@@ -44,7 +53,7 @@ final class JournalWriter: @unchecked Sendable {
     private let notFull = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
     private let processed = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
     // Guarded by `mutex`.
-    private var queue: [(sequence: UInt64, write: Write)] = []
+    private var queue: [(sequence: UInt64, item: Item)] = []
     private var enqueued: UInt64 = 0
     private var committed: UInt64 = 0
     private var failures: [Failure] = []
@@ -92,13 +101,20 @@ final class JournalWriter: @unchecked Sendable {
     /// Queues `write` and returns its sequence number without waiting for the commit; waits only
     /// while the queue is full. Throws once the writer was stopped.
     @discardableResult
-    func enqueue(_ write: @escaping Write) throws(StoreError) -> UInt64 {
+    func enqueue(_ write: @escaping Write) throws(StoreError) -> UInt64 { try enqueue(item: .write(write)) }
+
+    /// Queues one event row, like `enqueue(_:)`.
+    @discardableResult
+    func enqueue(_ row: EventRow) throws(StoreError) -> UInt64 { try enqueue(item: .event(row)) }
+
+    private func enqueue(item: Item) throws(StoreError) -> UInt64 {
         try locked { () throws(StoreError) -> UInt64 in
             while queue.count >= capacity && !stopping { pthread_cond_wait(notFull, mutex) }
             guard !stopping else { throw StoreError(.statementFailed, "the journal writer has stopped") }
             enqueued += 1
-            queue.append((enqueued, write))
-            pthread_cond_signal(notEmpty)
+            queue.append((enqueued, item))
+            // Only the writer waits on notEmpty, and only while the queue is empty.
+            if queue.count == 1 { pthread_cond_signal(notEmpty) }
             return enqueued
         }
     }
@@ -170,16 +186,27 @@ final class JournalWriter: @unchecked Sendable {
                 pthread_mutex_unlock(mutex)
                 return
             }
-            let take = min(queue.count, maximumBatch)
-            let batch = Array(queue.prefix(take))
-            queue.removeFirst(take)
+            let batch: [(sequence: UInt64, item: Item)]
+            if queue.count <= maximumBatch {
+                batch = queue
+                queue.removeAll(keepingCapacity: true)
+            } else {
+                batch = Array(queue.prefix(maximumBatch))
+                queue.removeFirst(maximumBatch)
+            }
             pthread_cond_broadcast(notFull)
             pthread_mutex_unlock(mutex)
 
             var error: StoreError?
             do {
                 try connection.transaction { () throws(StoreError) in
-                    for item in batch { try item.write(connection) }
+                    let insert = try connection.statement(EventRow.insertSQL)
+                    for (_, item) in batch {
+                        switch item {
+                        case .event(let row): try row.insert(with: insert)
+                        case .write(let write): try write(connection)
+                        }
+                    }
                 }
             } catch let failed {
                 error = failed

@@ -146,6 +146,52 @@ enum Migrations {
                 CREATE INDEX telemetry_events_project_correlation
                     ON telemetry_events (project_id, correlation_id, at_ms, id);
                 """),
+        // One append-only table for every fact: a telemetry event, or a conversation's journal
+        // entry (`entry_sequence` set: the conversation's own numbering). `kind` is the name the
+        // timeline shows (`tool.failed`, `conversation.tool_requested`). The old tables' rows are
+        // copied over in time order (so row ids keep breaking time ties as before), the renamed
+        // `conversation.user_message` becomes `conversation.user.message`, and the old tables,
+        // their side tables and count triggers are dropped. Indexes, each for one reader:
+        //   events_correlation  (project, correlation, at, id): an incident timeline by
+        //                       correlation id, with or without its conversation;
+        //   events_conversation (project, conversation, at, id): a conversation's timeline and
+        //                       its projections (entries, pending calls, open conversations);
+        //   events_kind         (project, kind, at, id): alert windows, policy decisions, alerts,
+        //                       the counts a restart rebuilds;
+        //   events_age          (at): retention by age.
+        Migration(
+            name: "one_events_table",
+            sql: """
+                CREATE TABLE events (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    project_id TEXT NOT NULL,
+                    conversation_id TEXT,
+                    correlation_id TEXT,
+                    kind TEXT NOT NULL,
+                    entry_sequence INTEGER,
+                    at_ms INTEGER NOT NULL,
+                    payload TEXT NOT NULL
+                );
+                INSERT INTO events (project_id, conversation_id, correlation_id, kind, entry_sequence, at_ms, payload)
+                    SELECT project_id, conversation_id, correlation_id, kind, entry_sequence, at_ms, payload FROM (
+                        SELECT project_id, conversation_id, correlation_id,
+                            CASE kind WHEN 'user_message' THEN 'conversation.user.message' ELSE 'conversation.' || kind END AS kind,
+                            sequence AS entry_sequence, at_ms, payload, 0 AS source, id FROM conversation_events
+                        UNION ALL
+                        SELECT project_id, conversation_id, correlation_id,
+                            CASE name WHEN 'conversation.user_message' THEN 'conversation.user.message' ELSE name END,
+                            NULL, at_ms, payload, 1, id FROM telemetry_events
+                    ) ORDER BY at_ms, source, id;
+                DROP TABLE policy_decisions;
+                DROP TABLE alerts;
+                DROP TABLE conversation_timeline_counts;
+                DROP TABLE conversation_events;
+                DROP TABLE telemetry_events;
+                CREATE INDEX events_correlation ON events (project_id, correlation_id, at_ms, id);
+                CREATE INDEX events_conversation ON events (project_id, conversation_id, at_ms, id);
+                CREATE INDEX events_kind ON events (project_id, kind, at_ms, id);
+                CREATE INDEX events_age ON events (at_ms);
+                """),
     ]
 
     /// Applies the migrations the database has not seen, in order, each in its own transaction;

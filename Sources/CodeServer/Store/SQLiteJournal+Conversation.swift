@@ -1,97 +1,100 @@
 import Sandbox
 
-/// Conversation journal entries: written by each conversation as it records them, read back by
-/// the incident timeline after the conversation stopped or the process restarted.
+/// Conversation journal entries: written by each conversation as it records them (rows of
+/// `events` with their `entry_sequence`), read back as the conversation's projections: its
+/// entries, and after a restart the open conversations with what they had pending.
 extension SQLiteJournal: ConversationJournalStore {
     /// Queues the entry with its payload redacted (`StoreConfiguration.redactor`); durable once a
     /// later `durable(since:)` or read returns.
     public func append(project: String, conversation: String, entry: ConversationEntry) throws(TelemetryStoreError) {
         var redacted = entry
         redacted.payload = configuration.redactor.redact(entry.payload)
-        let stored = redacted
-        try enqueue { connection throws(StoreError) in
-            try Self.insert(stored, project: project, conversation: conversation, into: connection)
-        }
+        try enqueue(EventRow(redacted, project: project, conversation: conversation))
     }
 
-    /// Entries of one conversation in time order. A conversation id reused after a restart numbers
-    /// its entries from 1 again, so the timeline's tie-break is the row id, which never repeats.
+    /// Entries of one conversation in time order, as timeline lines (`sequence` is the row id:
+    /// a conversation id reused after a restart numbers its entries from 1 again).
     public func journalEntries(project: String, conversation: String) throws(TelemetryStoreError) -> [TimelineEntry] {
         try read { connection throws(StoreError) in
             let select = try connection.statement(
                 """
-                SELECT id, kind, correlation_id, at_ms, payload FROM conversation_events
-                WHERE project_id = ?1 AND conversation_id = ?2 ORDER BY at_ms, id
+                SELECT \(EventRow.columns) FROM events
+                WHERE project_id = ?1 AND conversation_id = ?2 AND entry_sequence IS NOT NULL ORDER BY at_ms, id
                 """)
             select.bind(1, project)
             select.bind(2, conversation)
             var entries: [TimelineEntry] = []
-            while try select.step() {
-                entries.append(
-                    TimelineEntry(
-                        source: .journal, atMs: select.int64(3), event: try select.entryKind(1).timelineEvent,
-                        correlationId: select.text(2), payload: try select.json(4), sequence: UInt64(select.int64(0))))
-            }
+            while try select.step() { entries.append(try EventRow.read(select).timelineEntry()) }
             return entries
         }
     }
 
-    /// Conversations whose latest `started` entry has no `stopped` after it; the query walks the
-    /// project's part of the timeline index once, at restart.
+    /// The newest `limit` entries of one conversation since its latest start, oldest first: what
+    /// a conversation reads instead of keeping its whole history in memory.
+    public func recentEntries(project: String, conversation: String, limit: Int) throws(TelemetryStoreError) -> [ConversationEntry] {
+        try read { connection throws(StoreError) in
+            let started = try Self.latestStart(project: project, conversation: conversation, connection)
+            return try Self.entries(project: project, conversation: conversation, since: started ?? 0, limit: limit, connection)
+        }
+    }
+
+    /// Conversations whose latest `started` entry has no `stopped` after it, oldest start first,
+    /// each with its newest `limit` entries since that start.
     public func openConversations(project: String, limit: Int) throws(TelemetryStoreError) -> [StoredConversation] {
         try read { connection throws(StoreError) in
+            // Walks the project's starts and stops through events_kind.
             let open = try connection.statement(
                 """
                 SELECT conversation_id, started FROM (
-                    SELECT conversation_id, max(CASE WHEN kind = 'started' THEN id END) AS started,
-                        max(CASE WHEN kind = 'stopped' THEN id END) AS stopped
-                    FROM conversation_events WHERE project_id = ?1 GROUP BY conversation_id
+                    SELECT conversation_id, max(CASE WHEN kind = ?2 THEN id END) AS started,
+                        max(CASE WHEN kind = ?3 THEN id END) AS stopped
+                    FROM events WHERE project_id = ?1 AND kind IN (?2, ?3) AND entry_sequence IS NOT NULL
+                    GROUP BY conversation_id
                 ) WHERE started IS NOT NULL AND (stopped IS NULL OR stopped < started) ORDER BY started
                 """)
             open.bind(1, project)
+            open.bind(2, ConversationEntry.Kind.started.timelineEvent)
+            open.bind(3, ConversationEntry.Kind.stopped.timelineEvent)
             var starts: [(String, Int64)] = []
             while try open.step() { starts.append((open.text(0) ?? "", open.int64(1))) }
             var conversations: [StoredConversation] = []
             for (id, started) in starts {
-                let select = try connection.statement(
-                    """
-                    SELECT sequence, kind, correlation_id, at_ms, payload FROM conversation_events
-                    WHERE project_id = ?1 AND conversation_id = ?2 AND id >= ?3 ORDER BY id DESC LIMIT ?4
-                    """)
-                select.bind(1, project)
-                select.bind(2, id)
-                select.bind(3, started)
-                select.bind(4, Int64(max(1, limit)))
-                var entries: [ConversationEntry] = []
-                while try select.step() {
-                    let kind = try select.entryKind(1)
-                    entries.append(
-                        ConversationEntry(
-                            sequence: Int(select.int64(0)), kind: kind, correlationId: select.text(2), atMs: select.int64(3),
-                            payload: try select.json(4)))
-                }
-                conversations.append(StoredConversation(id: id, entries: entries.reversed()))
+                let entries = try Self.entries(project: project, conversation: id, since: started, limit: limit, connection)
+                conversations.append(StoredConversation(id: id, entries: entries))
             }
             return conversations
         }
     }
 
-    /// A single-row INSERT, in the writer's batch.
-    static func insert(
-        _ entry: ConversationEntry, project: String, conversation: String, into connection: SQLiteConnection
-    ) throws(StoreError) {
-        let insert = try connection.statement(
+    private static func latestStart(project: String, conversation: String, _ connection: SQLiteConnection) throws(StoreError) -> Int64? {
+        let select = try connection.statement(
             """
-            INSERT INTO conversation_events (project_id, conversation_id, sequence, kind, correlation_id, at_ms, payload)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+            SELECT max(id) FROM events
+            WHERE project_id = ?1 AND kind = ?3 AND conversation_id = ?2 AND entry_sequence IS NOT NULL
             """)
-        insert.bind(1, project)
-        insert.bind(2, conversation)
-        insert.bind(3, Int64(entry.sequence))
-        insert.bind(4, entry.kind.rawValue)
-        insert.bind(5, entry.correlationId)
-        insert.bind(6, entry.atMs)
-        insert.bind(7, JSONWriter.text(entry.payload))
-        try insert.run()
+        select.bind(1, project)
+        select.bind(2, conversation)
+        select.bind(3, ConversationEntry.Kind.started.timelineEvent)
+        guard try select.step(), !select.isNull(0) else { return nil }
+        return select.int64(0)
+    }
+
+    /// Walks events_conversation backwards from the newest entry, stopping at `limit`.
+    private static func entries(
+        project: String, conversation: String, since started: Int64, limit: Int, _ connection: SQLiteConnection
+    ) throws(StoreError) -> [ConversationEntry] {
+        let select = try connection.statement(
+            """
+            SELECT \(EventRow.columns) FROM events
+            WHERE project_id = ?1 AND conversation_id = ?2 AND id >= ?3 AND entry_sequence IS NOT NULL
+            ORDER BY at_ms DESC, id DESC LIMIT ?4
+            """)
+        select.bind(1, project)
+        select.bind(2, conversation)
+        select.bind(3, started)
+        select.bind(4, Int64(max(1, limit)))
+        var entries: [ConversationEntry] = []
+        while try select.step() { entries.append(try EventRow.read(select).conversationEntry()) }
+        return entries.reversed()
     }
 }

@@ -1,13 +1,13 @@
 import Synchronization
 
-/// Retention: the journal is bounded by age and by size (rows per event table), both options of
-/// `StoreConfiguration`. Policy-decision and alert rows go with their telemetry event (cascade).
-/// The project registry is never pruned: it is the set of running projects, not history.
+/// Retention: the journal is bounded by age and by size (rows of the events table), both options
+/// of `StoreConfiguration`. The project registry is never pruned: it is the set of running
+/// projects, not history.
 extension SQLiteJournal {
     /// What one retention pass deleted.
     public struct RetentionResult: Sendable, Equatable {
-        public var conversationEvents = 0
-        public var telemetryEvents = 0
+        /// Rows of the events table deleted.
+        public var events = 0
     }
 
     /// Applies retention now, with the journal's clock; also runs at open and every
@@ -39,35 +39,32 @@ extension SQLiteJournal {
     static func retain(
         _ connection: SQLiteConnection, _ configuration: StoreConfiguration, nowMs: Int64
     ) throws(StoreError) -> RetentionResult {
-        do {
-            var result = RetentionResult()
-            for (table, count) in [("conversation_events", \RetentionResult.conversationEvents), ("telemetry_events", \.telemetryEvents)] {
-                if let maxAge = configuration.retentionMaxAgeMs {
-                    let delete = try connection.statement("DELETE FROM \(table) WHERE at_ms < ?1")
-                    delete.bind(1, nowMs - maxAge)
-                    try delete.run()
-                    result[keyPath: count] += connection.changes
-                }
-                if let maxRows = configuration.retentionMaxRows {
-                    // Rows are appended in id order, so the newest `maxRows` are those above the
-                    // id `maxRows` places from the top; the primary key answers that directly.
-                    let delete = try connection.statement(
-                        "DELETE FROM \(table) WHERE id <= (SELECT id FROM \(table) ORDER BY id DESC LIMIT 1 OFFSET ?1)")
-                    delete.bind(1, Int64(maxRows))
-                    try delete.run()
-                    result[keyPath: count] += connection.changes
-                }
-            }
-            return result
+        var result = RetentionResult()
+        if let maxAge = configuration.retentionMaxAgeMs {
+            let delete = try connection.statement("DELETE FROM events WHERE at_ms < ?1")
+            delete.bind(1, nowMs - maxAge)
+            try delete.run()
+            result.events += connection.changes
         }
+        if let maxRows = configuration.retentionMaxRows {
+            // Rows are appended in id order, so the newest `maxRows` are those above the id
+            // `maxRows` places from the top; the primary key answers that directly.
+            let delete = try connection.statement(
+                "DELETE FROM events WHERE id <= (SELECT id FROM events ORDER BY id DESC LIMIT 1 OFFSET ?1)")
+            delete.bind(1, Int64(maxRows))
+            try delete.run()
+            result.events += connection.changes
+        }
+        return result
     }
 
-    /// Rows in each event table, for diagnostics and tests.
+    /// Rows of the events table: conversation journal entries and telemetry events, for
+    /// diagnostics and tests.
     public func rowCounts() throws(StoreError) -> (conversationEvents: Int, telemetryEvents: Int) {
         try locked { state throws(StoreError) in
             (
-                Int(try state.connection.integer("SELECT count(*) FROM conversation_events")),
-                Int(try state.connection.integer("SELECT count(*) FROM telemetry_events"))
+                Int(try state.connection.integer("SELECT count(*) FROM events WHERE entry_sequence IS NOT NULL")),
+                Int(try state.connection.integer("SELECT count(*) FROM events WHERE entry_sequence IS NULL"))
             )
         }
     }

@@ -1,7 +1,9 @@
 import Synchronization
 
-/// The durable journal: one SQLite database in WAL mode holding conversation events, telemetry
-/// events (with the policy decisions and alerts among them indexed apart), and the project registry.
+/// The durable journal: one SQLite database in WAL mode holding the one append-only `events` table
+/// (every telemetry event and conversation journal entry, one row each: `EventRow`) and the
+/// project registry. Conversation state, policy decisions, alerts, the incident timeline and what
+/// a restart rebuilds are queries of `events` (the `SQLiteJournal+…` files).
 ///
 /// Durability: writes go through the one `JournalWriter` (see there: group commit), which commits
 /// with `synchronous=FULL`, so in WAL mode a commit has been fsync'ed to the WAL before anyone
@@ -43,14 +45,17 @@ public final class SQLiteJournal: Sendable {
     deinit { writer.stop() }
 
     /// One configured connection. WAL: readers never block the writer, and a commit is one
-    /// sequential write to the WAL. busy_timeout covers a second process reading the file.
+    /// sequential write to the WAL. busy_timeout covers a second process reading the file and a
+    /// closing journal's writer connection.
     private static func open(_ path: String) throws(StoreError) -> SQLiteConnection {
         let connection = try SQLiteConnection(path: path)
         do {
+            // First: switching to WAL takes a lock, and a journal closed a moment ago may still
+            // have its writer's connection open while that thread ends (a reopen, a restart).
+            try connection.execute("PRAGMA busy_timeout=5000")
             try connection.execute("PRAGMA journal_mode=WAL")
             try connection.execute("PRAGMA synchronous=FULL")
             try connection.execute("PRAGMA foreign_keys=ON")
-            try connection.execute("PRAGMA busy_timeout=5000")
             // 64 MiB of page cache instead of SQLite's 2 MiB: an append updates the tables' time
             // and correlation indexes at scattered pages, and with the default cache a journal
             // of a million events reads most of them back from disk on every batch.
@@ -116,6 +121,17 @@ public final class SQLiteJournal: Sendable {
     func enqueue(_ write: @escaping JournalWriter.Write) throws(TelemetryStoreError) -> UInt64 {
         do {
             return try writer.enqueue(write)
+        } catch {
+            failureCount.add(1, ordering: .relaxed)
+            throw error.telemetryError
+        }
+    }
+
+    /// Queues an event row (a telemetry event or a conversation entry), like `enqueue(_:)`.
+    @discardableResult
+    func enqueue(_ row: EventRow) throws(TelemetryStoreError) -> UInt64 {
+        do {
+            return try writer.enqueue(row)
         } catch {
             failureCount.add(1, ordering: .relaxed)
             throw error.telemetryError

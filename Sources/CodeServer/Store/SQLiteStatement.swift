@@ -54,35 +54,8 @@ final class SQLiteStatement: @unchecked Sendable {
         return String(cString: bytes)
     }
 
-    /// An event kind column; a name this build does not know means the row is not one it wrote.
-    func eventKind(_ column: Int32) throws(StoreError) -> EventKind {
-        let text = text(column) ?? ""
-        guard let kind = EventKind(rawValue: text) else {
-            throw StoreError(.corruptRow, "unknown event kind '\(text.prefix(80))' in a journal row")
-        }
-        return kind
-    }
-
-    /// A conversation entry kind column, checked like `eventKind`.
-    func entryKind(_ column: Int32) throws(StoreError) -> ConversationEntry.Kind {
-        let text = text(column) ?? ""
-        guard let kind = ConversationEntry.Kind(rawValue: text) else {
-            throw StoreError(.corruptRow, "unknown conversation entry kind '\(text.prefix(80))' in a journal row")
-        }
-        return kind
-    }
-
-    /// A JSON column parsed; a row the journal wrote always parses, so failure means corruption.
-    /// An event payload column of a row of `kind`, through the one strict payload reader.
-    func payload(_ column: Int32, of kind: EventKind) throws(StoreError) -> EventPayload {
-        let value = try json(column)
-        do throws(EventPayloadError) {
-            return try EventPayload(kind: kind, json: value)
-        } catch {
-            throw StoreError(.corruptRow, "\(error) in a journal row")
-        }
-    }
-
+    /// A JSON column parsed (the registry's options; event payloads are read by `EventRow`); a
+    /// row the journal wrote always parses, so failure means corruption.
     func json(_ column: Int32) throws(StoreError) -> JSONValue {
         guard let text = text(column) else { return .null }
         do {

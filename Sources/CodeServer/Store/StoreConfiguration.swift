@@ -5,7 +5,7 @@ public struct StoreConfiguration: Sendable {
     public var path: String
     /// Rows older than this are deleted by retention (`nil`: no age limit). Default: 30 days.
     public var retentionMaxAgeMs: Int64?
-    /// Each event table (conversation events, telemetry events) keeps at most this many newest rows
+    /// The events table (telemetry events and conversation entries) keeps at most this many newest rows
     /// (`nil`: no size limit). Default: 5 million, about 2 GB of typical events.
     public var retentionMaxRows: Int?
     /// Retention runs after this many appends (and at open): often enough to stay near the bounds,

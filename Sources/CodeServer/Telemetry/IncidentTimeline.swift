@@ -32,14 +32,8 @@ public struct TimelineEntry: Sendable, Equatable {
     }
 }
 
-/// A conversation's own journal, as the conversation layer (or the durable store, after a restart
-/// or once the conversation stopped) can read it back.
-public protocol ConversationJournalSource: Sendable {
-    /// Entries in journal order, with `source == .journal`.
-    func journalEntries(project: String, conversation: String) throws(TelemetryStoreError) -> [TimelineEntry]
-}
-
-/// The answer of `incidentTimeline`.
+/// The answer of `SQLiteJournal.incidentTimeline`, the one timeline query (a store that is not
+/// SQLite answers the same through `Store.incidentTimeline`).
 public struct IncidentTimeline: Sendable, Equatable {
     public static let defaultLimit = 100
     public static let maximumLimit = 500
@@ -65,51 +59,5 @@ public struct IncidentTimeline: Sendable, Equatable {
         ]
         if let requestedLimit { object["requested_limit"] = .int(Int64(requestedLimit)) }
         return .object(object)
-    }
-}
-
-/// Builds incident timelines from a journal and a telemetry store. Both are protocols: the in-memory
-/// sources or the durable journal (`SQLiteJournal` conforms to both); over a large journal,
-/// `SQLiteJournal.incidentTimeline` gives the same answer with the filter and the limit in SQL.
-public struct IncidentTimelineQuery: Sendable {
-    public let journal: any ConversationJournalSource
-    public let telemetry: any TelemetryEventStore
-    /// Applied to journal payloads too: a timeline is shown, and shown things are redacted.
-    public let redactor: Redactor
-
-    public init(journal: any ConversationJournalSource, telemetry: any TelemetryEventStore, redactor: Redactor = Redactor()) {
-        self.journal = journal
-        self.telemetry = telemetry
-        self.redactor = redactor
-    }
-
-    /// The conversation's journal merged with its telemetry events, ordered by time; at equal
-    /// times journal entries come first (the journal records the call, telemetry what followed),
-    /// then each source's own order. Filtered by `correlationId` when given; the most recent
-    /// `limit` entries (clamped to 1…500) are returned with the total that matched.
-    public func incidentTimeline(
-        project: String, conversation: String, correlationId: String? = nil, limit: Int = IncidentTimeline.defaultLimit
-    ) throws(TelemetryStoreError) -> IncidentTimeline {
-        let applied = min(max(limit, 1), IncidentTimeline.maximumLimit)
-        let journalEntries = try journal.journalEntries(project: project, conversation: conversation).map { entry in
-            var copy = entry
-            copy.payload = redactor.redact(entry.payload)
-            return copy
-        }
-        let telemetryEntries = try telemetry.events(project: project, conversation: conversation).map { event in
-            TimelineEntry(
-                source: .telemetry, atMs: event.atMs, event: event.name.rawValue, correlationId: event.correlationId,
-                payload: event.payload.json, sequence: event.id)
-        }
-        var merged = (journalEntries + telemetryEntries).filter { correlationId == nil || $0.correlationId == correlationId }
-        merged.sort { a, b in
-            if a.atMs != b.atMs { return a.atMs < b.atMs }
-            if a.source != b.source { return a.source == .journal }
-            return a.sequence < b.sequence
-        }
-        return IncidentTimeline(
-            projectId: project, conversationId: conversation, correlationId: correlationId, limit: applied,
-            requestedLimit: applied == limit ? nil : limit, totalEntries: merged.count,
-            entries: Array(merged.suffix(applied)))
     }
 }

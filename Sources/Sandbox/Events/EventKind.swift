@@ -14,7 +14,7 @@ public enum EventKind: String, Sendable, Hashable, CaseIterable {
 
     case conversationStarted = "conversation.started"
     case conversationStopped = "conversation.stopped"
-    case conversationUserMessage = "conversation.user_message"
+    case conversationUserMessage = "conversation.user.message"
     case conversationToolRequested = "conversation.tool_requested"
     /// An event was refused because `conversation_max_queue_size` events were already waiting.
     case conversationQueueOverflow = "conversation.queue.overflow"

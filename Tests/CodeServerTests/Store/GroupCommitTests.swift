@@ -51,7 +51,7 @@ struct GroupCommitTests {
         for i in 0..<100 { try journal.append(telemetryEvent(.toolCompleted, at: Int64(i), correlation: "k")) }
         try await journal.durable(since: mark)
         let entries = try journal.state.withLock { state in
-            try state.connection.integer("SELECT count(*) FROM telemetry_events")
+            try state.connection.integer("SELECT count(*) FROM events")
         }
         #expect(entries == 100)
     }
@@ -63,13 +63,14 @@ struct GroupCommitTests {
         do {
             let connection = try SQLiteConnection(path: fixture.configuration().path)
             try Migrations.migrate(connection, upTo: "count_conversation_timeline_entries")
-            try SQLiteJournal.insert(
+            try PreviousSchemaRows.insert(
                 journalEntry(1, .toolRequested, at: 1, correlation: "k1"), project: "p1", conversation: "c1", into: connection)
-            _ = try SQLiteJournal.insert(telemetryEvent(.toolCompleted, at: 2, correlation: "k1"), into: connection)
-            _ = try SQLiteJournal.insert(telemetryEvent(.toolCompleted, at: 3, conversation: nil, correlation: "k1"), into: connection)
+            try PreviousSchemaRows.insert(name: EventKind.toolCompleted.rawValue, correlation: "k1", at: 2, into: connection)
+            try PreviousSchemaRows.insert(
+                name: EventKind.toolCompleted.rawValue, conversation: nil, correlation: "k1", at: 3, into: connection)
         }
         let journal = try fixture.open()
-        #expect(try journal.appliedMigrations().last == "index_project_correlation_timeline")
+        #expect(try journal.appliedMigrations().last == Migrations.all.last?.name)
         let timeline = try journal.incidentTimeline(project: "p1", conversation: nil, correlationId: "k1")
         #expect(timeline.totalEntries == 3)
         #expect(timeline.entries.map(\.event) == ["conversation.tool_requested", "tool.completed", "tool.completed"])

@@ -24,10 +24,10 @@ struct JournalTests {
         let fixture = JournalFixture()
         let connection = try SQLiteConnection(path: fixture.configuration().path)
         try Migrations.migrate(connection, upTo: "index_timeline_and_retention")
-        try SQLiteJournal.insert(journalEntry(1, .started, at: 1), project: "p1", conversation: "c1", into: connection)
-        _ = try SQLiteJournal.insert(telemetryEvent(.toolStarted, at: 2), into: connection)
-        _ = try SQLiteJournal.insert(telemetryEvent(.projectStarted, at: 2, conversation: nil), into: connection)
-        try Migrations.migrate(connection)
+        try PreviousSchemaRows.insert(journalEntry(1, .started, at: 1), project: "p1", conversation: "c1", into: connection)
+        try PreviousSchemaRows.insert(name: EventKind.toolStarted.rawValue, at: 2, into: connection)
+        try PreviousSchemaRows.insert(name: EventKind.projectStarted.rawValue, conversation: nil, at: 2, into: connection)
+        try Migrations.migrate(connection, upTo: "count_conversation_timeline_entries")
         #expect(try connection.integer("SELECT entries FROM conversation_timeline_counts WHERE conversation_id = 'c1'") == 2)
     }
 
@@ -91,7 +91,7 @@ struct JournalTests {
             try journal.append(project: "p1", conversation: "c9", entry: journalEntry(1, .started, at: 7))
         }
         let entries = try fixture.open().journalEntries(project: "p1", conversation: "c1")
-        #expect(entries.map(\.event) == ["conversation.started", "conversation.user_message"])
+        #expect(entries.map(\.event) == ["conversation.started", "conversation.user.message"])
         #expect(entries[1].payload == ["text": "hi"])
         #expect(entries[1].correlationId == "k1")
     }

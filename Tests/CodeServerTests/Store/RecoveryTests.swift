@@ -64,7 +64,7 @@ struct EngineRecoveryTests {
         #expect(try await second.project("p1").options.toolTimeoutMs == 4321)
 
         let timeline = try journal.incidentTimeline(project: "p1", conversation: "c1", correlationId: "k1")
-        #expect(timeline.entries.map(\.event) == ["conversation.user_message", "conversation.user_message"])
+        #expect(timeline.entries.map(\.event) == ["conversation.user.message", "conversation.user.message"])
         #expect(timeline.entries.map(\.source) == [.journal, .telemetry])
         #expect(timeline.entries.first?.payload["text"] == "before the restart")
         await second.shutdown()

@@ -14,7 +14,7 @@ struct RetentionTests {
         try journal.append(project: "p1", conversation: "c1", entry: journalEntry(2, .stopped, at: 9 * day))
 
         let deleted = try journal.enforceRetention()
-        #expect(deleted == SQLiteJournal.RetentionResult(conversationEvents: 1, telemetryEvents: 1))
+        #expect(deleted == SQLiteJournal.RetentionResult(events: 2))
         #expect(try journal.rowCounts() == (1, 1))
 
         clock.advance(byMs: 1)
@@ -22,8 +22,8 @@ struct RetentionTests {
         #expect(try journal.rowCounts() == (0, 0))
     }
 
-    @Test func eachEventTableKeepsOnlyItsNewestRowsPastTheSizeLimit() throws {
-        let journal = try JournalFixture().open(maxRows: 3)
+    @Test func theEventsTableKeepsOnlyItsNewestRowsPastTheSizeLimit() throws {
+        let journal = try JournalFixture().open(maxRows: 6)
         for i in 0..<5 {
             try journal.append(telemetryEvent(.toolStarted, at: Int64(i), correlation: "k\(i)"))
             try journal.append(project: "p1", conversation: "c1", entry: journalEntry(i + 1, .userMessage, at: Int64(i), correlation: "k\(i)"))

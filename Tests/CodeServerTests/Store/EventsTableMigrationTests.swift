@@ -1,0 +1,97 @@
+import Sandbox
+import Testing
+
+@testable import CodeServer
+
+/// A data directory made by the schema before `one_events_table` (two event tables, side tables
+/// for decisions and alerts, count triggers): after the migration every row is in `events` once,
+/// in time order, the renamed kind is rewritten, the old tables are gone, and every projection
+/// (timeline, audit records, open conversations, restore point) answers from the one table.
+struct EventsTableMigrationTests {
+    private func previousDataDirectory() throws -> JournalFixture {
+        let fixture = JournalFixture()
+        let connection = try SQLiteConnection(path: fixture.configuration().path)
+        try Migrations.migrate(connection, upTo: "index_project_correlation_timeline")
+        try PreviousSchemaRows.insert(journalEntry(1, .started, at: 10), project: "p1", conversation: "c1", into: connection)
+        try PreviousSchemaRows.insert(name: EventKind.conversationStarted.rawValue, at: 10, into: connection)
+        try PreviousSchemaRows.insert(
+            journalEntry(2, .userMessage, at: 20, correlation: "k1", payload: ["text": "hello"]), project: "p1", conversation: "c1",
+            into: connection)
+        try PreviousSchemaRows.insert(name: "conversation.user_message", correlation: "k1", at: 20, payload: ["sequence": 2], into: connection)
+        try PreviousSchemaRows.insert(
+            journalEntry(3, .toolRequested, at: 30, correlation: "k2", payload: ["call_id": "call-1", "tool": "shell.run"]),
+            project: "p1", conversation: "c1", into: connection)
+        try PreviousSchemaRows.insert(name: EventKind.policyDenied.rawValue, correlation: "k2", at: 30, payload: ["decision": "deny"], into: connection)
+        try PreviousSchemaRows.insert(name: EventKind.alertRaised.rawValue, conversation: nil, at: 40, payload: ["rule": "r"], into: connection)
+        // A second conversation, stopped: not open after the migration either.
+        try PreviousSchemaRows.insert(journalEntry(1, .started, at: 5), project: "p1", conversation: "c2", into: connection)
+        try PreviousSchemaRows.insert(journalEntry(2, .stopped, at: 6), project: "p1", conversation: "c2", into: connection)
+        return fixture
+    }
+
+    @Test func everyOldRowIsInTheOneTableOnceInTimeOrderAndTheOldTablesAreGone() throws {
+        let fixture = try previousDataDirectory()
+        let journal = try fixture.open()
+        #expect(try journal.appliedMigrations().last == "one_events_table")
+        let (tables, kinds) = try journal.read { connection throws(StoreError) in
+            let tables = try connection.statement("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+            var names: [String] = []
+            while try tables.step() { names.append(tables.text(0) ?? "") }
+            let kinds = try connection.statement("SELECT kind, entry_sequence IS NOT NULL FROM events ORDER BY id")
+            var rows: [String] = []
+            while try kinds.step() { rows.append((kinds.text(0) ?? "") + (kinds.int64(1) == 1 ? " (entry)" : "")) }
+            return (names, rows)
+        }
+        #expect(!tables.contains("conversation_events"))
+        #expect(!tables.contains("telemetry_events"))
+        #expect(!tables.contains("policy_decisions"))
+        #expect(!tables.contains("alerts"))
+        #expect(!tables.contains("conversation_timeline_counts"))
+        #expect(kinds == [
+            "conversation.started (entry)", "conversation.stopped (entry)", "conversation.started (entry)",
+            "conversation.started", "conversation.user.message (entry)", "conversation.user.message",
+            "conversation.tool_requested (entry)", "policy.denied", "alert.raised",
+        ])
+        #expect(try journal.rowCounts() == (5, 4))
+    }
+
+    @Test func theProjectionsAnswerFromTheMigratedRows() throws {
+        let journal = try previousDataDirectory().open()
+        let timeline = try journal.incidentTimeline(project: "p1", conversation: "c1", correlationId: "k1")
+        #expect(timeline.entries.map(\.event) == ["conversation.user.message", "conversation.user.message"])
+        #expect(timeline.entries.map(\.source) == [.journal, .telemetry])
+        #expect(timeline.entries.first?.payload["text"] == "hello")
+
+        #expect(try journal.recentAuditRecords(project: "p1", kind: .policyDecisions, limit: 5).map(\.name) == [.policyDenied])
+        #expect(try journal.recentAuditRecords(project: "p1", kind: .alerts, limit: 5).map(\.name) == [.alertRaised])
+
+        let open = try journal.openConversations(project: "p1", limit: 100)
+        #expect(open.map(\.id) == ["c1"])
+        #expect(open.first?.entries.map(\.kind) == [.started, .userMessage, .toolRequested])
+
+        let restore = try journal.telemetryRestorePoint(sinceMs: 0, limit: 100)
+        #expect(restore.counts["p1"]?[EventKind.conversationUserMessage.rawValue] == 1)
+        #expect(restore.counts["p1"]?["conversation.user_message"] == nil)
+        #expect(restore.recent.map(\.name) == [.conversationStarted, .conversationUserMessage, .policyDenied, .alertRaised])
+
+        // New rows continue after the migrated ones.
+        try journal.append(telemetryEvent(.toolCompleted, at: 50, correlation: "k2"))
+        let call = try journal.incidentTimeline(project: "p1", conversation: nil, correlationId: "k2")
+        #expect(call.entries.map(\.event) == ["conversation.tool_requested", "policy.denied", "tool.completed"])
+    }
+
+    @Test func aConversationReadsItsHistoryBackFromTheStoreWithALimit() throws {
+        let journal = try JournalFixture().open()
+        try journal.append(project: "p1", conversation: "c1", entry: journalEntry(1, .started, at: 1))
+        for i in 2...300 {
+            try journal.append(
+                project: "p1", conversation: "c1", entry: journalEntry(i, .userMessage, at: Int64(i), payload: ["text": .string("m\(i)")]))
+        }
+        let newest = try journal.recentEntries(project: "p1", conversation: "c1", limit: 10)
+        #expect(newest.map(\.sequence) == Array(291...300))
+        #expect(try journal.recentEntries(project: "p1", conversation: "c1", limit: 1000).count == 300)
+        // A reused id: only what follows its latest start.
+        try journal.append(project: "p1", conversation: "c1", entry: journalEntry(1, .started, at: 400))
+        #expect(try journal.recentEntries(project: "p1", conversation: "c1", limit: 1000).map(\.sequence) == [1])
+    }
+}
