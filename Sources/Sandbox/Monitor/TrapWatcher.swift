@@ -3,32 +3,46 @@ import Glibc
 #endif
 import CSandbox
 
-/// The monitor's fanotify group over one sandbox's trap inodes: every open of a trap waits for
-/// the monitor, which refuses it (the tool sees EPERM) and records a violation with the sandbox
-/// path the inode stands for.
+/// One sandbox's share of the process's fanotify group (`TrapGroup`): its mask inodes and its pid
+/// namespace routed to a mailbox of its own, which the run loop polls (`wakeFD`). Every open of
+/// a trap waits for the group's reader, which refuses it (the tool sees EPERM) and posts a
+/// violation with the sandbox path the inode stands for.
 ///
-/// Marked only after READY: until the run message the sandbox runs nothing of the tool's, and a
-/// permission event that no loop answers would hold its opener. The run loop polls `fd`.
+/// Registered only after READY, when the sandbox's pid namespace exists and the masks are
+/// mounted; until the run message the sandbox runs nothing of the tool's.
 final class TrapWatcher {
-    let fd: OwnedFD
-    private let inodes: [TrapSet.Inode: (sandboxPath: String, kind: TrapSet.Kind)]
+    private let group: TrapGroup
+    private let mailbox: TrapMailbox
+    private let pidNamespace: UInt64
+    private let inodes: [TrapSet.Inode]
+    private var registered = true
     /// Host-secret traps that stand for sockets (`docker.sock`): a connect is not an open, so the
     /// run loop asks here when the seccomp notification of a unix connect names one.
     private let socketPaths: Set<String>
 
-    /// nil with errno set when the host has no fanotify permission events for us (not root in the
-    /// init user namespace, or a kernel without FANOTIFY_ACCESS_PERMISSIONS).
-    init?(traps: TrapSet) {
-        let group = csb_fanotify_init()
-        guard group >= 0 else { return nil }
-        fd = OwnedFD(group)
-        var inodes: [TrapSet.Inode: (sandboxPath: String, kind: TrapSet.Kind)] = [:]
-        for (inode, trap) in traps.inodes {
-            guard csb_fanotify_mark(group, trap.hostPath) == 0 else { return nil }
-            inodes[inode] = (trap.sandboxPath, trap.kind)
+    /// The descriptor the run loop polls: readable when violations wait in the mailbox.
+    var wakeFD: Int32 { mailbox.wakeFD }
+
+    /// nil with errno set when the host has no fanotify permission events for us (not root in
+    /// the init user namespace, or a kernel without FANOTIFY_ACCESS_PERMISSIONS).
+    init?(traps: TrapSet, sandboxPid: pid_t) {
+        var st = stat()
+        guard let group = TrapGroup.shared(), let mailbox = TrapMailbox(),
+            stat("/proc/\(sandboxPid)/ns/pid", &st) == 0
+        else { return nil }
+        if let shared = traps.hostSecrets {
+            guard group.markShared(shared) else { return nil }
         }
-        self.inodes = inodes
-        socketPaths = Set(inodes.values.filter { $0.kind == .hostSecret && $0.sandboxPath.hasSuffix(".sock") }.map(\.sandboxPath))
+        self.group = group
+        self.mailbox = mailbox
+        pidNamespace = UInt64(st.st_ino)
+        inodes = Array(traps.inodes.keys)
+        guard group.register(mailbox, pidNamespace: pidNamespace, inodes: traps.inodes) else {
+            registered = false
+            return nil
+        }
+        let hostPaths = traps.hostSecrets.map { $0.inodes.values.map(\.sandboxPath) } ?? []
+        socketPaths = Set(hostPaths.filter { $0.hasSuffix(".sock") })
     }
 
     /// The trap an absolute unix socket path names, compared lexically (`.` and `..` applied).
@@ -45,37 +59,22 @@ final class TrapWatcher {
         return socketPaths.contains(normal) ? normal : nil
     }
 
-    /// Lets the group go without waiting for the kernel's grace period (`csb_close_detached`):
-    /// once the sandbox is reaped nobody can open a trap any more.
+    /// Takes the sandbox out of the group's routes once it is reaped: nobody can open its traps
+    /// any more, and its pid namespace's number may be given to another.
     func release() {
-        guard fd.isOpen else { return }
-        csb_close_detached(fd.take())
+        guard registered else { return }
+        registered = false
+        group.unregister(pidNamespace: pidNamespace, inodes: inodes)
     }
 
     deinit { release() }
 
-    /// Answers every pending event (always FAN_DENY) and returns what they were.
-    func drain() -> [Violation] {
-        var events = [csb_fan_event](repeating: csb_fan_event(), count: 64)
-        var violations: [Violation] = []
-        while true {
-            let n = events.withUnsafeMutableBufferPointer { csb_fanotify_deny_pending(fd.raw, $0.baseAddress!, Int32($0.count)) }
-            guard n > 0 else { break }
-            for event in events[0..<Int(n)] {
-                // An inode we did not make cannot be marked by this group; say so rather than drop it.
-                let trap = inodes[TrapSet.Inode(dev: event.dev, ino: event.ino)]
-                violations.append(
-                    Violation(
-                        kind: trap?.kind.rawValue ?? TrapSet.Kind.hostSecret.rawValue, syscall: "open",
-                        path: trap?.sandboxPath ?? "inode \(event.ino)", atMs: Timestamp.nowMs()))
-            }
-        }
-        return violations
-    }
+    /// Every violation the group's reader posted for this sandbox since the last drain.
+    func drain() -> [Violation] { mailbox.drain() }
 }
 
 extension Sandbox {
-    /// Waits for the helpers that close trap groups off the result's path. A process that runs
+    /// Waits for the helpers that release sandboxes' namespaces off the result's path. A process that runs
     /// sandboxes and is about to exit calls it once its results are out, so that no helper is left
     /// for init to reap (an init that never reaps would collect one zombie per sandbox).
     public static func finishDetachedTeardown() {
