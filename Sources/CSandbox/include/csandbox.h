@@ -323,8 +323,18 @@ struct csb_fan_event {
 int csb_fanotify_read(int fan, struct csb_fan_event *_Nonnull out, int max);
 /* Answers the permission event of `event_fd` with FAN_DENY (the opener sees EPERM) and closes it. */
 void csb_fanotify_deny(int fan, int event_fd);
-/* A non-blocking, close-on-exec eventfd: how the group's reader wakes a sandbox's run loop. */
-int csb_eventfd(void);
+/* A sandbox's trap mailbox: a unix datagram socket bound at `path` (non-blocking, close-on-exec,
+ * mode 0600). A socket left at `path` by a dead monitor is replaced: the path is named after a
+ * live pid namespace, which no other live sandbox has. Returns the fd or -1 with errno. */
+int csb_trap_mailbox_bind(const char *_Nonnull path);
+/* Sends one refused open (the trap's device and inode) from `sock` to the mailbox at `path`,
+ * without blocking (a full mailbox drops it). Returns 0 or -1 with errno (ENOENT: no such box). */
+int csb_trap_mailbox_send(int sock, const char *_Nonnull path, uint64_t dev, uint64_t ino);
+/* Receives one record from mailbox `sock` (dev and ino 0 for a malformed one). Returns 1, 0
+ * when none waits, -1 with errno. */
+int csb_trap_mailbox_recv(int sock, uint64_t *_Nonnull dev, uint64_t *_Nonnull ino);
+/* An unbound datagram socket for csb_trap_mailbox_send. */
+int csb_trap_mailbox_sender(void);
 /* Closes up to CSB_CLOSE_MAX descriptors (-1 entries ignored) without waiting: the last
  * references to a sandbox's namespaces tear down its mount tree (an RCU grace period, 10-20 ms on
  * a loaded host) and network state, so a helper process sharing our descriptor table

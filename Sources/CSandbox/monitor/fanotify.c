@@ -11,8 +11,11 @@
 #include "../include/csandbox.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
-#include <sys/eventfd.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <fcntl.h>
@@ -118,7 +121,80 @@ int csb_fanotify_read(int fan, struct csb_fan_event *out, int max)
     return count;
 }
 
-int csb_eventfd(void) { return eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK); }
+static int mailbox_address(const char *path, struct sockaddr_un *addr, socklen_t *len)
+{
+    size_t n = strlen(path);
+    if (n >= sizeof addr->sun_path) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    memset(addr, 0, sizeof *addr);
+    addr->sun_family = AF_UNIX;
+    memcpy(addr->sun_path, path, n);
+    *len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n + 1);
+    return 0;
+}
+
+int csb_trap_mailbox_bind(const char *path)
+{
+    struct sockaddr_un addr;
+    socklen_t len;
+    if (mailbox_address(path, &addr, &len) < 0)
+        return -1;
+    int sock = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (sock < 0)
+        return -1;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        if (bind(sock, (struct sockaddr *)&addr, len) == 0) {
+            if (chmod(path, 0600) == 0)
+                return sock;
+            break;
+        }
+        if (errno != EADDRINUSE)
+            break;
+        struct stat st;
+        if (lstat(path, &st) < 0 || !S_ISSOCK(st.st_mode)) {
+            errno = EEXIST;
+            break;
+        }
+        unlink(path);
+    }
+    int err = errno;
+    close(sock);
+    errno = err;
+    return -1;
+}
+
+int csb_trap_mailbox_sender(void) { return socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0); }
+
+int csb_trap_mailbox_send(int sock, const char *path, uint64_t dev, uint64_t ino)
+{
+    struct sockaddr_un addr;
+    socklen_t len;
+    if (mailbox_address(path, &addr, &len) < 0)
+        return -1;
+    uint64_t record[2] = {dev, ino};
+    ssize_t n;
+    do {
+        n = sendto(sock, record, sizeof record, MSG_DONTWAIT | MSG_NOSIGNAL, (struct sockaddr *)&addr, len);
+    } while (n < 0 && errno == EINTR);
+    return n == (ssize_t)sizeof record ? 0 : -1;
+}
+
+int csb_trap_mailbox_recv(int sock, uint64_t *dev, uint64_t *ino)
+{
+    uint64_t record[2];
+    ssize_t n;
+    do {
+        n = recv(sock, record, sizeof record, MSG_DONTWAIT);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0)
+        return errno == EAGAIN ? 0 : -1;
+    /* Only root can send here (0600 in a 0700 directory); a malformed record names no trap. */
+    *dev = n == (ssize_t)sizeof record ? record[0] : 0;
+    *ino = n == (ssize_t)sizeof record ? record[1] : 0;
+    return 1;
+}
 
 int csb_is_tmpfs(const char *path)
 {

@@ -4,63 +4,54 @@ import Glibc
 import CSandbox
 import Synchronization
 
-/// The one fanotify group of this process, shared by every sandbox it prepares, and the thread
-/// that answers its permission events.
+/// The host's one fanotify group for sandbox traps, shared by every monitor process of root, and
+/// this process's reader of it.
 ///
 /// A user has `fs.fanotify.max_user_groups` groups host-wide (128 for root): a group per live or
-/// warm sandbox made every prepare fail with EMFILE past ~100 sandboxes on a host, and closing a
-/// group with marks waits for an SRCU grace period. One group per monitor process costs one
-/// descriptor and one thread, whatever the number of sandboxes.
+/// warm sandbox made every prepare fail with EMFILE past ~100 sandboxes on a host (a warm pool of
+/// `jcs-worker`s holds one sandbox per process), and closing a group with marks waits for an
+/// SRCU grace period. So the first monitor makes the group and lists itself in `registry`; every
+/// later one takes a duplicate of the descriptor from a live holder (`pidfd_getfd`, root only)
+/// and lists itself too. The group lives as long as one holder does.
 ///
-/// Routing: a workspace mask is an inode of one sandbox (`TrapSet`), so its inode names the
-/// sandbox. The host-secret traps are one set of inodes for the whole process
-/// (`HostSecretTraps`): the opener's pid namespace (or one of its ancestors, for a namespace the
-/// tool made inside) names the sandbox, read while the opener waits for the answer. Every event
-/// is refused, routed or not; the violation is posted to its sandbox's mailbox before the answer,
-/// so a run that ends after the tool saw EPERM always finds it there.
+/// Every holder reads it (a thread each). Whoever reads an event refuses it (FAN_DENY: the tool
+/// sees EPERM), but first sends the trap's inode to the mailbox of the sandbox that opened it
+/// (`TrapMailbox`, named after the sandbox's pid namespace, read while the opener waits), so a
+/// run that ends after the tool saw EPERM always finds the record there. Reading and answering
+/// hold one lock across processes: an answer names its event by descriptor number, which is only
+/// unique within the reader's own table.
 final class TrapGroup: Sendable {
     /// The group's descriptor, open for the life of the process.
     let fd: Int32
+    /// The socket the reader sends mailbox records from.
+    private let sender: Int32
+    /// `registry/lock`, held while reading and answering events.
+    private let lock: Int32
+    /// Which `HostSecretTraps` directories this process marked (a remade one is marked again).
+    private let markedShared = Mutex<Set<TrapSet.Inode>>([])
 
-    private struct Route {
-        let mailbox: TrapMailbox
-        let sandboxPath: String
-        let kind: TrapSet.Kind
-    }
-
-    private struct Routes {
-        var byInode: [TrapSet.Inode: Route] = [:]
-        /// Host-secret traps, marked once: the sandbox path each inode stands for.
-        var shared: [TrapSet.Inode: String] = [:]
-        /// Which `HostSecretTraps` directories are marked (a remade one is marked again).
-        var markedShared: Set<TrapSet.Inode> = []
-        var byPidNamespace: [UInt64: TrapMailbox] = [:]
-    }
-
-    private let routes = Mutex(Routes())
+    /// Where holders list themselves (`PID-STARTTIME-FD`, empty files) and the readers' lock.
+    static let registry = TrapSet.hostBase + "/groups"
+    /// Where sandboxes' mailboxes are bound, one socket per pid namespace.
+    static let mailboxes = TrapSet.hostBase + "/mailboxes"
 
     private static let current = Mutex<TrapGroup?>(nil)
 
-    private init(fd: Int32) {
+    private init(fd: Int32, sender: Int32, lock: Int32) {
         self.fd = fd
+        self.sender = sender
+        self.lock = lock
     }
 
-    /// The process's group, made on first use. nil with errno set when the host has no fanotify
-    /// permission events for us (not root in the init user namespace, a kernel without
+    /// The process's group, joined or made on first use. nil with errno set when the host has no
+    /// fanotify permission events for us (not root in the init user namespace, a kernel without
     /// FANOTIFY_ACCESS_PERMISSIONS, or the user's groups exhausted); a later call tries again.
     static func shared() -> TrapGroup? {
         var failure: Int32 = 0
         let group = current.withLock { current -> TrapGroup? in
             if let current { return current }
-            let fd = csb_fanotify_init()
-            guard fd >= 0 else {
+            guard let group = join() else {
                 failure = errno
-                return nil
-            }
-            let group = TrapGroup(fd: fd)
-            guard group.startReader() else {
-                failure = errno
-                Glibc.close(fd)
                 return nil
             }
             current = group
@@ -70,52 +61,108 @@ final class TrapGroup: Sendable {
         return group
     }
 
-    /// Marks `traps`' inodes once for the life of the process. Returns false with errno set.
-    func markShared(_ traps: HostSecretTraps) -> Bool {
-        routes.withLock { routes in
-            guard !routes.markedShared.contains(traps.identity) else { return true }
-            for (inode, trap) in traps.inodes {
-                guard csb_fanotify_mark(fd, trap.hostPath) == 0 else { return false }
-                routes.shared[inode] = trap.sandboxPath
+    private static func join() -> TrapGroup? {
+        guard geteuid() == 0 else {
+            // Permission events need root in the init user namespace, and the registry is root's.
+            errno = EPERM
+            return nil
+        }
+        do throws(SandboxError) {
+            try TrapSet.ensureTmpfs(TrapSet.hostBase)
+        } catch {
+            return nil
+        }
+        for directory in [registry, mailboxes] where mkdir(directory, 0o700) != 0 && errno != EEXIST { return nil }
+        let lock = open(registry + "/lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        guard lock >= 0 else { return nil }
+        let sender = csb_trap_mailbox_sender()
+        guard sender >= 0 else {
+            close(lock)
+            return nil
+        }
+        guard let fd = adopt() ?? made() else {
+            let err = errno
+            close(lock)
+            close(sender)
+            errno = err
+            return nil
+        }
+        let group = TrapGroup(fd: fd, sender: sender, lock: lock)
+        guard let start = startTime(getpid()), group.startReader() else {
+            let err = errno
+            close(fd)
+            close(lock)
+            close(sender)
+            errno = err
+            return nil
+        }
+        let entry = open(registry + "/\(getpid())-\(start)-\(fd)", O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        if entry >= 0 { close(entry) }
+        return group
+    }
+
+    private static func made() -> Int32? {
+        let fd = csb_fanotify_init()
+        return fd >= 0 ? fd : nil
+    }
+
+    /// A duplicate of a live holder's group; stale entries (a holder gone, a pid reused) are
+    /// removed on the way.
+    private static func adopt() -> Int32? {
+        guard let stream = opendir(registry) else { return nil }
+        var entries: [String] = []
+        while let entry = readdir(stream) { entries.append(POSIX.name(of: entry)) }
+        closedir(stream)
+        for name in entries {
+            let parts = name.split(separator: "-")
+            guard parts.count == 3, let pid = pid_t(parts[0]), let start = UInt64(parts[1]), let theirs = Int32(parts[2]),
+                pid != getpid()
+            else { continue }
+            // The start time tells the holder from a later process that got its pid.
+            guard startTime(pid) == start else {
+                unlink(registry + "/" + name)
+                continue
             }
-            routes.markedShared.insert(traps.identity)
+            let pidfd = csb_pidfd_open(pid)
+            guard pidfd >= 0 else { continue }
+            let fd = csb_pidfd_getfd(pidfd, theirs)
+            close(pidfd)
+            guard fd >= 0 else { continue }
+            if isFanotify(fd) { return fd }
+            close(fd)
+        }
+        return nil
+    }
+
+    private static func isFanotify(_ fd: Int32) -> Bool {
+        var target = [CChar](repeating: 0, count: 64)
+        let n = readlink("/proc/self/fd/\(fd)", &target, target.count - 1)
+        guard n > 0 else { return false }
+        return String(decoding: target[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self) == "anon_inode:[fanotify]"
+    }
+
+    /// Field 22 of `/proc/PID/stat` (clock ticks since boot), after the last ')' of comm.
+    private static func startTime(_ pid: pid_t) -> UInt64? {
+        guard let stat = POSIX.readFile("/proc/\(pid)/stat", limit: 4096), let close = stat.lastIndex(of: ")") else {
+            return nil
+        }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        // fields[0] is the state (field 3); the start time is field 22.
+        return fields.count > 19 ? UInt64(fields[19]) : nil
+    }
+
+    /// Marks the inode at `path` (a trap) for permission events. Returns false with errno set.
+    func mark(_ path: String) -> Bool { csb_fanotify_mark(fd, path) == 0 }
+
+    /// Marks `traps`' inodes once per process. Returns false with errno set.
+    func markShared(_ traps: HostSecretTraps) -> Bool {
+        markedShared.withLock { marked in
+            guard !marked.contains(traps.identity) else { return true }
+            for trap in traps.inodes.values where csb_fanotify_mark(fd, trap.hostPath) != 0 { return false }
+            marked.insert(traps.identity)
             return true
         }
     }
-
-    /// Marks one sandbox's own trap inodes (at `hostPath`) and routes them, and whatever its pid
-    /// namespace opens of the shared traps, to `mailbox`. Returns false with errno set.
-    func register(
-        _ mailbox: TrapMailbox, pidNamespace: UInt64,
-        inodes: [TrapSet.Inode: (hostPath: String, sandboxPath: String, kind: TrapSet.Kind)]
-    ) -> Bool {
-        // Route before marking: an event can arrive the moment a mark is in place.
-        routes.withLock { routes in
-            for (inode, trap) in inodes {
-                routes.byInode[inode] = Route(mailbox: mailbox, sandboxPath: trap.sandboxPath, kind: trap.kind)
-            }
-            routes.byPidNamespace[pidNamespace] = mailbox
-        }
-        for trap in inodes.values where csb_fanotify_mark(fd, trap.hostPath) != 0 {
-            let err = errno
-            unregister(pidNamespace: pidNamespace, inodes: Array(inodes.keys))
-            errno = err
-            return false
-        }
-        return true
-    }
-
-    /// Forgets a sandbox that is gone. Its own marks went with its inodes (evictable marks) or
-    /// go with the group; nobody can open its traps any more.
-    func unregister(pidNamespace: UInt64, inodes: [TrapSet.Inode]) {
-        routes.withLock { routes in
-            for inode in inodes { routes.byInode[inode] = nil }
-            routes.byPidNamespace[pidNamespace] = nil
-        }
-    }
-
-    /// How many sandboxes the group serves now (tests).
-    var registeredSandboxes: Int { routes.withLock { $0.byPidNamespace.count } }
 
     private func startReader() -> Bool {
         var thread = pthread_t()
@@ -133,30 +180,24 @@ final class TrapGroup: Sendable {
         var events = [csb_fan_event](repeating: csb_fan_event(), count: 64)
         while true {
             var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            if poll(&p, 1, -1) < 0 { continue }
+            if poll(&p, 1, -1) <= 0 { continue }
+            while flock(lock, LOCK_EX) != 0 && errno == EINTR {}
             let n = events.withUnsafeMutableBufferPointer { csb_fanotify_read(fd, $0.baseAddress!, Int32($0.count)) }
-            guard n > 0 else { continue }
-            for event in events[0..<Int(n)] {
-                if let (mailbox, violation) = route(event) { mailbox.post(violation) }
+            for event in events[0..<Int(max(0, n))] {
+                deliver(event)
                 if event.fd >= 0 { csb_fanotify_deny(fd, event.fd) }
             }
+            flock(lock, LOCK_UN)
         }
     }
 
-    private func route(_ event: csb_fan_event) -> (TrapMailbox, Violation)? {
-        let inode = TrapSet.Inode(dev: event.dev, ino: event.ino)
+    /// Sends the trap's inode to the mailbox of the opener's pid namespace, or of the nearest
+    /// ancestor that has one (a namespace the tool made inside its sandbox). An opener of no
+    /// sandbox (a host process walking the trap directory) is refused and reported to nobody.
+    private func deliver(_ event: csb_fan_event) {
         let namespaces = withUnsafeBytes(of: event.pidns) { Array($0.bindMemory(to: UInt64.self)) }
-        return routes.withLock { routes -> (TrapMailbox, Violation)? in
-            if let own = routes.byInode[inode] {
-                return (own.mailbox, Violation(kind: own.kind.rawValue, syscall: "open", path: own.sandboxPath, atMs: Timestamp.nowMs()))
-            }
-            // A shared trap: whose process opened it. An opener of no sandbox of ours (a host
-            // process walking the trap directory) is refused and reported to nobody.
-            guard let path = routes.shared[inode] else { return nil }
-            var owner: TrapMailbox?
-            for namespace in namespaces where namespace != 0 && owner == nil { owner = routes.byPidNamespace[namespace] }
-            guard let mailbox = owner else { return nil }
-            return (mailbox, Violation(kind: TrapSet.Kind.hostSecret.rawValue, syscall: "open", path: path, atMs: Timestamp.nowMs()))
+        for namespace in namespaces where namespace != 0 {
+            if csb_trap_mailbox_send(sender, TrapMailbox.path(namespace), event.dev, event.ino) == 0 { return }
         }
     }
 }
@@ -166,38 +207,39 @@ private func trapGroupReader(_ raw: UnsafeMutableRawPointer?) -> UnsafeMutableRa
     group.readForever()
 }
 
-/// Where the reader thread leaves one sandbox's violations, and the descriptor its run loop
-/// polls to learn there are some (an eventfd).
-final class TrapMailbox: Sendable {
-    let wakeFD: Int32
-    private let pending = Mutex<[Violation]>([])
-    /// The most violations kept between two drains: a tool opening a trap in a loop costs the
-    /// monitor bounded memory (each open is still refused).
-    static let maxPending = 4096
+/// Where the group's readers leave one sandbox's refused opens: a datagram socket bound at
+/// `TrapGroup.mailboxes/<pid namespace inode>`, which the run loop polls. The kernel bounds it
+/// (a full socket buffer drops further records; each open is refused all the same).
+final class TrapMailbox {
+    let socket: OwnedFD
+    private let path: String
 
-    init?() {
-        let fd = csb_eventfd()
+    static func path(_ pidNamespace: UInt64) -> String { TrapGroup.mailboxes + "/\(pidNamespace)" }
+
+    init?(pidNamespace: UInt64) {
+        path = TrapMailbox.path(pidNamespace)
+        let fd = csb_trap_mailbox_bind(path)
         guard fd >= 0 else { return nil }
-        wakeFD = fd
+        socket = OwnedFD(fd)
     }
 
-    func post(_ violation: Violation) {
-        pending.withLock { pending in
-            if pending.count < TrapMailbox.maxPending { pending.append(violation) }
+    /// The inodes of every record waiting.
+    func drain() -> [TrapSet.Inode] {
+        var inodes: [TrapSet.Inode] = []
+        var dev: UInt64 = 0
+        var ino: UInt64 = 0
+        while csb_trap_mailbox_recv(socket.raw, &dev, &ino) == 1 {
+            if dev != 0 || ino != 0 { inodes.append(TrapSet.Inode(dev: dev, ino: ino)) }
         }
-        var one: UInt64 = 1
-        _ = write(wakeFD, &one, 8)
+        return inodes
     }
 
-    /// Everything posted since the last drain.
-    func drain() -> [Violation] {
-        var count: UInt64 = 0
-        _ = read(wakeFD, &count, 8)
-        return pending.withLock { pending in
-            defer { pending = [] }
-            return pending
-        }
+    /// Unbinds the name (its pid namespace's number may be given to another sandbox).
+    func close() {
+        guard socket.isOpen else { return }
+        unlink(path)
+        socket.close()
     }
 
-    deinit { Glibc.close(wakeFD) }
+    deinit { close() }
 }

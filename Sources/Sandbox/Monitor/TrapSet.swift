@@ -158,7 +158,7 @@ final class TrapSet {
     /// per boot: on a disk file system the ~40 creations and removals per sandbox cost tens of
     /// milliseconds under load (ext4 journal), on tmpfs microseconds. The lock keeps two monitors
     /// starting at once from stacking two mounts, which would hide one's traps from its child.
-    private static func ensureTmpfs(_ base: String) throws(SandboxError) {
+    static func ensureTmpfs(_ base: String) throws(SandboxError) {
         func isTmpfs() -> Bool { csb_is_tmpfs(base) != 0 }
         if isTmpfs() { return }
         let lock = Glibc.open(base + ".lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)

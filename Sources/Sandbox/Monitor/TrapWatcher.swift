@@ -3,46 +3,44 @@ import Glibc
 #endif
 import CSandbox
 
-/// One sandbox's share of the process's fanotify group (`TrapGroup`): its mask inodes and its pid
-/// namespace routed to a mailbox of its own, which the run loop polls (`wakeFD`). Every open of
-/// a trap waits for the group's reader, which refuses it (the tool sees EPERM) and posts a
-/// violation with the sandbox path the inode stands for.
+/// One sandbox's share of the host's trap group (`TrapGroup`): its traps marked in the group and
+/// a mailbox named after its pid namespace, which the run loop polls (`wakeFD`). Every open of a
+/// trap waits for a reader of the group, which refuses it (the tool sees EPERM) after leaving the
+/// trap's inode in the mailbox of the sandbox that tried; here the inode becomes the sandbox path
+/// it stands for.
 ///
-/// Registered only after READY, when the sandbox's pid namespace exists and the masks are
-/// mounted; until the run message the sandbox runs nothing of the tool's.
+/// Made only after READY, when the sandbox's pid namespace exists and its masks are mounted;
+/// until the run message the sandbox runs nothing of the tool's.
 final class TrapWatcher {
-    private let group: TrapGroup
     private let mailbox: TrapMailbox
-    private let pidNamespace: UInt64
-    private let inodes: [TrapSet.Inode]
-    private var registered = true
+    private let paths: [TrapSet.Inode: (sandboxPath: String, kind: TrapSet.Kind)]
     /// Host-secret traps that stand for sockets (`docker.sock`): a connect is not an open, so the
     /// run loop asks here when the seccomp notification of a unix connect names one.
     private let socketPaths: Set<String>
 
-    /// The descriptor the run loop polls: readable when violations wait in the mailbox.
-    var wakeFD: Int32 { mailbox.wakeFD }
+    /// The descriptor the run loop polls: readable when records wait in the mailbox.
+    var wakeFD: Int32 { mailbox.socket.raw }
 
     /// nil with errno set when the host has no fanotify permission events for us (not root in
     /// the init user namespace, or a kernel without FANOTIFY_ACCESS_PERMISSIONS).
     init?(traps: TrapSet, sandboxPid: pid_t) {
         var st = stat()
-        guard let group = TrapGroup.shared(), let mailbox = TrapMailbox(),
-            stat("/proc/\(sandboxPid)/ns/pid", &st) == 0
+        guard let group = TrapGroup.shared(), stat("/proc/\(sandboxPid)/ns/pid", &st) == 0,
+            let mailbox = TrapMailbox(pidNamespace: UInt64(st.st_ino))
         else { return nil }
+        var paths: [TrapSet.Inode: (sandboxPath: String, kind: TrapSet.Kind)] = [:]
         if let shared = traps.hostSecrets {
             guard group.markShared(shared) else { return nil }
+            for (inode, trap) in shared.inodes { paths[inode] = (trap.sandboxPath, .hostSecret) }
         }
-        self.group = group
+        // The mailbox is bound first: an event can arrive the moment a mark is in place.
+        for (inode, trap) in traps.inodes {
+            guard group.mark(trap.hostPath) else { return nil }
+            paths[inode] = (trap.sandboxPath, trap.kind)
+        }
         self.mailbox = mailbox
-        pidNamespace = UInt64(st.st_ino)
-        inodes = Array(traps.inodes.keys)
-        guard group.register(mailbox, pidNamespace: pidNamespace, inodes: traps.inodes) else {
-            registered = false
-            return nil
-        }
-        let hostPaths = traps.hostSecrets.map { $0.inodes.values.map(\.sandboxPath) } ?? []
-        socketPaths = Set(hostPaths.filter { $0.hasSuffix(".sock") })
+        self.paths = paths
+        socketPaths = Set(paths.values.filter { $0.kind == .hostSecret && $0.sandboxPath.hasSuffix(".sock") }.map(\.sandboxPath))
     }
 
     /// The trap an absolute unix socket path names, compared lexically (`.` and `..` applied).
@@ -59,18 +57,24 @@ final class TrapWatcher {
         return socketPaths.contains(normal) ? normal : nil
     }
 
-    /// Takes the sandbox out of the group's routes once it is reaped: nobody can open its traps
-    /// any more, and its pid namespace's number may be given to another.
-    func release() {
-        guard registered else { return }
-        registered = false
-        group.unregister(pidNamespace: pidNamespace, inodes: inodes)
-    }
+    /// Unbinds the mailbox once the sandbox is reaped: nobody can open its traps any more, and
+    /// its pid namespace's number may be given to another sandbox. Its marks go with its inodes
+    /// (evictable marks).
+    func release() { mailbox.close() }
 
     deinit { release() }
 
-    /// Every violation the group's reader posted for this sandbox since the last drain.
-    func drain() -> [Violation] { mailbox.drain() }
+    /// Every refused open since the last drain, as the violation it is.
+    func drain() -> [Violation] {
+        mailbox.drain().map { inode in
+            // An inode of no trap of ours cannot reach this mailbox but through our pid
+            // namespace; say so rather than drop it.
+            let trap = paths[inode]
+            return Violation(
+                kind: trap?.kind.rawValue ?? TrapSet.Kind.hostSecret.rawValue, syscall: "open",
+                path: trap?.sandboxPath ?? "inode \(inode.ino)", atMs: Timestamp.nowMs())
+        }
+    }
 }
 
 extension Sandbox {
