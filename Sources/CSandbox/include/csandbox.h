@@ -335,6 +335,9 @@ int csb_trap_mailbox_send(int sock, const char *_Nonnull path, uint64_t dev, uin
 int csb_trap_mailbox_recv(int sock, uint64_t *_Nonnull dev, uint64_t *_Nonnull ino);
 /* An unbound datagram socket for csb_trap_mailbox_send. */
 int csb_trap_mailbox_sender(void);
+/* Whether descriptor `fa` of process `a` and `fb` of `b` are one open file (kcmp KCMP_FILE):
+ * 1, 0, or -1 with errno. */
+int csb_same_file(pid_t a, int fa, pid_t b, int fb);
 /* Closes up to CSB_CLOSE_MAX descriptors (-1 entries ignored) without waiting: the last
  * references to a sandbox's namespaces tear down its mount tree (an RCU grace period, 10-20 ms on
  * a loaded host) and network state, so a helper process sharing our descriptor table

@@ -19,6 +19,7 @@
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <fcntl.h>
+#include <linux/kcmp.h>
 #include <linux/nsfs.h>
 #include <sys/fanotify.h>
 #include <sys/stat.h>
@@ -194,6 +195,12 @@ int csb_trap_mailbox_recv(int sock, uint64_t *dev, uint64_t *ino)
     *dev = n == (ssize_t)sizeof record ? record[0] : 0;
     *ino = n == (ssize_t)sizeof record ? record[1] : 0;
     return 1;
+}
+
+int csb_same_file(pid_t a, int fa, pid_t b, int fb)
+{
+    long rc = syscall(SYS_kcmp, a, b, KCMP_FILE, (unsigned long)fa, (unsigned long)fb);
+    return rc < 0 ? -1 : rc == 0;
 }
 
 int csb_is_tmpfs(const char *path)

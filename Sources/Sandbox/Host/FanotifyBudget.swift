@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CSandbox
 
 /// The host's fanotify budget for this user, as `jcs doctor` reports it: every process that runs
 /// sandboxes with traps holds one group (`TrapGroup`), and a user has `fs.fanotify.max_user_groups`
@@ -10,8 +11,9 @@ public struct FanotifyBudget: Sendable, Equatable {
     public var maxUserGroups: Int?
     /// `fs.fanotify.max_user_marks`; nil when unreadable.
     public var maxUserMarks: Int?
-    /// Open fanotify descriptors of this user's processes: an upper bound on its groups (a
-    /// descriptor shared by two processes counts twice). nil when `/proc` is unreadable.
+    /// Fanotify groups open in this user's processes, each counted once however many processes
+    /// hold a descriptor of it (the sandboxes' shared group is held by every monitor). nil when
+    /// `/proc` is unreadable.
     public var groupsInUse: Int?
 
     /// The share of `maxUserGroups` in use from which doctor warns.
@@ -33,11 +35,12 @@ public struct FanotifyBudget: Sendable, Equatable {
             maxUserMarks: number("/proc/sys/fs/fanotify/max_user_marks"), groupsInUse: countGroups(uid: geteuid()))
     }
 
-    /// Walks `/proc/PID/fd` of `uid`'s processes for `anon_inode:[fanotify]`.
+    /// Walks `/proc/PID/fd` of `uid`'s processes for `anon_inode:[fanotify]`, one count per open file.
     static func countGroups(uid: uid_t) -> Int? {
         guard let proc = opendir("/proc") else { return nil }
         defer { closedir(proc) }
         var count = 0
+        var seen: [(pid: pid_t, fd: Int32)] = []
         var target = [CChar](repeating: 0, count: 64)
         while let entry = readdir(proc) {
             let pid = POSIX.name(of: entry)
@@ -50,7 +53,12 @@ public struct FanotifyBudget: Sendable, Equatable {
                 let n = readlink("/proc/\(pid)/fd/\(name)", &target, target.count - 1)
                 guard n > 0 else { continue }
                 let link = String(decoding: target[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-                if link == "anon_inode:[fanotify]" { count += 1 }
+                guard link == "anon_inode:[fanotify]", let pidNumber = pid_t(pid), let fdNumber = Int32(name) else { continue }
+                // kcmp tells one open file held twice from two groups; where it cannot, count it.
+                if !seen.contains(where: { csb_same_file($0.pid, $0.fd, pidNumber, fdNumber) == 1 }) {
+                    seen.append((pidNumber, fdNumber))
+                    count += 1
+                }
             }
             closedir(fds)
         }

@@ -113,25 +113,30 @@ final class TrapGroup: Sendable {
         var entries: [String] = []
         while let entry = readdir(stream) { entries.append(POSIX.name(of: entry)) }
         closedir(stream)
+        // Holders never remove their entry (a worker ends with exit()): whoever joins removes
+        // those of dead holders it meets, and all of them once the list grows long.
+        let sweepAll = entries.count > 64
+        var adopted: Int32?
         for name in entries {
             let parts = name.split(separator: "-")
             guard parts.count == 3, let pid = pid_t(parts[0]), let start = UInt64(parts[1]), let theirs = Int32(parts[2]),
                 pid != getpid()
             else { continue }
+            if adopted != nil && !sweepAll { break }
             // The start time tells the holder from a later process that got its pid.
             guard startTime(pid) == start else {
                 unlink(registry + "/" + name)
                 continue
             }
+            guard adopted == nil else { continue }
             let pidfd = csb_pidfd_open(pid)
             guard pidfd >= 0 else { continue }
             let fd = csb_pidfd_getfd(pidfd, theirs)
             close(pidfd)
             guard fd >= 0 else { continue }
-            if isFanotify(fd) { return fd }
-            close(fd)
+            if isFanotify(fd) { adopted = fd } else { close(fd) }
         }
-        return nil
+        return adopted
     }
 
     private static func isFanotify(_ fd: Int32) -> Bool {
