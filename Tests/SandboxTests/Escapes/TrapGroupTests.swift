@@ -102,7 +102,8 @@ struct TrapGroupTests {
         var clients: [WorkerClient] = []
         for i in 0..<6 {
             let project = TempDirectory(prefix: "jcs-sbx")
-            project.write("w\(i).env", "s3cret-\(i)\n")
+            mkdir(project.file("w\(i)"), 0o755)
+            project.write("w\(i)/.env", "s3cret-\(i)\n")
             let client = try WorkerClient(executable: BuiltProducts.path("jcs-worker"))
             try client.prepare(root: project.path, profile: profile, bpf: filter.bpf)
             projects.append(project)
@@ -123,9 +124,9 @@ struct TrapGroupTests {
         }
         #expect(!ours.isEmpty)
         for (i, client) in clients.enumerated() {
-            let r = try client.run(argv: ["/bin/sh", "-c", "cat w\(i).env; cat /root/.ssh/id_rsa; echo end"])
+            let r = try client.run(argv: ["/bin/sh", "-c", "cat w\(i)/.env; cat /root/.ssh/id_rsa; echo end"])
             #expect(String(decoding: r.stdout, as: UTF8.self) == "end\n")
-            #expect(r.violations(kind: "sensitive_path_denied").compactMap(\.path) == ["/workspace/w\(i).env"], "worker \(i): \(r.violations)")
+            #expect(r.violations(kind: "sensitive_path_denied").compactMap(\.path) == ["/workspace/w\(i)/.env"], "worker \(i): \(r.violations)")
             #expect(r.violations(kind: "sandbox_violation").compactMap(\.path) == ["/root/.ssh/id_rsa"], "worker \(i): \(r.violations)")
         }
     }
