@@ -301,24 +301,48 @@ int csb_probe_idmapped_mount(const char *_Nonnull path);
  * Returns the fd or -1 with errno (EPERM: the monitor is not root in the init namespace). */
 int csb_fanotify_init(void);
 /* Marks the inode at `path` (not followed if a symlink) for open/exec permission events,
- * directories included. Returns 0 or -1 with errno. */
+ * directories included. The mark is evictable where the kernel has it (5.19): it does not pin
+ * the inode, so a trap's mark goes with its inode once the last mount of it is gone, and a group
+ * shared by many sandboxes (TrapGroup) collects no dead marks. Returns 0 or -1 with errno. */
 int csb_fanotify_mark(int fan, const char *_Nonnull path);
-/* One permission event: the opener's pid (monitor's pid namespace) and the opened inode. */
+/* How many pid namespaces, from the opener's own outwards, an event records. */
+#define CSB_PIDNS_DEPTH 4
+/* One permission event, still unanswered: its descriptor (for csb_fanotify_deny), the opener's
+ * pid (monitor's pid namespace), the opened inode, and the inode numbers of the opener's pid
+ * namespace and its ancestors (0 past the top or when unreadable), read while the opener waits. */
 struct csb_fan_event {
+    int32_t fd;
     int32_t pid;
     uint64_t dev;
     uint64_t ino;
+    uint64_t pidns[CSB_PIDNS_DEPTH];
 };
-/* Reads pending events (non-blocking), answers every permission event with FAN_DENY and fills
- * up to `max` records. Returns the number of records, 0 when none is pending, -1 with errno. */
-int csb_fanotify_deny_pending(int fan, struct csb_fan_event *_Nonnull out, int max);
-/* Closes the fanotify group `fan` without waiting: destroying a group with marks waits for an
- * SRCU grace period (10-20 ms on a loaded host), so a helper process sharing our descriptor
- * table (CLONE_VM|CLONE_FILES, no signal at exit) closes it and pays the wait instead. Earlier
+/* Reads pending events (non-blocking) and fills up to `max` records, each with its descriptor
+ * open. An event beyond `max` or whose inode cannot be read is denied at once. Returns the
+ * number of records, 0 when none is pending, -1 with errno. */
+int csb_fanotify_read(int fan, struct csb_fan_event *_Nonnull out, int max);
+/* Answers the permission event of `event_fd` with FAN_DENY (the opener sees EPERM) and closes it. */
+void csb_fanotify_deny(int fan, int event_fd);
+/* A sandbox's trap mailbox: a unix datagram socket bound at `path` (non-blocking, close-on-exec,
+ * mode 0600). A socket left at `path` by a dead monitor is replaced: the path is named after a
+ * live pid namespace, which no other live sandbox has. Returns the fd or -1 with errno. */
+int csb_trap_mailbox_bind(const char *_Nonnull path);
+/* Sends one refused open (the trap's device and inode) from `sock` to the mailbox at `path`,
+ * without blocking (a full mailbox drops it). Returns 0 or -1 with errno (ENOENT: no such box). */
+int csb_trap_mailbox_send(int sock, const char *_Nonnull path, uint64_t dev, uint64_t ino);
+/* Receives one record from mailbox `sock` (dev and ino 0 for a malformed one). Returns 1, 0
+ * when none waits, -1 with errno. */
+int csb_trap_mailbox_recv(int sock, uint64_t *_Nonnull dev, uint64_t *_Nonnull ino);
+/* An unbound datagram socket for csb_trap_mailbox_send. */
+int csb_trap_mailbox_sender(void);
+/* Whether descriptor `fa` of process `a` and `fb` of `b` are one open file (kcmp KCMP_FILE):
+ * 1, 0, or -1 with errno. */
+int csb_same_file(pid_t a, int fa, pid_t b, int fb);
+/* Closes up to CSB_CLOSE_MAX descriptors (-1 entries ignored) without waiting: the last
+ * references to a sandbox's namespaces tear down its mount tree (an RCU grace period, 10-20 ms on
+ * a loaded host) and network state, so a helper process sharing our descriptor table
+ * (CLONE_VM|CLONE_FILES, no signal at exit) closes them and pays the wait instead. Earlier
  * helpers are reaped on each call. Falls back to a plain close. */
-void csb_close_detached(int fan);
-/* The same for up to CSB_CLOSE_MAX descriptors at once, in one helper (-1 entries ignored): a
- * sandbox's namespaces, whose last reference tears down its mount tree and network state. */
 #define CSB_CLOSE_MAX 4
 void csb_close_all_detached(const int *_Nonnull fds, int count);
 /* The same helper first gives up a sandbox's share of its project's placeholder lock: if
@@ -328,7 +352,7 @@ void csb_close_all_detached(const int *_Nonnull fds, int count);
  * E2BIG (nothing taken) when the names or path do not fit the helper's record. */
 int csb_protect_release_detached(int lock_fd, int root_fd, const char *_Nonnull lock_path, const char *_Nonnull names,
                                  size_t names_len, const int *_Nonnull fds, int count);
-/* Waits for every helper of csb_close_detached: a process that is about to exit calls it once
+/* Waits for every helper of csb_close_all_detached: a process that is about to exit calls it once
  * its result is out, so no helper is left for init to reap. */
 void csb_wait_closers(void);
 /* Whether `path` is the root or inside of a tmpfs (statfs, which Swift's Glibc lacks). */

@@ -1,6 +1,6 @@
 /*
- * Work a helper process does off the caller's path (monitor side). Closing a fanotify group
- * with marks waits for an SRCU grace period; dropping a sandbox's last namespace references
+ * Work a helper process does off the caller's path (monitor side). Dropping a sandbox's last
+ * namespace references
  * tears down its mount tree (an expedited RCU grace period) and queues its network cleanup;
  * removing a project's placeholders is metadata work on the project's file system. None of it
  * is part of a result, so a helper sharing our memory and descriptor table (CLONE_VM |
@@ -90,8 +90,6 @@ static int reap_closers(void)
     }
     return free_slot;
 }
-
-void csb_close_detached(int fan) { csb_close_all_detached(&fan, 1); }
 
 /* Starts a helper for `job`; runs it inline when no helper can start. */
 static void run_detached(const struct closer_job *job)

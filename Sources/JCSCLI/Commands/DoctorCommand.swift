@@ -9,7 +9,9 @@ struct DoctorCommand: ParsableCommand {
             Tries each isolation layer for real in a throwaway child: user namespaces, seccomp filters and \
             user notification, Landlock, pivot_root, idmapped mounts, the cgroup controllers that \
             enforce and report the memory and process limits (v1 or v2), fanotify permission events (which \
-            report attempts on masked secrets and host-secret traps), and project quotas on the file system of \
+            report attempts on masked secrets and host-secret traps) and the fanotify budget left to this user \
+            (fs.fanotify.max_user_groups and max_user_marks, groups in use; a warning from 75 % of the groups: \
+            each process running sandboxes holds one), and project quotas on the file system of \
             the current directory (disk_mb, disk_inodes). Prints one line per layer with what \
             it means for sandboxes. With --profile, also says whether that profile can run here: a profile \
             needing a missing layer is refused unless it lists the downgrade in allow_downgrades.
@@ -46,7 +48,7 @@ struct DoctorCommand: ParsableCommand {
             print(JSONWriter.text(.object(object)))
         } else {
             for layer in report.layers {
-                let mark = layer.available ? "ok  " : "MISSING"
+                let mark = !layer.available ? "MISSING" : layer.warning ? "warn" : "ok  "
                 print("\(mark)  \(layer.name): \(layer.detail)")
             }
             print("")

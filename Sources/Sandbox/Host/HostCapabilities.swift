@@ -9,10 +9,14 @@ public struct HostCapabilities: Sendable {
         public var name: String
         public var available: Bool
         public var detail: String
+        /// Present and working, but close to a limit (`fanotify_budget`): printed as a warning.
+        public var warning: Bool = false
     }
 
     public var layers: [Layer]
     public var cgroups: CgroupLayout
+    /// The fanotify groups and marks left to this user (the `fanotify_budget` layer).
+    public var fanotify: FanotifyBudget?
 
     public func has(_ name: String) -> Bool { layers.first { $0.name == name }?.available ?? false }
 
@@ -74,6 +78,8 @@ public struct HostCapabilities: Sendable {
                 "fanotify_traps", fanotifyErr,
                 ok: "opens of masked secrets and host-secret traps are refused and reported with their path",
                 missing: "traps still hide secrets, but attempts are not reported (downgrade: trap_reports)"))
+        let budget = FanotifyBudget.read()
+        layers.append(budget.layer)
         let place = POSIX.realpath(projectPath) ?? projectPath
         layers.append(
             errnoLayer(
@@ -82,7 +88,7 @@ public struct HostCapabilities: Sendable {
                 missing: "no project quotas on the file system of \(place) (ext4: -O project and -o prjquota; xfs: pquota); "
                     + "profiles with disk limits need the downgrade disk_quota, and then nothing refuses a write past "
                     + "disk_mb or disk_inodes: the usage is measured after each call and a limit passed is reported as disk"))
-        return HostCapabilities(layers: layers, cgroups: cgroups)
+        return HostCapabilities(layers: layers, cgroups: cgroups, fanotify: budget)
     }
 
     /// Whether `profile` can run here, and which of its allowed downgrades it would need.
@@ -105,12 +111,13 @@ public struct HostCapabilities: Sendable {
     public var json: JSONValue {
         var object: [String: JSONValue] = [:]
         for layer in layers {
-            object[layer.name] = ["available": .bool(layer.available), "detail": .string(layer.detail)]
+            object[layer.name] = ["available": .bool(layer.available), "detail": .string(layer.detail), "warning": .bool(layer.warning)]
         }
         return [
             "layers": .object(object),
             "cgroup_version": cgroups.version.map { .string($0.rawValue) } ?? .null,
             "uid": .int(Int64(geteuid())),
+            "fanotify_budget": fanotify?.json ?? .null,
         ]
     }
 }

@@ -61,7 +61,7 @@ struct RunLoop {
             var fds = open.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
             if let listener { fds.append(pollfd(fd: listener.raw, events: Int16(POLLIN), revents: 0)) }
             if let egress { fds.append(pollfd(fd: egress.wakeFD, events: Int16(POLLIN), revents: 0)) }
-            if let traps { fds.append(pollfd(fd: traps.fd.raw, events: Int16(POLLIN), revents: 0)) }
+            if let traps { fds.append(pollfd(fd: traps.wakeFD, events: Int16(POLLIN), revents: 0)) }
             let now = Timestamp.monotonicNs()
             let wakeAt = killedAt.map { $0 + RunLoop.drainGraceNs } ?? deadline
             let timeout = wakeAt > now ? Int32(min((wakeAt - now + 999_999) / 1_000_000, 60_000)) : 0
@@ -83,7 +83,7 @@ struct RunLoop {
             for p in fds where p.revents != 0 {
                 if p.fd == egress?.wakeFD {
                     for violation in egress?.drain() ?? [] { record(violation) }
-                } else if p.fd == traps?.fd.raw {
+                } else if p.fd == traps?.wakeFD {
                     for violation in traps?.drain() ?? [] { record(violation) }
                 } else if p.fd == listener?.raw {
                     if p.revents & Int16(POLLIN) != 0 {
@@ -118,6 +118,9 @@ struct RunLoop {
             }
         }
         for violation in egress?.drain() ?? [] { record(violation) }
+        // The group's reader posts a violation before it answers the open: whatever the tool
+        // was refused before it ended is in the mailbox by now.
+        for violation in traps?.drain() ?? [] { record(violation) }
         egress?.stopResolver()
         let duration = Int((Timestamp.monotonicNs() - started) / 1_000_000)
         return RunOutcome(

@@ -45,7 +45,7 @@ public final class Sandbox {
     private var filter: SeccompProgram?
     private var listener: OwnedFD?
     private var state: State = .prepared
-    /// The fanotify group over this sandbox's traps (nil without traps, or downgraded).
+    /// This sandbox's share of the process's fanotify group (nil without traps, or downgraded).
     private var trapWatcher: TrapWatcher?
     /// Held so that the host side of the traps (trees) goes when the sandbox goes.
     private(set) var trapSet: TrapSet?
@@ -174,7 +174,7 @@ public final class Sandbox {
         sandbox.diskQuota = quota
         sandbox.trapSet = traps
         if !traps.isEmpty {
-            guard let watcher = TrapWatcher(traps: traps) else {
+            guard let watcher = TrapWatcher(traps: traps, sandboxPid: pid) else {
                 let err = errno
                 guard profile.allowedDowngrades.contains(.trapReports) else {
                     sandbox.destroy()

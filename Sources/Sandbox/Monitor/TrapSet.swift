@@ -2,16 +2,19 @@
 import Glibc
 #endif
 import CSandbox
+import Synchronization
 
 /// The host side of one sandbox's reporting traps: a fresh directory of empty files and
-/// directories, one inode per trap, which the child mounts read-only over the sandbox paths
-/// (`CSB_OP_TRAP`) and `TrapWatcher` watches.
+/// directories, one inode per workspace mask, which the child mounts read-only over the sandbox
+/// paths (`CSB_OP_TRAP`) and `TrapWatcher` watches; beside them the process's shared host-secret
+/// traps (`HostSecretTraps`).
 ///
-/// One inode per trap, so the inode of an event names the sandbox path that was tried. The files
+/// One inode per mask, so the inode of an event names the sandbox path that was tried. The files
 /// are empty and world-readable on purpose: a mode of 0 would make the kernel refuse the open on
 /// permissions, before fanotify could report it, and empty means nothing leaks if the watcher is
-/// gone. Once the sandbox is built the host names are unlinked; the mounts and marks keep the
-/// inodes alive and nothing of them is left on the host after the sandbox.
+/// gone. Once the sandbox is built the host names are unlinked; the mounts keep the inodes alive
+/// and nothing of them is left on the host after the sandbox. A workspace without a secret to
+/// mask costs no directory at all.
 final class TrapSet {
     enum Kind: String {
         /// A workspace file the sensitive-path denylist covers.
@@ -31,28 +34,18 @@ final class TrapSet {
         var ino: UInt64
     }
 
-    /// The host directory holding the traps; nil once removed.
+    /// The host directory holding this sandbox's masks; nil without masks, or once removed.
     private(set) var directory: String?
     private(set) var mounts: [Mount] = []
-    /// Every trap inode with the sandbox path it stands for (host path for marking, until removed).
+    /// Every mask inode with the sandbox path it stands for (host path for marking, until removed).
     private(set) var inodes: [Inode: (hostPath: String, sandboxPath: String, kind: Kind)] = [:]
+    /// The process's host-secret traps, when the profile asks for them.
+    private(set) var hostSecrets: HostSecretTraps?
     /// Host paths, for removal.
     private var created: [String] = []
-    /// Directory trees (`/root`, `/home`): their names cannot go before the sandbox does, since
-    /// what is inside them is the trap.
-    private var trees: [String] = []
     let scanTruncation: SensitiveMasks.Truncation?
     var isEmpty: Bool { mounts.isEmpty }
 
-    /// Well-known host secrets: files, and `/root` as a tree whose well-known contents are traps
-    /// too, so that `cat /root/.ssh/id_rsa` is reported, not just a listing of `/root`. `/home`
-    /// is one trap directory: its listing is reported, a path beneath it is simply not there
-    /// (trees per host user cost ~15 inodes each on every prepare, and name the host's users).
-    private static let hostFiles = ["/etc/shadow", "/etc/gshadow", "/run/docker.sock", "/var/run/docker.sock"]
-    private static let homeContents = [
-        ".ssh/", ".ssh/id_rsa", ".ssh/id_ecdsa", ".ssh/id_ed25519", ".ssh/authorized_keys", ".aws/",
-        ".aws/credentials", ".config/", ".config/gcloud/", ".kube/", ".kube/config", ".docker/", ".docker/config.json",
-    ]
     /// The most workspace paths one sandbox masks.
     static let maxMasks = 512
     /// Where a root monitor lays out its sandboxes' traps for the moment of the build.
@@ -69,40 +62,6 @@ final class TrapSet {
         let traps = profile.traps
         let scan = SensitiveMasks.scan(root: root.fd.raw, traps: traps)
         let set = TrapSet(scanTruncation: scan.truncation)
-        guard !scan.entries.isEmpty || traps.hostSecrets else { return set }
-        // Not under /run/jcs, which stays 0700: the sandbox's unprivileged root must traverse
-        // the path to the sources, and learns nothing there (the names are unlinked at READY).
-        let base = geteuid() == 0 ? TrapSet.hostBase : "/tmp"
-        if geteuid() == 0 {
-            try ensureTmpfs(base)
-            sweepStale(base)
-        }
-        var template = Array((base + "/jcs-traps-\(getpid())-XXXXXX").utf8CString)
-        guard template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) != nil else {
-            throw .lastError("mkdtemp(\(base))")
-        }
-        let directory = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        set.directory = directory
-        // The sandbox's root is an unprivileged host uid: it must be able to reach the sources.
-        guard chmod(directory, 0o711) == 0 else { throw .lastError("chmod(\(directory))") }
-        var counter = 0
-        func make(_ isDirectory: Bool, sandboxPath: String, kind: TrapSet.Kind, at host: String? = nil) throws(SandboxError) -> String {
-            let path: String
-            if let host {
-                path = host
-            } else {
-                counter += 1
-                path = directory + "/\(counter)"
-            }
-            let rc = isDirectory ? mkdir(path, 0o555) : open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o444)
-            guard rc >= 0 else { throw .lastError("create trap \(path)") }
-            if !isDirectory { close(rc) }
-            var st = stat()
-            guard lstat(path, &st) == 0 else { throw .lastError("lstat(\(path))") }
-            set.inodes[Inode(dev: UInt64(st.st_dev), ino: UInt64(st.st_ino))] = (path, sandboxPath, kind)
-            set.created.append(path)
-            return path
-        }
         // Each mask is a mount and an inode on the shared trap tmpfs: a project (or a tool planting
         // thousands of `.env.N`) past the cap is refused, not half masked.
         guard scan.entries.count <= maxMasks else {
@@ -111,98 +70,85 @@ final class TrapSet {
                 reason: "\(scan.entries.count) paths match the sensitive-path denylist, more than the \(maxMasks) a sandbox "
                     + "masks; remove them or list them in sensitive_path_allowlist (traps.workspace_allow)")
         }
-        let workspace = profile.filesystem.workspacePath
-        for entry in scan.entries {
-            let target = workspace + "/" + entry.relative
-            let source = try make(entry.isDirectory, sandboxPath: target, kind: .sensitivePath)
-            set.mounts.append(Mount(source: source, target: target, flags: entry.isDirectory ? CSB_FLAG_DIRECTORY.rawValue : 0))
-        }
-        guard traps.hostSecrets else { return set }
-        let create = CSB_FLAG_CREATE.rawValue
-        for file in hostFiles {
-            let source = try make(false, sandboxPath: file, kind: .hostSecret)
-            set.mounts.append(Mount(source: source, target: file, flags: create))
-        }
-        // A tree is made writable while it is filled, then sealed 0555 from the leaves up.
-        func tree(_ sandboxPath: String) throws(SandboxError) -> String {
-            counter += 1
-            let top = directory + "/\(counter)"
-            guard mkdir(top, 0o755) == 0 else { throw .lastError("mkdir(\(top))") }
-            return top
-        }
-        func fill(_ top: String, sandboxTop: String) throws(SandboxError) {
-            for item in homeContents {
-                let isDirectory = item.hasSuffix("/")
-                let name = isDirectory ? String(item.dropLast()) : item
-                let host = top + "/" + name
-                if isDirectory {
-                    guard mkdir(host, 0o755) == 0 else { throw .lastError("mkdir(\(host))") }
-                    set.created.append(host)
-                    var st = stat()
-                    guard lstat(host, &st) == 0 else { throw .lastError("lstat(\(host))") }
-                    set.inodes[Inode(dev: UInt64(st.st_dev), ino: UInt64(st.st_ino))] = (
-                        host, sandboxTop + "/" + name, .hostSecret
-                    )
-                } else {
-                    _ = try make(false, sandboxPath: sandboxTop + "/" + name, kind: .hostSecret, at: host)
-                }
+        if !scan.entries.isEmpty {
+            let directory = try makeDirectory()
+            set.directory = directory
+            var counter = 0
+            let workspace = profile.filesystem.workspacePath
+            for entry in scan.entries {
+                counter += 1
+                let path = directory + "/\(counter)"
+                let rc = entry.isDirectory ? mkdir(path, 0o555) : open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o444)
+                guard rc >= 0 else { throw .lastError("create trap \(path)") }
+                if !entry.isDirectory { close(rc) }
+                set.created.append(path)
+                var st = stat()
+                guard lstat(path, &st) == 0 else { throw .lastError("lstat(\(path))") }
+                let target = workspace + "/" + entry.relative
+                set.inodes[Inode(dev: UInt64(st.st_dev), ino: UInt64(st.st_ino))] = (path, target, .sensitivePath)
+                set.mounts.append(Mount(source: path, target: target, flags: entry.isDirectory ? CSB_FLAG_DIRECTORY.rawValue : 0))
             }
         }
-        func seal(_ top: String) {
-            for item in homeContents.reversed() where item.hasSuffix("/") {
-                _ = chmod(top + "/" + item.dropLast(), 0o555)
-            }
-            _ = chmod(top, 0o555)
+        if traps.hostSecrets {
+            let shared = try HostSecretTraps.shared()
+            set.hostSecrets = shared
+            set.mounts.append(contentsOf: shared.mounts)
         }
-        let rootTree = try tree("/root")
-        set.trees.append(rootTree)
-        try fill(rootTree, sandboxTop: "/root")
-        seal(rootTree)
-        try register(rootTree, sandboxPath: "/root", in: set)
-        set.mounts.append(Mount(source: rootTree, target: "/root", flags: create | CSB_FLAG_DIRECTORY.rawValue))
-
-        let homeTree = try tree("/home")
-        set.trees.append(homeTree)
-        _ = chmod(homeTree, 0o555)
-        try register(homeTree, sandboxPath: "/home", in: set)
-        set.mounts.append(Mount(source: homeTree, target: "/home", flags: create | CSB_FLAG_DIRECTORY.rawValue))
         return set
     }
 
-    private static func register(_ host: String, sandboxPath: String, in set: TrapSet) throws(SandboxError) {
-        var st = stat()
-        guard lstat(host, &st) == 0 else { throw .lastError("lstat(\(host))") }
-        set.inodes[Inode(dev: UInt64(st.st_dev), ino: UInt64(st.st_ino))] = (host, sandboxPath, .hostSecret)
-        set.created.append(host)
+    /// A fresh directory for traps, named after this process (so that `sweepStale` can tell a
+    /// dead monitor's), traversable by the sandbox's unprivileged root.
+    static func makeDirectory() throws(SandboxError) -> String {
+        // Not under /run/jcs, which stays 0700: the sandbox's unprivileged root must traverse
+        // the path to the sources, and learns nothing there (the names are unlinked at READY).
+        let base = geteuid() == 0 ? TrapSet.hostBase : "/tmp"
+        if geteuid() == 0 { try ensureTmpfs(base) }
+        sweepOnce(base)
+        var template = Array((base + "/jcs-traps-\(getpid())-XXXXXX").utf8CString)
+        guard template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) != nil else {
+            throw .lastError("mkdtemp(\(base))")
+        }
+        let directory = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        // The sandbox's root is an unprivileged host uid: it must be able to reach the sources.
+        guard chmod(directory, 0o711) == 0 else {
+            let err = errno
+            _ = rmdir(directory)
+            errno = err
+            throw .lastError("chmod(\(directory))")
+        }
+        return directory
     }
 
-    /// Unlinks the host names of single traps once the sandbox is built (the mounts and marks
-    /// keep the inodes); trees stay until the sandbox goes (`deinit`).
+    private static let swept = Mutex(false)
+
+    /// Sweeps dead monitors' directories once per process: with one directory of shared traps
+    /// per process, what a dead monitor left is a few dozen empty inodes, not one set per sandbox.
+    private static func sweepOnce(_ base: String) {
+        swept.withLock { done in
+            guard !done else { return }
+            done = true
+            sweepStale(base)
+        }
+    }
+
+    /// Unlinks the host names of the masks once the sandbox is built (its mounts keep the inodes).
     func releaseNames() {
-        for path in created where !trees.contains(where: { path == $0 || path.hasPrefix($0 + "/") }) {
+        for path in created {
             var st = stat()
             guard lstat(path, &st) == 0 else { continue }
             _ = st.st_mode & S_IFMT == S_IFDIR ? rmdir(path) : unlink(path)
         }
+        created = []
     }
 
     /// Removes everything this set made on the host, by the names it recorded: opening a trap
-    /// directory to list it would be a permission event of a group that may still be closing.
+    /// directory to list it would be a permission event.
     func removeHostTree() {
         guard let directory else { return }
-        for path in created where geteuid() != 0 {
-            // An unprivileged monitor needs write permission on each parent; the owner bit is
-            // enough, and the inodes that live on as traps stay readable to the sandbox.
-            var st = stat()
-            if lstat(path, &st) == 0 && st.st_mode & S_IFMT == S_IFDIR { _ = chmod(path, 0o755) }
-        }
-        for path in created.sorted(by: { $0.utf8.count > $1.utf8.count }) {
-            var st = stat()
-            guard lstat(path, &st) == 0 else { continue }
-            _ = st.st_mode & S_IFMT == S_IFDIR ? rmdir(path) : unlink(path)
-        }
+        releaseNames()
         if rmdir(directory) != 0 && errno != ENOENT {
-            // Something not recorded is left (a failure mid-way): no group watches it any more.
+            // Something not recorded is left (a failure mid-way).
             TrapSet.removeRecursively(directory)
         }
         self.directory = nil
@@ -212,7 +158,7 @@ final class TrapSet {
     /// per boot: on a disk file system the ~40 creations and removals per sandbox cost tens of
     /// milliseconds under load (ext4 journal), on tmpfs microseconds. The lock keeps two monitors
     /// starting at once from stacking two mounts, which would hide one's traps from its child.
-    private static func ensureTmpfs(_ base: String) throws(SandboxError) {
+    static func ensureTmpfs(_ base: String) throws(SandboxError) {
         func isTmpfs() -> Bool { csb_is_tmpfs(base) != 0 }
         if isTmpfs() { return }
         let lock = Glibc.open(base + ".lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
@@ -235,6 +181,9 @@ final class TrapSet {
             let name = POSIX.name(of: entry)
             let parts = name.split(separator: "-")
             guard parts.count == 4, parts[0] == "jcs", parts[1] == "traps", let pid = pid_t(parts[2]) else { continue }
+            // Only our own (an unprivileged monitor shares /tmp with every user).
+            var st = stat()
+            guard lstat(base + "/" + name, &st) == 0, st.st_uid == geteuid(), st.st_mode & S_IFMT == S_IFDIR else { continue }
             if !isAlive(pid) { stale.append(base + "/" + name) }
         }
         closedir(stream)
@@ -254,7 +203,7 @@ final class TrapSet {
     }
 
     /// `rm -r` without following symlinks (there are none: the monitor made every entry).
-    private static func removeRecursively(_ path: String) {
+    static func removeRecursively(_ path: String) {
         var st = stat()
         guard lstat(path, &st) == 0 else { return }
         guard st.st_mode & S_IFMT == S_IFDIR else {

@@ -3,32 +3,44 @@ import Glibc
 #endif
 import CSandbox
 
-/// The monitor's fanotify group over one sandbox's trap inodes: every open of a trap waits for
-/// the monitor, which refuses it (the tool sees EPERM) and records a violation with the sandbox
-/// path the inode stands for.
+/// One sandbox's share of the host's trap group (`TrapGroup`): its traps marked in the group and
+/// a mailbox named after its pid namespace, which the run loop polls (`wakeFD`). Every open of a
+/// trap waits for a reader of the group, which refuses it (the tool sees EPERM) after leaving the
+/// trap's inode in the mailbox of the sandbox that tried; here the inode becomes the sandbox path
+/// it stands for.
 ///
-/// Marked only after READY: until the run message the sandbox runs nothing of the tool's, and a
-/// permission event that no loop answers would hold its opener. The run loop polls `fd`.
+/// Made only after READY, when the sandbox's pid namespace exists and its masks are mounted;
+/// until the run message the sandbox runs nothing of the tool's.
 final class TrapWatcher {
-    let fd: OwnedFD
-    private let inodes: [TrapSet.Inode: (sandboxPath: String, kind: TrapSet.Kind)]
+    private let mailbox: TrapMailbox
+    private let paths: [TrapSet.Inode: (sandboxPath: String, kind: TrapSet.Kind)]
     /// Host-secret traps that stand for sockets (`docker.sock`): a connect is not an open, so the
     /// run loop asks here when the seccomp notification of a unix connect names one.
     private let socketPaths: Set<String>
 
-    /// nil with errno set when the host has no fanotify permission events for us (not root in the
-    /// init user namespace, or a kernel without FANOTIFY_ACCESS_PERMISSIONS).
-    init?(traps: TrapSet) {
-        let group = csb_fanotify_init()
-        guard group >= 0 else { return nil }
-        fd = OwnedFD(group)
-        var inodes: [TrapSet.Inode: (sandboxPath: String, kind: TrapSet.Kind)] = [:]
-        for (inode, trap) in traps.inodes {
-            guard csb_fanotify_mark(group, trap.hostPath) == 0 else { return nil }
-            inodes[inode] = (trap.sandboxPath, trap.kind)
+    /// The descriptor the run loop polls: readable when records wait in the mailbox.
+    var wakeFD: Int32 { mailbox.socket.raw }
+
+    /// nil with errno set when the host has no fanotify permission events for us (not root in
+    /// the init user namespace, or a kernel without FANOTIFY_ACCESS_PERMISSIONS).
+    init?(traps: TrapSet, sandboxPid: pid_t) {
+        var st = stat()
+        guard let group = TrapGroup.shared(), stat("/proc/\(sandboxPid)/ns/pid", &st) == 0,
+            let mailbox = TrapMailbox(pidNamespace: UInt64(st.st_ino))
+        else { return nil }
+        var paths: [TrapSet.Inode: (sandboxPath: String, kind: TrapSet.Kind)] = [:]
+        if let shared = traps.hostSecrets {
+            guard group.markShared(shared) else { return nil }
+            for (inode, trap) in shared.inodes { paths[inode] = (trap.sandboxPath, .hostSecret) }
         }
-        self.inodes = inodes
-        socketPaths = Set(inodes.values.filter { $0.kind == .hostSecret && $0.sandboxPath.hasSuffix(".sock") }.map(\.sandboxPath))
+        // The mailbox is bound first: an event can arrive the moment a mark is in place.
+        for (inode, trap) in traps.inodes {
+            guard group.mark(trap.hostPath) else { return nil }
+            paths[inode] = (trap.sandboxPath, trap.kind)
+        }
+        self.mailbox = mailbox
+        self.paths = paths
+        socketPaths = Set(paths.values.filter { $0.kind == .hostSecret && $0.sandboxPath.hasSuffix(".sock") }.map(\.sandboxPath))
     }
 
     /// The trap an absolute unix socket path names, compared lexically (`.` and `..` applied).
@@ -45,37 +57,28 @@ final class TrapWatcher {
         return socketPaths.contains(normal) ? normal : nil
     }
 
-    /// Lets the group go without waiting for the kernel's grace period (`csb_close_detached`):
-    /// once the sandbox is reaped nobody can open a trap any more.
-    func release() {
-        guard fd.isOpen else { return }
-        csb_close_detached(fd.take())
-    }
+    /// Unbinds the mailbox once the sandbox is reaped: nobody can open its traps any more, and
+    /// its pid namespace's number may be given to another sandbox. Its marks go with its inodes
+    /// (evictable marks).
+    func release() { mailbox.close() }
 
     deinit { release() }
 
-    /// Answers every pending event (always FAN_DENY) and returns what they were.
+    /// Every refused open since the last drain, as the violation it is.
     func drain() -> [Violation] {
-        var events = [csb_fan_event](repeating: csb_fan_event(), count: 64)
-        var violations: [Violation] = []
-        while true {
-            let n = events.withUnsafeMutableBufferPointer { csb_fanotify_deny_pending(fd.raw, $0.baseAddress!, Int32($0.count)) }
-            guard n > 0 else { break }
-            for event in events[0..<Int(n)] {
-                // An inode we did not make cannot be marked by this group; say so rather than drop it.
-                let trap = inodes[TrapSet.Inode(dev: event.dev, ino: event.ino)]
-                violations.append(
-                    Violation(
-                        kind: trap?.kind.rawValue ?? TrapSet.Kind.hostSecret.rawValue, syscall: "open",
-                        path: trap?.sandboxPath ?? "inode \(event.ino)", atMs: Timestamp.nowMs()))
-            }
+        mailbox.drain().map { inode in
+            // An inode of no trap of ours cannot reach this mailbox but through our pid
+            // namespace; say so rather than drop it.
+            let trap = paths[inode]
+            return Violation(
+                kind: trap?.kind.rawValue ?? TrapSet.Kind.hostSecret.rawValue, syscall: "open",
+                path: trap?.sandboxPath ?? "inode \(inode.ino)", atMs: Timestamp.nowMs())
         }
-        return violations
     }
 }
 
 extension Sandbox {
-    /// Waits for the helpers that close trap groups off the result's path. A process that runs
+    /// Waits for the helpers that release sandboxes' namespaces off the result's path. A process that runs
     /// sandboxes and is about to exit calls it once its results are out, so that no helper is left
     /// for init to reap (an init that never reaps would collect one zombie per sandbox).
     public static func finishDetachedTeardown() {

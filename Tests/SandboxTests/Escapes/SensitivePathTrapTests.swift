@@ -132,6 +132,22 @@ struct SensitivePathTrapTests {
         #expect(lstat(directory, &st) != 0 && errno == ENOENT, "'\(directory)' stayed on the host after the sandbox ended")
     }
 
+    @Test func aSecretPlantedBetweenCallsIsMaskedOnTheNextCall() throws {
+        // Nothing of a project is remembered between prepares: what one call leaves is seen by
+        // the next prepare's walk, wherever it lies, and what it removed is no longer masked.
+        let h = try SandboxHarness()
+        let first = try h.sh("mkdir -p deep/er && echo s3cret > deep/er/.env && echo k3y > id_rsa; cat deep/er/.env")
+        #expect(first.out == "s3cret\n", "the file was created by this very call: \(first.err)")
+        let second = try h.sh("cat deep/er/.env id_rsa; echo end")
+        #expect(second.out == "end\n", "a planted secret reached the next call: \(second.out)")
+        #expect(Set(second.violations(kind: "sensitive_path_denied").compactMap(\.path)) == ["/workspace/deep/er/.env", "/workspace/id_rsa"])
+        unlink(h.project.file("id_rsa"))
+        h.project.write("id_rsa.pub.txt", "public\n")
+        let third = try h.sh("cat id_rsa.pub.txt; ls id_rsa 2>&1; cat deep/er/.env; echo end")
+        #expect(third.out.hasPrefix("public\n"), "\(third.out)")
+        #expect(third.violations(kind: "sensitive_path_denied").compactMap(\.path) == ["/workspace/deep/er/.env"], "\(third.violations)")
+    }
+
     @Test func aTruncatedWalkIsReported() throws {
         let h = try SandboxHarness { $0.traps.walkMaxEntries = 3 }
         for i in 0..<10 { h.project.write("f\(i)", "x") }
