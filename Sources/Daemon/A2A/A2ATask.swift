@@ -62,17 +62,17 @@ struct A2ATask: Sendable {
             switch entry.kind {
             case .assistantMessage where entry.correlationId == turn:
                 task.state = .completed
-                task.answer = entry.payload["text"]?.stringValue ?? ""
-            case .llmFailed where entry.correlationId == turn && entry.payload["reason"]?.stringValue == "cancelled":
+                task.answer = entry.text ?? ""
+            case .llmFailed where entry.correlationId == turn && entry.modelFailure?.reason == "cancelled":
                 // Written as the cancel tears the model request down, just before `turn_cancelled`.
                 task.state = .canceled
                 task.reason = "the turn was cancelled"
-            case .llmFailed where entry.correlationId == turn && entry.payload["final"]?.boolValue != false:
+            case .llmFailed where entry.correlationId == turn && entry.modelFailure?.isFinal == true:
                 task.state = .failed
-                let reason = entry.payload["reason"]?.stringValue ?? "failed"
-                let detail = entry.payload["detail"]?.stringValue.map { ": \($0)" } ?? ""
-                task.reason = "the model request failed (\(reason))\(detail)"
-            case .turnCancelled where entry.correlationId == turn || entry.payload["turn_correlation_id"]?.stringValue == turn:
+                let failure = entry.modelFailure
+                let detail = failure?.detail.map { ": \($0)" } ?? ""
+                task.reason = "the model request failed (\(failure?.reason ?? "failed"))\(detail)"
+            case .turnCancelled where entry.correlationId == turn || entry.cancelledTurn == turn:
                 task.state = .canceled
                 task.reason = "the turn was cancelled"
             default:
@@ -104,7 +104,7 @@ struct A2ATask: Sendable {
         default: return nil
         }
         return A2AWire.message(
-            id: "\(conversation)-\(entry.sequence)", role: role, text: entry.payload["text"]?.stringValue ?? "",
+            id: "\(conversation)-\(entry.sequence)", role: role, text: entry.text ?? "",
             task: conversation)
     }
 
