@@ -9,8 +9,8 @@ public struct EngineConfiguration: Sendable {
     /// cgroup waiting for a call, so a small number (1–2) pays for itself without hoarding.
     public var warmWorkersPerProject: Int
     /// The most a project's reserve grows to while its calls keep finding none ready (default:
-    /// `warmWorkersPerProject`, a fixed reserve; each warm sandbox holds a fanotify group, of
-    /// which a user has `fs.fanotify.max_user_groups`).
+    /// `warmWorkersPerProject`, a fixed reserve; each warm sandbox holds fanotify marks on its
+    /// traps in the host's one trap group, of which a user has `fs.fanotify.max_user_marks`).
     public var maxWarmWorkersPerProject: Int
     /// The threads that prepare every project's workers, and the bound on warm workers across
     /// all projects: one set per engine.

@@ -45,7 +45,7 @@ public final class Sandbox {
     private var filter: SeccompProgram?
     private var listener: OwnedFD?
     private var state: State = .prepared
-    /// This sandbox's share of the process's fanotify group (nil without traps, or downgraded).
+    /// This sandbox's marks in the host's one trap group (`TrapGroup`; nil without traps, or downgraded).
     private var trapWatcher: TrapWatcher?
     /// Held so that the host side of the traps (trees) goes when the sandbox goes.
     private(set) var trapSet: TrapSet?

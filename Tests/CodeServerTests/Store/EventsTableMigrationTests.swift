@@ -21,8 +21,8 @@ struct EventsTableMigrationTests {
         try PreviousSchemaRows.insert(
             journalEntry(3, .toolRequested, at: 30, correlation: "k2", payload: ["call_id": "call-1", "tool": "shell.run"]),
             project: "p1", conversation: "c1", into: connection)
-        try PreviousSchemaRows.insert(name: EventKind.policyDenied.rawValue, correlation: "k2", at: 30, payload: ["decision": "deny"], into: connection)
-        try PreviousSchemaRows.insert(name: EventKind.alertRaised.rawValue, conversation: nil, at: 40, payload: ["rule": "r"], into: connection)
+        try PreviousSchemaRows.insert(name: EventKind.policyDenied.rawValue, correlation: "k2", at: 30, payload: EventSamples.payload(.policyDenied).json, into: connection)
+        try PreviousSchemaRows.insert(name: EventKind.alertRaised.rawValue, conversation: nil, at: 40, payload: EventSamples.payload(.alertRaised).json, into: connection)
         // A second conversation, stopped: not open after the migration either.
         try PreviousSchemaRows.insert(journalEntry(1, .started, at: 5), project: "p1", conversation: "c2", into: connection)
         try PreviousSchemaRows.insert(journalEntry(2, .stopped, at: 6), project: "p1", conversation: "c2", into: connection)

@@ -30,7 +30,9 @@ struct TimelineQueryTests {
             try sqlite.append(project: "p1", conversation: "c1", entry: entry)
             written.append(Written(atMs: at, journal: true, order: written.count, event: "conversation.tool_requested", correlation: correlation, i: i))
             for (name, conversation) in [(EventKind.toolStarted, "c1"), (.toolCompleted, "c1"), (.toolStarted, "c2")] {
-                try sqlite.append(telemetryEvent(name, at: at, conversation: conversation, correlation: correlation, payload: ["i": .int(Int64(i))]))
+                // Events carry `i` in their call id: their payloads are typed and have no member `i`.
+                try sqlite.append(
+                    telemetryEvent(name, at: at, conversation: conversation, correlation: correlation, payload: ["call_id": .string("\(i)")]))
                 if conversation == "c1" {
                     written.append(Written(atMs: at, journal: false, order: written.count, event: name.rawValue, correlation: correlation, i: i))
                 }
@@ -55,7 +57,9 @@ struct TimelineQueryTests {
         let expected = matching.suffix(applied)
         #expect(timeline.entries.map(\.event) == expected.map(\.event))
         #expect(timeline.entries.map(\.atMs) == expected.map(\.atMs))
-        #expect(timeline.entries.map { $0.payload["i"]?.intValue } == expected.map { Optional($0.i) })
+        #expect(
+            timeline.entries.map { $0.payload["i"]?.intValue ?? $0.payload["call_id"]?.stringValue.flatMap { Int($0) } }
+                == expected.map { Optional($0.i) })
         #expect(timeline.entries.map(\.source) == expected.map { $0.journal ? .journal : .telemetry })
     }
 
