@@ -14,19 +14,9 @@ struct JSONBody {
     /// Reads the body; an empty body is an empty object, so routes whose fields are all optional
     /// take a bare POST.
     static func read(_ request: Request, allowed: Set<String>) async throws -> JSONBody {
-        if declaresTooMuch(request) {
+        guard let bytes = try await boundedBytes(of: request) else {
             throw APIError(.bodyTooLarge, status: .contentTooLarge, "the body exceeds \(maximumBytes) bytes")
         }
-        var request = request
-        let buffer: ByteBuffer
-        do {
-            buffer = try await request.collectBody(upTo: maximumBytes)
-        } catch is NIOTooManyBytesError {
-            throw APIError(.bodyTooLarge, status: .contentTooLarge, "the body exceeds \(maximumBytes) bytes")
-        } catch let error as HTTPError where error.status == .contentTooLarge {
-            throw APIError(.bodyTooLarge, status: .contentTooLarge, "the body exceeds \(maximumBytes) bytes")
-        }
-        let bytes = Array(buffer.readableBytesView)
         if bytes.isEmpty { return JSONBody(fields: [:]) }
         let value: JSONValue
         do {
@@ -43,6 +33,21 @@ struct JSONBody {
                 "unknown field '\(unknown)' (this route takes: \(allowed.sorted().joined(separator: ", ")))")
         }
         return JSONBody(fields: object)
+    }
+
+    /// The whole body, or nil when it is larger than `maximumBytes`: the one bounded read of a
+    /// request body, for the JSON API and the JSON-RPC faces (MCP, A2A), which each answer a nil
+    /// in their own error format.
+    static func boundedBytes(of request: Request) async throws -> [UInt8]? {
+        if declaresTooMuch(request) { return nil }
+        var request = request
+        do {
+            return Array(try await request.collectBody(upTo: maximumBytes).readableBytesView)
+        } catch is NIOTooManyBytesError {
+            return nil
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            return nil
+        }
     }
 
     /// A `Content-Length` over the limit is refused before a byte of the body is read (the

@@ -90,19 +90,10 @@ struct MCPRoutes {
     }
 
     private func post(_ request: Request, projectId: String, channel: any Channel) async throws -> Response {
-        if JSONBody.declaresTooMuch(request) { return Self.tooLarge() }
-        var request = request
-        let buffer: ByteBuffer
-        do {
-            buffer = try await request.collectBody(upTo: JSONBody.maximumBytes)
-        } catch is NIOTooManyBytesError {
-            return Self.tooLarge()
-        } catch let error as HTTPError where error.status == .contentTooLarge {
-            return Self.tooLarge()
-        }
+        guard let bytes = try await JSONBody.boundedBytes(of: request) else { return Self.tooLarge() }
         let incoming: MCPIncoming
         do {
-            incoming = try MCPIncoming.parse(Array(buffer.readableBytesView))
+            incoming = try MCPIncoming.parse(bytes)
         } catch {
             // Params that are not an object still belong to a readable request, which gets its
             // answer like any other -32602; only unreadable messages are a 400.

@@ -48,19 +48,10 @@ struct A2ARoutes {
     }
 
     private func post(_ request: Request, context: DaemonContext) async throws -> Response {
-        if JSONBody.declaresTooMuch(request) { return Self.tooLarge() }
-        var request = request
-        let buffer: ByteBuffer
-        do {
-            buffer = try await request.collectBody(upTo: JSONBody.maximumBytes)
-        } catch is NIOTooManyBytesError {
-            return Self.tooLarge()
-        } catch let error as HTTPError where error.status == .contentTooLarge {
-            return Self.tooLarge()
-        }
+        guard let bytes = try await JSONBody.boundedBytes(of: request) else { return Self.tooLarge() }
         let incoming: A2AIncoming
         do {
-            incoming = try A2AIncoming.parse(Array(buffer.readableBytesView))
+            incoming = try A2AIncoming.parse(bytes)
         } catch {
             return Self.json(error.json)
         }
