@@ -218,8 +218,17 @@ public actor Conversation {
                 }))
     }
 
-    private func recordForAgent(_ kind: ConversationEntry.Kind, correlationId: String?, payload: JSONValue) {
+    /// The agent's entries are durable before the agent goes on: the event that announces one
+    /// (a turn's answer, its final failure) reaches followers only after a crash could no longer
+    /// lose it. No request acknowledges these, so no `DurabilityMiddleware` waits for them.
+    private func recordForAgent(_ kind: ConversationEntry.Kind, correlationId: String?, payload: JSONValue) async {
         record(kind, correlationId: correlationId, atMs: clock.nowMs(), payload: payload)
+        guard let journalStore else { return }
+        do {
+            try await journalStore.durable(since: journalStore.mark())
+        } catch {
+            journalStoreFailures += 1
+        }
     }
 
     /// Ends the running turn (its model request at once, its sandboxes with `cancelPendingCalls`)
@@ -309,8 +318,8 @@ public actor Conversation {
         record(.toolResult, correlationId: result.correlationId, atMs: clock.nowMs(), payload: .object(payload))
     }
 
-    /// Appends to the in-memory journal and, when there is one, to the durable store before the
-    /// caller goes on: an input acknowledged after this returned is on disk. A store failure is
+    /// Appends to the in-memory journal and, when there is one, queues it on the durable store:
+    /// the daemon acknowledges an input only once it is on disk (`DurabilityMiddleware`). A store failure is
     /// counted (diagnostics) and visible to the coordinator through the store's own counter; it
     /// does not fail the input, whose events the in-memory journal still has.
     @discardableResult

@@ -6,6 +6,12 @@ public protocol ConversationJournalStore: Sendable {
     /// Accepts the entry; it is durable once the store says so (`SQLiteJournal.durable(since:)`).
     func append(project: String, conversation: String, entry: ConversationEntry) throws(TelemetryStoreError)
 
+    /// The last write queued so far: a request's acknowledgement starts from it.
+    func mark() -> UInt64
+
+    /// Returns once every write queued after `since` is durable; throws when one of them failed.
+    func durable(since: UInt64) async throws(TelemetryStoreError)
+
     /// The newest `limit` entries of one conversation since its latest start, oldest first.
     func recentEntries(project: String, conversation: String, limit: Int) throws(TelemetryStoreError) -> [ConversationEntry]
 

@@ -5,11 +5,8 @@
 /// handling stay inside it, so a store shared by several coordinators (PostgreSQL, with leases
 /// for project ownership) is another conformance, not a change to the engine or the routes.
 public protocol Store: TelemetryEventStore, ConversationJournalStore, ProjectRegistryStore {
-    /// The last write queued so far: a request's acknowledgement starts from it.
-    func mark() -> UInt64
-
-    /// Returns once every write queued after `since` is durable; throws when one of them failed.
-    func durable(since: UInt64) async throws(TelemetryStoreError)
+    // `mark()` and `durable(since:)`, the acknowledgement barrier, come from
+    // `ConversationJournalStore`: a conversation's agent awaits it too.
 
     /// The store's failure for health (the latest write's error, until a write succeeds again).
     var currentFailure: (reason: String, atMs: Int64)? { get }
