@@ -30,13 +30,9 @@ struct EventRow: Sendable, Equatable {
         project: String, conversation: String?, correlation: String?, kind: String, entrySequence: Int?, atMs: Int64,
         payload: JSONValue
     ) {
-        self.project = project
-        self.conversation = conversation
-        self.correlation = correlation
-        self.kind = kind
-        self.entrySequence = entrySequence
-        self.atMs = atMs
-        self.payload = JSONWriter.text(payload)
+        self.init(
+            id: 0, project: project, conversation: conversation, correlation: correlation, kind: kind,
+            entrySequence: entrySequence, atMs: atMs, text: JSONWriter.text(payload))
     }
 
     init(_ event: TelemetryEvent) {
