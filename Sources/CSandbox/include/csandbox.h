@@ -307,22 +307,54 @@ int csb_fanotify_init(void);
 int csb_fanotify_mark(int fan, const char *_Nonnull path);
 /* How many pid namespaces, from the opener's own outwards, an event records. */
 #define CSB_PIDNS_DEPTH 4
-/* One permission event, still unanswered: its descriptor (for csb_fanotify_deny), the opener's
- * pid (monitor's pid namespace), the opened inode, and the inode numbers of the opener's pid
- * namespace and its ancestors (0 past the top or when unreadable), read while the opener waits. */
+/* One permission event, still unanswered: its descriptor (for csb_fanotify_answer), where it
+ * lies in the page it was read into, the opener's pid (monitor's pid namespace), the opened
+ * inode, and the inode numbers of the opener's pid namespace and its ancestors (0 past the top
+ * or when unreadable), read while the opener waits. */
 struct csb_fan_event {
     int32_t fd;
+    int32_t slot;
     int32_t pid;
     uint64_t dev;
     uint64_t ino;
     uint64_t pidns[CSB_PIDNS_DEPTH];
 };
-/* Reads pending events (non-blocking) and fills up to `max` records, each with its descriptor
- * open. An event beyond `max` or whose inode cannot be read is denied at once. Returns the
- * number of records, 0 when none is pending, -1 with errno. */
-int csb_fanotify_read(int fan, struct csb_fan_event *_Nonnull out, int max);
-/* Answers the permission event of `event_fd` with FAN_DENY (the opener sees EPERM) and closes it. */
-void csb_fanotify_deny(int fan, int event_fd);
+/* How much one read of the group takes: the size of the page the group's readers share. */
+#define CSB_FAN_READ_SIZE 4096
+/* The most events one such read holds (each at least FAN_EVENT_METADATA_LEN, 24 bytes). */
+#define CSB_FAN_EVENTS_PER_READ 171 /* CSB_FAN_READ_SIZE / 24 + 1 */
+/* Reads pending events (non-blocking) into `page` (CSB_FAN_READ_SIZE bytes, zeroed by the
+ * caller): the kernel writes each event's descriptor number there, so a page the readers share
+ * (TrapGroup) keeps the numbers of a reader that dies before answering. Returns the bytes read,
+ * 0 when none is pending, -1 with errno. */
+int csb_fanotify_read(int fan, void *_Nonnull page);
+/* Fills up to `max` records from the `len` bytes `csb_fanotify_read` left in `page`, each with its
+ * descriptor open. An event beyond `max` or whose inode cannot be read is answered at once.
+ * Returns the number of records. */
+int csb_fanotify_parse(int fan, void *_Nonnull page, int len, struct csb_fan_event *_Nonnull out, int max);
+/* Answers `event` with FAN_DENY (the opener sees EPERM), closes its descriptor, and marks its
+ * slot in `page` answered (descriptor number -1), so nobody answers it again. */
+void csb_fanotify_answer(int fan, void *_Nonnull page, const struct csb_fan_event *_Nonnull event);
+/* The events a reader that died left unanswered in `page` (read by csb_fanotify_read into a
+ * zeroed page; slots it answered are marked), up to `max`, each with the dead reader's
+ * descriptor number and its opener's pid namespaces (dev and ino 0: the trap's inode went with
+ * the dead reader's descriptor). Nothing is answered yet: tell the opener first, then answer
+ * with csb_fanotify_answer_orphan. Returns the count. */
+int csb_fanotify_orphans(const void *_Nonnull page, struct csb_fan_event *_Nonnull out, int max);
+/* Answers an orphan FAN_DENY by its number (the kernel matches an answer to a waiting event by
+ * that number alone, whoever writes it) and marks its slot answered. Only while holding the
+ * readers' lock, when every live reader has answered all it read. */
+void csb_fanotify_answer_orphan(int fan, void *_Nonnull page, const struct csb_fan_event *_Nonnull event);
+/* The phase word at the start of the page the group's readers share, read and written across
+ * processes: 0 idle, 1 while a reader holds events it has not answered yet. */
+static inline uint32_t csb_fan_phase_load(const void *_Nonnull page)
+{
+    return __atomic_load_n((const uint32_t *)page, __ATOMIC_ACQUIRE);
+}
+static inline void csb_fan_phase_store(void *_Nonnull page, uint32_t phase)
+{
+    __atomic_store_n((uint32_t *)page, phase, __ATOMIC_RELEASE);
+}
 /* A sandbox's trap mailbox: a unix datagram socket bound at `path` (non-blocking, close-on-exec,
  * mode 0600). A socket left at `path` by a dead monitor is replaced: the path is named after a
  * live pid namespace, which no other live sandbox has. Returns the fd or -1 with errno. */
@@ -335,6 +367,9 @@ int csb_trap_mailbox_send(int sock, const char *_Nonnull path, uint64_t dev, uin
 int csb_trap_mailbox_recv(int sock, uint64_t *_Nonnull dev, uint64_t *_Nonnull ino);
 /* An unbound datagram socket for csb_trap_mailbox_send. */
 int csb_trap_mailbox_sender(void);
+/* Whether a socket is still bound at mailbox `path`: an empty datagram (which its reader skips)
+ * is refused with ECONNREFUSED once its monitor is gone. Returns 1 or 0. */
+int csb_trap_mailbox_alive(int sock, const char *_Nonnull path);
 /* Whether descriptor `fa` of process `a` and `fb` of `b` are one open file (kcmp KCMP_FILE):
  * 1, 0, or -1 with errno. */
 int csb_same_file(pid_t a, int fa, pid_t b, int fb);

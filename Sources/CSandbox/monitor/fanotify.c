@@ -1,11 +1,13 @@
 /*
- * The monitor's fanotify group over its sandboxes' traps (monitor side, may allocate).
+ * The host's fanotify group over sandboxes' traps (monitor side, may allocate).
  *
- * Permission events, not notifications: the opener waits until the monitor answers, so the
- * monitor both refuses (FAN_DENY, the tool sees EPERM) and learns who tried what. Inode marks on
- * inodes only this monitor's sandboxes mount: no other monitor's group hears of them. One group
- * serves every sandbox of the process (TrapGroup.swift): a host has only
- * fs.fanotify.max_user_groups (128) of them per user.
+ * Permission events, not notifications: the opener waits until a reader answers, so the reader
+ * both refuses (FAN_DENY, the tool sees EPERM) and learns who tried what. One group serves every
+ * sandbox of every monitor process of root (TrapGroup.swift): a host has only
+ * fs.fanotify.max_user_groups (128) of them per user. The kernel matches an answer to a waiting
+ * event by descriptor number alone, the number the event got in its reader's table: so readers
+ * take turns under one lock, and read into a page they share, where a reader that dies before
+ * answering leaves the numbers the next one answers for it (csb_fanotify_orphans).
  */
 
 #include "../include/csandbox.h"
@@ -52,14 +54,19 @@ int csb_fanotify_mark(int fan, const char *path)
     return rc;
 }
 
-void csb_fanotify_deny(int fan, int event_fd)
+static void respond_deny(int fan, int event_fd)
 {
     struct fanotify_response response = {.fd = event_fd, .response = FAN_DENY};
     ssize_t w;
     do {
         w = write(fan, &response, sizeof response);
     } while (w < 0 && errno == EINTR);
-    close(event_fd);
+}
+
+/* The descriptor number field of the event at `slot`: -1 once answered. */
+static int32_t *slot_fd(void *page, int32_t slot)
+{
+    return &((struct fanotify_event_metadata *)((char *)page + slot))->fd;
 }
 
 /* The opener's pid namespace and its ancestors, by inode number: the sandbox a process belongs
@@ -86,33 +93,46 @@ static void read_pidns(int32_t pid, uint64_t *out)
         close(ns);
 }
 
-int csb_fanotify_read(int fan, struct csb_fan_event *out, int max)
+int csb_fanotify_read(int fan, void *page)
 {
-    char buffer[4096] __attribute__((aligned(__alignof__(struct fanotify_event_metadata))));
     ssize_t len;
     do {
-        len = read(fan, buffer, sizeof buffer);
+        len = read(fan, page, CSB_FAN_READ_SIZE);
     } while (len < 0 && errno == EINTR);
     if (len < 0)
         return errno == EAGAIN ? 0 : -1;
+    return (int)len;
+}
+
+static int is_permission(const struct fanotify_event_metadata *event)
+{
+    return (event->mask & (FAN_OPEN_PERM | FAN_ACCESS_PERM | FAN_OPEN_EXEC_PERM)) != 0;
+}
+
+int csb_fanotify_parse(int fan, void *page, int len, struct csb_fan_event *out, int max)
+{
     int count = 0;
-    struct fanotify_event_metadata *event = (struct fanotify_event_metadata *)buffer;
+    struct fanotify_event_metadata *event = page;
     for (; FAN_EVENT_OK(event, len); event = FAN_EVENT_NEXT(event, len)) {
         if (event->vers != FANOTIFY_METADATA_VERSION || event->fd < 0)
             continue;
-        int permission = (event->mask & (FAN_OPEN_PERM | FAN_ACCESS_PERM | FAN_OPEN_EXEC_PERM)) != 0;
+        int permission = is_permission(event);
         struct stat st;
         if (count >= max || fstat(event->fd, &st) < 0) {
             /* Nobody to route it to: refuse it now, an unanswered event blocks its opener. */
             if (permission)
-                csb_fanotify_deny(fan, event->fd);
-            else
-                close(event->fd);
+                respond_deny(fan, event->fd);
+            close(event->fd);
+            event->fd = -1;
             continue;
         }
-        out[count].fd = permission ? event->fd : -1;
-        if (!permission)
+        out[count].fd = event->fd;
+        out[count].slot = (int32_t)((char *)event - (char *)page);
+        if (!permission) {
             close(event->fd);
+            event->fd = -1;
+            out[count].fd = -1;
+        }
         out[count].pid = event->pid;
         out[count].dev = (uint64_t)st.st_dev;
         out[count].ino = (uint64_t)st.st_ino;
@@ -120,6 +140,41 @@ int csb_fanotify_read(int fan, struct csb_fan_event *out, int max)
         count++;
     }
     return count;
+}
+
+void csb_fanotify_answer(int fan, void *page, const struct csb_fan_event *event)
+{
+    if (event->fd < 0)
+        return;
+    respond_deny(fan, event->fd);
+    close(event->fd);
+    *slot_fd(page, event->slot) = -1;
+}
+
+int csb_fanotify_orphans(const void *page, struct csb_fan_event *out, int max)
+{
+    int count = 0;
+    int len = CSB_FAN_READ_SIZE; /* the page was zeroed before the read: a zero event_len ends it */
+    const struct fanotify_event_metadata *event = page;
+    for (; FAN_EVENT_OK(event, len) && count < max; event = FAN_EVENT_NEXT(event, len)) {
+        if (event->vers != FANOTIFY_METADATA_VERSION || event->fd < 0 || !is_permission(event))
+            continue;
+        out[count].fd = event->fd;
+        out[count].slot = (int32_t)((const char *)event - (const char *)page);
+        out[count].pid = event->pid;
+        out[count].dev = 0;
+        out[count].ino = 0;
+        read_pidns(event->pid, out[count].pidns);
+        count++;
+    }
+    return count;
+}
+
+void csb_fanotify_answer_orphan(int fan, void *page, const struct csb_fan_event *event)
+{
+    /* ENOENT: the dead reader answered it and died before marking the slot. */
+    respond_deny(fan, event->fd);
+    *slot_fd(page, event->slot) = -1;
 }
 
 static int mailbox_address(const char *path, struct sockaddr_un *addr, socklen_t *len)
@@ -180,6 +235,19 @@ int csb_trap_mailbox_send(int sock, const char *path, uint64_t dev, uint64_t ino
         n = sendto(sock, record, sizeof record, MSG_DONTWAIT | MSG_NOSIGNAL, (struct sockaddr *)&addr, len);
     } while (n < 0 && errno == EINTR);
     return n == (ssize_t)sizeof record ? 0 : -1;
+}
+
+int csb_trap_mailbox_alive(int sock, const char *path)
+{
+    struct sockaddr_un addr;
+    socklen_t len;
+    if (mailbox_address(path, &addr, &len) < 0)
+        return 1;
+    ssize_t n;
+    do {
+        n = sendto(sock, "", 0, MSG_DONTWAIT | MSG_NOSIGNAL, (struct sockaddr *)&addr, len);
+    } while (n < 0 && errno == EINTR);
+    return n < 0 && errno == ECONNREFUSED ? 0 : 1;
 }
 
 int csb_trap_mailbox_recv(int sock, uint64_t *dev, uint64_t *ino)

@@ -80,4 +80,16 @@ public enum POSIX {
         defer { free(resolved) }
         return String(cString: resolved)
     }
+
+    /// The names in `directory` (without `.` and `..`), or nil when it cannot be opened.
+    static func entries(of directory: String) -> [String]? {
+        guard let stream = opendir(directory) else { return nil }
+        defer { closedir(stream) }
+        var names: [String] = []
+        while let entry = readdir(stream) {
+            let name = POSIX.name(of: entry)
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
 }

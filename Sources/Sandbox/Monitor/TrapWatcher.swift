@@ -28,6 +28,7 @@ final class TrapWatcher {
         guard let group = TrapGroup.shared(), stat("/proc/\(sandboxPid)/ns/pid", &st) == 0,
             let mailbox = TrapMailbox(pidNamespace: UInt64(st.st_ino))
         else { return nil }
+        group.sweepMailboxes()
         var paths: [TrapSet.Inode: (sandboxPath: String, kind: TrapSet.Kind)] = [:]
         if let shared = traps.hostSecrets {
             guard group.markShared(shared) else { return nil }
@@ -67,6 +68,11 @@ final class TrapWatcher {
     /// Every refused open since the last drain, as the violation it is.
     func drain() -> [Violation] {
         mailbox.drain().map { inode in
+            // A refused open whose reader died before naming the trap: reported without a path
+            // rather than lost.
+            if inode == TrapGroup.unnamed {
+                return Violation(kind: TrapSet.Kind.hostSecret.rawValue, syscall: "open", path: nil, atMs: Timestamp.nowMs())
+            }
             // An inode of no trap of ours cannot reach this mailbox but through our pid
             // namespace; say so rather than drop it.
             let trap = paths[inode]
