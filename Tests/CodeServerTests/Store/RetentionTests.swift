@@ -30,8 +30,10 @@ struct RetentionTests {
         }
         try journal.enforceRetention()
         #expect(try journal.rowCounts() == (3, 3))
-        let kept = try journal.events(project: "p1", conversation: "c1").compactMap(\.correlationId)
-        #expect(kept == ["k2", "k3", "k4"])
+        // The conversation's rows, its entries among them (each an event too).
+        let kept = try journal.events(project: "p1", conversation: "c1")
+        #expect(kept.filter { $0.entrySequence == nil }.compactMap(\.correlationId) == ["k2", "k3", "k4"])
+        #expect(kept.compactMap(\.entrySequence) == [3, 4, 5])
         #expect(try journal.incidentTimeline(project: "p1", conversation: "c1").totalEntries == 6)
     }
 
