@@ -40,9 +40,9 @@ struct RetentionTests {
     @Test func retentionRunsByItselfEveryConfiguredNumberOfAppends() throws {
         let journal = try JournalFixture().open(maxRows: 2, checkEvery: 4)
         for i in 0..<3 { try journal.append(telemetryEvent(.toolStarted, at: Int64(i))) }
-        #expect(try journal.rowCounts().telemetryEvents == 3)
+        #expect(try journal.rowCounts().otherEvents == 3)
         try journal.append(telemetryEvent(.toolStarted, at: 3))
-        #expect(try journal.rowCounts().telemetryEvents == 2)
+        #expect(try journal.rowCounts().otherEvents == 2)
     }
 
     @Test func policyDecisionsAndAlertsGoWithTheirEvent() throws {
