@@ -66,39 +66,38 @@ func format(_ value: Double) -> String {
     return "\(rounded)"
 }
 
-/// One call's worth of events: 3 telemetry events and 2 conversation entries.
+/// One call's worth of rows, as a conversation's call writes them: 3 events and 2 events that are
+/// the conversation's journal entries (the request and the result).
 func appendCall(_ journal: SQLiteJournal, index i: Int, base: Int64) throws {
     let target = i % 10 == 0
     let project = target ? "p-bench" : "p\(i % 10)"
     let conversation = target ? "c-target" : "c\(i % 900)"
     let correlation = "k\(i)"
     let at = base + Int64(i)
-    let call: [String: JSONValue] = ["call_id": .string("call-\(i)"), "tool": "shell.run"]
-    var requested = call
-    requested["run_mode"] = "sync"
-    requested["arguments"] = ["argv": ["echo", .string("\(i)")]]
-    try journal.append(
-        project: project, conversation: conversation,
-        entry: ConversationEntry(
-            sequence: 2 * i + 1, kind: .toolRequested, correlationId: correlation, atMs: at, payload: .object(requested)))
+    let callId = "call-\(i)"
     let verdict = PolicyVerdict(
-        projectId: project, conversationId: conversation, correlationId: correlation, callId: "call-\(i)",
+        projectId: project, conversationId: conversation, correlationId: correlation, callId: callId,
         tool: "shell.run", reason: "allowed", reasonCodes: [.allowed], atMs: at)
-    let payloads: [EventPayload] = [
-        .policyAllowed(verdict), .toolStarted(ToolStarted(callId: "call-\(i)", tool: "shell.run")),
-        .toolCompleted(ToolCompleted(callId: "call-\(i)", tool: "shell.run", durationMs: 3, sensitive: false)),
+    let rows: [(EventPayload, Int64, Int?)] = [
+        (
+            .conversationToolRequested(
+                ToolRequested(callId: callId, tool: "shell.run", runMode: .sync, arguments: ["argv": ["echo", .string("\(i)")]])),
+            at, 2 * i + 1
+        ),
+        (.policyAllowed(verdict), at, nil),
+        (.toolStarted(ToolStarted(callId: callId, tool: "shell.run")), at, nil),
+        (.toolCompleted(ToolCompleted(callId: callId, tool: "shell.run", durationMs: 3, sensitive: false)), at, nil),
+        (
+            .conversationToolResult(ConversationToolResult(callId: callId, tool: "shell.run", status: .completed, reason: nil)),
+            at + 1, 2 * i + 2
+        ),
     ]
-    for payload in payloads {
+    for (payload, at, sequence) in rows {
         try journal.append(
             TelemetryEvent(
-                projectId: project, conversationId: conversation, correlationId: correlation, atMs: at, payload: payload))
+                projectId: project, conversationId: conversation, correlationId: correlation, atMs: at, payload: payload,
+                entrySequence: sequence))
     }
-    var result = call
-    result["status"] = "completed"
-    try journal.append(
-        project: project, conversation: conversation,
-        entry: ConversationEntry(
-            sequence: 2 * i + 2, kind: .toolResult, correlationId: correlation, atMs: at + 1, payload: .object(result)))
 }
 
 func event(_ i: Int, project: String) -> TelemetryEvent {

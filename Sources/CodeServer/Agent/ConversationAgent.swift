@@ -13,10 +13,11 @@ actor ConversationAgent {
         var correlationId: String
     }
 
-    /// What the agent needs of its conversation: the gate for tool calls and the journal.
+    /// What the agent needs of its conversation: the gate for tool calls and the journal. A
+    /// journaled fact is also the event followers see: the conversation emits it, once.
     struct Host: Sendable {
         var runTool: @Sendable (_ tool: String, _ arguments: JSONValue, _ correlationId: String) async -> ToolResult
-        var journal: @Sendable (_ kind: ConversationEntry.Kind, _ correlationId: String?, _ payload: JSONValue) async -> Void
+        var journal: @Sendable (_ payload: EventPayload, _ correlationId: String?) async -> Void
     }
 
     /// Arguments longer than this are refused before the gate (`arguments_too_large`).
@@ -146,16 +147,16 @@ actor ConversationAgent {
             let text = redactor.redact(completion.content)
             let reply = ChatMessage(role: .assistant, content: text.isEmpty && !calls.isEmpty ? nil : text, toolCalls: calls)
             context.append(reply)
-            if !calls.isEmpty { await host?.journal(.assistantToolCalls, correlationId, ChatContextJournal.payload(of: reply)) }
             guard !calls.isEmpty else {
-                let message = AssistantMessage(text: text, steps: Int64(step))
-                await host?.journal(.assistantMessage, correlationId, message.json)
-                emit(.conversationAssistantMessage(message), correlationId: correlationId)
+                await host?.journal(.conversationAssistantMessage(AssistantMessage(text: text, steps: Int64(step))), correlationId)
                 return
             }
+            await host?.journal(.conversationAssistantToolCalls(AssistantToolCalls(content: reply.content, toolCalls: calls)), correlationId)
             let results = await runCalls(calls, tools: tools.names, correlationId: correlationId, redactor: redactor)
             if Task.isCancelled { return }
-            for result in results { await host?.journal(.toolOutput, correlationId, ChatContextJournal.payload(of: result)) }
+            for (call, result) in zip(calls, results) {
+                await host?.journal(.conversationToolOutput(ToolOutput(toolCallId: call.id, content: result.content ?? "")), correlationId)
+            }
             context += results
         }
         let detail = "the model asked for tools in \(options.maxTurnSteps) requests without answering (max_turn_steps)"
@@ -230,8 +231,7 @@ actor ConversationAgent {
 
     private func fail(_ reason: LLMFailureReason, detail: String, step: Int, correlationId: String) async {
         let failed = LLMFailed(reason: reason, detail: detail, step: Int64(step), retry: nil)
-        await host?.journal(.llmFailed, correlationId, failed.json)
-        emit(.llmFailed(failed), correlationId: correlationId)
+        await host?.journal(.llmFailed(failed), correlationId)
     }
 
     // MARK: - Tool calls
@@ -264,27 +264,26 @@ actor ConversationAgent {
         _ call: ChatToolCall, tools: [String: String], correlationId: String, host: Host?
     ) async -> String {
         guard let host else { return "{\"error\":\"no_gate\"}" }
-        func refuse(_ reason: String, _ message: String) async -> String {
-            let payload: JSONValue = [
-                "tool_call_id": .string(call.id), "tool": .string(call.name), "reason": .string(reason),
-                "message": .string(message), "argument_bytes": .int(Int64(call.arguments.utf8.count)),
-            ]
-            await host.journal(.toolRefused, correlationId, payload)
-            return JSONWriter.text(["status": "refused", "reason": .string(reason), "message": .string(message)])
+        func refuse(_ reason: ToolRefused.Reason, _ message: String) async -> String {
+            let refused = ToolRefused(
+                toolCallId: call.id, tool: call.name, reason: reason, message: message,
+                argumentBytes: Int64(call.arguments.utf8.count))
+            await host.journal(.conversationToolRefused(refused), correlationId)
+            return JSONWriter.text(["status": "refused", "reason": .string(reason.rawValue), "message": .string(message)])
         }
         guard call.arguments.utf8.count <= maximumArgumentBytes else {
             return await refuse(
-                "arguments_too_large",
+                .argumentsTooLarge,
                 "the arguments are \(call.arguments.utf8.count) bytes; at most \(maximumArgumentBytes) are accepted")
         }
         let arguments: JSONValue
         do {
             arguments = call.arguments.isEmpty ? [:] : try JSONParser.parse(call.arguments)
         } catch {
-            return await refuse("invalid_arguments", "the arguments are not valid JSON (\(error)); send a JSON object")
+            return await refuse(.invalidArguments, "the arguments are not valid JSON (\(error)); send a JSON object")
         }
         guard arguments.objectValue != nil else {
-            return await refuse("invalid_arguments", "the arguments must be a JSON object")
+            return await refuse(.invalidArguments, "the arguments must be a JSON object")
         }
         let tool = tools[call.name] ?? call.name
         let result = await host.runTool(tool, arguments, correlationId)

@@ -3,7 +3,8 @@ import Sandbox
 /// One conversation of a project: its journal, the tool calls it has running, their cancellation.
 ///
 /// Every input gets a correlation id (the caller's, or a generated one) that its journal entries,
-/// its tool call, the policy record and every event share. Tool calls go through the project's
+/// its tool call, the policy record and every event share. Each fact the conversation records is
+/// one journal entry and one event at once (`record`): emitted once, stored once. Tool calls go through the project's
 /// `ExecutionRunner`; the conversation only tracks them. Inputs waiting at once (running tool
 /// calls, sync or async) are bounded by `conversation_max_queue_size`.
 public actor Conversation {
@@ -23,9 +24,10 @@ public actor Conversation {
     private let runner: ExecutionRunner
     private let sink: any RuntimeEventSink
     private let clock: any RuntimeClock
-    /// The durable journal (the store); nil keeps the journal in memory only. With a store, only
-    /// the newest `Self.memoryTail` entries stay in memory and older ones are read back from it,
-    /// so a long conversation costs the journal's disk, not the coordinator's memory.
+    /// The durable journal, which the sink (the hub) writes each entry's event to; nil keeps the
+    /// journal in memory only. With a store, only the newest `Self.memoryTail` entries stay in
+    /// memory and older ones are read back from it, so a long conversation costs the journal's
+    /// disk, not the coordinator's memory.
     private let journalStore: (any ConversationJournalStore)?
     /// The entries kept in memory when a store holds them all.
     static let memoryTail = 64
@@ -38,7 +40,7 @@ public actor Conversation {
     private var pending: [String: Pending] = [:]
     /// Finished results `result(of:)` can still answer for (bounded by count and bytes).
     private var finished: KeptResults
-    /// Entries the durable store refused; the in-memory journal still has them.
+    /// Entries the sink's store refused; the in-memory journal still has them.
     private var journalStoreFailures = 0
     /// The model's side of the conversation when the project configures one (`llm_base_url`).
     private var agent: ConversationAgent?
@@ -73,28 +75,24 @@ public actor Conversation {
         }
         var open: [String] = []
         for entry in entries {
-            let callId = entry.payload["call_id"]?.stringValue
-            switch entry.kind {
-            case .toolRequested: if let callId { open.append(callId) }
-            case .toolResult: open.removeAll { $0 == callId }
-            case .callsCancelled:
-                let ids = Set(entry.payload["call_ids"]?.arrayValue?.compactMap(\.stringValue) ?? [])
+            switch entry.payload {
+            case .conversationToolRequested(let requested): open.append(requested.callId)
+            case .conversationToolResult(let result): open.removeAll { $0 == result.callId }
+            case .toolChildProcessesTerminated(let terminated):
+                let ids = Set(terminated.callIds)
                 open.removeAll { ids.contains($0) }
             default: break
             }
         }
         guard !open.isEmpty else { return }
-        let payload: JSONValue = [
-            "call_ids": .array(open.map(JSONValue.string)), "workers_killed": 0, "reason": "coordinator_restarted",
-        ]
-        record(.callsCancelled, correlationId: nil, atMs: clock.nowMs(), payload: payload)
+        record(
+            .toolChildProcessesTerminated(ChildProcessesTerminated(callIds: open, workersKilled: 0, reason: .coordinatorRestarted)),
+            correlationId: nil, atMs: clock.nowMs())
     }
 
     /// Records the start; called once by the project right after creating the conversation.
     func recordStart() {
-        let now = clock.nowMs()
-        record(.started, correlationId: nil, atMs: now, payload: [:])
-        emit(.conversationStarted, correlationId: nil, at: now)
+        record(.conversationStarted, correlationId: nil, atMs: clock.nowMs())
     }
 
     /// Takes one input. A user message is recorded; a tool request runs through the gate, and
@@ -109,21 +107,17 @@ public actor Conversation {
         case .userMessage(let text):
             if let agent, await agent.waiting >= maxQueueSize {
                 let overflow = QueueOverflow(limit: Int64(maxQueueSize), waiting: Int64(await agent.waiting))
-                record(.queueOverflow, correlationId: correlationId, atMs: now, payload: overflow.json)
-                emit(.conversationQueueOverflow(overflow), correlationId: correlationId, at: now)
+                record(.conversationQueueOverflow(overflow), correlationId: correlationId, atMs: now)
                 throw .queueFull(conversationId: id, limit: maxQueueSize)
             }
-            let entry = record(
-                .userMessage, correlationId: correlationId, atMs: now, payload: ["text": .string(text)])
-            emit(
-                .conversationUserMessage(UserMessage(sequence: Int64(entry.sequence))), correlationId: correlationId, at: now)
+            guard let entry = record(.conversationUserMessage(UserMessage(text: text)), correlationId: correlationId, atMs: now)
+            else { preconditionFailure("a user message is a journal entry") }
             if let agent { _ = await agent.enqueue(text: text, correlationId: correlationId) }
             return .recorded(entry)
         case .toolRequest(let tool, let arguments, let runMode):
             guard pending.count < maxQueueSize else {
                 let overflow = QueueOverflow(limit: Int64(maxQueueSize), waiting: Int64(pending.count), tool: tool)
-                record(.queueOverflow, correlationId: correlationId, atMs: now, payload: overflow.json)
-                emit(.conversationQueueOverflow(overflow), correlationId: correlationId, at: now)
+                record(.conversationQueueOverflow(overflow), correlationId: correlationId, atMs: now)
                 throw .queueFull(conversationId: id, limit: maxQueueSize)
             }
             let call = ToolCall(
@@ -131,8 +125,7 @@ public actor Conversation {
             let info = PendingToolCall(
                 callId: call.id, tool: tool, correlationId: correlationId, runMode: runMode, acceptedAtMs: now)
             let requested = ToolRequested(callId: call.id, tool: tool, runMode: runMode, arguments: arguments)
-            record(.toolRequested, correlationId: correlationId, atMs: now, payload: requested.json)
-            emit(.conversationToolRequested(requested), correlationId: correlationId, at: now)
+            record(.conversationToolRequested(requested), correlationId: correlationId, atMs: now)
 
             let handle = CallHandle()
             let runner = self.runner
@@ -177,10 +170,8 @@ public actor Conversation {
         guard !running.isEmpty else { return [] }
         for call in running { _ = await call.task.value }
         let ids = running.map(\.info.callId)
-        let now = clock.nowMs()
         let terminated = ChildProcessesTerminated(callIds: ids, workersKilled: Int64(killed))
-        record(.callsCancelled, correlationId: correlationId, atMs: now, payload: terminated.json)
-        emit(.toolChildProcessesTerminated(terminated), correlationId: correlationId, at: now)
+        record(.toolChildProcessesTerminated(terminated), correlationId: correlationId, atMs: clock.nowMs())
         return ids
     }
 
@@ -190,9 +181,7 @@ public actor Conversation {
         _ = await agent?.cancel()
         state = .stopped
         await cancelPendingCalls()
-        let now = clock.nowMs()
-        record(.stopped, correlationId: nil, atMs: now, payload: [:])
-        emit(.conversationStopped, correlationId: nil, at: now)
+        record(.conversationStopped, correlationId: nil, atMs: clock.nowMs())
     }
 
     // MARK: - The agent
@@ -213,22 +202,35 @@ public actor Conversation {
                     }
                     return ToolResult.notRun(tool: tool, correlationId: correlationId)
                 },
-                journal: { [weak self] kind, correlationId, payload in
-                    await self?.recordForAgent(kind, correlationId: correlationId, payload: payload)
+                journal: { [weak self] payload, correlationId in
+                    await self?.recordForAgent(payload, correlationId: correlationId)
                 }))
     }
 
-    /// The agent's entries are durable before the agent goes on: the event that announces one
-    /// (a turn's answer, its final failure) reaches followers only after a crash could no longer
-    /// lose it. No request acknowledges these, so no `DurabilityMiddleware` waits for them.
-    private func recordForAgent(_ kind: ConversationEntry.Kind, correlationId: String?, payload: JSONValue) async {
-        record(kind, correlationId: correlationId, atMs: clock.nowMs(), payload: payload)
-        guard let journalStore else { return }
+    /// The agent's entries are durable before anyone sees them: the event that announces one (a
+    /// turn's answer, its final failure) reaches followers only after a crash could no longer
+    /// lose it, and the agent goes on only then. No request acknowledges these, so no
+    /// `DurabilityMiddleware` waits for them: the entry is stored, awaited, then announced.
+    private func recordForAgent(_ payload: EventPayload, correlationId: String?) async {
+        guard let journalStore else {
+            record(payload, correlationId: correlationId, atMs: clock.nowMs())
+            return
+        }
+        guard let entry = journal.append(payload, correlationId: correlationId, atMs: clock.nowMs()) else { return }
+        let since = journalStore.mark()
+        let stored: RuntimeEvent?
         do {
-            try await journalStore.durable(since: journalStore.mark())
+            stored = try sink.storeEntry(entry.event(project: projectId, conversation: id))
+        } catch {
+            journalStoreFailures += 1
+            return
+        }
+        do {
+            try await journalStore.durable(since: since)
         } catch {
             journalStoreFailures += 1
         }
+        if let stored { sink.announceEntry(stored) }
     }
 
     /// Ends the running turn (its model request at once, its sandboxes with `cancelPendingCalls`)
@@ -237,10 +239,9 @@ public actor Conversation {
         guard let agent, isActive else { return }
         turnsHeld = true
         let ended = await agent.cancel()
-        let now = clock.nowMs()
-        let cancelled = ConversationCancelled(turnCorrelationId: ended)
-        record(.turnCancelled, correlationId: correlationId ?? ended, atMs: now, payload: cancelled.json)
-        emit(.conversationCancelled(cancelled), correlationId: correlationId ?? ended, at: now)
+        record(
+            .conversationCancelled(ConversationCancelled(turnCorrelationId: ended)), correlationId: correlationId ?? ended,
+            atMs: clock.nowMs())
     }
 
     /// Lets turns run again after `cancel`: the next queued message starts one.
@@ -248,9 +249,7 @@ public actor Conversation {
         guard isActive else { throw .stopped(conversationId: id) }
         guard turnsHeld else { return }
         turnsHeld = false
-        let now = clock.nowMs()
-        record(.resumed, correlationId: nil, atMs: now, payload: [:])
-        emit(.conversationResumed, correlationId: nil, at: now)
+        record(.conversationResumed, correlationId: nil, atMs: clock.nowMs())
         await agent?.resume()
     }
 
@@ -311,33 +310,27 @@ public actor Conversation {
     private func complete(_ result: ToolResult) {
         pending[result.callId] = nil
         finished.keep(result)
-        var payload: [String: JSONValue] = [
-            "call_id": .string(result.callId), "tool": .string(result.tool), "status": .string(result.status.rawValue),
-        ]
-        if let reason = result.reason { payload["reason"] = .string(reason.rawValue) }
-        record(.toolResult, correlationId: result.correlationId, atMs: clock.nowMs(), payload: .object(payload))
+        record(.conversationToolResult(ConversationToolResult(result)), correlationId: result.correlationId, atMs: clock.nowMs())
     }
 
-    /// Appends to the in-memory journal and, when there is one, queues it on the durable store:
-    /// the daemon acknowledges an input only once it is on disk (`DurabilityMiddleware`). A store failure is
-    /// counted (diagnostics) and visible to the coordinator through the store's own counter; it
-    /// does not fail the input, whose events the in-memory journal still has.
+    /// Numbers the fact as the journal's next entry, keeps it in the in-memory journal and emits
+    /// it, once, as an event carrying that number: the hub stores it (one row of the durable
+    /// journal, which the conversation reads back from) and counts and delivers it. The daemon
+    /// acknowledges an input only once it is on disk (`DurabilityMiddleware`). A store failure
+    /// is counted (diagnostics) and seen by the coordinator through the store's own counter; it
+    /// does not fail the input, whose entry the in-memory journal still has. Nil only for a kind
+    /// a conversation does not journal (a caller's mistake: nothing is recorded).
     @discardableResult
-    private func record(
-        _ kind: ConversationEntry.Kind, correlationId: String?, atMs: Int64, payload: JSONValue
-    ) -> ConversationEntry {
-        let entry = journal.append(kind, correlationId: correlationId, atMs: atMs, payload: payload)
+    private func record(_ payload: EventPayload, correlationId: String?, atMs: Int64) -> ConversationEntry? {
+        guard let entry = journal.append(payload, correlationId: correlationId, atMs: atMs) else {
+            assertionFailure("\(payload.kind.rawValue) is not a conversation journal entry")
+            return nil
+        }
         do {
-            try journalStore?.append(project: projectId, conversation: id, entry: entry)
+            try sink.emitEntry(entry.event(project: projectId, conversation: id))
         } catch {
             journalStoreFailures += 1
         }
         return entry
-    }
-
-    private func emit(_ payload: EventPayload, correlationId: String?, at atMs: Int64) {
-        sink.emit(
-            RuntimeEvent(
-                projectId: projectId, conversationId: id, correlationId: correlationId, atMs: atMs, payload: payload))
     }
 }

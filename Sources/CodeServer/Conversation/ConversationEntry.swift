@@ -1,7 +1,12 @@
 import Sandbox
 
-/// One entry of a conversation's journal, the source of its timeline.
+/// One entry of a conversation's journal: an event of the conversation (`payload`, whose case is
+/// its `EventKind`) with the conversation's own number. It is the same fact the hub counts and
+/// followers see: the conversation emits it once, as a `RuntimeEvent` with `entrySequence` set,
+/// and the journal stores it as one row.
 public struct ConversationEntry: Sendable, Equatable {
+    /// The entry's word in the API's conversation state (`tool_requested`), one per event kind a
+    /// conversation journals; `event` is the kind, the name timelines and followers show.
     public enum Kind: String, Sendable, CaseIterable {
         case started
         case userMessage = "user_message"
@@ -9,57 +14,83 @@ public struct ConversationEntry: Sendable, Equatable {
         case toolResult = "tool_result"
         case callsCancelled = "calls_cancelled"
         case queueOverflow = "queue_overflow"
-        /// The model's final answer of a turn (`ConversationAgent`).
         case assistantMessage = "assistant_message"
-        /// A turn ended without an answer (`reason`: an `LLMFailureReason`).
+        /// Only a turn's final failure is an entry; a retried request is an event only.
         case llmFailed = "llm_failed"
-        /// A call the model proposed that never reached the gate (arguments not JSON or too large).
         case toolRefused = "tool_refused"
-        /// The model's reply that asked for tools (`content`, `tool_calls` as the model wrote them):
-        /// with `toolOutput`, what rebuilds the model's context after a restart.
         case assistantToolCalls = "assistant_tool_calls"
-        /// What the model was told a tool call of its own returned (`tool_call_id`, `content`).
         case toolOutput = "tool_output"
         case turnCancelled = "turn_cancelled"
         case resumed
         case stopped
 
-        /// The entry's name in an incident timeline (`conversation.tool_result`): the journal's
-        /// own vocabulary beside `EventKind`'s, kept apart because these are the conversation's
-        /// records, not emitted events.
-        /// A user message has the name of its event (`EventKind.conversationUserMessage`).
-        public var timelineEvent: String {
-            self == .userMessage ? EventKind.conversationUserMessage.rawValue : "conversation." + rawValue
+        /// The event kind this entry is.
+        public var event: EventKind {
+            switch self {
+            case .started: .conversationStarted
+            case .userMessage: .conversationUserMessage
+            case .toolRequested: .conversationToolRequested
+            case .toolResult: .conversationToolResult
+            case .callsCancelled: .toolChildProcessesTerminated
+            case .queueOverflow: .conversationQueueOverflow
+            case .assistantMessage: .conversationAssistantMessage
+            case .llmFailed: .llmFailed
+            case .toolRefused: .conversationToolRefused
+            case .assistantToolCalls: .conversationAssistantToolCalls
+            case .toolOutput: .conversationToolOutput
+            case .turnCancelled: .conversationCancelled
+            case .resumed: .conversationResumed
+            case .stopped: .conversationStopped
+            }
         }
 
-        /// The kind whose `timelineEvent` is `name` (how the journal stores it).
-        public init?(timelineEvent name: String) {
-            guard let kind = Self.byTimelineEvent[name] else { return nil }
+        /// The entry kind of an event kind; nil for kinds a conversation never journals.
+        public init?(event: EventKind) {
+            guard let kind = Self.byEvent[event] else { return nil }
             self = kind
         }
 
-        private static let byTimelineEvent = Dictionary(uniqueKeysWithValues: allCases.map { ($0.timelineEvent, $0) })
+        private static let byEvent = Dictionary(uniqueKeysWithValues: allCases.map { ($0.event, $0) })
     }
 
     /// 1, 2, 3… in the order entries were recorded; gaps never happen, so a client can page.
     public var sequence: Int
-    public var kind: Kind
     public var correlationId: String?
     public var atMs: Int64
-    public var payload: JSONValue
+    /// Its case is `kind`'s event, always (set together, in `init`).
+    public private(set) var payload: EventPayload
+    public let kind: Kind
 
-    public init(sequence: Int, kind: Kind, correlationId: String?, atMs: Int64, payload: JSONValue) {
-        self.sequence = sequence
+    /// Nil when `payload`'s kind is not one a conversation journals.
+    public init?(sequence: Int, correlationId: String?, atMs: Int64, payload: EventPayload) {
+        guard let kind = Kind(event: payload.kind) else { return nil }
         self.kind = kind
+        self.sequence = sequence
         self.correlationId = correlationId
         self.atMs = atMs
         self.payload = payload
     }
 
+    /// The event read back as an entry; nil for an event that is not one (no `entrySequence`, or
+    /// a kind a conversation never journals).
+    public init?(_ event: RuntimeEvent) {
+        guard let sequence = event.entrySequence else { return nil }
+        self.init(sequence: sequence, correlationId: event.correlationId, atMs: event.atMs, payload: event.payload)
+    }
+
+    /// The entry as the event the conversation emits for it.
+    public func event(project: String, conversation: String) -> RuntimeEvent {
+        RuntimeEvent(
+            projectId: project, conversationId: conversation, correlationId: correlationId, atMs: atMs, payload: payload,
+            entrySequence: sequence)
+    }
+
+    /// `{sequence, kind, at, payload, correlation_id?}`: the API's conversation state and the
+    /// answer to a message.
     public var json: JSONValue {
         var object: [String: JSONValue] = [
             "sequence": .int(Int64(sequence)), "kind": .string(kind.rawValue),
-            "at": .string(Timestamp.rfc3339(ms: atMs)), "payload": payload,
+            "at": .string(Timestamp.rfc3339(ms: atMs)), "payload": payload.json,
         ]
         if let correlationId { object["correlation_id"] = .string(correlationId) }
         return .object(object)
@@ -114,12 +145,12 @@ struct ConversationJournal: Sendable {
         nextSequence = (restored.last?.sequence ?? 0) + 1
     }
 
-    @discardableResult
-    mutating func append(
-        _ kind: ConversationEntry.Kind, correlationId: String?, atMs: Int64, payload: JSONValue
-    ) -> ConversationEntry {
-        let entry = ConversationEntry(
-            sequence: nextSequence, kind: kind, correlationId: correlationId, atMs: atMs, payload: payload)
+    /// Numbers the payload as the next entry and keeps it; nil (nothing kept) for a kind a
+    /// conversation does not journal.
+    mutating func append(_ payload: EventPayload, correlationId: String?, atMs: Int64) -> ConversationEntry? {
+        guard
+            let entry = ConversationEntry(sequence: nextSequence, correlationId: correlationId, atMs: atMs, payload: payload)
+        else { return nil }
         nextSequence += 1
         if entries.count == capacity {
             entries.removeFirst()

@@ -7,6 +7,7 @@ extension EventPayload {
     public var callId: String? {
         switch self {
         case .conversationToolRequested(let p): p.callId
+        case .conversationToolResult(let p): p.callId
         case .toolStarted(let p): p.callId
         case .toolCompleted(let p): p.callId
         case .toolFailed(let p): p.callId
@@ -24,6 +25,8 @@ extension EventPayload {
         switch self {
         case .conversationToolRequested(let p): p.tool
         case .conversationQueueOverflow(let p): p.tool
+        case .conversationToolResult(let p): p.tool
+        case .conversationToolRefused(let p): p.tool
         case .toolStarted(let p): p.tool
         case .toolCompleted(let p): p.tool
         case .toolFailed(let p): p.tool
@@ -42,6 +45,8 @@ extension EventPayload {
     public var reason: String? {
         switch self {
         case .toolFailed(let p): p.reason.rawValue
+        case .conversationToolResult(let p): p.reason?.rawValue
+        case .conversationToolRefused(let p): p.reason.rawValue
         case .llmFailed(let p): p.reason.rawValue
         case .policyAllowed(let p), .policyDenied(let p): p.reason
         default: securityFinding?.reason

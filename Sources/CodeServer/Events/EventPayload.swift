@@ -23,6 +23,10 @@ public enum EventPayload: Sendable, Equatable {
     case conversationAssistantMessage(AssistantMessage)
     case conversationCancelled(ConversationCancelled)
     case conversationResumed
+    case conversationToolResult(ConversationToolResult)
+    case conversationToolRefused(ToolRefused)
+    case conversationAssistantToolCalls(AssistantToolCalls)
+    case conversationToolOutput(ToolOutput)
     case llmRequested(LLMRequested)
     case llmCompleted(LLMCompleted)
     case llmFailed(LLMFailed)
@@ -66,6 +70,10 @@ public enum EventPayload: Sendable, Equatable {
         case .conversationAssistantMessage: .conversationAssistantMessage
         case .conversationCancelled: .conversationCancelled
         case .conversationResumed: .conversationResumed
+        case .conversationToolResult: .conversationToolResult
+        case .conversationToolRefused: .conversationToolRefused
+        case .conversationAssistantToolCalls: .conversationAssistantToolCalls
+        case .conversationToolOutput: .conversationToolOutput
         case .llmRequested: .llmRequested
         case .llmCompleted: .llmCompleted
         case .llmFailed: .llmFailed
@@ -108,6 +116,10 @@ public enum EventPayload: Sendable, Equatable {
         case .conversationAssistantDelta(let body): body
         case .conversationAssistantMessage(let body): body
         case .conversationCancelled(let body): body
+        case .conversationToolResult(let body): body
+        case .conversationToolRefused(let body): body
+        case .conversationAssistantToolCalls(let body): body
+        case .conversationToolOutput(let body): body
         case .llmRequested(let body): body
         case .llmCompleted(let body): body
         case .llmFailed(let body): body
@@ -168,6 +180,10 @@ public enum EventPayload: Sendable, Equatable {
         case .conversationAssistantMessage: self = .conversationAssistantMessage(try AssistantMessage(reading: &r))
         case .conversationCancelled: self = .conversationCancelled(try ConversationCancelled(reading: &r))
         case .conversationResumed: self = .conversationResumed
+        case .conversationToolResult: self = .conversationToolResult(try ConversationToolResult(reading: &r))
+        case .conversationToolRefused: self = .conversationToolRefused(try ToolRefused(reading: &r))
+        case .conversationAssistantToolCalls: self = .conversationAssistantToolCalls(try AssistantToolCalls(reading: &r))
+        case .conversationToolOutput: self = .conversationToolOutput(try ToolOutput(reading: &r))
         case .llmRequested: self = .llmRequested(try LLMRequested(reading: &r))
         case .llmCompleted: self = .llmCompleted(try LLMCompleted(reading: &r))
         case .llmFailed: self = .llmFailed(try LLMFailed(reading: &r))

@@ -20,13 +20,17 @@ public struct RuntimeEvent: Sendable, Equatable {
     /// Milliseconds since the Unix epoch, from the emitter's clock.
     public var atMs: Int64
     public var payload: EventPayload
+    /// Set when the event is also an entry of its conversation's journal: the conversation's own
+    /// numbering (1, 2, 3… per conversation start), which its projections page by. Such an event
+    /// is stored once, as one row, and read back both as an event and as a journal entry.
+    public var entrySequence: Int?
 
     /// The kind, from the payload: the two cannot disagree.
     public var name: EventKind { payload.kind }
 
     public init(
         projectId: String, conversationId: String? = nil, correlationId: String? = nil, atMs: Int64,
-        payload: EventPayload, id: UInt64 = 0
+        payload: EventPayload, id: UInt64 = 0, entrySequence: Int? = nil
     ) {
         self.id = id
         self.projectId = projectId
@@ -34,12 +38,13 @@ public struct RuntimeEvent: Sendable, Equatable {
         self.correlationId = correlationId
         self.atMs = atMs
         self.payload = payload
+        self.entrySequence = entrySequence
     }
 
     /// `{id, event, project_id, conversation_id, correlation_id, at, at_ms, payload}`; absent ids
-    /// are null. The form of `GET /v1/projects/:id/events`, `jcs events --json` and alert sinks.
+    /// are null; `entry_sequence` only for an event that is a conversation's journal entry. The form of `GET /v1/projects/:id/events`, `jcs events --json` and alert sinks.
     public var json: JSONValue {
-        .object([
+        var object: [String: JSONValue] = [
             "id": .uint(id),
             "event": .string(name.rawValue),
             "project_id": .string(projectId),
@@ -48,7 +53,9 @@ public struct RuntimeEvent: Sendable, Equatable {
             "at": .string(Timestamp.rfc3339(ms: atMs)),
             "at_ms": .int(atMs),
             "payload": payload.json,
-        ])
+        ]
+        if let entrySequence { object["entry_sequence"] = .int(Int64(entrySequence)) }
+        return .object(object)
     }
 
     /// The strict reader of `json`: what a client (the CLI) gets back from the API.
@@ -69,6 +76,7 @@ public struct RuntimeEvent: Sendable, Equatable {
             atMs = try r.int("at_ms")
             _ = try r.time("at")
             payload = try EventPayload(kind: kind, json: try r.json("payload"))
+            entrySequence = try r.optionalInt("entry_sequence").map { Int($0) }
             // Diagnostics mark events of a project's earlier incarnation (`ProjectTelemetrySnapshot`).
             if let mark = r.optionalJSON("before_restart"), mark.boolValue == nil {
                 throw r.fail("before_restart", "not a boolean")

@@ -12,6 +12,25 @@ import Synchronization
 ///   for that commit, so a crash loses nothing that was acknowledged and emits share fsyncs.
 public protocol RuntimeEventSink: Sendable {
     func emit(_ event: RuntimeEvent)
+
+    /// `emit` for an event that is also a conversation's journal entry (`entrySequence` set): the
+    /// conversation counts a refusal (`journal_store_failures`) instead of losing it silently.
+    /// Sinks without a store have nothing to refuse: the default emits.
+    func emitEntry(_ event: RuntimeEvent) throws(TelemetryStoreError)
+
+    /// `emitEntry` in two steps, for an entry nobody may see before it is durable (an agent's
+    /// answer): `storeEntry` hands it to the store only, and returns what `announceEntry` then
+    /// delivers; nil when nothing is to be announced. The caller awaits the store between them.
+    func storeEntry(_ event: RuntimeEvent) throws(TelemetryStoreError) -> RuntimeEvent?
+    func announceEntry(_ stored: RuntimeEvent)
+}
+
+extension RuntimeEventSink {
+    public func emitEntry(_ event: RuntimeEvent) throws(TelemetryStoreError) { emit(event) }
+
+    /// Sinks without a store keep nothing at this step: the event is emitted when announced.
+    public func storeEntry(_ event: RuntimeEvent) throws(TelemetryStoreError) -> RuntimeEvent? { event }
+    public func announceEntry(_ stored: RuntimeEvent) { emit(stored) }
 }
 
 /// A sink that keeps every event in memory, in emission order: the journal of tests and of
@@ -56,5 +75,18 @@ public struct RuntimeEventFanOut: RuntimeEventSink {
 
     public func emit(_ event: RuntimeEvent) {
         for sink in sinks { sink.emit(event) }
+    }
+
+    /// Every sink gets the event; the first refusal is thrown after all were tried.
+    public func emitEntry(_ event: RuntimeEvent) throws(TelemetryStoreError) {
+        var refusal: TelemetryStoreError?
+        for sink in sinks {
+            do {
+                try sink.emitEntry(event)
+            } catch {
+                refusal = refusal ?? error
+            }
+        }
+        if let refusal { throw refusal }
     }
 }

@@ -1,11 +1,10 @@
-/// Where a conversation writes each journal entry as it records it, so the journal outlives the
-/// conversation and the process. The conversation keeps only a short tail in memory and reads
-/// older entries from here (`recentEntries`); the incident timeline reads it after a stop or a
-/// restart, and a restart brings the project's open conversations back from it.
+/// Where a conversation's journal entries are read back from, so the journal outlives the
+/// conversation and the process. Entries are events with their `entrySequence` (one row each),
+/// written by the hub like every event (`TelemetryEventStore.append`). The conversation keeps only
+/// a short tail in memory and reads older entries from here (`recentEntries`); the incident
+/// timeline reads it after a stop or a restart, and a restart brings the project's open
+/// conversations back from it.
 public protocol ConversationJournalStore: Sendable {
-    /// Accepts the entry; it is durable once the store says so (`SQLiteJournal.durable(since:)`).
-    func append(project: String, conversation: String, entry: ConversationEntry) throws(TelemetryStoreError)
-
     /// The last write queued so far: a request's acknowledgement starts from it.
     func mark() -> UInt64
 

@@ -1,8 +1,8 @@
 import Sandbox
 
-/// One row of the journal's one `events` table: a telemetry event, or a conversation's journal
-/// entry (`entrySequence` set, the conversation's own numbering). Every fact the runtime records
-/// becomes exactly one of these, queued on the `JournalWriter` and inserted there.
+/// One row of the journal's one `events` table: an event, which is also a conversation's journal
+/// entry when `entrySequence` is set (the conversation's own numbering). Every fact the runtime
+/// records becomes exactly one of these, queued on the `JournalWriter` and inserted there.
 ///
 /// The payload's JSON is written here (`init`, on the emitter's thread, so the one writer thread
 /// only binds and steps) and read back here (`read`): the store's only encode and decode.
@@ -11,7 +11,7 @@ struct EventRow: Sendable, Equatable {
     var project: String
     var conversation: String?
     var correlation: String?
-    /// The name the timeline shows: an `EventKind` raw value, or a journal entry's `timelineEvent`.
+    /// The event's `EventKind` raw value (`tool.failed`), entry or not.
     var kind: String
     var entrySequence: Int?
     var atMs: Int64
@@ -38,13 +38,7 @@ struct EventRow: Sendable, Equatable {
     init(_ event: TelemetryEvent) {
         self.init(
             project: event.projectId, conversation: event.conversationId, correlation: event.correlationId,
-            kind: event.name.rawValue, entrySequence: nil, atMs: event.atMs, payload: event.payload.json)
-    }
-
-    init(_ entry: ConversationEntry, project: String, conversation: String) {
-        self.init(
-            project: project, conversation: conversation, correlation: entry.correlationId, kind: entry.kind.timelineEvent,
-            entrySequence: entry.sequence, atMs: entry.atMs, payload: entry.payload)
+            kind: event.name.rawValue, entrySequence: event.entrySequence, atMs: event.atMs, payload: event.payload.json)
     }
 
     private init(id: Int64, project: String, conversation: String?, correlation: String?, kind: String, entrySequence: Int?, atMs: Int64, text: String) {
@@ -106,16 +100,15 @@ struct EventRow: Sendable, Equatable {
         }
         return TelemetryEvent(
             projectId: project, conversationId: conversation, correlationId: correlation, atMs: atMs, payload: payload,
-            id: UInt64(max(id, 0)))
+            id: UInt64(max(id, 0)), entrySequence: entrySequence)
     }
 
-    /// Read back as a conversation journal entry.
+    /// Read back as a conversation journal entry: the same event, with its number.
     func conversationEntry() throws(StoreError) -> ConversationEntry {
-        guard let kind = ConversationEntry.Kind(timelineEvent: kind) else {
-            throw StoreError(.corruptRow, "unknown conversation entry kind '\(kind.prefix(80))' in journal row \(id)")
+        guard let entry = ConversationEntry(try telemetryEvent()) else {
+            throw StoreError(.corruptRow, "journal row \(id) of kind '\(kind.prefix(80))' is no conversation entry")
         }
-        return ConversationEntry(
-            sequence: entrySequence ?? 0, kind: kind, correlationId: correlation, atMs: atMs, payload: try payloadValue())
+        return entry
     }
 
     /// A line of an incident timeline; `sequence` is the row id.

@@ -192,6 +192,58 @@ enum Migrations {
                 CREATE INDEX events_kind ON events (project_id, kind, at_ms, id);
                 CREATE INDEX events_age ON events (at_ms);
                 """),
+        // One row per conversation fact: a journal entry is the event itself (its kind an
+        // `EventKind`, its payload that kind's), no longer an entry plus a twin event.
+        //   1. Entry rows take their event's name where the two differed (`calls_cancelled` is
+        //      `tool.child_processes_terminated`, `turn_cancelled` is `conversation.cancelled`, …);
+        //      the entries that had no event keep theirs (`conversation.tool_result`, …).
+        //   2. Each entry's twin is deleted: the event of the same kind, project, conversation and
+        //      correlation id, the n-th such event paired with the n-th such entry in time order
+        //      (the entry is kept: it has the number, and for a user message the text). A retried
+        //      model request (`llm.failed`, `final: false`) was an event only, and a restart's
+        //      cancellation (`reason` set) an entry only: neither has a twin.
+        //   3. A user message's event with no entry left (`{sequence}` only, its entry never
+        //      stored) names a message the journal does not have: it is deleted, as no reader can
+        //      take it for the message.
+        Migration(
+            name: "fold_conversation_entries",
+            sql: """
+                UPDATE events SET kind = CASE kind
+                        WHEN 'conversation.calls_cancelled' THEN 'tool.child_processes_terminated'
+                        WHEN 'conversation.queue_overflow' THEN 'conversation.queue.overflow'
+                        WHEN 'conversation.assistant_message' THEN 'conversation.assistant.message'
+                        WHEN 'conversation.llm_failed' THEN 'llm.failed'
+                        WHEN 'conversation.turn_cancelled' THEN 'conversation.cancelled'
+                        ELSE kind END
+                    WHERE entry_sequence IS NOT NULL;
+                CREATE TEMP TABLE twinned (kind TEXT PRIMARY KEY) WITHOUT ROWID;
+                INSERT INTO temp.twinned (kind) VALUES ('conversation.started'), ('conversation.stopped'),
+                    ('conversation.user.message'), ('conversation.tool_requested'), ('conversation.queue.overflow'),
+                    ('conversation.assistant.message'), ('llm.failed'), ('conversation.cancelled'),
+                    ('conversation.resumed'), ('tool.child_processes_terminated');
+                DELETE FROM events WHERE id IN (
+                    SELECT twin.id FROM (
+                        SELECT id, project_id, conversation_id, correlation_id, kind, row_number() OVER (
+                            PARTITION BY project_id, conversation_id, correlation_id, kind ORDER BY at_ms, id) AS n
+                        FROM events
+                        WHERE entry_sequence IS NULL AND conversation_id IS NOT NULL
+                            AND kind IN (SELECT kind FROM temp.twinned)
+                            AND NOT (kind = 'llm.failed' AND json_extract(payload, '$.final') = 0)
+                    ) AS twin JOIN (
+                        SELECT project_id, conversation_id, correlation_id, kind, row_number() OVER (
+                            PARTITION BY project_id, conversation_id, correlation_id, kind ORDER BY at_ms, id) AS n
+                        FROM events
+                        WHERE entry_sequence IS NOT NULL AND kind IN (SELECT kind FROM temp.twinned)
+                            AND NOT (kind = 'tool.child_processes_terminated' AND json_extract(payload, '$.reason') IS NOT NULL)
+                    ) AS entry
+                    ON twin.project_id = entry.project_id AND twin.conversation_id = entry.conversation_id
+                        AND twin.correlation_id IS entry.correlation_id AND twin.kind = entry.kind AND twin.n = entry.n
+                );
+                DELETE FROM events
+                    WHERE kind = 'conversation.user.message' AND entry_sequence IS NULL
+                        AND json_type(payload, '$.text') IS NULL;
+                DROP TABLE temp.twinned;
+                """),
     ]
 
     /// Applies the migrations the database has not seen, in order, each in its own transaction;

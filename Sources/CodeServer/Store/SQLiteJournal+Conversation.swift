@@ -1,17 +1,9 @@
 import Sandbox
 
-/// Conversation journal entries: written by each conversation as it records them (rows of
-/// `events` with their `entry_sequence`), read back as the conversation's projections: its
-/// entries, and after a restart the open conversations with what they had pending.
+/// Conversation journal entries: the events a conversation recorded (rows of `events` with their
+/// `entry_sequence`, written by the hub like every event), read back as the conversation's
+/// projections: its entries, and after a restart the open conversations with what they had pending.
 extension SQLiteJournal: ConversationJournalStore {
-    /// Queues the entry with its payload redacted (`StoreConfiguration.redactor`); durable once a
-    /// later `durable(since:)` or read returns.
-    public func append(project: String, conversation: String, entry: ConversationEntry) throws(TelemetryStoreError) {
-        var redacted = entry
-        redacted.payload = configuration.redactor.redact(entry.payload)
-        try enqueue(EventRow(redacted, project: project, conversation: conversation))
-    }
-
     /// Entries of one conversation in time order, as timeline lines (`sequence` is the row id:
     /// a conversation id reused after a restart numbers its entries from 1 again).
     public func journalEntries(project: String, conversation: String) throws(TelemetryStoreError) -> [TimelineEntry] {
@@ -53,8 +45,8 @@ extension SQLiteJournal: ConversationJournalStore {
                 ) WHERE started IS NOT NULL AND (stopped IS NULL OR stopped < started) ORDER BY started
                 """)
             open.bind(1, project)
-            open.bind(2, ConversationEntry.Kind.started.timelineEvent)
-            open.bind(3, ConversationEntry.Kind.stopped.timelineEvent)
+            open.bind(2, EventKind.conversationStarted.rawValue)
+            open.bind(3, EventKind.conversationStopped.rawValue)
             var starts: [(String, Int64)] = []
             while try open.step() { starts.append((open.text(0) ?? "", open.int64(1))) }
             var conversations: [StoredConversation] = []
@@ -74,7 +66,7 @@ extension SQLiteJournal: ConversationJournalStore {
             """)
         select.bind(1, project)
         select.bind(2, conversation)
-        select.bind(3, ConversationEntry.Kind.started.timelineEvent)
+        select.bind(3, EventKind.conversationStarted.rawValue)
         guard try select.step(), !select.isNull(0) else { return nil }
         return select.int64(0)
     }

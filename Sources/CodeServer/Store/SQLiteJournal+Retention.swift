@@ -58,9 +58,9 @@ extension SQLiteJournal {
         return result
     }
 
-    /// Rows of the events table: conversation journal entries and telemetry events, for
-    /// diagnostics and tests.
-    public func rowCounts() throws(StoreError) -> (conversationEvents: Int, telemetryEvents: Int) {
+    /// Rows of the events table: the events that are conversation journal entries, and the
+    /// others, for diagnostics and tests (every row is one event).
+    public func rowCounts() throws(StoreError) -> (journalEntries: Int, otherEvents: Int) {
         try locked { state throws(StoreError) in
             (
                 Int(try state.connection.integer("SELECT count(*) FROM events WHERE entry_sequence IS NOT NULL")),

@@ -9,13 +9,13 @@ extension SQLiteJournal: TelemetryEventStore {
         try enqueue(EventRow(event))
     }
 
-    /// The project's telemetry events of one conversation, in time order.
+    /// The project's events of one conversation (its journal entries among them), in time order.
     public func events(project: String, conversation: String) throws(TelemetryStoreError) -> [TelemetryEvent] {
         try read { connection throws(StoreError) in
             let select = try connection.statement(
                 """
                 SELECT \(EventRow.columns) FROM events
-                WHERE project_id = ?1 AND conversation_id = ?2 AND entry_sequence IS NULL ORDER BY at_ms, id
+                WHERE project_id = ?1 AND conversation_id = ?2 ORDER BY at_ms, id
                 """)
             select.bind(1, project)
             select.bind(2, conversation)
@@ -32,16 +32,15 @@ extension SQLiteJournal: TelemetryEventStore {
     ) throws(TelemetryStoreError) -> (counts: [String: [String: UInt64]], recent: [TelemetryEvent]) {
         try read { connection throws(StoreError) in
             var counts: [String: [String: UInt64]] = [:]
-            // Walks events_kind once; journal entries are not events the hub counted.
-            let totals = try connection.statement(
-                "SELECT project_id, kind, count(*) FROM events WHERE entry_sequence IS NULL GROUP BY project_id, kind")
+            // Walks events_kind once; a journal entry is an event the hub counted like any other.
+            let totals = try connection.statement("SELECT project_id, kind, count(*) FROM events GROUP BY project_id, kind")
             while try totals.step() {
                 counts[totals.text(0) ?? "", default: [:]][totals.text(1) ?? ""] = UInt64(totals.int64(2))
             }
             let select = try connection.statement(
                 """
                 SELECT \(EventRow.columns) FROM events
-                WHERE at_ms >= ?1 AND entry_sequence IS NULL ORDER BY id DESC LIMIT ?2
+                WHERE at_ms >= ?1 ORDER BY id DESC LIMIT ?2
                 """)
             select.bind(1, sinceMs)
             select.bind(2, Int64(max(0, limit)))

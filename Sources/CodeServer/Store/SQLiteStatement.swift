@@ -49,6 +49,9 @@ final class SQLiteStatement: @unchecked Sendable {
 
     func isNull(_ column: Int32) -> Bool { sqlite3_column_type(raw, column) == SQLITE_NULL }
 
+    /// Columns of the statement's result rows.
+    var columnCount: Int32 { sqlite3_column_count(raw) }
+
     func text(_ column: Int32) -> String? {
         guard let bytes = sqlite3_column_text(raw, column) else { return nil }
         return String(cString: bytes)

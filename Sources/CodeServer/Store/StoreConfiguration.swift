@@ -11,13 +11,10 @@ public struct StoreConfiguration: Sendable {
     /// Retention runs after this many appends (and at open): often enough to stay near the bounds,
     /// rarely enough that its DELETEs are not on every call's path.
     public var retentionCheckEvery: Int
-    /// Applied to conversation entries before they reach the disk (telemetry events arrive
-    /// redacted from the hub): a secret a tool was called with must not outlive the process in a file.
-    public var redactor: Redactor
 
     public init(
         path: String, retentionMaxAgeMs: Int64? = 30 * 24 * 3_600_000, retentionMaxRows: Int? = 5_000_000,
-        retentionCheckEvery: Int = 1000, redactor: Redactor = Redactor()
+        retentionCheckEvery: Int = 1000
     ) {
         precondition(retentionMaxAgeMs.map { $0 > 0 } ?? true, "retention age must be positive")
         precondition(retentionMaxRows.map { $0 > 0 } ?? true, "retention size must be positive")
@@ -26,7 +23,6 @@ public struct StoreConfiguration: Sendable {
         self.retentionMaxAgeMs = retentionMaxAgeMs
         self.retentionMaxRows = retentionMaxRows
         self.retentionCheckEvery = retentionCheckEvery
-        self.redactor = redactor
     }
 
     /// The journal file inside a data directory.

@@ -9,4 +9,26 @@ extension TelemetryHub: RuntimeEventSink {
             countStoreFailure()
         }
     }
+
+    /// A journal entry's event: stored, counted and delivered like any other (`emitChecked`), with
+    /// the store's refusal thrown to the conversation that records it.
+    public func emitEntry(_ event: RuntimeEvent) throws(TelemetryStoreError) {
+        do {
+            try emitChecked(event)
+        } catch {
+            countStoreFailure()
+            throw error
+        }
+    }
+
+    public func storeEntry(_ event: RuntimeEvent) throws(TelemetryStoreError) -> RuntimeEvent? {
+        do {
+            return try store(event)
+        } catch {
+            countStoreFailure()
+            throw error
+        }
+    }
+
+    public func announceEntry(_ stored: RuntimeEvent) { announce(stored) }
 }

@@ -61,44 +61,87 @@ public final class TelemetryHub: Sendable {
     /// longer reads as its kind is dropped and counted (`stats.redactionDrops`): nil.
     @discardableResult
     public func emitChecked(_ event: RuntimeEvent) throws(TelemetryStoreError) -> Emitted? {
+        guard let redacted = redactedOrCounted(event) else { return nil }
+        let now = clock.nowMs()
+        var touched: [UInt64: TelemetrySubscriber] = [:]
+        let emitted = try state.withLock { state throws(TelemetryStoreError) -> Emitted in
+            let recorded = try stored(redacted, in: &state)
+            return Emitted(event: recorded, alerts: observe(recorded, now: now, in: &state, touched: &touched))
+        }
+        deliver(emitted, touched: touched)
+        return emitted
+    }
+
+    /// `emitChecked`'s first half, for an event that must be durable before anyone sees it (an
+    /// agent's journal entry: a follower that saw the answer finds it after a crash): redacted,
+    /// numbered and handed to the store; nothing else sees it until `announce`. Nil when
+    /// redaction dropped it (counted).
+    public func store(_ event: RuntimeEvent) throws(TelemetryStoreError) -> RuntimeEvent? {
+        guard let redacted = redactedOrCounted(event) else { return nil }
+        return try state.withLock { state throws(TelemetryStoreError) -> RuntimeEvent in try stored(redacted, in: &state) }
+    }
+
+    /// `emitChecked`'s second half for an event `store` returned: counts, rings, health, alert
+    /// rules and subscribers see it now.
+    public func announce(_ recorded: RuntimeEvent) {
+        let now = clock.nowMs()
+        var touched: [UInt64: TelemetrySubscriber] = [:]
+        let emitted = state.withLock { state -> Emitted in
+            Emitted(event: recorded, alerts: observe(recorded, now: now, in: &state, touched: &touched))
+        }
+        deliver(emitted, touched: touched)
+    }
+
+    private func redactedOrCounted(_ event: RuntimeEvent) -> RuntimeEvent? {
         guard let redacted = configuration.redactor.redact(event) else {
             state.withLock { $0.redactionDrops += 1 }
             return nil
         }
-        let now = clock.nowMs()
-        var touched: [UInt64: TelemetrySubscriber] = [:]
-        let emitted = try state.withLock { state throws(TelemetryStoreError) -> Emitted in
-            var recorded = redacted
-            recorded.id = state.nextId
-            try store.append(recorded)
-            state.nextId += 1
-            record(recorded, now: now, in: &state, touched: &touched)
-            // The alert rules learn a project's egress policy from its start, so a network
-            // denial in a project whose egress is enabled pages (the runbook's rule) without
-            // whoever composes the engine having to remember to say so.
-            if case .projectStarted(let started) = recorded.payload {
-                if started.networkEgressPolicy == .allow {
-                    state.engine.context.egressEnabledProjects.insert(recorded.projectId)
-                } else {
-                    state.engine.context.egressEnabledProjects.remove(recorded.projectId)
-                }
+        return redacted
+    }
+
+    /// Numbers the event and appends it to the store, under the lock.
+    private func stored(_ redacted: RuntimeEvent, in state: inout State) throws(TelemetryStoreError) -> RuntimeEvent {
+        var recorded = redacted
+        recorded.id = state.nextId
+        try store.append(recorded)
+        state.nextId += 1
+        return recorded
+    }
+
+    /// Everything but the store sees a recorded event, under the lock; returns the alerts it raised.
+    private func observe(
+        _ recorded: RuntimeEvent, now: Int64, in state: inout State, touched: inout [UInt64: TelemetrySubscriber]
+    ) -> [Alert] {
+        record(recorded, now: now, in: &state, touched: &touched)
+        // The alert rules learn a project's egress policy from its start, so a network
+        // denial in a project whose egress is enabled pages (the runbook's rule) without
+        // whoever composes the engine having to remember to say so.
+        if case .projectStarted(let started) = recorded.payload {
+            if started.networkEgressPolicy == .allow {
+                state.engine.context.egressEnabledProjects.insert(recorded.projectId)
+            } else {
+                state.engine.context.egressEnabledProjects.remove(recorded.projectId)
             }
-            let alerts = state.engine.observe(recorded, now: now)
-            for alert in alerts {
-                var alertEvent = alert.event
-                alertEvent.id = state.nextId
-                do {
-                    try store.append(alertEvent)
-                    state.nextId += 1
-                    record(alertEvent, now: now, in: &state, touched: &touched)
-                } catch {
-                    // The alert still reaches its sinks; the failure is counted for diagnostics.
-                    state.alertStoreFailures += 1
-                }
-            }
-            return Emitted(event: recorded, alerts: alerts)
         }
-        // Outside the lock: the only place subscribers' streams are yielded to.
+        let alerts = state.engine.observe(recorded, now: now)
+        for alert in alerts {
+            var alertEvent = alert.event
+            alertEvent.id = state.nextId
+            do {
+                try store.append(alertEvent)
+                state.nextId += 1
+                record(alertEvent, now: now, in: &state, touched: &touched)
+            } catch {
+                // The alert still reaches its sinks; the failure is counted for diagnostics.
+                state.alertStoreFailures += 1
+            }
+        }
+        return alerts
+    }
+
+    /// Outside the lock: the only place subscribers' streams are yielded to.
+    private func deliver(_ emitted: Emitted, touched: [UInt64: TelemetrySubscriber]) {
         for subscriber in touched.values {
             let dropped = subscriber.drain()
             if dropped > 0 { subscriberDrops.add(dropped, ordering: .relaxed) }
@@ -106,7 +149,6 @@ public final class TelemetryHub: Sendable {
         for alert in emitted.alerts {
             for dispatcher in dispatchers { dispatcher.enqueue(alert) }
         }
-        return emitted
     }
 
     private func record(

@@ -59,20 +59,20 @@ struct A2ATask: Sendable {
             id: conversation.id, state: .submitted, turn: turn, answer: nil, reason: nil, atMs: start.atMs, history: history)
         for entry in entries.reversed() {
             if entry.sequence <= start.sequence { break }
-            switch entry.kind {
-            case .assistantMessage where entry.correlationId == turn:
+            switch entry.payload {
+            case .conversationAssistantMessage(let answer) where entry.correlationId == turn:
                 task.state = .completed
-                task.answer = entry.text ?? ""
-            case .llmFailed where entry.correlationId == turn && entry.modelFailure?.reason == "cancelled":
+                task.answer = answer.text
+            case .llmFailed(let failure) where entry.correlationId == turn && failure.reason == .cancelled:
                 // Written as the cancel tears the model request down, just before `turn_cancelled`.
                 task.state = .canceled
                 task.reason = "the turn was cancelled"
-            case .llmFailed where entry.correlationId == turn && entry.modelFailure?.isFinal == true:
+            case .llmFailed(let failure) where entry.correlationId == turn && failure.isFinal:
                 task.state = .failed
-                let failure = entry.modelFailure
-                let detail = failure?.detail.map { ": \($0)" } ?? ""
-                task.reason = "the model request failed (\(failure?.reason ?? "failed"))\(detail)"
-            case .turnCancelled where entry.correlationId == turn || entry.cancelledTurn == turn:
+                let detail = failure.detail.isEmpty ? "" : ": \(failure.detail)"
+                task.reason = "the model request failed (\(failure.reason.rawValue))\(detail)"
+            case .conversationCancelled(let cancelled)
+            where entry.correlationId == turn || (cancelled.turnCorrelationId ?? entry.correlationId) == turn:
                 task.state = .canceled
                 task.reason = "the turn was cancelled"
             default:
@@ -98,14 +98,13 @@ struct A2ATask: Sendable {
     /// A journal entry as an A2A message, for a task's history: user messages and answers.
     private static func message(of entry: ConversationEntry, conversation: String) -> JSONValue? {
         let role: String
-        switch entry.kind {
-        case .userMessage: role = "ROLE_USER"
-        case .assistantMessage: role = "ROLE_AGENT"
+        let text: String
+        switch entry.payload {
+        case .conversationUserMessage(let message): (role, text) = ("ROLE_USER", message.text)
+        case .conversationAssistantMessage(let answer): (role, text) = ("ROLE_AGENT", answer.text)
         default: return nil
         }
-        return A2AWire.message(
-            id: "\(conversation)-\(entry.sequence)", role: role, text: entry.text ?? "",
-            task: conversation)
+        return A2AWire.message(id: "\(conversation)-\(entry.sequence)", role: role, text: text, task: conversation)
     }
 
     var status: JSONValue {

@@ -25,6 +25,16 @@ public enum EventKind: String, Sendable, Hashable, CaseIterable {
     /// `conversation cancel` interrupted a turn; the conversation waits for `resume`.
     case conversationCancelled = "conversation.cancelled"
     case conversationResumed = "conversation.resumed"
+    /// A call of the conversation ended (`call_id`, `tool`, `status`, `reason`): what closes it in
+    /// the pending-calls projection. The runner's `tool.*` event of the same call has the detail.
+    case conversationToolResult = "conversation.tool_result"
+    /// A call the model proposed that never reached the gate (arguments not JSON or too large).
+    case conversationToolRefused = "conversation.tool_refused"
+    /// The model's reply that asked for tools (`content`, `tool_calls` as the model wrote them):
+    /// with `conversation.tool_output`, what rebuilds the model's context after a restart.
+    case conversationAssistantToolCalls = "conversation.assistant_tool_calls"
+    /// What the model was told a tool call of its own returned (`tool_call_id`, `content`).
+    case conversationToolOutput = "conversation.tool_output"
     /// A model request of a turn: `model`, `step`, `messages`, `tools`, `attempt`.
     case llmRequested = "llm.requested"
     /// A completion streamed to its end: `latency_ms`, `time_to_first_token_ms`, `tokens_in`,

@@ -7,32 +7,37 @@ import Testing
 /// arrived (a message that came during another turn is not spliced into it), tool calls paired
 /// with their outputs, the runtime's notes for turns without an answer, nothing for a cancel.
 struct ChatContextJournalTests {
-    private func entry(_ n: Int, _ kind: ConversationEntry.Kind, _ correlation: String?, _ payload: JSONValue) -> ConversationEntry {
-        ConversationEntry(sequence: n, kind: kind, correlationId: correlation, atMs: Int64(n), payload: payload)
+    private func entry(_ n: Int, _ correlation: String?, _ payload: EventPayload) -> ConversationEntry {
+        ConversationEntry(sequence: n, correlationId: correlation, atMs: Int64(n), payload: payload)!
+    }
+
+    private func failed(_ reason: LLMFailureReason, _ detail: String) -> EventPayload {
+        .llmFailed(LLMFailed(reason: reason, detail: detail, step: 1, retry: nil))
     }
 
     @Test func rebuildsTurnsInOrderWithCallsOutputsAnswersAndNotes() {
-        let call = ChatMessage(
-            role: .assistant, content: nil, toolCalls: [ChatToolCall(id: "call_a", name: "shell_run", arguments: #"{"argv":["true"]}"#)])
-        let output = ChatMessage(role: .tool, content: #"{"status":"completed"}"#, toolCallId: "call_a")
+        let calls = [ChatToolCall(id: "call_a", name: "shell_run", arguments: #"{"argv":["true"]}"#)]
         let entries = [
-            entry(1, .started, nil, [:]),
-            entry(2, .userMessage, "t1", ["text": "first"]),
-            entry(3, .userMessage, "t2", ["text": "second, sent while the first ran"]),
-            entry(4, .toolRequested, "t1", ["call_id": "call-1", "tool": "shell.run"]),
-            entry(5, .assistantToolCalls, "t1", ChatContextJournal.payload(of: call)),
-            entry(6, .toolResult, "t1", ["call_id": "call-1", "status": "completed"]),
-            entry(7, .toolOutput, "t1", ChatContextJournal.payload(of: output)),
-            entry(8, .assistantMessage, "t1", ["text": "done", "steps": 2]),
-            entry(9, .llmFailed, "t2", ["reason": "server_error", "detail": "500", "final": true]),
-            entry(10, .userMessage, "t3", ["text": "third"]),
-            entry(11, .llmFailed, "t3", ["reason": "cancelled", "detail": "", "final": true]),
-            entry(12, .userMessage, "t4", ["text": "fourth"]),
-            entry(13, .llmFailed, "t4", ["reason": "max_turn_steps_exceeded", "detail": "too many steps", "final": true]),
+            entry(1, nil, .conversationStarted),
+            entry(2, "t1", .conversationUserMessage(UserMessage(text: "first"))),
+            entry(3, "t2", .conversationUserMessage(UserMessage(text: "second, sent while the first ran"))),
+            entry(
+                4, "t1", .conversationToolRequested(ToolRequested(callId: "call-1", tool: "shell.run", runMode: .sync, arguments: [:]))),
+            entry(5, "t1", .conversationAssistantToolCalls(AssistantToolCalls(content: nil, toolCalls: calls))),
+            entry(6, "t1", .conversationToolResult(ConversationToolResult(callId: "call-1", tool: "shell.run", status: .completed, reason: nil))),
+            entry(7, "t1", .conversationToolOutput(ToolOutput(toolCallId: "call_a", content: #"{"status":"completed"}"#))),
+            entry(8, "t1", .conversationAssistantMessage(AssistantMessage(text: "done", steps: 2))),
+            entry(9, "t2", failed(.serverError, "500")),
+            entry(10, "t3", .conversationUserMessage(UserMessage(text: "third"))),
+            entry(11, "t3", failed(.cancelled, "")),
+            entry(12, "t4", .conversationUserMessage(UserMessage(text: "fourth"))),
+            entry(13, "t4", failed(.maxTurnStepsExceeded, "too many steps")),
         ]
         let rebuilt = ChatContextJournal.rebuild(from: entries)
         #expect(rebuilt.context == [
-            ChatMessage(role: .user, content: "first"), call, output, ChatMessage(role: .assistant, content: "done"),
+            ChatMessage(role: .user, content: "first"), ChatMessage(role: .assistant, content: nil, toolCalls: calls),
+            ChatMessage(role: .tool, content: #"{"status":"completed"}"#, toolCallId: "call_a"),
+            ChatMessage(role: .assistant, content: "done"),
             ChatMessage(role: .user, content: "second, sent while the first ran"),
             ChatMessage(role: .assistant, content: "[the runtime ended this turn: model request failed (server_error)]"),
             ChatMessage(role: .user, content: "third"),
@@ -42,14 +47,41 @@ struct ChatContextJournalTests {
         #expect(rebuilt.turns == 4)
     }
 
-    @Test func entriesWithoutACorrelationIdOrWithAnUnusablePayloadAddNothing() {
-        let entries = [
-            entry(1, .userMessage, nil, ["text": "no turn"]),
-            entry(2, .userMessage, "t1", ["not_text": 1]),
-            entry(3, .assistantToolCalls, "t1", ["tool_calls": [["id": "x"]]]),
-        ]
-        let rebuilt = ChatContextJournal.rebuild(from: entries)
+    @Test func entriesWithoutACorrelationIdAddNothing() {
+        let rebuilt = ChatContextJournal.rebuild(from: [entry(1, nil, .conversationUserMessage(UserMessage(text: "no turn")))])
         #expect(rebuilt.context.isEmpty)
         #expect(rebuilt.turns == 0)
+    }
+
+    /// What main's journal held only as loose JSON is read strictly now: a tool-call reply
+    /// without a usable call, or a user message without its text, is a corrupt row, named.
+    @Test func unusablePayloadsAreRefusedByTheStrictReaderNamingTheMember() {
+        let cases: [(EventKind, JSONValue, String)] = [
+            (.conversationUserMessage, ["not_text": 1], "text"),
+            (.conversationAssistantToolCalls, ["content": nil, "tool_calls": [["id": "x"]]], "tool_calls[0].type"),
+            (.conversationAssistantToolCalls, ["content": nil, "tool_calls": []], "tool_calls"),
+            (
+                .conversationAssistantToolCalls,
+                ["content": nil, "tool_calls": [["id": "x", "type": "function", "function": ["name": "n", "arguments": 1]]]],
+                "tool_calls[0].function.arguments"
+            ),
+            (
+                .conversationAssistantToolCalls,
+                ["tool_calls": [["id": "x", "type": "function", "function": ["name": "n", "arguments": ""], "extra": 1]]],
+                "tool_calls[0].extra"
+            ),
+            (.conversationToolOutput, ["tool_call_id": "c"], "content"),
+            (.conversationToolRefused, ["tool_call_id": "c", "tool": "t", "reason": "bored", "message": "m", "argument_bytes": 1], "reason"),
+            (.conversationToolResult, ["call_id": "c", "tool": "t", "status": "exploded"], "status"),
+            (.toolChildProcessesTerminated, ["call_ids": [], "workers_killed": 0, "reason": "tired"], "reason"),
+        ]
+        for (kind, json, member) in cases {
+            do {
+                _ = try EventPayload(kind: kind, json: json)
+                Issue.record("\(kind.rawValue) \(json) was read")
+            } catch {
+                #expect(error.kind == kind && error.field == member, "\(error)")
+            }
+        }
     }
 }

@@ -54,7 +54,7 @@ enum EventSamples {
         ),
         (.conversationStarted, [:]),
         (.conversationStopped, [:]),
-        (.conversationUserMessage(UserMessage(sequence: 4)), ["sequence": 4]),
+        (.conversationUserMessage(UserMessage(text: "hello")), ["text": "hello"]),
         (
             .conversationToolRequested(ToolRequested(callId: "call-1", tool: "shell.run", runMode: .sync, arguments: ["argv": ["true"]])),
             ["call_id": "call-1", "tool": "shell.run", "run_mode": "sync", "arguments": ["argv": ["true"]]]
@@ -69,6 +69,45 @@ enum EventSamples {
         (.conversationCancelled(ConversationCancelled(turnCorrelationId: nil)), ["turn_correlation_id": nil]),
         (.conversationCancelled(ConversationCancelled(turnCorrelationId: "k")), ["turn_correlation_id": "k"]),
         (.conversationResumed, [:]),
+        // The journal-only entries of main's conversation journal, spelled as main wrote them.
+        (
+            .conversationToolResult(ConversationToolResult(callId: "call-1", tool: "shell.run", status: .completed, reason: nil)),
+            ["call_id": "call-1", "tool": "shell.run", "status": "completed"]
+        ),
+        (
+            .conversationToolResult(ConversationToolResult(callId: "call-2", tool: "fs.read", status: .failed, reason: .policyDenied)),
+            ["call_id": "call-2", "tool": "fs.read", "status": "failed", "reason": "policy_denied"]
+        ),
+        (
+            .conversationToolRefused(
+                ToolRefused(
+                    toolCallId: "call_i", tool: "shell_run", reason: .invalidArguments,
+                    message: "the arguments must be a JSON object", argumentBytes: 2)),
+            [
+                "tool_call_id": "call_i", "tool": "shell_run", "reason": "invalid_arguments",
+                "message": "the arguments must be a JSON object", "argument_bytes": 2,
+            ]
+        ),
+        (
+            .conversationAssistantToolCalls(
+                AssistantToolCalls(content: nil, toolCalls: [ChatToolCall(id: "call_1", name: "shell_run", arguments: "{\"argv\":[\"true\"]}")])),
+            [
+                "content": nil,
+                "tool_calls": [["id": "call_1", "type": "function", "function": ["name": "shell_run", "arguments": "{\"argv\":[\"true\"]}"]]],
+            ]
+        ),
+        (
+            .conversationAssistantToolCalls(
+                AssistantToolCalls(content: "Let me look.", toolCalls: [ChatToolCall(id: "c", name: "fs_read", arguments: "")])),
+            [
+                "content": "Let me look.",
+                "tool_calls": [["id": "c", "type": "function", "function": ["name": "fs_read", "arguments": ""]]],
+            ]
+        ),
+        (
+            .conversationToolOutput(ToolOutput(toolCallId: "call_1", content: "{\"status\":\"completed\"}")),
+            ["tool_call_id": "call_1", "content": "{\"status\":\"completed\"}"]
+        ),
         (
             .llmRequested(LLMRequested(model: "m", step: 1, attempt: 1, messages: 3, tools: 2, elidedMessages: 0)),
             ["model": "m", "step": 1, "attempt": 1, "messages": 3, "tools": 2, "elided_messages": 0]
@@ -145,6 +184,10 @@ enum EventSamples {
         (
             .toolChildProcessesTerminated(ChildProcessesTerminated(callIds: ["call-1", "call-2"], workersKilled: 2)),
             ["call_ids": ["call-1", "call-2"], "workers_killed": 2]
+        ),
+        (
+            .toolChildProcessesTerminated(ChildProcessesTerminated(callIds: ["call-3"], workersKilled: 0, reason: .coordinatorRestarted)),
+            ["call_ids": ["call-3"], "workers_killed": 0, "reason": "coordinator_restarted"]
         ),
         (
             .policyAllowed(verdict),

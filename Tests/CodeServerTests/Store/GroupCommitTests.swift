@@ -36,7 +36,7 @@ struct GroupCommitTests {
             nanosleep(&pause, nil)
         }
         #expect(failures.load(ordering: .relaxed) == 0)
-        #expect(try journal.rowCounts().telemetryEvents == emitters * each)
+        #expect(try journal.rowCounts().otherEvents == emitters * each)
         // Every emit waited for its own commit, yet they did not each get one.
         #expect(journal.writer.batchCount < UInt64(emitters * each), "batches: \(journal.writer.batchCount)")
         for emitter in 0..<emitters {
@@ -64,7 +64,9 @@ struct GroupCommitTests {
             let connection = try SQLiteConnection(path: fixture.configuration().path)
             try Migrations.migrate(connection, upTo: "count_conversation_timeline_entries")
             try PreviousSchemaRows.insert(
-                journalEntry(1, .toolRequested, at: 1, correlation: "k1"), project: "p1", conversation: "c1", into: connection)
+                entry: 1, "tool_requested", at: 1, correlation: "k1",
+                payload: ["call_id": "call-1", "tool": "shell.run", "run_mode": "sync", "arguments": ["argv": ["true"]]],
+                project: "p1", conversation: "c1", into: connection)
             try PreviousSchemaRows.insert(name: EventKind.toolCompleted.rawValue, correlation: "k1", at: 2, into: connection)
             try PreviousSchemaRows.insert(
                 name: EventKind.toolCompleted.rawValue, conversation: nil, correlation: "k1", at: 3, into: connection)

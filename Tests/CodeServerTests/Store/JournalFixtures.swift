@@ -27,10 +27,20 @@ func telemetryEvent(
     EventSamples.event(name, project: project, conversation: conversation, correlation: correlation, at: at, with: payload)
 }
 
-func journalEntry(_ sequence: Int, _ kind: ConversationEntry.Kind, at: Int64, correlation: String? = nil, payload: JSONValue = [:])
-    -> ConversationEntry
-{
-    ConversationEntry(sequence: sequence, kind: kind, correlationId: correlation, atMs: at, payload: payload)
+/// An entry of `kind` with its sample payload (`EventSamples`), `payload` merged over its wire form.
+func journalEntry(
+    _ sequence: Int, _ kind: ConversationEntry.Kind, at: Int64, correlation: String? = nil, payload: [String: JSONValue] = [:]
+) -> ConversationEntry {
+    let event = EventSamples.event(kind.event, correlation: correlation, at: at, with: payload)
+    return ConversationEntry(sequence: sequence, correlationId: correlation, atMs: at, payload: event.payload)!
+}
+
+extension SQLiteJournal {
+    /// Stores a conversation's entry the way a conversation does: its event, through a hub over
+    /// this journal (redacted there, one row).
+    func append(project: String, conversation: String, entry: ConversationEntry) throws(TelemetryStoreError) {
+        try TelemetryHub(store: self).emitEntry(entry.event(project: project, conversation: conversation))
+    }
 }
 
 extension TimelineEntry {

@@ -24,7 +24,7 @@ struct JournalTests {
         let fixture = JournalFixture()
         let connection = try SQLiteConnection(path: fixture.configuration().path)
         try Migrations.migrate(connection, upTo: "index_timeline_and_retention")
-        try PreviousSchemaRows.insert(journalEntry(1, .started, at: 1), project: "p1", conversation: "c1", into: connection)
+        try PreviousSchemaRows.insert(entry: 1, "started", at: 1, project: "p1", conversation: "c1", into: connection)
         try PreviousSchemaRows.insert(name: EventKind.toolStarted.rawValue, at: 2, into: connection)
         try PreviousSchemaRows.insert(name: EventKind.projectStarted.rawValue, conversation: nil, at: 2, into: connection)
         try Migrations.migrate(connection, upTo: "count_conversation_timeline_entries")

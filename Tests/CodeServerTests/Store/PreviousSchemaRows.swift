@@ -6,7 +6,12 @@ import Sandbox
 /// `telemetry_events`, and the policy-decision and alert side rows): how a data directory made by
 /// the previous build looks, for the migration tests.
 enum PreviousSchemaRows {
-    static func insert(_ entry: ConversationEntry, project: String, conversation: String, into connection: SQLiteConnection) throws {
+    /// A `conversation_events` row: `kind` is the old entry word (`user_message`), `payload` as
+    /// that build wrote it.
+    static func insert(
+        entry sequence: Int, _ kind: String, at: Int64, correlation: String? = nil, payload: JSONValue = [:], project: String,
+        conversation: String, into connection: SQLiteConnection
+    ) throws {
         let insert = try connection.statement(
             """
             INSERT INTO conversation_events (project_id, conversation_id, sequence, kind, correlation_id, at_ms, payload)
@@ -14,11 +19,11 @@ enum PreviousSchemaRows {
             """)
         insert.bind(1, project)
         insert.bind(2, conversation)
-        insert.bind(3, Int64(entry.sequence))
-        insert.bind(4, entry.kind.rawValue)
-        insert.bind(5, entry.correlationId)
-        insert.bind(6, entry.atMs)
-        insert.bind(7, JSONWriter.text(entry.payload))
+        insert.bind(3, Int64(sequence))
+        insert.bind(4, kind)
+        insert.bind(5, correlation)
+        insert.bind(6, at)
+        insert.bind(7, JSONWriter.text(payload))
         try insert.run()
     }
 

@@ -64,9 +64,12 @@ struct EngineRecoveryTests {
         #expect(try await second.project("p1").options.toolTimeoutMs == 4321)
 
         let timeline = try journal.incidentTimeline(project: "p1", conversation: "c1", correlationId: "k1")
-        #expect(timeline.entries.map(\.event) == ["conversation.user.message", "conversation.user.message"])
-        #expect(timeline.entries.map(\.source) == [.journal, .telemetry])
-        #expect(timeline.entries.first?.payload["text"] == "before the restart")
+        // One row for the message: the journal entry is the event.
+        #expect(timeline.entries.map(\.event) == ["conversation.user.message"])
+        #expect(timeline.entries.map(\.source) == [.journal])
+        #expect(timeline.entries.first?.payload == ["text": "before the restart"])
+        let restorePoint = try journal.telemetryRestorePoint(sinceMs: 0, limit: 100)
+        #expect(restorePoint.counts["p1"]?[EventKind.conversationUserMessage.rawValue] == 1)
         await second.shutdown()
     }
 

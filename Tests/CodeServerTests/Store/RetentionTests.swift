@@ -30,17 +30,19 @@ struct RetentionTests {
         }
         try journal.enforceRetention()
         #expect(try journal.rowCounts() == (3, 3))
-        let kept = try journal.events(project: "p1", conversation: "c1").compactMap(\.correlationId)
-        #expect(kept == ["k2", "k3", "k4"])
+        // The conversation's rows, its entries among them (each an event too).
+        let kept = try journal.events(project: "p1", conversation: "c1")
+        #expect(kept.filter { $0.entrySequence == nil }.compactMap(\.correlationId) == ["k2", "k3", "k4"])
+        #expect(kept.compactMap(\.entrySequence) == [3, 4, 5])
         #expect(try journal.incidentTimeline(project: "p1", conversation: "c1").totalEntries == 6)
     }
 
     @Test func retentionRunsByItselfEveryConfiguredNumberOfAppends() throws {
         let journal = try JournalFixture().open(maxRows: 2, checkEvery: 4)
         for i in 0..<3 { try journal.append(telemetryEvent(.toolStarted, at: Int64(i))) }
-        #expect(try journal.rowCounts().telemetryEvents == 3)
+        #expect(try journal.rowCounts().otherEvents == 3)
         try journal.append(telemetryEvent(.toolStarted, at: 3))
-        #expect(try journal.rowCounts().telemetryEvents == 2)
+        #expect(try journal.rowCounts().otherEvents == 2)
     }
 
     @Test func policyDecisionsAndAlertsGoWithTheirEvent() throws {

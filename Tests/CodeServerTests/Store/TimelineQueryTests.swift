@@ -26,11 +26,12 @@ struct TimelineQueryTests {
             let at = Int64(1000 + i / 3)
             let correlation = i % 2 == 0 ? "k-even" : "k-odd"
             let entry = journalEntry(
-                i + 1, .toolRequested, at: at, correlation: correlation, payload: ["i": .int(Int64(i)), "token": "s3cr3t"])
+                i + 1, .toolRequested, at: at, correlation: correlation,
+                payload: ["call_id": .string("\(i)"), "arguments": ["token": "s3cr3t"]])
             try sqlite.append(project: "p1", conversation: "c1", entry: entry)
             written.append(Written(atMs: at, journal: true, order: written.count, event: "conversation.tool_requested", correlation: correlation, i: i))
             for (name, conversation) in [(EventKind.toolStarted, "c1"), (.toolCompleted, "c1"), (.toolStarted, "c2")] {
-                // Events carry `i` in their call id: their payloads are typed and have no member `i`.
+                // Every row carries `i` in its call id.
                 try sqlite.append(
                     telemetryEvent(name, at: at, conversation: conversation, correlation: correlation, payload: ["call_id": .string("\(i)")]))
                 if conversation == "c1" {
@@ -58,7 +59,7 @@ struct TimelineQueryTests {
         #expect(timeline.entries.map(\.event) == expected.map(\.event))
         #expect(timeline.entries.map(\.atMs) == expected.map(\.atMs))
         #expect(
-            timeline.entries.map { $0.payload["i"]?.intValue ?? $0.payload["call_id"]?.stringValue.flatMap { Int($0) } }
+            timeline.entries.map { $0.payload["call_id"]?.stringValue.flatMap { Int($0) } }
                 == expected.map { Optional($0.i) })
         #expect(timeline.entries.map(\.source) == expected.map { $0.journal ? .journal : .telemetry })
     }
@@ -76,7 +77,7 @@ struct TimelineQueryTests {
         let timeline = try sqlite.incidentTimeline(project: "p1", conversation: "c1", limit: 500)
         let requested = timeline.entries.filter { $0.source == .journal }
         #expect(requested.count == 60)
-        #expect(requested.allSatisfy { $0.payload["token"] == "[REDACTED]" })
+        #expect(requested.allSatisfy { $0.payload["arguments"]?["token"] == "[REDACTED]" })
     }
 
     @Test func anUnknownConversationHasAnEmptyTimeline() throws {
@@ -98,7 +99,7 @@ struct TimelineQueryTests {
         let journal = try JournalFixture().open()
         try journal.append(
             project: "p1", conversation: "c1",
-            entry: journalEntry(1, .toolRequested, at: 1_700_000_000_000, correlation: "k1", payload: ["args": ["password": "x"]]))
+            entry: journalEntry(1, .toolRequested, at: 1_700_000_000_000, correlation: "k1", payload: ["arguments": ["password": "x"]]))
         let json = try journal.incidentTimeline(project: "p1", conversation: "c1").json
         #expect(json["project_id"] == "p1")
         #expect(json["conversation_id"] == "c1")
@@ -106,17 +107,30 @@ struct TimelineQueryTests {
         #expect(json["total_entries"] == 1)
         #expect(json["entries"]?[0] == [
             "source": "journal", "at": "2023-11-14T22:13:20.000Z", "event": "conversation.tool_requested",
-            "correlation_id": "k1", "payload": ["args": ["password": "[REDACTED]"]],
+            "correlation_id": "k1",
+            "payload": ["call_id": "call-1", "tool": "shell.run", "run_mode": "sync", "arguments": ["password": "[REDACTED]"]],
         ])
     }
 
-    @Test func conversationEntriesAreNamedLikeRuntimeEventsAndReadBack() throws {
-        #expect(ConversationEntry.Kind.toolRequested.timelineEvent == "conversation.tool_requested")
-        #expect(ConversationEntry.Kind.userMessage.timelineEvent == EventKind.conversationUserMessage.rawValue)
-        #expect(EventKind.conversationUserMessage.rawValue == "conversation.user.message")
+    /// Each entry kind is one event kind, and back: the entry is the event.
+    @Test func conversationEntriesAreRuntimeEventsOneToOne() throws {
+        #expect(ConversationEntry.Kind.toolRequested.event == .conversationToolRequested)
+        #expect(ConversationEntry.Kind.userMessage.event.rawValue == "conversation.user.message")
+        #expect(ConversationEntry.Kind.callsCancelled.event == .toolChildProcessesTerminated)
+        #expect(Set(ConversationEntry.Kind.allCases.map(\.event)).count == ConversationEntry.Kind.allCases.count)
         for kind in ConversationEntry.Kind.allCases {
-            #expect(ConversationEntry.Kind(timelineEvent: kind.timelineEvent) == kind)
+            #expect(ConversationEntry.Kind(event: kind.event) == kind)
         }
-        #expect(ConversationEntry.Kind(timelineEvent: "conversation.user_message") == nil)
+        #expect(ConversationEntry.Kind(event: .toolStarted) == nil)
+        // An event that is not a journal kind never becomes an entry, numbered or not.
+        let started = RuntimeEvent(projectId: "p", atMs: 1, payload: EventSamples.payload(.toolStarted), entrySequence: 3)
+        #expect(ConversationEntry(started) == nil)
+        let message = RuntimeEvent(projectId: "p", atMs: 1, payload: .conversationUserMessage(UserMessage(text: "hi")))
+        #expect(ConversationEntry(message) == nil)
+        let entry = try #require(ConversationEntry(RuntimeEvent(projectId: "p", conversationId: "c", atMs: 1, payload: message.payload, entrySequence: 4)))
+        #expect(entry.kind == .userMessage)
+        #expect(entry.event(project: "p", conversation: "c").entrySequence == 4)
+        #expect(entry.json["kind"] == "user_message")
+        #expect(entry.json["payload"] == ["text": "hi"])
     }
 }

@@ -1,17 +1,17 @@
 import Sandbox
 
-/// `conversation.user_message`: the message's text is in the conversation's journal, not here;
-/// the event says which journal entry it is.
+/// `conversation.user.message`: the message as the conversation's journal holds it (the text,
+/// redacted before it is stored or shown).
 public struct UserMessage: EventPayloadBody {
-    public var sequence: Int64
+    public var text: String
 
-    public init(sequence: Int64) { self.sequence = sequence }
+    public init(text: String) { self.text = text }
 
     public init(reading r: inout PayloadReader) throws(EventPayloadError) {
-        sequence = try r.int("sequence")
+        text = try r.string("text")
     }
 
-    public var json: JSONValue { ["sequence": .int(sequence)] }
+    public var json: JSONValue { ["text": .string(text)] }
 }
 
 /// `conversation.tool_requested`: a call the conversation accepted.
@@ -113,4 +113,139 @@ public struct ConversationCancelled: EventPayloadBody {
     }
 
     public var json: JSONValue { ["turn_correlation_id": turnCorrelationId.map(JSONValue.string) ?? .null] }
+}
+
+/// `conversation.tool_result`: a call of the conversation ended; `reason` for every status but
+/// `completed`.
+public struct ConversationToolResult: EventPayloadBody {
+    public var callId: String
+    public var tool: String
+    public var status: ToolResult.Status
+    public var reason: FailureReason?
+
+    public init(callId: String, tool: String, status: ToolResult.Status, reason: FailureReason?) {
+        self.callId = callId
+        self.tool = tool
+        self.status = status
+        self.reason = reason
+    }
+
+    public init(_ result: ToolResult) {
+        self.init(callId: result.callId, tool: result.tool, status: result.status, reason: result.reason)
+    }
+
+    public init(reading r: inout PayloadReader) throws(EventPayloadError) {
+        callId = try r.string("call_id")
+        tool = try r.string("tool")
+        status = try r.word("status", as: ToolResult.Status.self)
+        reason = try r.optionalWord("reason", as: FailureReason.self)
+    }
+
+    public var json: JSONValue {
+        var w = PayloadWriter(["call_id": .string(callId), "tool": .string(tool), "status": .string(status.rawValue)])
+        w.set("reason", reason)
+        return w.json
+    }
+}
+
+/// `conversation.tool_refused`: a call the model proposed was refused before the gate; the model
+/// was told `message`.
+public struct ToolRefused: EventPayloadBody {
+    public enum Reason: String, Sendable {
+        case argumentsTooLarge = "arguments_too_large"
+        case invalidArguments = "invalid_arguments"
+    }
+
+    public var toolCallId: String
+    public var tool: String
+    public var reason: Reason
+    public var message: String
+    public var argumentBytes: Int64
+
+    public init(toolCallId: String, tool: String, reason: Reason, message: String, argumentBytes: Int64) {
+        self.toolCallId = toolCallId
+        self.tool = tool
+        self.reason = reason
+        self.message = message
+        self.argumentBytes = argumentBytes
+    }
+
+    public init(reading r: inout PayloadReader) throws(EventPayloadError) {
+        toolCallId = try r.string("tool_call_id")
+        tool = try r.string("tool")
+        reason = try r.word("reason", as: Reason.self)
+        message = try r.string("message")
+        argumentBytes = try r.int("argument_bytes")
+    }
+
+    public var json: JSONValue {
+        [
+            "tool_call_id": .string(toolCallId), "tool": .string(tool), "reason": .string(reason.rawValue),
+            "message": .string(message), "argument_bytes": .int(argumentBytes),
+        ]
+    }
+}
+
+/// `conversation.assistant_tool_calls`: the model's reply that asked for tools, as the model
+/// wrote it (`content` is `null` when the reply had no text); the calls in their wire form.
+public struct AssistantToolCalls: EventPayloadBody {
+    public var content: String?
+    public var toolCalls: [ChatToolCall]
+
+    public init(content: String?, toolCalls: [ChatToolCall]) {
+        self.content = content
+        self.toolCalls = toolCalls
+    }
+
+    public init(reading r: inout PayloadReader) throws(EventPayloadError) {
+        content = try r.optionalString("content")
+        guard case .array(let calls) = try r.json("tool_calls"), !calls.isEmpty else {
+            throw r.fail("tool_calls", "not a non-empty array")
+        }
+        var read: [ChatToolCall] = []
+        for (index, call) in calls.enumerated() {
+            let at = "tool_calls[\(index)]"
+            guard case .object(var members) = call else { throw r.fail(at, "not an object") }
+            guard case .string(let id)? = members.removeValue(forKey: "id") else { throw r.fail(at + ".id", "missing or not a string") }
+            guard members.removeValue(forKey: "type") == "function" else { throw r.fail(at + ".type", "not \"function\"") }
+            guard case .object(var function)? = members.removeValue(forKey: "function") else {
+                throw r.fail(at + ".function", "missing or not an object")
+            }
+            guard case .string(let name)? = function.removeValue(forKey: "name") else {
+                throw r.fail(at + ".function.name", "missing or not a string")
+            }
+            guard case .string(let arguments)? = function.removeValue(forKey: "arguments") else {
+                throw r.fail(at + ".function.arguments", "missing or not a string")
+            }
+            if let extra = (members.keys.sorted() + function.keys.sorted().map { "function." + $0 }).first {
+                throw r.fail(at + "." + extra, "unknown member")
+            }
+            read.append(ChatToolCall(id: id, name: name, arguments: arguments))
+        }
+        toolCalls = read
+    }
+
+    public var json: JSONValue {
+        var w = PayloadWriter(["tool_calls": .array(toolCalls.map(\.wire))])
+        w.setOrNull("content", content)
+        return w.json
+    }
+}
+
+/// `conversation.tool_output`: what the model was told one of its tool calls returned.
+public struct ToolOutput: EventPayloadBody {
+    public var toolCallId: String
+    public var content: String
+
+    public init(toolCallId: String, content: String) {
+        self.toolCallId = toolCallId
+        self.content = content
+    }
+
+    public init(reading r: inout PayloadReader) throws(EventPayloadError) {
+        toolCallId = try r.string("tool_call_id")
+        content = try r.string("content")
+    }
+
+    public var json: JSONValue { ["tool_call_id": .string(toolCallId), "content": .string(content)] }
 }

@@ -206,20 +206,34 @@ public struct ToolCancelled: EventPayloadBody {
 
 /// `tool.child_processes_terminated`: the calls cancelled, and how many workers were killed.
 public struct ChildProcessesTerminated: EventPayloadBody {
+    /// Why calls ended without their sandboxes being killed here; absent for a cancel.
+    public enum Reason: String, Sendable {
+        /// They died with the previous coordinator process (a restart found them accepted and
+        /// not finished); `workers_killed` is 0.
+        case coordinatorRestarted = "coordinator_restarted"
+    }
+
     public var callIds: [String]
     public var workersKilled: Int64
+    public var reason: Reason?
 
-    public init(callIds: [String], workersKilled: Int64) {
+    public init(callIds: [String], workersKilled: Int64, reason: Reason? = nil) {
         self.callIds = callIds
         self.workersKilled = workersKilled
+        self.reason = reason
     }
 
     public init(reading r: inout PayloadReader) throws(EventPayloadError) {
         callIds = try r.strings("call_ids")
         workersKilled = try r.int("workers_killed")
+        reason = try r.optionalWord("reason", as: Reason.self)
     }
 
-    public var json: JSONValue { ["call_ids": .array(callIds.map(JSONValue.string)), "workers_killed": .int(workersKilled)] }
+    public var json: JSONValue {
+        var w = PayloadWriter(["call_ids": .array(callIds.map(JSONValue.string)), "workers_killed": .int(workersKilled)])
+        w.set("reason", reason)
+        return w.json
+    }
 }
 
 /// `security.sensitive_artifact_detected`: the result of a call carries something that looks
