@@ -19,7 +19,7 @@ public enum BuiltinProfiles {
     "workspace": {
       "path": "/workspace", "writable": true,
       "protected_paths": [
-        ".git/config", ".git/hooks/", ".git/info/", ".gitmodules", ".jido/", ".envrc", ".vscode/", ".idea/",
+        ".git/", ".git/config", ".git/hooks/", ".git/info/", ".gitmodules", ".jido/", ".envrc", ".vscode/", ".idea/",
         ".devcontainer/"
       ]
     },
@@ -253,6 +253,14 @@ public enum BuiltinProfiles {
         "syscalls": ["openat2"],
         "action": "deny_silently", "errno": "ENOSYS", "report_kind": "syscall_denied",
         "args": []
+      },
+      {
+        "syscalls": [
+          "setxattr", "lsetxattr", "fsetxattr", "setxattrat", "removexattr", "lremovexattr", "fremovexattr",
+          "removexattrat"
+        ],
+        "action": "deny", "errno": "EOPNOTSUPP", "report_kind": "syscall_denied",
+        "args": []
       }
     ]
   },
@@ -296,7 +304,7 @@ public enum BuiltinProfiles {
     "workspace": {
       "path": "/workspace", "writable": true,
       "protected_paths": [
-        ".git/config", ".git/hooks/", ".git/info/", ".gitmodules", ".jido/", ".envrc", ".vscode/", ".idea/",
+        ".git/", ".git/config", ".git/hooks/", ".git/info/", ".gitmodules", ".jido/", ".envrc", ".vscode/", ".idea/",
         ".devcontainer/"
       ]
     },
@@ -529,6 +537,14 @@ public enum BuiltinProfiles {
         "syscalls": ["openat2"],
         "action": "deny_silently", "errno": "ENOSYS", "report_kind": "syscall_denied",
         "args": []
+      },
+      {
+        "syscalls": [
+          "setxattr", "lsetxattr", "fsetxattr", "setxattrat", "removexattr", "lremovexattr", "fremovexattr",
+          "removexattrat"
+        ],
+        "action": "deny", "errno": "EOPNOTSUPP", "report_kind": "syscall_denied",
+        "args": []
       }
     ]
   },
@@ -572,7 +588,7 @@ public enum BuiltinProfiles {
     "workspace": {
       "path": "/workspace", "writable": true,
       "protected_paths": [
-        ".git/config", ".git/hooks/", ".git/info/", ".gitmodules", ".jido/", ".envrc", ".vscode/", ".idea/",
+        ".git/", ".git/config", ".git/hooks/", ".git/info/", ".gitmodules", ".jido/", ".envrc", ".vscode/", ".idea/",
         ".devcontainer/"
       ]
     },
@@ -804,6 +820,14 @@ public enum BuiltinProfiles {
       {
         "syscalls": ["openat2"],
         "action": "deny_silently", "errno": "ENOSYS", "report_kind": "syscall_denied",
+        "args": []
+      },
+      {
+        "syscalls": [
+          "setxattr", "lsetxattr", "fsetxattr", "setxattrat", "removexattr", "lremovexattr", "fremovexattr",
+          "removexattrat"
+        ],
+        "action": "deny", "errno": "EOPNOTSUPP", "report_kind": "syscall_denied",
         "args": []
       }
     ]

@@ -59,6 +59,9 @@ void csb_mount_trap(int control_fd, uint32_t flags, const char *source, const ch
 void csb_landlock_allow_writes(const char *path);
 int csb_landlock_restrict(void);
 int csb_apply_rlimits(const uint64_t limits[CSB_RLIMIT_COUNT]);
+/* Caps the sandbox user namespace's inotify and fanotify counts (charged to the host's root too);
+ * `proc` is the sandbox's own /proc, still writable. Dies on failure. */
+void csb_cap_ucounts(int control_fd, const char *proc);
 int csb_loopback_up(void);
 /* Loads the BPF program; returns the listener fd when `listener`, 0 without, -1 with errno. */
 int csb_load_filter(const uint8_t *filter, size_t len, int listener);

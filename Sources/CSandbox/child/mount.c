@@ -127,6 +127,7 @@ static void build_proc(int control_fd, const char *target)
     if (csb_mkdir_p(target, 0555) < 0 ||
         mount("proc", target, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
         csb_child_die(control_fd, CSB_STEP_PROC, errno, target);
+    csb_cap_ucounts(control_fd, target);
     /* A capability-less root may still open sysctls for writing: make them read-only. */
     if (csb_join_path(sys, sizeof sys, target, "/sys") < 0 || bind(sys, sys, 0) < 0)
         csb_child_die(control_fd, CSB_STEP_PROC, errno, "/proc/sys");

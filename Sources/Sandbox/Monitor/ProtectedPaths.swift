@@ -52,6 +52,14 @@ enum ProtectedPaths {
                 default: throw unsafe(errno)
                 }
             }
+            // A `.git` that is a file (a linked worktree's or a submodule checkout's `gitdir:`
+            // pointer) has no `config` or `hooks/` below it: protected whole instead, since a
+            // rewritten pointer would send the host's git to a directory the tool made.
+            var topStat = stat()
+            if topIsDirectory, fstatat(root.fd.raw, top, &topStat, AT_SYMLINK_NOFOLLOW) == 0, topStat.st_mode & S_IFMT == S_IFREG {
+                if !prepared.mounts.contains(top) { prepared.mounts.append(top) }
+                continue
+            }
             let depth = csb_protect_prepare(root.fd.raw, relative, isDirectory ? 1 : 0, root.stat.st_uid, root.stat.st_gid)
             if depth == 0 { continue }  // a missing entry without a placeholder, or one nobody may create
             guard depth > 0 else { throw unsafe(errno) }

@@ -165,7 +165,30 @@ struct RunLoop {
     /// A violation found before the run started (what prepare could not cover).
     mutating func report(_ violation: Violation) { record(violation) }
 
+    /// How many violations one run records one by one. A tool that repeats a denied syscall in a
+    /// loop is answered every time (the kernel waits for each answer, so nothing queues), but one
+    /// record, one event and one journal row per attempt grew the monitor and the coordinator
+    /// without bound (200,000 `bpf` calls: 200,000 records, 250 MB in `jcs sandbox run`). Past
+    /// the cap the rest are counted in one `violations_suppressed` record; limits always count.
+    static let maxRecordedViolations = 1024
+    private var suppressed: UInt64 = 0
+    private var suppressedAt: Int?
+
     private mutating func record(_ violation: Violation) {
+        let always = violation.kind == "limit_exceeded" || violation.kind == "syscall_killed"
+        guard always || violations.count < Self.maxRecordedViolations else {
+            suppressed += 1
+            if let at = suppressedAt {
+                violations[at].args = [suppressed]
+                return
+            }
+            // Streamed once, when suppression starts; the result carries the final count.
+            let summary = Violation(kind: "violations_suppressed", args: [suppressed], limit: "violations_per_run", atMs: violation.atMs)
+            suppressedAt = violations.count
+            violations.append(summary)
+            onViolation?(summary)
+            return
+        }
         violations.append(violation)
         onViolation?(violation)
     }
