@@ -72,8 +72,14 @@ struct ConversationBudgetTests {
         let diagnostics = await conversation.diagnostics
         #expect(diagnostics["kept_results"] == 3)
         #expect(diagnostics["kept_results_evicted"] == 2)
-        #expect(await conversation.result(of: ids[0]) == nil && conversation.result(of: ids[1]) == nil)
-        for id in ids[2...] { #expect(await conversation.result(of: id)?.callId == id) }
+        for id in ids[..<2] {
+            let evicted = await conversation.result(of: id)
+            #expect(evicted == nil)
+        }
+        for id in ids[2...] {
+            let kept = await conversation.result(of: id)
+            #expect(kept?.callId == id)
+        }
         await fixture.engine.shutdown()
     }
 

@@ -92,14 +92,16 @@ struct JournalMemoryTests {
             fifthQueued.store(true, ordering: .releasing)
         }
         usleep(200_000)
-        #expect(!fifthQueued.load(ordering: .acquiring), "a write past the byte bound was queued while the writer was busy")
+        let queuedWhileBusy = fifthQueued.load(ordering: .acquiring)
+        #expect(!queuedWhileBusy, "a write past the byte bound was queued while the writer was busy")
         gate.store(true, ordering: .releasing)
         var waited = 0
         while !fifthQueued.load(ordering: .acquiring) && waited < 10_000 {
             usleep(1_000)
             waited += 1
         }
-        #expect(fifthQueued.load(ordering: .acquiring), "the waiting emitter went on once the writer took the batch")
+        let queuedOnceTaken = fifthQueued.load(ordering: .acquiring)
+        #expect(queuedOnceTaken, "the waiting emitter went on once the writer took the batch")
         writer.sync()
         #expect(writer.queued.writes == 0 && writer.queued.bytes == 0)
 
