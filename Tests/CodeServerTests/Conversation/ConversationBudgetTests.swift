@@ -17,7 +17,7 @@ struct ConversationBudgetTests {
         var kept = KeptResults(maxCount: 100, maxBytes: 16_000)
         for index in 0..<10 { kept.keep(result("c\(index)", stdout: 3_000)) }
         // Each result costs its 3,000 bytes of text plus the fixed share: three fit, not four.
-        #expect(KeptResults.size(of: result("x", stdout: 3_000)) == 3_000 + KeptResults.fixedShare)
+        #expect(KeptResults.size(of: result("x", stdout: 3_000)) == KeptResults.fixedShare + "stdout".utf8.count + 3_000)
         #expect(kept.count == 3)
         #expect(kept.bytes <= 16_000)
         #expect(kept.evicted == 7)
