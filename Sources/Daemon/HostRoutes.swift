@@ -22,5 +22,37 @@ struct HostRoutes {
         router.get("/v1/doctor") { _, _ in
             JSONResponse(HostCapabilities.probe().json)
         }
+        // What the coordinator holds in memory and what bounds it (docs/architecture.md,
+        // "Memory"): the process as the kernel counts it, the store's caches, the results kept
+        // for read-back by conversations and by async calls. Each figure is read where it lives,
+        // so a structure that grows shows up by name instead of as RSS alone.
+        router.get("/v1/memory") { _, _ in
+            var conversations = 0
+            var keptResults = 0
+            var keptBytes = 0
+            for summary in await runtime.engine.listProjects() {
+                guard let project = try? await runtime.engine.project(summary.id) else { continue }
+                for id in await project.conversationIds {
+                    guard let conversation = try? await project.conversation(id) else { continue }
+                    let usage = await conversation.keptResultsUsage
+                    conversations += 1
+                    keptResults += usage.count
+                    keptBytes += usage.bytes
+                }
+            }
+            let detached = await runtime.detached.usage
+            return JSONResponse([
+                "process": ProcessMemory.current()?.json ?? .null,
+                "store": runtime.journal.memoryJSON,
+                "conversations": [
+                    "count": .int(Int64(conversations)), "kept_results": .int(Int64(keptResults)),
+                    "kept_result_bytes": .int(Int64(keptBytes)),
+                ],
+                "detached_calls": [
+                    "count": .int(Int64(detached.calls)), "kept_result_bytes": .int(Int64(detached.keptBytes)),
+                    "kept_result_bound": .int(Int64(runtime.limits.maxKeptResultBytes)),
+                ],
+            ])
+        }
     }
 }

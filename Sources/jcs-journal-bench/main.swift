@@ -1,4 +1,5 @@
 // jcs-journal-bench [--events N] [--baseline N] [--queries N] [--emitters N] [--dir DIR]
+//                   [--writer-cache-mib N]
 //
 // The journal's targets, measured in one run on a fresh database (scripts/bench journal):
 //   - baseline: one emitter, each event acknowledged before the next (one transaction and one
@@ -9,7 +10,9 @@
 //     queued during the previous fsync) with one fsync, then one wait; the >= 20,000 events/s
 //     target;
 //   - the incident timeline of one correlation id over that journal, p50/p99 (target p50 <= 10 ms),
-//     with and without the conversation.
+//     with and without the conversation;
+//   - the memory SQLite holds afterwards (the writer's page cache against its bound, which
+//     `--writer-cache-mib` sets instead of the store's default, to compare cache sizes).
 // Printed, never asserted.
 import CodeServer
 import Sandbox
@@ -25,6 +28,7 @@ struct Options {
     var queries = 300
     var emitters = 8
     var directory: String?
+    var writerCacheMiB: Int?
 }
 
 func parse() -> Options {
@@ -40,7 +44,8 @@ func parse() -> Options {
         case "--queries": options.queries = number(flag, value)
         case "--emitters": options.emitters = number(flag, value)
         case "--dir": options.directory = value
-        default: fatal("unknown option '\(flag)' (--events, --baseline, --queries, --emitters, --dir)")
+        case "--writer-cache-mib": options.writerCacheMiB = number(flag, value)
+        default: fatal("unknown option '\(flag)' (--events, --baseline, --queries, --emitters, --dir, --writer-cache-mib)")
         }
     }
     return options
@@ -155,6 +160,7 @@ var configuration = StoreConfiguration.inDataDirectory(directory)
 configuration.retentionMaxAgeMs = nil
 configuration.retentionMaxRows = nil
 configuration.retentionCheckEvery = Int.max
+if let mib = options.writerCacheMiB { configuration.writerCacheBytes = mib << 20 }
 let journal: SQLiteJournal
 do {
     journal = try SQLiteJournal(configuration: configuration)
@@ -194,6 +200,11 @@ do {
     print(
         "  group commit, streamed:               \(Int(bulkRate)) events/s (\(calls * 5) events), "
             + "\(format(bulkRate / rate))x the baseline; target >= 20,000 events/s: \(verdict)")
+
+    let memory = journal.memory
+    print(
+        "  memory after the appends:             writer's page cache \(format(Double(memory.writerCacheBytes) / 1_048_576)) MiB "
+            + "(bound \(format(Double(memory.writerCacheBound) / 1_048_576))), SQLite heap \(format(Double(memory.sqliteHeapBytes) / 1_048_576)) MiB")
 
     // The incident timeline of one correlation id over the whole journal.
     var generator = SystemRandomNumberGenerator()

@@ -89,6 +89,7 @@ struct TCPListenerTests {
             "/v1/projects/p2/tools",  // another project
             "/v1/projects",  // host-wide
             "/v1/doctor",
+            "/v1/memory",
             "/v1/alerts",
             "/v1/alerts?project=p2",
             "/v1/alerts?project=p1&project=p2",  // a repeated key the route might read differently

@@ -292,6 +292,9 @@ public actor Conversation {
         pending.values.map(\.info).sorted { $0.acceptedAtMs < $1.acceptedAtMs }
     }
 
+    /// Finished results kept for read-back and their accounted bytes (`GET /v1/memory`).
+    public var keptResultsUsage: (count: Int, bytes: Int) { (finished.count, finished.bytes) }
+
     public var diagnostics: JSONValue {
         [
             "conversation_id": .string(id), "project_id": .string(projectId),

@@ -50,9 +50,15 @@ struct KeptResults {
     }
 
     /// What a result costs to keep, near enough: the text it carries (output strings, the
-    /// message) plus a fixed share for the rest.
+    /// message) plus a fixed share for the rest: the struct, its output's dictionary and boxed
+    /// values, the policy decision with its events, the ids, and this structure's own entry.
+    /// Measured, that rest is 2 KiB or more for a `shell.run` of `/bin/true` (2,000 such calls
+    /// grew the daemon's heap by 5.2 MB beyond SQLite's); at 256 the byte bound counted an eighth
+    /// of what was kept.
+    static let fixedShare = 2048
+
     static func size(of result: ToolResult) -> Int {
-        256 + (result.message?.utf8.count ?? 0) + (result.output.map(textBytes) ?? 0)
+        fixedShare + (result.message?.utf8.count ?? 0) + (result.output.map(textBytes) ?? 0)
     }
 
     private static func textBytes(_ value: JSONValue) -> Int {

@@ -63,7 +63,7 @@ public struct RuntimeOptions: Sendable, Equatable {
     /// when the project starts.
     public var sandboxProfile = "default"
     /// `conversation_max_queue_size`, 256 (1 to 65536): events waiting in one conversation before
-    /// `conversation.queue.overflow`.
+    /// `conversation.queue.overflow`; also the count bound of its kept results (`Project.keptResults`).
     public var conversationMaxQueueSize = 256
     /// `conversation_max_kept_result_bytes`, 8 MiB (64 KiB to 1 GiB): the finished results one
     /// conversation keeps for read-back, by the bytes of their outputs; the oldest go first.

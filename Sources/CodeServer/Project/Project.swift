@@ -132,6 +132,13 @@ public actor Project {
 
     // MARK: - Conversations
 
+    /// How many finished results a conversation keeps for read-back: as many as it can have
+    /// inputs waiting (`conversation_max_queue_size`), so a client that fills the queue with
+    /// async calls can read every one of their results, however fast they finish. A fixed 1024
+    /// held about 2.5 KiB of heap per small result, 2.5 MiB per busy conversation, the soak's
+    /// second largest growth after the journal's page cache (issue 12); the journal keeps them all.
+    static func keptResults(_ options: RuntimeOptions) -> Int { options.conversationMaxQueueSize }
+
     /// Starts a conversation; `id` is generated when absent.
     public func startConversation(id: String? = nil) async throws(ProjectError) -> Conversation {
         guard case .running = state else { throw .projectStopped(id: self.id) }
@@ -142,7 +149,8 @@ public actor Project {
         }
         let conversation = Conversation(
             id: conversationId, projectId: self.id, runner: runner, maxQueueSize: options.conversationMaxQueueSize,
-            sink: sink, clock: clock, journalStore: journalStore, resultBytes: options.conversationMaxKeptResultBytes)
+            sink: sink, clock: clock, journalStore: journalStore, resultCapacity: Self.keptResults(options),
+            resultBytes: options.conversationMaxKeptResultBytes)
         conversations[conversationId] = conversation
         await giveAgent(to: conversation)
         await conversation.recordStart()
@@ -162,7 +170,8 @@ public actor Project {
         for record in stored where conversations[record.id] == nil {
             let conversation = Conversation(
                 id: record.id, projectId: self.id, runner: runner, maxQueueSize: options.conversationMaxQueueSize,
-                sink: sink, clock: clock, journalStore: journalStore, resultBytes: options.conversationMaxKeptResultBytes)
+                sink: sink, clock: clock, journalStore: journalStore, resultCapacity: Self.keptResults(options),
+                resultBytes: options.conversationMaxKeptResultBytes)
             conversations[record.id] = conversation
             await giveAgent(to: conversation)
             await conversation.restore(from: record.entries)

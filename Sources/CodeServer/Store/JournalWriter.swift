@@ -17,8 +17,10 @@ import Glibc
 /// answer that follows the wait is only sent for what is on disk (the daemon's
 /// `DurabilityMiddleware`). Synchronous writers (the registry, tests) use `waitDurable(_:)`.
 ///
-/// The queue is bounded (`capacity` writes): an emitter that finds it full waits for the writer
-/// to take a batch, so a slow disk slows emitters down instead of growing memory without bound.
+/// The queue is bounded by count (`capacity` writes) and by bytes (`maximumQueuedBytes` of rows'
+/// text: a payload may be a tool's output for the model, tens of KiB): an emitter that finds it
+/// full waits for the writer to take a batch, so a slow disk slows emitters down instead of
+/// growing memory without bound. A write alone in the queue is taken whatever its size.
 /// A pthread mutex and condition variables rather than `Mutex`: emitters block on them.
 final class JournalWriter: @unchecked Sendable {
     typealias Write = @Sendable (SQLiteConnection) throws(StoreError) -> Void
@@ -44,6 +46,7 @@ final class JournalWriter: @unchecked Sendable {
     }
 
     let capacity: Int
+    let maximumQueuedBytes: Int
     /// Writes per transaction at most, so one commit's latency stays bounded under a burst.
     let maximumBatch: Int
     private let connection: SQLiteConnection
@@ -54,12 +57,15 @@ final class JournalWriter: @unchecked Sendable {
     private let processed = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
     // Guarded by `mutex`.
     private var queue: [(sequence: UInt64, item: Item)] = []
+    private var queuedBytes = 0
     private var enqueued: UInt64 = 0
     private var committed: UInt64 = 0
     private var failures: [Failure] = []
     private var waiters: [Waiter] = []
     private var current: (error: StoreError, atMs: Int64)?
     private var batches: UInt64 = 0
+    /// The connection's page cache after the latest batch; only the writer thread may ask it.
+    private var cacheBytes = 0
     private var stopping = false
     private var stopped = false
 
@@ -69,12 +75,13 @@ final class JournalWriter: @unchecked Sendable {
     ///     writes it held (retention hooks in here), outside the queue's lock and before the
     ///     batch's waiters are answered.
     init(
-        connection: SQLiteConnection, capacity: Int = 65_536, maximumBatch: Int = 8192,
-        afterCommit: @escaping @Sendable (SQLiteConnection, Int) -> Void = { _, _ in }
+        connection: SQLiteConnection, capacity: Int = 65_536, maximumQueuedBytes: Int = 16 << 20,
+        maximumBatch: Int = 8192, afterCommit: @escaping @Sendable (SQLiteConnection, Int) -> Void = { _, _ in }
     ) {
-        precondition(capacity > 0 && maximumBatch > 0, "the journal writer needs room for one write")
+        precondition(capacity > 0 && maximumBatch > 0 && maximumQueuedBytes > 0, "the journal writer needs room for one write")
         self.connection = connection
         self.capacity = capacity
+        self.maximumQueuedBytes = maximumQueuedBytes
         self.maximumBatch = maximumBatch
         self.afterCommit = afterCommit
         pthread_mutex_init(mutex, nil)
@@ -108,16 +115,31 @@ final class JournalWriter: @unchecked Sendable {
     func enqueue(_ row: EventRow) throws(StoreError) -> UInt64 { try enqueue(item: .event(row)) }
 
     private func enqueue(item: Item) throws(StoreError) -> UInt64 {
-        try locked { () throws(StoreError) -> UInt64 in
-            while queue.count >= capacity && !stopping { pthread_cond_wait(notFull, mutex) }
+        let size = Self.size(of: item)
+        return try locked { () throws(StoreError) -> UInt64 in
+            while !queue.isEmpty && (queue.count >= capacity || queuedBytes + size > maximumQueuedBytes) && !stopping {
+                pthread_cond_wait(notFull, mutex)
+            }
             guard !stopping else { throw StoreError(.statementFailed, "the journal writer has stopped") }
             enqueued += 1
             queue.append((enqueued, item))
+            queuedBytes += size
             // Only the writer waits on notEmpty, and only while the queue is empty.
             if queue.count == 1 { pthread_cond_signal(notEmpty) }
             return enqueued
         }
     }
+
+    /// What a queued write holds, near enough: a row's text plus a share for the rest; a closure
+    /// (registry changes, retention) the share alone.
+    static func size(of item: Item) -> Int {
+        guard case .event(let row) = item else { return 256 }
+        return 256 + row.payload.utf8.count + row.project.utf8.count + (row.conversation?.utf8.count ?? 0)
+            + (row.correlation?.utf8.count ?? 0)
+    }
+
+    /// Rows and bytes waiting for the writer now.
+    var queued: (writes: Int, bytes: Int) { (try? locked { (queue.count, queuedBytes) }) ?? (0, 0) }
 
     /// The last sequence number handed out: what a request's durability wait starts from.
     func mark() -> UInt64 { (try? locked { enqueued }) ?? 0 }
@@ -161,6 +183,9 @@ final class JournalWriter: @unchecked Sendable {
     /// Transactions committed or failed since open.
     var batchCount: UInt64 { (try? locked { batches }) ?? 0 }
 
+    /// Bytes in the writer connection's page cache after the latest batch.
+    var cacheUsedBytes: Int { (try? locked { cacheBytes }) ?? 0 }
+
     /// Processes what is queued, then ends the thread; later writes are refused.
     func stop() {
         pthread_mutex_lock(mutex)
@@ -189,10 +214,13 @@ final class JournalWriter: @unchecked Sendable {
             let batch: [(sequence: UInt64, item: Item)]
             if queue.count <= maximumBatch {
                 batch = queue
-                queue.removeAll(keepingCapacity: true)
+                // The array keeps its storage for the next batches, unless a burst made it large.
+                queue.removeAll(keepingCapacity: queue.capacity <= 4096)
+                queuedBytes = 0
             } else {
                 batch = Array(queue.prefix(maximumBatch))
                 queue.removeFirst(maximumBatch)
+                queuedBytes -= batch.reduce(0) { $0 + Self.size(of: $1.item) }
             }
             pthread_cond_broadcast(notFull)
             pthread_mutex_unlock(mutex)
@@ -215,8 +243,10 @@ final class JournalWriter: @unchecked Sendable {
             // Before anyone is woken: a reader that waited for these writes also sees what
             // retention made of them.
             if error == nil { afterCommit(connection, batch.count) }
+            let cache = connection.cacheUsedBytes
 
             pthread_mutex_lock(mutex)
+            cacheBytes = cache
             let first = batch[0].sequence
             let last = batch[batch.count - 1].sequence
             committed = last

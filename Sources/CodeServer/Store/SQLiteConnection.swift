@@ -70,6 +70,15 @@ final class SQLiteConnection: @unchecked Sendable {
 
     var changes: Int { Int(sqlite3_changes(handle)) }
 
+    /// Bytes of heap the connection's page cache holds now (`SQLITE_DBSTATUS_CACHE_USED`); read
+    /// by whoever holds the connection, like every other use.
+    var cacheUsedBytes: Int {
+        var current: Int32 = 0
+        var highwater: Int32 = 0
+        guard sqlite3_db_status(handle, SQLITE_DBSTATUS_CACHE_USED, &current, &highwater, 0) == SQLITE_OK else { return 0 }
+        return Int(current)
+    }
+
     /// Resets every cached statement. Called at the end of each use of the connection: a read
     /// left in the middle of its rows pins its WAL snapshot, so checkpoints cannot recycle the
     /// WAL and it grows; an unfinished write would keep its implicit transaction, and with it the

@@ -28,14 +28,14 @@ public final class SQLiteJournal: Sendable {
     /// Opens (creating if needed) the journal, switches it to WAL, applies pending migrations,
     /// runs retention once and starts the writer.
     public init(configuration: StoreConfiguration, clock: any RuntimeClock = SystemClock()) throws(StoreError) {
-        let connection = try Self.open(configuration.path)
+        let connection = try Self.open(configuration.path, cacheBytes: configuration.readerCacheBytes)
         try Migrations.migrate(connection)
         self.configuration = configuration
         self.clock = clock
         state = Mutex(State(connection: connection))
         let retention = RetentionSchedule(configuration: configuration, clock: clock)
         self.retention = retention
-        let writerConnection = try Self.open(configuration.path)
+        let writerConnection = try Self.open(configuration.path, cacheBytes: configuration.writerCacheBytes)
         _ = try Self.applyRetention(writerConnection, configuration, nowMs: clock.nowMs())
         writer = JournalWriter(connection: writerConnection) { connection, writes in
             retention.counted(writes, on: connection)
@@ -46,8 +46,9 @@ public final class SQLiteJournal: Sendable {
 
     /// One configured connection. WAL: readers never block the writer, and a commit is one
     /// sequential write to the WAL. busy_timeout covers a second process reading the file and a
-    /// closing journal's writer connection.
-    private static func open(_ path: String) throws(StoreError) -> SQLiteConnection {
+    /// closing journal's writer connection. `cacheBytes` bounds the connection's page cache
+    /// (`StoreConfiguration.writerCacheBytes`, `readerCacheBytes`).
+    private static func open(_ path: String, cacheBytes: Int) throws(StoreError) -> SQLiteConnection {
         let connection = try SQLiteConnection(path: path)
         do {
             // First: switching to WAL takes a lock, and a journal closed a moment ago may still
@@ -56,10 +57,8 @@ public final class SQLiteJournal: Sendable {
             try connection.execute("PRAGMA journal_mode=WAL")
             try connection.execute("PRAGMA synchronous=FULL")
             try connection.execute("PRAGMA foreign_keys=ON")
-            // 64 MiB of page cache instead of SQLite's 2 MiB: an append updates the tables' time
-            // and correlation indexes at scattered pages, and with the default cache a journal
-            // of a million events reads most of them back from disk on every batch.
-            try connection.execute("PRAGMA cache_size=-65536")
+            // Negative: a size in KiB rather than in pages.
+            try connection.execute("PRAGMA cache_size=-\(max(64, cacheBytes >> 10))")
         } catch {
             throw StoreError(.openFailed, sqliteCode: error.sqliteCode, "configuring the journal: \(error.message)")
         }

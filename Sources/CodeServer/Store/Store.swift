@@ -1,3 +1,5 @@
+import Sandbox
+
 /// What the coordinator needs from durable storage, whatever holds it: the engine's registry and
 /// conversation journal, the telemetry hub's event store, the acknowledgement barrier the daemon
 /// awaits before it answers, and the projections the runbook reads (timelines, alerts, what a
@@ -25,6 +27,12 @@ public protocol Store: TelemetryEventStore, ConversationJournalStore, ProjectReg
     func telemetryRestorePoint(
         sinceMs: Int64, limit: Int
     ) throws(TelemetryStoreError) -> (counts: [String: [String: UInt64]], recent: [TelemetryEvent])
+
+    /// What the store holds in the coordinator's memory against its bounds (caches, buffers), as
+    /// `GET /v1/memory` shows it.
+    var memoryJSON: JSONValue { get }
 }
 
-extension SQLiteJournal: Store {}
+extension SQLiteJournal: Store {
+    public var memoryJSON: JSONValue { memory.json }
+}

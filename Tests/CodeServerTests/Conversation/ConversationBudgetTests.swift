@@ -14,11 +14,12 @@ struct ConversationBudgetTests {
     }
 
     @Test func keptResultsForgetTheOldestPastTheByteBound() {
-        var kept = KeptResults(maxCount: 100, maxBytes: 10_000)
+        var kept = KeptResults(maxCount: 100, maxBytes: 16_000)
         for index in 0..<10 { kept.keep(result("c\(index)", stdout: 3_000)) }
-        // Each result costs its 3,000 bytes of text plus a fixed share: three fit, not four.
+        // Each result costs its 3,000 bytes of text plus the fixed share: three fit, not four.
+        #expect(KeptResults.size(of: result("x", stdout: 3_000)) == KeptResults.fixedShare + "stdout".utf8.count + 3_000)
         #expect(kept.count == 3)
-        #expect(kept.bytes <= 10_000)
+        #expect(kept.bytes <= 16_000)
         #expect(kept.evicted == 7)
         #expect(kept["c9"] != nil && kept["c7"] != nil)
         #expect(kept["c6"] == nil && kept["c0"] == nil)
@@ -51,6 +52,34 @@ struct ConversationBudgetTests {
         try await project.stopConversation("a")
         _ = try await project.startConversation(id: "c")
         #expect(await project.conversationIds == ["b", "c"])
+        await fixture.engine.shutdown()
+    }
+
+    /// The count bound is the queue's: every async call a full queue held can still be read
+    /// back, and no more results than that stay in memory (the journal keeps them all).
+    @Test(.enabled(if: HostSupport.canSandbox, "\(HostSupport.reason)"))
+    func aConversationKeepsAsManyResultsAsItsQueueHolds() async throws {
+        let fixture = RuntimeFixture()
+        let project = try await fixture.start(["conversation_max_queue_size": 3])
+        let conversation = try await project.startConversation(id: "kept")
+        var ids: [String] = []
+        for _ in 0..<5 {
+            guard case .completed(let result) = try await conversation.send(
+                .toolRequest(tool: "fs.list", arguments: ["path": "."], runMode: .sync))
+            else { Issue.record("a sync fs.list did not complete"); return }
+            ids.append(result.callId)
+        }
+        let diagnostics = await conversation.diagnostics
+        #expect(diagnostics["kept_results"] == 3)
+        #expect(diagnostics["kept_results_evicted"] == 2)
+        for id in ids[..<2] {
+            let evicted = await conversation.result(of: id)
+            #expect(evicted == nil)
+        }
+        for id in ids[2...] {
+            let kept = await conversation.result(of: id)
+            #expect(kept?.callId == id)
+        }
         await fixture.engine.shutdown()
     }
 
