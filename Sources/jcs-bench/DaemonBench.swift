@@ -384,6 +384,15 @@ enum DaemonBench {
             return json["result"]?["isError"]?.boolValue == false
         }
         let health: @Sendable () -> Bool = { HTTP.request(daemon.socket, "GET", "/v1/health")?.status == 200 }
+        // What durability alone costs on this disk: an answer waits for one group commit after the
+        // run, so the warm worker plus one of these is the floor of the API's 1-client p50.
+        let syncFile = OwnedFD(open(work + "/fdatasync-probe", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600))
+        defer { syncFile.close() }
+        let syncFD = syncFile.raw
+        let fsync: @Sendable () -> Bool = {
+            let page = [UInt8](repeating: 0x2a, count: 4096)
+            return page.withUnsafeBytes { write(syncFD, $0.baseAddress, $0.count) } == 4096 && fdatasync(syncFD) == 0
+        }
         let hasCLI = access(jcs, X_OK) == 0
 
         log("bench: warming up (load average \(loadAverage()))")
@@ -406,13 +415,14 @@ enum DaemonBench {
                 samples["jcs sandbox run, 1 caller", default: []].append(sample(callers: 1, total: options.iterations / 4, cli))
             }
             samples["bwrap, 2 callers", default: []].append(sample(callers: 2, total: options.iterations, bwrapCall))
+            samples["fdatasync 4 KiB, 1 caller", default: []].append(sample(callers: 1, total: options.iterations / 4, fsync))
             for clients in clientCounts.dropFirst() {
                 samples["api, \(clients) clients", default: []].append(
                     sample(callers: clients, total: options.iterations, api))
             }
         }
         let order =
-            ["warm worker, 1 caller", "bwrap, 2 callers"] + (hasCLI ? ["jcs sandbox run, 1 caller"] : [])
+            ["warm worker, 1 caller", "bwrap, 2 callers", "fdatasync 4 KiB, 1 caller"] + (hasCLI ? ["jcs sandbox run, 1 caller"] : [])
             + ["GET /v1/health, 1 client", "api MCP call, 1 client"]
             + clientCounts.map { $0 == 1 ? "api, 1 client" : "api, \($0) clients" }
 
@@ -421,6 +431,11 @@ enum DaemonBench {
         let throughputRatio = median(
             ratios { samples["api, 8 clients"]![$0].callsPerSecond / samples["bwrap, 2 callers"]![$0].callsPerSecond })
         let tail = median(ratios { samples["api, 8 clients"]![$0].p99 / samples["api, 8 clients"]![$0].p50 })
+        let durableFloor = median(
+            ratios {
+                (samples["warm worker, 1 caller"]![$0].p50 + samples["fdatasync 4 KiB, 1 caller"]![$0].p50)
+                    / samples["warm worker, 1 caller"]![$0].p50
+            })
         var verdicts = [
             Verdict(name: "api 1 client p50 / warm worker p50", value: p50Ratio, target: "<= 1.25", pass: p50Ratio <= 1.25),
             Verdict(
@@ -490,6 +505,7 @@ enum DaemonBench {
                 "targets": .array(verdicts.map { v in
                     ["name": .string(v.name), "value": .double(v.value), "target": .string(v.target), "pass": .bool(v.pass)]
                 }),
+                "durable_floor_ratio": .double(durableFloor),
             ]
             if let trace {
                 object["trace"] = .array(trace.phases.map { phase in
@@ -536,6 +552,9 @@ enum DaemonBench {
         for v in verdicts {
             print("  \(v.pass ? "PASS" : "FAIL")  \(v.name): \(fmt(v.value)) (target \(v.target))")
         }
+        print(
+            "  floor of the first: (warm worker p50 + fdatasync p50) / warm worker p50 = \(fmt(durableFloor)) "
+                + "(an answer waits for one commit after the run)")
     }
 
     /// A daemon with JCS_TRACE=1, its calls at 1 then 8 clients cut out of its log and broken
