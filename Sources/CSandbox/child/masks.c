@@ -7,6 +7,12 @@
  * root with no symlink at any component, and the trap is attached to that very dentry
  * (open_tree + move_mount on descriptors), so it never lands anywhere the walk did not see.
  * A target that vanished since the walk needs no mask: there is nothing left to hide.
+ *
+ * A mask is a mount, so the masked file cannot be renamed (EBUSY), but its directory could be:
+ * one call moved `config/` (and the `.env` in it) below the depth the next prepare's walk
+ * reaches, and the next call read the secret. So every directory between a workspace mask and
+ * the mount it lies on (the workspace) is bound over itself first: a mount point cannot be
+ * renamed or removed from inside, and the tool has no capability to unmount it.
  */
 #include "child_internal.h"
 
@@ -37,6 +43,51 @@ static int open_beneath_newroot(const char *target)
     return fd;
 }
 
+/* Binds each directory above `target` over itself, from the nearest up to the first one that is
+ * already a mount root (the workspace, or a directory an earlier mask pinned). Recursive clones,
+ * so masks already in place below stay in the copy. */
+static void pin_ancestors(int control_fd, const char *target)
+{
+    char path[4096];
+    size_t n = strlen(target);
+    if (n >= sizeof path)
+        csb_child_die(control_fd, CSB_STEP_TRAP, ENAMETOOLONG, target);
+    memcpy(path, target, n + 1);
+    for (;;) {
+        char *slash = strrchr(path, '/');
+        if (slash == NULL || slash == path)
+            return;
+        *slash = '\0';
+        int at = open_beneath_newroot(path);
+        if (at < 0) {
+            if (errno == ENOENT) /* gone since the walk: the mask step skips the target too */
+                return;
+            csb_child_die(control_fd, CSB_STEP_TRAP, errno, path);
+        }
+        struct statx sx;
+        if (syscall(SYS_statx, at, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_TYPE, &sx) < 0) {
+            int saved = errno;
+            close(at);
+            csb_child_die(control_fd, CSB_STEP_TRAP, saved, path);
+        }
+        if ((sx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) && (sx.stx_attributes & STATX_ATTR_MOUNT_ROOT)) {
+            close(at);
+            return;
+        }
+        int tree = (int)syscall(SYS_open_tree, at, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
+        if (tree < 0 ||
+            syscall(SYS_move_mount, tree, "", at, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0) {
+            int saved = errno;
+            if (tree >= 0)
+                close(tree);
+            close(at);
+            csb_child_die(control_fd, CSB_STEP_TRAP, saved, path);
+        }
+        close(tree);
+        close(at);
+    }
+}
+
 /* A profile may bind the real thing there (a whole /etc): then the trap covers it as it is. */
 static int make_point(const char *path, int directory)
 {
@@ -65,6 +116,8 @@ void csb_mount_trap(int control_fd, uint32_t flags, const char *source, const ch
         csb_child_die(control_fd, CSB_STEP_TRAP, ENAMETOOLONG, target);
     if ((flags & CSB_FLAG_CREATE) && make_point(point, (flags & CSB_FLAG_DIRECTORY) != 0) < 0)
         csb_child_die(control_fd, CSB_STEP_TRAP, errno, target);
+    if (flags & CSB_FLAG_PIN)
+        pin_ancestors(control_fd, target);
     int at = open_beneath_newroot(target);
     if (at < 0) {
         if (errno == ENOENT && !(flags & CSB_FLAG_CREATE))

@@ -49,6 +49,8 @@ enum csb_op_flag {
     CSB_FLAG_IDMAPPED = 1u << 2,
     CSB_FLAG_CREATE = 1u << 3,     /* CSB_OP_TRAP: make the mount point in the new root's tmpfs */
     CSB_FLAG_DIRECTORY = 1u << 4,  /* CSB_OP_TRAP: the trap is a directory */
+    CSB_FLAG_PIN = 1u << 5,        /* CSB_OP_TRAP: pin the directories between the target and its
+                                    * mount (a workspace mask; masks.c) */
 };
 
 /* ---- Messages on the control socket (monitor <-> sandbox), one tag byte first. ------------ */

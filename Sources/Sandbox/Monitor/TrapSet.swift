@@ -60,7 +60,8 @@ final class TrapSet {
     /// `profile.traps` asks for. Throws only on host errors creating the trap files.
     static func create(profile: Profile, root: RootHandle) throws(SandboxError) -> TrapSet {
         let traps = profile.traps
-        let scan = SensitiveMasks.scan(root: root.fd.raw, traps: traps)
+        let walked = SensitiveMasks.scan(root: root.fd.raw, traps: traps)
+        let scan = MaskMemo(root: root.fd.raw)?.complete(walked, root: root.fd.raw, traps: traps) ?? walked
         let set = TrapSet(scanTruncation: scan.truncation)
         // Each mask is a mount and an inode on the shared trap tmpfs: a project (or a tool planting
         // thousands of `.env.N`) past the cap is refused, not half masked.
@@ -86,7 +87,8 @@ final class TrapSet {
                 guard lstat(path, &st) == 0 else { throw .lastError("lstat(\(path))") }
                 let target = workspace + "/" + entry.relative
                 set.inodes[Inode(dev: UInt64(st.st_dev), ino: UInt64(st.st_ino))] = (path, target, .sensitivePath)
-                set.mounts.append(Mount(source: path, target: target, flags: entry.isDirectory ? CSB_FLAG_DIRECTORY.rawValue : 0))
+                let kind = entry.isDirectory ? CSB_FLAG_DIRECTORY.rawValue : 0
+                set.mounts.append(Mount(source: path, target: target, flags: kind | CSB_FLAG_PIN.rawValue))
             }
         }
         if traps.hostSecrets {

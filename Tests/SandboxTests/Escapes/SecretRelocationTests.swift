@@ -5,34 +5,67 @@ import Sandbox
 import TestSupport
 import Testing
 
-/// A secret the host keeps below the root (`config/.env`), moved by one call to where the next
-/// call's prepare-time walk does not reach. The mask is a mount over the file, so the file itself
-/// cannot be renamed (EBUSY), but its *directory* can: one call moves `config/` under a chain of
-/// directories deeper than `traps.walk_max_depth` (or floods the root past `walk_max_entries`),
-/// and the next call's walk stops before it, reports `sensitive_scan_truncated`, and the tool
-/// reads the secret. Open: the walk is bounded on purpose (it runs at every prepare over a tree
-/// the tools write, and node_modules alone passes 20,000 entries), and refusing or masking every
-/// unwalked directory would stop ordinary projects. `docs/threat-model.md` lists it; the test runs
-/// the real attack and records a known issue, so it fails the day a fix lands.
+/// A secret the host keeps below the root (`config/.env`), which one call tries to move to where
+/// the next call's prepare-time walk does not reach (below `traps.walk_max_depth`). The mask is a
+/// mount over the file, so the file itself cannot be renamed (EBUSY); its directories are bound
+/// over themselves (`child/masks.c`), so they cannot be renamed or removed either, and the next
+/// call's walk still finds the secret where the host left it.
 @Suite(.enabled(if: HostSupport.canSandbox, "\(HostSupport.reason)"), .serialized)
 struct SecretRelocationTests {
-    @Test func aSecretsDirectoryMovedBeyondTheWalkIsStillMaskedOnTheNextCall() throws {
+    @Test func aSecretsDirectoryCannotBeMovedBeyondTheWalk() throws {
         let h = try SandboxHarness()
         mkdir(h.project.file("config"), 0o755)
-        h.project.write("config/.env", "API_KEY=s3cret-relocated\n")
-        // Call 1: the file is masked and cannot be moved, its directory can.
+        mkdir(h.project.file("config/prod"), 0o755)
+        h.project.write("config/prod/.env", "API_KEY=s3cret-relocated\n")
         let first = try h.sh(
-            "cat config/.env; mv config/.env x 2>/dev/null; echo mvfile=$?; "
-                + "d=deep; for i in $(seq 1 20); do d=$d/d; done; mkdir -p $d && mv config $d/; echo mvdir=$?")
+            "cat config/prod/.env; mv config/prod/.env x 2>/dev/null; echo mvfile=$?; "
+                + "d=deep; for i in $(seq 1 20); do d=$d/d; done; mkdir -p $d; "
+                + "mv config $d/ 2>/dev/null; echo mvdir=$?; mv config/prod $d/ 2>/dev/null; echo mvsub=$?; "
+                + "mv config renamed 2>/dev/null; echo rename=$?; rm -rf config 2>/dev/null; echo rm=$?; "
+                + "ls config/prod/.env")
         #expect(!first.out.contains("s3cret"), "\(first.out)")
-        #expect(first.out.contains("mvfile=1"), "\(first.out) \(first.err)")
-        #expect(first.violations(kind: "sensitive_path_denied").count >= 1, "\(first.violations)")
-        let moved = first.out.contains("mvdir=0")
-        // Call 2: the walk stops at walk_max_depth and says so.
-        let second = try h.sh("cat $(find deep -name .env) 2>/dev/null; true")
-        #expect(!moved || second.violations(kind: "sensitive_scan_truncated").first?.limit == "walk_max_depth", "\(second.violations)")
-        withKnownIssue("a secret's directory moved below walk_max_depth is read by the next call (open, see docs/threat-model.md)") {
-            #expect(!second.out.contains("s3cret"), "the next call read the relocated secret: \(second.out)")
+        for step in ["mvfile", "mvdir", "mvsub", "rename", "rm"] {
+            #expect(!first.out.contains("\(step)=0"), "\(step) succeeded: \(first.out) \(first.err)")
         }
+        #expect(first.out.contains("config/prod/.env"), "\(first.out) \(first.err)")
+        #expect(first.violations(kind: "sensitive_path_denied").count >= 1, "\(first.violations)")
+        // The host's tree is as the host left it, and the next call finds the secret masked there.
+        var st = stat()
+        #expect(stat(h.project.file("config/prod/.env"), &st) == 0)
+        let second = try h.sh("cat config/prod/.env $(find deep -name .env 2>/dev/null) 2>/dev/null; true")
+        #expect(!second.out.contains("s3cret"), "the next call read the secret: \(second.out)")
+        #expect(second.violations(kind: "sensitive_path_denied").compactMap(\.path) == ["/workspace/config/prod/.env"], "\(second.violations)")
+    }
+
+    @Test func floodingTheRootPastTheWalkDoesNotUnmaskASecretTheWalkHasSeen() throws {
+        // The walk reads a directory whole before it enters any child: 1,000 files in the root
+        // stop a 300-entry walk before `config/` every time.
+        let h = try SandboxHarness { $0.traps.walkMaxEntries = 300 }
+        mkdir(h.project.file("config"), 0o755)
+        mkdir(h.project.file("config/prod"), 0o755)
+        h.project.write("config/prod/.env", "API_KEY=s3cret-flooded\n")
+        let first = try h.sh("cat config/prod/.env; i=0; while [ $i -lt 1000 ]; do : > f$i; i=$((i+1)); done; echo made")
+        #expect(first.out == "made\n", "\(first.out) \(first.err)")
+        #expect(first.violations(kind: "sensitive_path_denied").compactMap(\.path) == ["/workspace/config/prod/.env"])
+        let second = try h.sh("cat config/prod/.env; echo end")
+        #expect(second.violations(kind: "sensitive_scan_truncated").first?.limit == "walk_max_entries", "\(second.violations)")
+        #expect(second.out == "end\n", "the next call read the secret: \(second.out)")
+        #expect(second.violations(kind: "sensitive_path_denied").compactMap(\.path) == ["/workspace/config/prod/.env"], "\(second.violations)")
+        // A secret the host removes is forgotten once a walk finishes again.
+        let third = try h.sh("rm -f f*; echo cleaned")
+        #expect(third.out == "cleaned\n")
+        unlink(h.project.file("config/prod/.env"))
+        let fourth = try h.sh("ls config/prod; echo end")
+        #expect(fourth.out == "end\n" && fourth.violations(kind: "sensitive_path_denied").isEmpty, "\(fourth.out) \(fourth.violations)")
+    }
+
+    @Test func directoriesWithoutSecretsStayMovable() throws {
+        let h = try SandboxHarness()
+        mkdir(h.project.file("config"), 0o755)
+        h.project.write("config/.env", "API_KEY=s3cret\n")
+        mkdir(h.project.file("src"), 0o755)
+        h.project.write("src/main.c", "int main(void) { return 0; }\n")
+        let r = try h.sh("mv src lib && ls lib")
+        #expect(r.exitCode == 0 && r.out == "main.c\n", "\(r.out) \(r.err)")
     }
 }

@@ -1,0 +1,77 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CSandbox
+
+/// The workspace masks a project has had, remembered across prepares and processes
+/// (`/run/jcs-traps/masks/<dev>-<ino>` of the root, root-only), for the walk that stops early.
+///
+/// The walk is bounded (`walk_max_entries`, `walk_max_depth`) because it runs on every prepare
+/// over a tree the tools write. A tool that floods the root with 30,000 empty files made the
+/// next call's walk stop before `config/`, and that call read `config/.env`. A secret's
+/// directories cannot be moved or removed from inside (masks.c pins them), so where the walk
+/// once found a secret it still lies: a walk that stopped early is completed with the
+/// remembered entries that are still there and still denied. A walk that finished is the truth
+/// and replaces the memo. Only root keeps one (the tools' root is not the host's root: they
+/// cannot reach the directory).
+struct MaskMemo {
+    private let file: String
+
+    static let directory = TrapSet.hostBase + "/masks"
+
+    /// nil when this monitor cannot keep one (not root) or the root cannot be identified.
+    init?(root: Int32) {
+        var st = stat()
+        guard geteuid() == 0, fstat(root, &st) == 0 else { return nil }
+        do throws(SandboxError) { try TrapSet.ensureTmpfs(TrapSet.hostBase) } catch { return nil }
+        guard mkdir(Self.directory, 0o700) == 0 || errno == EEXIST else { return nil }
+        file = Self.directory + "/\(st.st_dev)-\(st.st_ino)"
+    }
+
+    /// `scan` completed from the memo when it stopped early; the memo brought up to date.
+    func complete(_ scan: SensitiveMasks, root: Int32, traps: Profile.Traps) -> SensitiveMasks {
+        guard scan.truncation != nil else {
+            if scan.entries != read() { write(scan.entries) }
+            return scan
+        }
+        let matcher = SensitivePaths(denylist: traps.workspaceDeny.map(Glob.init), allowlist: traps.workspaceAllow.map(Glob.init))
+        var completed = scan
+        let found = Set(scan.entries.map(\.relative))
+        for entry in read() where !found.contains(entry.relative) {
+            let components = entry.relative.split(separator: "/").map(String.init)
+            guard matcher.matchLast(components) != nil else { continue }
+            let fd = csb_beneath_open_path(root, entry.relative)
+            guard fd >= 0 else { continue }
+            var st = stat()
+            let kind = fstat(fd, &st) == 0 ? st.st_mode & S_IFMT : 0
+            close(fd)
+            guard kind == (entry.isDirectory ? S_IFDIR : S_IFREG) else { continue }
+            completed.entries.append(entry)
+        }
+        if completed.entries.count > scan.entries.count { write(completed.entries) }
+        return completed
+    }
+
+    /// One entry a line: `d ` or `f `, then the workspace-relative path. Lines of another shape
+    /// (no tool can write here) are skipped.
+    private func read() -> [SensitiveMasks.Entry] {
+        guard let text = POSIX.readFile(file, limit: 1 << 20) else { return [] }
+        return text.split(separator: "\n").compactMap { line -> SensitiveMasks.Entry? in
+            guard line.count > 2, line.hasPrefix("d ") || line.hasPrefix("f ") else { return nil }
+            return SensitiveMasks.Entry(relative: String(line.dropFirst(2)), isDirectory: line.hasPrefix("d "))
+        }
+    }
+
+    /// Replaced whole (a file beside it, renamed over it): a reader never sees half a memo.
+    private func write(_ entries: [SensitiveMasks.Entry]) {
+        let text = entries.filter { !$0.relative.contains("\n") }.prefix(TrapSet.maxMasks)
+            .map { ($0.isDirectory ? "d " : "f ") + $0.relative + "\n" }.joined()
+        let temporary = file + ".\(getpid()).tmp"
+        unlink(temporary)
+        let out = OwnedFD(open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600))
+        guard out.isOpen else { return }
+        let written = POSIX.writeAll(out.raw, Array(text.utf8))
+        out.close()
+        if !written || rename(temporary, file) != 0 { unlink(temporary) }
+    }
+}
