@@ -241,14 +241,16 @@ void csb_build_root(int control_fd, const uint8_t *plan, size_t plan_len, int id
         run_op(control_fd, op, flags, num, (const char *)a, (const char *)b, idmapped_fd);
     }
 
-    /* Detach the host's root before pivoting: nothing below / may reach it afterwards. */
-    if (umount2(CSB_OLDROOT, MNT_DETACH) < 0)
-        csb_child_die(control_fd, CSB_STEP_UMOUNT_OLD, errno, CSB_OLDROOT);
-    /* pivot_root(".", ".") stacks the old root under the new one (as runc and LXC do), then the
-     * detach removes it, so no directory of the old root is needed as a put_old. */
-    if (chdir(CSB_NEWROOT) < 0 || syscall(SYS_pivot_root, ".", ".") < 0 || umount2(".", MNT_DETACH) < 0 ||
-        chdir("/") < 0)
+    /* pivot_root(".", ".") stacks the old root (the set-up tmpfs, the host's root still mounted
+     * below it at OLDROOT) over the new one, as runc and LXC do; one detach then removes both, so
+     * no directory of the old root is needed as a put_old and nothing below / reaches the host.
+     * One detach, not bubblewrap's two (OLDROOT first, then the set-up tmpfs): each detach that
+     * frees mounts waits for an expedited RCU grace period on this serial path (strace: 0.1 ms
+     * idle, 2 to 28 ms on the loaded 2-core test machine). */
+    if (chdir(CSB_NEWROOT) < 0 || syscall(SYS_pivot_root, ".", ".") < 0)
         csb_child_die(control_fd, CSB_STEP_PIVOT_NEW, errno, CSB_NEWROOT);
+    if (umount2(".", MNT_DETACH) < 0 || chdir("/") < 0)
+        csb_child_die(control_fd, CSB_STEP_UMOUNT_OLD, errno, CSB_OLDROOT);
     if (set_attr("/", 0, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV) < 0)
         csb_child_die(control_fd, CSB_STEP_REMOUNT_ROOT, errno, "/");
 }

@@ -131,6 +131,19 @@ static int open_entry(int rootfd, const char *name)
     return (int)syscall(SYS_openat2, rootfd, name, &how, sizeof how);
 }
 
+/* Marks a placeholder we just created through `fd` and gives it the root's owner; a chown to
+ * the owner it has already (a root-owned project) is skipped: each is a journal handle on ext4,
+ * on every prepare of a project whose last sandbox swept them. */
+static int mark_created(int fd, uid_t uid, gid_t gid)
+{
+    struct stat st;
+    if (fsetxattr(fd, PLACEHOLDER_XATTR, "1", 1, 0) < 0 || fstat(fd, &st) < 0)
+        return -1;
+    if ((st.st_uid != uid || st.st_gid != gid) && fchown(fd, uid, gid) < 0)
+        return -1;
+    return 0;
+}
+
 int csb_protect_placeholder(int rootfd, const char *name, int is_dir, uid_t uid, gid_t gid)
 {
     if (name[0] == '\0' || strchr(name, '/') != NULL || strcmp(name, ".") == 0 || strcmp(name, "..") == 0) {
@@ -138,17 +151,18 @@ int csb_protect_placeholder(int rootfd, const char *name, int is_dir, uid_t uid,
         return -1;
     }
     int created;
+    int fd = -1;
     if (is_dir) {
         created = mkdirat(rootfd, name, 0755) == 0;
     } else {
-        int fd = openat(rootfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+        /* The descriptor of the creation is the placeholder: no second lookup to mark it. */
+        fd = openat(rootfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
         created = fd >= 0;
-        if (fd >= 0)
-            close(fd);
     }
     if (!created && errno != EEXIST)
         return errno == EROFS || errno == EPERM || errno == EACCES || errno == ENOENT ? 0 : -1;
-    int fd = open_entry(rootfd, name);
+    if (fd < 0)
+        fd = open_entry(rootfd, name);
     if (fd < 0) {
         /* Something else is there (a link: the caller's walk refuses it; a socket): not ours. */
         if (!created)
@@ -157,7 +171,7 @@ int csb_protect_placeholder(int rootfd, const char *name, int is_dir, uid_t uid,
     }
     int rc;
     if (created) {
-        rc = fsetxattr(fd, PLACEHOLDER_XATTR, "1", 1, 0) == 0 && fchown(fd, uid, gid) == 0 ? 1 : -1;
+        rc = mark_created(fd, uid, gid) == 0 ? 1 : -1;
         if (rc < 0) {
             int err = errno;
             close(fd);

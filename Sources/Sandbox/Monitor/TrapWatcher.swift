@@ -83,6 +83,21 @@ final class TrapWatcher {
     }
 }
 
+extension TrapWatcher {
+    /// A watcher made on a thread of its own while the sandbox builds its root (`OffThread`), or
+    /// the errno of why there is none. Handed to the preparing thread by the join, which orders
+    /// every access: the watcher is used by one thread at a time.
+    struct Start: @unchecked Sendable {
+        let watcher: TrapWatcher?
+        let errno: Int32
+
+        init(traps: TrapSet, sandboxPid: pid_t) {
+            watcher = TrapWatcher(traps: traps, sandboxPid: sandboxPid)
+            errno = watcher == nil ? Glibc.errno : 0
+        }
+    }
+}
+
 extension Sandbox {
     /// Waits for the helpers that release sandboxes' namespaces off the result's path. A process that runs
     /// sandboxes and is about to exit calls it once its results are out, so that no helper is left
