@@ -46,7 +46,6 @@ enum A2AStream {
     static func update(for event: RuntimeEvent, task: String) -> JSONValue? {
         let text: String?
         var step: Int64?
-        var callId: String?
         switch event.payload {
         case .conversationAssistantDelta(let delta):
             text = delta.text
@@ -54,24 +53,12 @@ enum A2AStream {
         case .llmRequested(let requested):
             text = nil
             step = requested.step
-        case .toolStarted(let started):
-            text = "running tool \(started.tool)"
-            callId = started.callId
-        case .toolCompleted(let completed):
-            text = "tool \(completed.tool): completed"
-            callId = completed.callId
-        case .toolFailed(let failed):
-            text = "tool \(failed.tool): failed (\(failed.reason.rawValue))"
-            callId = failed.callId
-        case .toolTimeout(let timeout):
-            text = "tool \(timeout.tool): timeout"
-            callId = timeout.callId
-        case .toolCancelled(let cancelled):
-            text = "tool \(cancelled.tool): cancelled"
-            callId = cancelled.callId
-        case .policyDenied(let verdict):
-            text = "tool \(verdict.tool) denied: \(verdict.reason)"
-            callId = verdict.callId
+        case .toolStarted(let started): text = "running tool \(started.tool)"
+        case .toolCompleted(let completed): text = "tool \(completed.tool): completed"
+        case .toolFailed(let failed): text = "tool \(failed.tool): failed (\(failed.reason.rawValue))"
+        case .toolTimeout(let timeout): text = "tool \(timeout.tool): timeout"
+        case .toolCancelled(let cancelled): text = "tool \(cancelled.tool): cancelled"
+        case .policyDenied(let verdict): text = "tool \(verdict.tool) denied: \(verdict.reason)"
         case .llmFailed(let failed):
             guard let retry = failed.retry else { return nil }
             text = "model request failed (\(failed.reason.rawValue)); retrying in \(retry.retryInMs) ms"
@@ -90,7 +77,7 @@ enum A2AStream {
         var metadata: [String: JSONValue] = ["event": .string(event.name.rawValue)]
         if let correlation = event.correlationId { metadata["correlation_id"] = .string(correlation) }
         if let step { metadata["step"] = .int(step) }
-        if let callId { metadata["call_id"] = .string(callId) }
+        if let callId = event.payload.callId { metadata["call_id"] = .string(callId) }
         return ["statusUpdate": statusUpdate(task: task, status: .object(status), metadata: metadata)]
     }
 
