@@ -16,25 +16,33 @@ import CSandbox
 /// cannot reach the directory).
 struct MaskMemo {
     private let file: String
+    /// The root's descriptor, borrowed from the `RootHandle` for the prepare.
+    private let root: Int32
 
     static let directory = TrapSet.hostBase + "/masks"
 
-    /// nil when this monitor cannot keep one (not root) or the root cannot be identified.
-    init?(root: Int32) {
-        var st = stat()
-        guard geteuid() == 0, fstat(root, &st) == 0 else { return nil }
-        do throws(SandboxError) { try TrapSet.ensureTmpfs(TrapSet.hostBase) } catch { return nil }
-        guard mkdir(Self.directory, 0o700) == 0 || errno == EEXIST else { return nil }
-        file = Self.directory + "/\(st.st_dev)-\(st.st_ino)"
+    /// Whether this process can keep memos: root, with the directory on the traps' tmpfs. Set up
+    /// once per process, not on every prepare.
+    private static let available: Bool = {
+        guard geteuid() == 0 else { return false }
+        do throws(SandboxError) { try TrapSet.ensureTmpfs(TrapSet.hostBase) } catch { return false }
+        return mkdir(directory, 0o700) == 0 || errno == EEXIST
+    }()
+
+    /// nil when this monitor cannot keep one (not root).
+    init?(root: RootHandle) {
+        guard Self.available else { return nil }
+        file = Self.directory + "/\(root.identity.device)-\(root.identity.inode)"
+        self.root = root.fd.raw
     }
 
     /// `scan` completed from the memo when it stopped early; the memo brought up to date.
-    func complete(_ scan: SensitiveMasks, root: Int32, traps: Profile.Traps) -> SensitiveMasks {
+    func complete(_ scan: SensitiveMasks, traps: Profile.Traps) -> SensitiveMasks {
         guard scan.truncation != nil else {
             if scan.entries != read() { write(scan.entries) }
             return scan
         }
-        let matcher = SensitivePaths(denylist: traps.workspaceDeny.map(Glob.init), allowlist: traps.workspaceAllow.map(Glob.init))
+        let matcher = SensitiveMasks.matcher(traps)
         var completed = scan
         let found = Set(scan.entries.map(\.relative))
         for entry in read() where !found.contains(entry.relative) {

@@ -30,7 +30,7 @@ struct SensitiveMasks {
     static func scan(root: Int32, traps: Profile.Traps) -> SensitiveMasks {
         var result = SensitiveMasks()
         guard !traps.workspaceDeny.isEmpty else { return result }
-        let matcher = SensitivePaths(denylist: traps.workspaceDeny.map(Glob.init), allowlist: traps.workspaceAllow.map(Glob.init))
+        let matcher = matcher(traps)
         // From the root's (O_PATH) descriptor: never its path again.
         let top = openat(root, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard top >= 0 else { return result }
@@ -86,6 +86,11 @@ struct SensitiveMasks {
             for child in children.reversed() { stack.append((directory, child)) }
         }
         return result
+    }
+
+    /// The profile's workspace denylist and allowlist, as the walk and `MaskMemo` match paths.
+    static func matcher(_ traps: Profile.Traps) -> SensitivePaths {
+        SensitivePaths(denylist: traps.workspaceDeny.map(Glob.init), allowlist: traps.workspaceAllow.map(Glob.init))
     }
 
     private static func path(_ components: [String]) -> String {

@@ -61,7 +61,7 @@ final class TrapSet {
     static func create(profile: Profile, root: RootHandle) throws(SandboxError) -> TrapSet {
         let traps = profile.traps
         let walked = SensitiveMasks.scan(root: root.fd.raw, traps: traps)
-        let scan = MaskMemo(root: root.fd.raw)?.complete(walked, root: root.fd.raw, traps: traps) ?? walked
+        let scan = MaskMemo(root: root)?.complete(walked, traps: traps) ?? walked
         let set = TrapSet(scanTruncation: scan.truncation)
         // Each mask is a mount and an inode on the shared trap tmpfs: a project (or a tool planting
         // thousands of `.env.N`) past the cap is refused, not half masked.
