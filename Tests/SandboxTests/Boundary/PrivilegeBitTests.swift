@@ -29,18 +29,7 @@ struct PrivilegeBitTests {
     }
 
     /// Python that tries one path per line and prints `name errno`.
-    static let attempts = """
-        import ctypes, os, errno
-        libc = ctypes.CDLL(None, use_errno=True)
-        def attempt(name, f):
-            try:
-                r = f()
-                print(name, 0 if r is None or r >= 0 else -r, flush=True)
-            except OSError as e:
-                print(name, e.errno, flush=True)
-        def raw(nr, *args):
-            r = libc.syscall(nr, *args)
-            return -ctypes.get_errno() if r < 0 else r
+    static let attempts = AttemptScript.syscallPrelude + """
         open("f", "w").close(); os.mkdir("d")
         attempt("chmod-suid", lambda: os.chmod("f", 0o4755))
         attempt("chmod-sgid", lambda: os.chmod("f", 0o2755))
@@ -111,13 +100,8 @@ struct PrivilegeBitTests {
     /// for other users, chattr and hard links out of the workspace.
     @Test func deviceNodesCapabilitiesACLsChattrAndHardLinksStayRefused() throws {
         let h = try SandboxHarness()
-        let script = """
+        let script = AttemptScript.prelude + """
             import os, ctypes, fcntl, struct
-            def attempt(name, f):
-                try:
-                    f(); print(name, 0, flush=True)
-                except OSError as e:
-                    print(name, e.errno, flush=True)
             open("f", "w").close()
             attempt("mknod-chr", lambda: os.mknod("null", 0o20666, os.makedev(1, 3)))
             attempt("mknod-blk", lambda: os.mknod("sda", 0o60666, os.makedev(8, 0)))

@@ -12,13 +12,8 @@ import Testing
 @Suite(.enabled(if: HostSupport.canSandbox, "\(HostSupport.reason)"), .serialized)
 struct ProtectedPathTests {
     /// Python that tries each attack and prints `name errno` (0: it worked).
-    static let attacks = """
+    static let attacks = AttemptScript.prelude + """
         import os
-        def attempt(name, f):
-            try:
-                f(); print(name, 0, flush=True)
-            except OSError as e:
-                print(name, e.errno, flush=True)
         def write(path, text="pwned\\n", mode="w"):
             with open(path, mode) as f: f.write(text)
         open("other", "w").close(); os.mkdir("otherdir")
@@ -41,14 +36,7 @@ struct ProtectedPathTests {
         attempt("ordinary-write", lambda: write("src.txt"))
         """
 
-    static func answers(_ r: SandboxResult) -> [String: Int32] {
-        var out: [String: Int32] = [:]
-        for line in r.out.split(separator: "\n") {
-            let parts = line.split(separator: " ")
-            if parts.count == 2, let code = Int32(parts[1]) { out[String(parts[0])] = code }
-        }
-        return out
-    }
+    static func answers(_ r: SandboxResult) -> [String: Int32] { AttemptScript.answers(r.out) }
 
     @Test func writesCreationsRenamesLinksAndUnlinksOfProtectedPathsAreRefused() throws {
         let h = try SandboxHarness()
@@ -98,13 +86,8 @@ struct ProtectedPathTests {
         p.write(".git/config", "")
         let r = try h.run([
             "/usr/bin/python3", "-c",
-            """
+            AttemptScript.prelude + """
             import os
-            def attempt(name, f):
-                try:
-                    f(); print(name, 0, flush=True)
-                except OSError as e:
-                    print(name, e.errno, flush=True)
             attempt("mkdir-hooks", lambda: os.makedirs(".git/hooks/x"))
             attempt("hook", lambda: open(".git/hooks/pre-commit", "w").write("id"))
             attempt("info", lambda: open(".git/info/attributes", "w").write("* filter=x"))
@@ -132,13 +115,8 @@ struct ProtectedPathTests {
     }
 
     /// Every way to make a name, tried on protected entries of the root that do not exist.
-    static let creations = """
+    static let creations = AttemptScript.prelude + """
         import os
-        def attempt(name, f):
-            try:
-                f(); print(name, 0, flush=True)
-            except OSError as e:
-                print(name, e.errno, flush=True)
         def write(path, text="pwned\\n", mode="w"):
             with open(path, mode) as f: f.write(text)
         open("other", "w").close(); os.mkdir("otherdir"); open("otherdir/config", "w").close()

@@ -16,18 +16,7 @@ import Testing
 /// `shutil.copy2` and `tar` carry on), and report each refusal.
 @Suite(.enabled(if: HostSupport.canSandbox, "\(HostSupport.reason)"), .serialized)
 struct ExtendedAttributeTests {
-    static let attempts = """
-        import ctypes, os, errno
-        libc = ctypes.CDLL(None, use_errno=True)
-        def attempt(name, f):
-            try:
-                r = f()
-                print(name, 0 if r is None or r >= 0 else -r, flush=True)
-            except OSError as e:
-                print(name, e.errno, flush=True)
-        def raw(nr, *args):
-            r = libc.syscall(nr, *args)
-            return -ctypes.get_errno() if r < 0 else r
+    static let attempts = AttemptScript.syscallPrelude + """
         open("mine", "w").close()
         os.symlink("mine", "link")
         attempt("set-selinux", lambda: os.setxattr("mine", "security.selinux", b"system_u:object_r:shadow_t:s0"))
@@ -53,11 +42,7 @@ struct ExtendedAttributeTests {
         #expect(Self.host("os.setxattr(p, 'user.keep', b'host'); os.setxattr(p, 'security.selinux', b'system_u:object_r:etc_t:s0')", h.project.file("hosts")) == 0)
         let r = try h.run(["/usr/bin/python3", "-c", Self.attempts])
         #expect(r.exitCode == 0, "\(r.err)")
-        var answers: [String: Int32] = [:]
-        for line in r.out.split(separator: "\n") {
-            let parts = line.split(separator: " ")
-            if parts.count == 2, let code = Int32(parts[1]) { answers[String(parts[0])] = code }
-        }
+        let answers = AttemptScript.answers(r.out)
         for name in [
             "set-selinux", "set-smack-exec", "set-ima", "set-overlay-redirect", "set-user", "lset", "fset", "setxattrat",
             "remove-host-label", "remove-host-user", "fremove",

@@ -18,13 +18,8 @@ struct GitRedirectionTests {
     static let git = "/usr/bin/git"
 
     /// What the tool tries: one line `name errno` per path (0: it worked).
-    static let attacks = """
+    static let attacks = AttemptScript.prelude + """
         import os, subprocess
-        def attempt(name, f):
-            try:
-                f(); print(name, 0, flush=True)
-            except OSError as e:
-                print(name, e.errno, flush=True)
         def write(path, text):
             with open(path, "w") as f: f.write(text)
         def evil_gitdir():
@@ -46,14 +41,7 @@ struct GitRedirectionTests {
         attempt("ordinary-write", lambda: write("src.txt", "ok\\n"))
         """
 
-    static func answers(_ r: SandboxResult) -> [String: Int32] {
-        var out: [String: Int32] = [:]
-        for line in r.out.split(separator: "\n") {
-            let parts = line.split(separator: " ")
-            if parts.count == 2, let code = Int32(parts[1]) { out[String(parts[0])] = code }
-        }
-        return out
-    }
+    static func answers(_ r: SandboxResult) -> [String: Int32] { AttemptScript.answers(r.out) }
 
     /// A repository with one commit, made on the host as its owner would.
     static func repository(_ h: SandboxHarness) {
@@ -122,13 +110,8 @@ struct GitRedirectionTests {
         h.project.write(".git", "gitdir: /srv/repos/main/.git/worktrees/x\n")
         let r = try h.run([
             "/usr/bin/python3", "-c",
-            """
+            AttemptScript.prelude + """
             import os
-            def attempt(name, f):
-                try:
-                    f(); print(name, 0, flush=True)
-                except OSError as e:
-                    print(name, e.errno, flush=True)
             attempt("rewrite", lambda: open(".git", "w").write("gitdir: evil\\n"))
             attempt("rename-over", lambda: (open("g", "w").write("gitdir: evil\\n"), os.rename("g", ".git")))
             attempt("unlink", lambda: os.unlink(".git"))

@@ -26,13 +26,8 @@ struct SetuidContentTests {
         chmod(planted, 0o4755)
         let r = try h.run([
             "/usr/bin/python3", "-c",
-            """
+            AttemptScript.prelude + """
             import mmap, os
-            def attempt(name, f):
-                try:
-                    f(); print(name, 0, flush=True)
-                except OSError as e:
-                    print(name, e.errno, flush=True)
             def mapped():
                 fd = os.open("helper", os.O_RDWR)
                 m = mmap.mmap(fd, 4096, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE)
