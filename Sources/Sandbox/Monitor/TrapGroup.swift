@@ -124,7 +124,6 @@ final class TrapGroup: Sendable {
         }
         let entry = open(registry + "/\(getpid())-\(start)-\(fd)-\(name)", O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o600)
         if entry >= 0 { close(entry) }
-        turnFile.withLock { $0 = turns.path }
         atexit { TrapGroup.endTurnsBeforeExit() }
         return group
     }
@@ -156,15 +155,12 @@ final class TrapGroup: Sendable {
         }
     }
 
-    /// This process's turn file, for `endTurnsBeforeExit`.
-    private static let turnFile = Mutex<String?>(nil)
-
     /// An `atexit` hook: takes the readers' lock on a descriptor of its own, which waits for
     /// this process's reader to end its turn and keeps it (and every other reader) from starting
     /// another until the process is gone and the kernel drops the lock. Bounded: a process does
     /// not hang on its way out because another holder is stuck.
     private static func endTurnsBeforeExit() {
-        guard let path = turnFile.withLock({ $0 }) else { return }
+        guard let path = current.withLock({ $0?.turnPath }) else { return }
         let held = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC)
         guard held >= 0 else { return }
         for _ in 0..<100 {
