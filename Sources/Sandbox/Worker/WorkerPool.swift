@@ -136,6 +136,12 @@ public final class WorkerPool: @unchecked Sendable {
     /// Ready and preparing workers.
     var held: Int { ready.count + preparing }
 
+    /// Ready and preparing workers beyond those its blocked callers will take: what counts
+    /// against the process-wide bound. A caller's worker is not a reserve (callers are served
+    /// beyond the bound); counting it made a pool whose first call was still being prepared
+    /// evict an idle pool's worker for a slot the call then emptied again.
+    var reserveHeld: Int { max(0, held - waiting) }
+
     func shortForCallers(now: UInt64) -> Bool {
         !stopping && now >= retryAtNs && waiting > held
     }

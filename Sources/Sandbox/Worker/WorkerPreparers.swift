@@ -116,7 +116,7 @@ public final class WorkerPreparers: @unchecked Sendable {
                 return (pool, nil)
             }
         }
-        let atBound = pools.reduce(0) { $0 + $1.held } >= maxWarm
+        let atBound = pools.reduce(0) { $0 + $1.reserveHeld } >= maxWarm
         for step in 0..<count {
             let pool = pools[(cursor + step) % count]
             guard pool.shortOfReserve(now: now) else { continue }
