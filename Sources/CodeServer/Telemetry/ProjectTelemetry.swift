@@ -11,15 +11,16 @@ struct ProjectTelemetry: Sendable {
     var incarnationStartId: UInt64 = 0
 
     init(configuration: TelemetryConfiguration) {
-        recentEvents = BoundedRing(capacity: configuration.recentEventsCapacity)
-        recentErrors = BoundedRing(capacity: configuration.recentErrorsCapacity)
+        recentEvents = BoundedRing(capacity: configuration.recentEventsCapacity, byteBudget: configuration.recentEventsBytes)
+        recentErrors = BoundedRing(capacity: configuration.recentErrorsCapacity, byteBudget: configuration.recentErrorsBytes)
         health = HealthWindow(windowMs: configuration.healthWindowMs, threshold: configuration.healthErrorThreshold)
     }
 
-    mutating func record(_ event: TelemetryEvent, now: Int64, classifier: EventClassifier) {
+    /// - Parameter footprint: `event.footprint`, which the hub works out before it takes its lock.
+    mutating func record(_ event: TelemetryEvent, footprint: Int, now: Int64, classifier: EventClassifier) {
         eventCounts[event.name.rawValue, default: 0] += 1
-        recentEvents.append(event)
-        if classifier.isError(event) { recentErrors.append(event) }
+        recentEvents.append(event, bytes: footprint)
+        if classifier.isError(event) { recentErrors.append(event, bytes: footprint) }
         if event.name == .projectStarted {
             health.restart(at: now)
             incarnationStartId = event.id

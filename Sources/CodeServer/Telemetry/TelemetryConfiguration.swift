@@ -4,6 +4,12 @@ public struct TelemetryConfiguration: Sendable {
     public var recentEventsCapacity: Int
     /// `recent_errors` per project.
     public var recentErrorsCapacity: Int
+    /// What a project's `recent_events` may hold, in bytes (`RuntimeEvent.footprint`): large
+    /// events (a tool's output, a long message) push the oldest out before the count does. The
+    /// journal keeps every event whole.
+    public var recentEventsBytes: Int
+    /// The same for `recent_errors`.
+    public var recentErrorsBytes: Int
     /// The window health is computed over; a project is `ok` again this long after its last error.
     public var healthWindowMs: Int64
     /// Degrading errors within the window that make a project `degraded`.
@@ -14,12 +20,15 @@ public struct TelemetryConfiguration: Sendable {
     public var redactor: Redactor
 
     public init(
-        recentEventsCapacity: Int = 200, recentErrorsCapacity: Int = 100, healthWindowMs: Int64 = 300_000,
+        recentEventsCapacity: Int = 200, recentErrorsCapacity: Int = 100, recentEventsBytes: Int = 256 << 10,
+        recentErrorsBytes: Int = 128 << 10, healthWindowMs: Int64 = 300_000,
         healthErrorThreshold: Int = 1, subscriberBufferSize: Int = 1024, classifier: EventClassifier = EventClassifier(),
         redactor: Redactor = Redactor()
     ) {
         self.recentEventsCapacity = recentEventsCapacity
         self.recentErrorsCapacity = recentErrorsCapacity
+        self.recentEventsBytes = recentEventsBytes
+        self.recentErrorsBytes = recentErrorsBytes
         self.healthWindowMs = healthWindowMs
         self.healthErrorThreshold = healthErrorThreshold
         self.subscriberBufferSize = subscriberBufferSize

@@ -63,10 +63,12 @@ public final class TelemetryHub: Sendable {
     public func emitChecked(_ event: RuntimeEvent) throws(TelemetryStoreError) -> Emitted? {
         guard let redacted = redactedOrCounted(event) else { return nil }
         let now = clock.nowMs()
+        let footprint = redacted.footprint
         var touched: [UInt64: TelemetrySubscriber] = [:]
         let emitted = try state.withLock { state throws(TelemetryStoreError) -> Emitted in
             let recorded = try stored(redacted, in: &state)
-            return Emitted(event: recorded, alerts: observe(recorded, now: now, in: &state, touched: &touched))
+            return Emitted(
+                event: recorded, alerts: observe(recorded, footprint: footprint, now: now, in: &state, touched: &touched))
         }
         deliver(emitted, touched: touched)
         return emitted
@@ -85,9 +87,10 @@ public final class TelemetryHub: Sendable {
     /// rules and subscribers see it now.
     public func announce(_ recorded: RuntimeEvent) {
         let now = clock.nowMs()
+        let footprint = recorded.footprint
         var touched: [UInt64: TelemetrySubscriber] = [:]
         let emitted = state.withLock { state -> Emitted in
-            Emitted(event: recorded, alerts: observe(recorded, now: now, in: &state, touched: &touched))
+            Emitted(event: recorded, alerts: observe(recorded, footprint: footprint, now: now, in: &state, touched: &touched))
         }
         deliver(emitted, touched: touched)
     }
@@ -111,9 +114,10 @@ public final class TelemetryHub: Sendable {
 
     /// Everything but the store sees a recorded event, under the lock; returns the alerts it raised.
     private func observe(
-        _ recorded: RuntimeEvent, now: Int64, in state: inout State, touched: inout [UInt64: TelemetrySubscriber]
+        _ recorded: RuntimeEvent, footprint: Int, now: Int64, in state: inout State,
+        touched: inout [UInt64: TelemetrySubscriber]
     ) -> [Alert] {
-        record(recorded, now: now, in: &state, touched: &touched)
+        record(recorded, footprint: footprint, now: now, in: &state, touched: &touched)
         // The alert rules learn a project's egress policy from its start, so a network
         // denial in a project whose egress is enabled pages (the runbook's rule) without
         // whoever composes the engine having to remember to say so.
@@ -131,7 +135,7 @@ public final class TelemetryHub: Sendable {
             do {
                 try store.append(alertEvent)
                 state.nextId += 1
-                record(alertEvent, now: now, in: &state, touched: &touched)
+                record(alertEvent, footprint: alertEvent.footprint, now: now, in: &state, touched: &touched)
             } catch {
                 // The alert still reaches its sinks; the failure is counted for diagnostics.
                 state.alertStoreFailures += 1
@@ -152,10 +156,11 @@ public final class TelemetryHub: Sendable {
     }
 
     private func record(
-        _ event: RuntimeEvent, now: Int64, in state: inout State, touched: inout [UInt64: TelemetrySubscriber]
+        _ event: RuntimeEvent, footprint: Int, now: Int64, in state: inout State,
+        touched: inout [UInt64: TelemetrySubscriber]
     ) {
         state.projects[event.projectId, default: ProjectTelemetry(configuration: configuration)]
-            .record(event, now: now, classifier: configuration.classifier)
+            .record(event, footprint: footprint, now: now, classifier: configuration.classifier)
         for (id, subscriber) in state.subscribers where subscriber.wants(event) {
             if subscriber.terminated.load(ordering: .acquiring) {
                 state.subscribers[id] = nil
@@ -206,7 +211,7 @@ public final class TelemetryHub: Sendable {
                         state.engine.context.egressEnabledProjects.remove(event.projectId)
                     }
                 }
-                record(event, now: event.atMs, in: &state, touched: &touched)
+                record(event, footprint: event.footprint, now: event.atMs, in: &state, touched: &touched)
                 _ = state.engine.observe(event, now: event.atMs)
             }
             for (project, totals) in counts {

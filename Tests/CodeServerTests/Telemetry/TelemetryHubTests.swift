@@ -52,6 +52,30 @@ struct TelemetryHubTests {
         #expect(snapshot.eventCounts["policy.denied"] == 5)
     }
 
+    @Test func largeEventsAreBoundedByBytesInTheRingsAndKeptWholeInTheStore() throws {
+        // A tool that prints its 32 KiB limit on every call: by count alone, 200 of them per
+        // project stayed in memory (6.4 MiB a project). The ring keeps what fits its byte
+        // budget, says how many it dropped, and the journal has every one whole.
+        let store = InMemoryTelemetryEventStore()
+        let hub = TelemetryHub(
+            configuration: TelemetryConfiguration(recentEventsCapacity: 200, recentEventsBytes: 128 << 10),
+            clock: ManualClock(), store: store)
+        let output = String(repeating: "x", count: 32 << 10)
+        for i in 0..<20 {
+            try hub.emitChecked(event(.conversationToolOutput, payload: ["tool_call_id": .string("c\(i)"), "content": .string(output)]))
+        }
+        try hub.emitChecked(event(.toolCompleted))
+        let snapshot = hub.snapshot(project: "p1")
+        let kept = snapshot.recentEvents.filter { $0.name == .conversationToolOutput }
+        #expect(kept.count == 3, "\(kept.count) outputs kept")
+        #expect(kept.map { $0.payload.json["tool_call_id"] } == ["c17", "c18", "c19"])
+        #expect(kept.allSatisfy { $0.payload.json["content"] == .string(output) }, "kept events are whole, never clipped")
+        #expect(snapshot.recentEvents.last?.name == .toolCompleted)
+        #expect(snapshot.recentEventsDropped == 17)
+        #expect(snapshot.eventCounts["conversation.tool_output"] == 20)
+        #expect(store.events(project: "p1", conversation: "c1").count == 21)
+    }
+
     @Test func assetsReloadedIsAnErrorOnlyWithErrors() throws {
         let hub = TelemetryHub(clock: ManualClock())
         try hub.emitChecked(event(.projectAssetsReloaded, payload: ["error_count": 0]))
