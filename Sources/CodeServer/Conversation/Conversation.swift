@@ -50,7 +50,7 @@ public actor Conversation {
     init(
         id: String, projectId: String, runner: ExecutionRunner, maxQueueSize: Int, sink: any RuntimeEventSink,
         clock: any RuntimeClock, journalStore: (any ConversationJournalStore)? = nil, journalCapacity: Int = 10_000,
-        resultCapacity: Int = 1024, resultBytes: Int = 8 << 20
+        resultCapacity: Int = 1024, resultBytes: Int = 8 << 20, projectResults: KeptResultsBudget? = nil
     ) {
         self.id = id
         self.projectId = projectId
@@ -59,7 +59,7 @@ public actor Conversation {
         self.sink = sink
         self.clock = clock
         self.journalStore = journalStore
-        finished = KeptResults(maxCount: resultCapacity, maxBytes: resultBytes)
+        finished = KeptResults(maxCount: resultCapacity, maxBytes: resultBytes, project: projectResults)
         journal = ConversationJournal(capacity: journalStore == nil ? journalCapacity : min(journalCapacity, Self.memoryTail))
     }
 

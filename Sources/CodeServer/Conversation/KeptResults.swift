@@ -14,11 +14,14 @@ struct KeptResults {
     private(set) var bytes = 0
     /// Results evicted to stay within the bounds since the conversation started.
     private(set) var evicted = 0
+    /// This conversation's share of its project's budget; nil: bounded on its own only.
+    private let account: KeptResultsBudget.Account?
 
-    init(maxCount: Int, maxBytes: Int) {
+    init(maxCount: Int, maxBytes: Int, project: KeptResultsBudget? = nil) {
         precondition(maxCount >= 1 && maxBytes >= 1, "a conversation keeps at least its last result")
         self.maxCount = maxCount
         self.maxBytes = maxBytes
+        account = project.map(KeptResultsBudget.Account.init)
     }
 
     subscript(callId: String) -> ToolResult? { results[callId]?.result }
@@ -30,15 +33,20 @@ struct KeptResults {
         let size = Self.size(of: result)
         if let old = results.updateValue((result, size), forKey: result.callId) {
             bytes -= old.bytes
+            account?.remove(old.bytes)
         } else {
             order.append(result.callId)
         }
         bytes += size
-        while results.count > maxCount || (bytes > maxBytes && results.count > 1) {
+        account?.add(size)
+        while results.count > maxCount
+            || (results.count > 1 && (bytes > maxBytes || account?.budget.isOver == true))
+        {
             let oldest = order[head]
             head += 1
             if let removed = results.removeValue(forKey: oldest) {
                 bytes -= removed.bytes
+                account?.remove(removed.bytes)
                 evicted += 1
             }
         }

@@ -44,6 +44,7 @@ public enum OptionCatalog {
         .init(key: "sandbox_profile", type: "string: default, strict, build or a profile file", meaning: "The sandbox profile the project's tools run under (docs/profiles.md)."),
         .init(key: "conversation_max_queue_size", type: "integer 1..65536", meaning: "Events waiting in one conversation before conversation.queue.overflow; also how many finished results it keeps for read-back."),
         .init(key: "conversation_max_kept_result_bytes", type: "integer 65536..1073741824", meaning: "Bytes of finished results one conversation keeps for read-back; the oldest go first."),
+        .init(key: "project_max_kept_result_bytes", type: "integer 1048576..68719476736", meaning: "Bytes of finished results all of the project's conversations keep together; past it a conversation forgets its own oldest first."),
         .init(key: "project_max_conversations", type: "integer 1..100000", meaning: "Conversations running at once in the project."),
         .init(key: "strict_asset_loading", type: "boolean", meaning: "Whether one invalid skill, command or workflow fails the project's start instead of being skipped."),
         .init(key: "watcher", type: "boolean", meaning: "Reload assets when their files change."),

@@ -31,6 +31,7 @@ extension RuntimeOptions {
             "sandbox_profile": .string(sandboxProfile),
             "conversation_max_queue_size": .int(Int64(conversationMaxQueueSize)),
             "conversation_max_kept_result_bytes": .int(Int64(conversationMaxKeptResultBytes)),
+            "project_max_kept_result_bytes": .int(Int64(projectMaxKeptResultBytes)),
             "project_max_conversations": .int(Int64(projectMaxConversations)),
             "strict_asset_loading": .bool(strictAssetLoading),
             "watcher": .bool(watcher),

@@ -85,6 +85,8 @@ extension RuntimeOptions {
         case "conversation_max_queue_size": set(&conversationMaxQueueSize, reader.integer(value, key, in: 1...65_536))
         case "conversation_max_kept_result_bytes":
             set(&conversationMaxKeptResultBytes, reader.integer(value, key, in: 65_536...1_073_741_824))
+        case "project_max_kept_result_bytes":
+            set(&projectMaxKeptResultBytes, reader.integer(value, key, in: 1_048_576...68_719_476_736))
         case "project_max_conversations": set(&projectMaxConversations, reader.integer(value, key, in: 1...100_000))
         case "strict_asset_loading": set(&strictAssetLoading, reader.bool(value, key))
         case "watcher": set(&watcher, reader.bool(value, key))

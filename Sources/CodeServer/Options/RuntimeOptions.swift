@@ -68,6 +68,10 @@ public struct RuntimeOptions: Sendable, Equatable {
     /// `conversation_max_kept_result_bytes`, 8 MiB (64 KiB to 1 GiB): the finished results one
     /// conversation keeps for read-back, by the bytes of their outputs; the oldest go first.
     public var conversationMaxKeptResultBytes = 8 << 20
+    /// `project_max_kept_result_bytes`, 64 MiB (1 MiB to 64 GiB): the finished results all of one
+    /// project's conversations keep together; past it a conversation forgets its own oldest first
+    /// (`KeptResultsBudget`).
+    public var projectMaxKeptResultBytes = 64 << 20
     /// `project_max_conversations`, 1024 (1 to 100000): conversations running at once in one
     /// project; one more is refused `conversation_budget` (a client cannot grow the daemon's
     /// memory by starting conversations).

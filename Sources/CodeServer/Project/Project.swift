@@ -35,6 +35,8 @@ public actor Project {
 
     private var state = State.running
     private var conversations: [String: Conversation] = [:]
+    /// What the project's conversations keep for read-back together (`project_max_kept_result_bytes`).
+    public nonisolated let keptResultsBudget: KeptResultsBudget
 
     /// Builds the project's services from validated options; the engine calls it after resolving
     /// the root. Starts the warm workers' preparer.
@@ -65,6 +67,7 @@ public actor Project {
         self.root = root
         self.projectRoot = projectRoot
         self.options = options
+        keptResultsBudget = KeptResultsBudget(maxBytes: options.projectMaxKeptResultBytes)
         self.profile = profile
         self.assets = assets
         self.sink = sink
@@ -150,7 +153,7 @@ public actor Project {
         let conversation = Conversation(
             id: conversationId, projectId: self.id, runner: runner, maxQueueSize: options.conversationMaxQueueSize,
             sink: sink, clock: clock, journalStore: journalStore, resultCapacity: Self.keptResults(options),
-            resultBytes: options.conversationMaxKeptResultBytes)
+            resultBytes: options.conversationMaxKeptResultBytes, projectResults: keptResultsBudget)
         conversations[conversationId] = conversation
         await giveAgent(to: conversation)
         await conversation.recordStart()
@@ -171,7 +174,7 @@ public actor Project {
             let conversation = Conversation(
                 id: record.id, projectId: self.id, runner: runner, maxQueueSize: options.conversationMaxQueueSize,
                 sink: sink, clock: clock, journalStore: journalStore, resultCapacity: Self.keptResults(options),
-                resultBytes: options.conversationMaxKeptResultBytes)
+                resultBytes: options.conversationMaxKeptResultBytes, projectResults: keptResultsBudget)
             conversations[record.id] = conversation
             await giveAgent(to: conversation)
             await conversation.restore(from: record.entries)

@@ -83,8 +83,43 @@ struct ConversationBudgetTests {
         await fixture.engine.shutdown()
     }
 
+    @Test func theProjectsConversationsShareOneBudgetAndEachForgetsItsOwnOldestFirst() {
+        let budget = KeptResultsBudget(maxBytes: 40_000)
+        let each = KeptResults.size(of: result("x", stdout: 3_000))
+        var a = KeptResults(maxCount: 100, maxBytes: 1 << 20, project: budget)
+        for index in 0..<3 { a.keep(result("a\(index)", stdout: 3_000)) }
+        #expect(a.count == 3 && budget.bytes == 3 * each)
+        var b = KeptResults(maxCount: 100, maxBytes: 1 << 20, project: budget)
+        for index in 0..<10 { b.keep(result("b\(index)", stdout: 3_000)) }
+        // The project is over its budget only while b keeps more than it leaves room for: b
+        // forgets its own oldest, a (idle) keeps all three.
+        #expect(a.count == 3)
+        #expect(budget.bytes <= 40_000)
+        #expect(b.count == 40_000 / each - 3)
+        #expect(b["b9"] != nil && b["b0"] == nil)
+        #expect(budget.bytes == a.bytes + b.bytes)
+        // Each keeps at least its newest result, whatever the others hold.
+        var c = KeptResults(maxCount: 100, maxBytes: 1 << 20, project: budget)
+        c.keep(result("c0", stdout: 3_000))
+        c.keep(result("c1", stdout: 3_000))
+        #expect(c.count == 1 && c["c1"] != nil)
+        #expect(budget.bytes == a.bytes + b.bytes + c.bytes)
+    }
+
+    @Test func aConversationThatGoesGivesItsShareBack() {
+        let budget = KeptResultsBudget(maxBytes: 1 << 20)
+        var kept: KeptResults? = KeptResults(maxCount: 100, maxBytes: 1 << 20, project: budget)
+        for index in 0..<5 { kept?.keep(result("c\(index)", stdout: 1_000)) }
+        #expect(budget.bytes == kept?.bytes)
+        #expect(budget.bytes > 0)
+        kept = nil
+        #expect(budget.bytes == 0)
+    }
+
     @Test func theBudgetOptionsAreRangeChecked() {
         #expect(throws: OptionsError.self) { try RuntimeOptions.parse(["project_max_conversations": 0]) }
+        #expect(throws: OptionsError.self) { try RuntimeOptions.parse(["project_max_kept_result_bytes": 65_536]) }
+        #expect((try? RuntimeOptions.parse(["project_max_kept_result_bytes": 1_048_576]))?.projectMaxKeptResultBytes == 1 << 20)
         #expect(throws: OptionsError.self) { try RuntimeOptions.parse(["conversation_max_kept_result_bytes": 1024]) }
         #expect((try? RuntimeOptions.parse(["conversation_max_kept_result_bytes": 65_536]))?.conversationMaxKeptResultBytes == 65_536)
     }

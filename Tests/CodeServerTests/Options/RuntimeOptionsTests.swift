@@ -59,7 +59,7 @@ struct RuntimeOptionsTests {
             "network_max_bytes_per_call", "network_max_concurrent_connections", "outside_root_allowlist", "sensitive_path_denylist", "sensitive_path_allowlist", "tool_env_allowlist",
             "protocol_allowlist", "sandbox_profile", "conversation_max_queue_size", "strict_asset_loading", "watcher",
             "watcher_debounce_ms", "data_dir", "asset_max_files", "asset_max_total_bytes", "watcher_max_directories",
-            "watcher_max_depth", "protected_path_exceptions", "conversation_max_kept_result_bytes",
+            "watcher_max_depth", "protected_path_exceptions", "conversation_max_kept_result_bytes", "project_max_kept_result_bytes",
             "project_max_conversations",
             // LLMOptions: the ones with defaults; the model's URL, name and key source when set.
             "llm_timeout_ms", "max_turn_steps", "llm_context_budget_bytes", "llm_max_retries",
