@@ -45,13 +45,13 @@ static int open_beneath_newroot(const char *target)
 
 /* Binds each directory above `target` over itself, from the nearest up to the first one that is
  * already a mount root (the workspace, or a directory an earlier mask pinned). Recursive clones,
- * so masks already in place below stay in the copy. */
-static void pin_ancestors(int control_fd, const char *target)
+ * so masks already in place below stay in the copy. Failures die as `step`. */
+void csb_pin_ancestors(int control_fd, enum csb_step step, const char *target)
 {
     char path[4096];
     size_t n = strlen(target);
     if (n >= sizeof path)
-        csb_child_die(control_fd, CSB_STEP_TRAP, ENAMETOOLONG, target);
+        csb_child_die(control_fd, step, ENAMETOOLONG, target);
     memcpy(path, target, n + 1);
     for (;;) {
         char *slash = strrchr(path, '/');
@@ -62,13 +62,13 @@ static void pin_ancestors(int control_fd, const char *target)
         if (at < 0) {
             if (errno == ENOENT) /* gone since the walk: the mask step skips the target too */
                 return;
-            csb_child_die(control_fd, CSB_STEP_TRAP, errno, path);
+            csb_child_die(control_fd, step, errno, path);
         }
         struct statx sx;
         if (syscall(SYS_statx, at, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_TYPE, &sx) < 0) {
             int saved = errno;
             close(at);
-            csb_child_die(control_fd, CSB_STEP_TRAP, saved, path);
+            csb_child_die(control_fd, step, saved, path);
         }
         if ((sx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) && (sx.stx_attributes & STATX_ATTR_MOUNT_ROOT)) {
             close(at);
@@ -81,7 +81,7 @@ static void pin_ancestors(int control_fd, const char *target)
             if (tree >= 0)
                 close(tree);
             close(at);
-            csb_child_die(control_fd, CSB_STEP_TRAP, saved, path);
+            csb_child_die(control_fd, step, saved, path);
         }
         close(tree);
         close(at);
@@ -117,7 +117,7 @@ void csb_mount_trap(int control_fd, uint32_t flags, const char *source, const ch
     if ((flags & CSB_FLAG_CREATE) && make_point(point, (flags & CSB_FLAG_DIRECTORY) != 0) < 0)
         csb_child_die(control_fd, CSB_STEP_TRAP, errno, target);
     if (flags & CSB_FLAG_PIN)
-        pin_ancestors(control_fd, target);
+        csb_pin_ancestors(control_fd, CSB_STEP_TRAP, target);
     int at = open_beneath_newroot(target);
     if (at < 0) {
         if (errno == ENOENT && !(flags & CSB_FLAG_CREATE))

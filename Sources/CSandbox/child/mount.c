@@ -189,6 +189,9 @@ static void run_op(int control_fd, uint32_t op, uint32_t flags, uint64_t num, co
     case CSB_OP_PROTECT:
         csb_protect_path(control_fd, a, target);
         return;
+    case CSB_OP_PRIVILEGED:
+        csb_protect_privileged(control_fd, a, b);
+        return;
     case CSB_OP_PROC:
         build_proc(control_fd, target);
         /* procfs has its own permission checks and /proc/sys is read-only already. */

@@ -3,6 +3,13 @@
  * from a descriptor opened beneath the workspace with no symlink followed, and onto that same
  * descriptor (MOVE_MOUNT_T_EMPTY_PATH), so no second lookup happens. Writes, creations, renames
  * over and unlinks then fail with EROFS or EBUSY from the kernel, whatever syscall the tool uses.
+ *
+ * The same for every setuid/setgid regular file the prepare-time walk found (issue 10): the
+ * kernel strips those bits on write(2), truncate, copy_file_range and fallocate, but not on a
+ * store through a shared writable mapping, so a tool could put its code under a host user's
+ * setuid-root file. On a read-only mount open(O_RDWR) fails with EROFS, so no such mapping can
+ * exist, and the file cannot be renamed or unlinked (EBUSY). Its directories are pinned as a
+ * workspace mask's are (masks.c), so it stays where the walk (and the mask memo) found it.
  */
 #include "child_internal.h"
 #include "../mount_api.h"
@@ -16,17 +23,46 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-void csb_protect_path(int control_fd, const char *rel, const char *workspace)
+/* `rel` beneath the directory `dir` as O_PATH, no symlink at any component. -1 with errno. */
+static int open_beneath(const char *dir, const char *rel)
 {
-    int ws = open(workspace, O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (ws < 0)
-        csb_child_die(control_fd, CSB_STEP_PROTECT, errno, workspace);
+    int at = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (at < 0)
+        return -1;
     struct open_how how;
     memset(&how, 0, sizeof how);
     how.flags = O_PATH | O_NOFOLLOW | O_CLOEXEC;
     how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
-    int fd = (int)syscall(SYS_openat2, ws, rel, &how, sizeof how);
-    close(ws);
+    int fd = (int)syscall(SYS_openat2, at, rel, &how, sizeof how);
+    int saved = errno;
+    close(at);
+    errno = saved;
+    return fd;
+}
+
+/* Clones the mount tree at `fd` (recursively: what is mounted below stays) and moves the copy,
+ * read-only, onto `fd` itself. 0, or -1 with errno. */
+static int readonly_over_itself(int fd)
+{
+    int tree = (int)syscall(SYS_open_tree, fd, "", OPEN_TREE_CLONE | O_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH);
+    if (tree < 0)
+        return -1;
+    struct mount_attr attr;
+    memset(&attr, 0, sizeof attr);
+    attr.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
+    int rc = 0;
+    if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) < 0 ||
+        syscall(SYS_move_mount, tree, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+        rc = -1;
+    int saved = errno;
+    close(tree);
+    errno = saved;
+    return rc;
+}
+
+void csb_protect_path(int control_fd, const char *rel, const char *workspace)
+{
+    int fd = open_beneath(workspace, rel);
     if (fd < 0)
         csb_child_die(control_fd, CSB_STEP_PROTECT, errno, rel);
     struct stat st;
@@ -34,15 +70,38 @@ void csb_protect_path(int control_fd, const char *rel, const char *workspace)
         csb_child_die(control_fd, CSB_STEP_PROTECT, errno, rel);
     if (S_ISLNK(st.st_mode))
         csb_child_die(control_fd, CSB_STEP_PROTECT, ELOOP, rel);
-    int tree = (int)syscall(SYS_open_tree, fd, "", OPEN_TREE_CLONE | O_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH);
-    if (tree < 0)
+    if (readonly_over_itself(fd) < 0)
         csb_child_die(control_fd, CSB_STEP_PROTECT, errno, rel);
-    struct mount_attr attr;
-    memset(&attr, 0, sizeof attr);
-    attr.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
-    if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) < 0 ||
-        syscall(SYS_move_mount, tree, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+    close(fd);
+}
+
+void csb_protect_privileged(int control_fd, const char *rel, const char *workspace)
+{
+    char sandbox[4096], inside[4096];
+    if (csb_join_path(sandbox, sizeof sandbox, workspace, "/") < 0 ||
+        csb_join_path(sandbox, sizeof sandbox, sandbox, rel) < 0 ||
+        csb_join_path(inside, sizeof inside, CSB_NEWROOT, workspace) < 0)
+        csb_child_die(control_fd, CSB_STEP_PROTECT, ENAMETOOLONG, rel);
+    /* Pinned first: a descriptor opened before would name the dentry under the pin's copy, and a
+     * mount onto it would be hidden below the copy. */
+    csb_pin_ancestors(control_fd, CSB_STEP_PROTECT, sandbox);
+    int fd = open_beneath(inside, rel);
+    if (fd < 0) {
+        /* Gone, or a component is now a link or a file (another call of the project changed it
+         * since the walk): nothing setuid is left at this name to write through. */
+        if (errno == ENOENT || errno == ELOOP || errno == ENOTDIR)
+            return;
         csb_child_die(control_fd, CSB_STEP_PROTECT, errno, rel);
-    close(tree);
+    }
+    struct stat st;
+    if (fstat(fd, &st) < 0)
+        csb_child_die(control_fd, CSB_STEP_PROTECT, errno, rel);
+    /* A tool cannot set these bits (seccomp), so one that lost them since the walk stays as it is. */
+    if (!S_ISREG(st.st_mode) || (st.st_mode & (S_ISUID | S_ISGID)) == 0) {
+        close(fd);
+        return;
+    }
+    if (readonly_over_itself(fd) < 0)
+        csb_child_die(control_fd, CSB_STEP_PROTECT, errno, rel);
     close(fd);
 }

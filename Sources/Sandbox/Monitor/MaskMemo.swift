@@ -13,7 +13,9 @@ import CSandbox
 /// once found a secret it still lies: a walk that stopped early is completed with the
 /// remembered entries that are still there and still denied. A walk that finished is the truth
 /// and replaces the memo. Only root keeps one (the tools' root is not the host's root: they
-/// cannot reach the directory).
+/// cannot reach the directory). The setuid/setgid files the walk found are remembered the same
+/// way, and for the same reason: their directories are pinned too (`CSB_OP_PRIVILEGED`), and a
+/// flood must not make the next call's walk miss one and leave it writable.
 struct MaskMemo {
     private let file: String
     /// The root's descriptor, borrowed from the `RootHandle` for the prepare.
@@ -38,42 +40,65 @@ struct MaskMemo {
 
     /// `scan` completed from the memo when it stopped early; the memo brought up to date.
     func complete(_ scan: SensitiveMasks, traps: Profile.Traps) -> SensitiveMasks {
+        let memo = read()
         guard scan.truncation != nil else {
-            if scan.entries != read() { write(scan.entries) }
+            if scan.entries != memo.entries || scan.privileged != memo.privileged { write(scan) }
             return scan
         }
         let matcher = SensitiveMasks.matcher(traps)
         var completed = scan
         let found = Set(scan.entries.map(\.relative))
-        for entry in read() where !found.contains(entry.relative) {
+        for entry in memo.entries where !found.contains(entry.relative) {
             let components = entry.relative.split(separator: "/").map(String.init)
             guard matcher.matchLast(components) != nil else { continue }
-            let fd = csb_beneath_open_path(root, entry.relative)
-            guard fd >= 0 else { continue }
-            var st = stat()
-            let kind = fstat(fd, &st) == 0 ? st.st_mode & S_IFMT : 0
-            close(fd)
-            guard kind == (entry.isDirectory ? S_IFDIR : S_IFREG) else { continue }
+            guard let mode = mode(of: entry.relative), mode & S_IFMT == (entry.isDirectory ? S_IFDIR : S_IFREG) else { continue }
             completed.entries.append(entry)
         }
-        if completed.entries.count > scan.entries.count { write(completed.entries) }
+        let privileged = Set(scan.privileged)
+        for relative in memo.privileged where !privileged.contains(relative) {
+            // Still a setuid/setgid regular file, and not one the denylist masks instead.
+            guard let mode = mode(of: relative), mode & S_IFMT == S_IFREG, mode & (S_ISUID | S_ISGID) != 0 else { continue }
+            let components = relative.split(separator: "/").map(String.init)
+            guard matcher.matchLast(components) == nil else { continue }
+            completed.privileged.append(relative)
+        }
+        if completed.entries.count > scan.entries.count || completed.privileged.count > scan.privileged.count {
+            write(completed)
+        }
         return completed
     }
 
-    /// One entry a line: `d ` or `f `, then the workspace-relative path. Lines of another shape
-    /// (no tool can write here) are skipped.
-    private func read() -> [SensitiveMasks.Entry] {
-        guard let text = POSIX.readFile(file, limit: 1 << 20) else { return [] }
-        return text.split(separator: "\n").compactMap { line -> SensitiveMasks.Entry? in
-            guard line.count > 2, line.hasPrefix("d ") || line.hasPrefix("f ") else { return nil }
-            return SensitiveMasks.Entry(relative: String(line.dropFirst(2)), isDirectory: line.hasPrefix("d "))
+    /// The mode of `relative` beneath the root, no symlink at any component; nil if not there.
+    private func mode(of relative: String) -> mode_t? {
+        let fd = csb_beneath_open_path(root, relative)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var st = stat()
+        return fstat(fd, &st) == 0 ? st.st_mode : nil
+    }
+
+    /// One entry a line: `d ` or `f ` (a mask), `s ` (a setuid/setgid file), then the
+    /// workspace-relative path. Lines of another shape (no tool can write here) are skipped.
+    private func read() -> SensitiveMasks {
+        var memo = SensitiveMasks()
+        guard let text = POSIX.readFile(file, limit: 1 << 20) else { return memo }
+        for line in text.split(separator: "\n") where line.count > 2 {
+            let relative = String(line.dropFirst(2))
+            if line.hasPrefix("d ") || line.hasPrefix("f ") {
+                memo.entries.append(SensitiveMasks.Entry(relative: relative, isDirectory: line.hasPrefix("d ")))
+            } else if line.hasPrefix("s ") {
+                memo.privileged.append(relative)
+            }
         }
+        return memo
     }
 
     /// Replaced whole (a file beside it, renamed over it): a reader never sees half a memo.
-    private func write(_ entries: [SensitiveMasks.Entry]) {
-        let text = entries.filter { !$0.relative.contains("\n") }.prefix(TrapSet.maxMasks)
-            .map { ($0.isDirectory ? "d " : "f ") + $0.relative + "\n" }.joined()
+    private func write(_ scan: SensitiveMasks) {
+        let masks = scan.entries.filter { !$0.relative.contains("\n") }.prefix(TrapSet.maxMasks)
+            .map { ($0.isDirectory ? "d " : "f ") + $0.relative + "\n" }
+        let privileged = scan.privileged.filter { !$0.contains("\n") }.prefix(TrapSet.maxMasks).map { "s " + $0 + "\n" }
+        let text = (masks + privileged).joined()
         let temporary = file + ".\(getpid()).tmp"
         unlink(temporary)
         let out = OwnedFD(open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600))

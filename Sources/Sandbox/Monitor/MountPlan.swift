@@ -47,6 +47,10 @@ struct MountPlan {
         for path in protectedPaths {
             plan.append(CSB_OP_PROTECT, a: path, b: fs.workspacePath)
         }
+        // Before the traps, whose pins clone what is mounted below them.
+        for path in traps?.privilegedFiles ?? [] {
+            plan.append(CSB_OP_PRIVILEGED, a: path, b: fs.workspacePath)
+        }
         if fs.tmpSizeMB > 0 {
             plan.append(CSB_OP_TMPFS, num: UInt64(fs.tmpSizeMB) << 20, b: "/tmp")
         }

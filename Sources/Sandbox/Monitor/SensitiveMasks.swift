@@ -3,7 +3,11 @@ import Glibc
 #endif
 
 /// The prepare-time walk that finds what to mask in a workspace: every file or directory whose
-/// path the profile's `traps.workspace_deny` matches (as `SensitivePaths` matches for the policy).
+/// path the profile's `traps.workspace_deny` matches (as `SensitivePaths` matches for the policy),
+/// and every other regular file with a setuid or setgid bit, which the child mounts read-only
+/// over itself (`CSB_OP_PRIVILEGED`): a store through a shared writable mapping is the one write
+/// the kernel does not strip those bits on, so a tool could otherwise put its code under a host
+/// user's setuid-root file. Only regular files cost a `fstatat` (the mode is not in `d_type`).
 ///
 /// Bounded and blind to symlinks on purpose: it runs on every prepare, over a tree the tools
 /// write. Directories are opened one component at a time from their parent's descriptor with
@@ -24,12 +28,17 @@ struct SensitiveMasks {
 
     var entries: [Entry] = []
 
+    /// Regular files with `S_ISUID` or `S_ISGID`, relative to the workspace, outside the masks.
+    var privileged: [String] = []
+
     var truncation: Truncation?
 
     /// Walks the tree below the directory descriptor `root`, without following a link.
-    static func scan(root: Int32, traps: Profile.Traps) -> SensitiveMasks {
+    /// - Parameter privileged: also collect setuid/setgid regular files (a writable workspace);
+    ///   the walk then runs even without a denylist.
+    static func scan(root: Int32, traps: Profile.Traps, privileged collectPrivileged: Bool = false) -> SensitiveMasks {
         var result = SensitiveMasks()
-        guard !traps.workspaceDeny.isEmpty else { return result }
+        guard !traps.workspaceDeny.isEmpty || collectPrivileged else { return result }
         let matcher = matcher(traps)
         // From the root's (O_PATH) descriptor: never its path again.
         let top = openat(root, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
@@ -65,11 +74,13 @@ struct SensitiveMasks {
                     break walk
                 }
                 var type = entry.pointee.d_type
+                var mode: mode_t?
                 if type == UInt8(DT_UNKNOWN) {
                     var st = stat()
                     guard fstatat(directory.raw, name, &st, AT_SYMLINK_NOFOLLOW) == 0 else { continue }
                     let format = st.st_mode & S_IFMT
                     type = format == S_IFDIR ? UInt8(DT_DIR) : format == S_IFREG ? UInt8(DT_REG) : 0
+                    mode = st.st_mode
                 }
                 guard type == UInt8(DT_DIR) || type == UInt8(DT_REG) else { continue }
                 let child = components + [name]
@@ -81,6 +92,8 @@ struct SensitiveMasks {
                         continue
                     }
                     children.append(child)
+                } else if collectPrivileged, let mode = mode ?? regularMode(directory.raw, name), mode & (S_ISUID | S_ISGID) != 0 {
+                    result.privileged.append(child.joined(separator: "/"))
                 }
             }
             for child in children.reversed() { stack.append((directory, child)) }
@@ -91,6 +104,15 @@ struct SensitiveMasks {
     /// The profile's workspace denylist and allowlist, as the walk and `MaskMemo` match paths.
     static func matcher(_ traps: Profile.Traps) -> SensitivePaths {
         SensitivePaths(denylist: traps.workspaceDeny.map(Glob.init), allowlist: traps.workspaceAllow.map(Glob.init))
+    }
+
+    /// The mode of `name` in `directory` if it is still a regular file (a file is no link or
+    /// directory just because `d_type` said so a moment ago). This `fstatat` is the walk's cost
+    /// per regular file (~1.6 µs on ext4 here, the syscall itself).
+    private static func regularMode(_ directory: Int32, _ name: String) -> mode_t? {
+        var st = stat()
+        guard fstatat(directory, name, &st, AT_SYMLINK_NOFOLLOW) == 0, st.st_mode & S_IFMT == S_IFREG else { return nil }
+        return st.st_mode
     }
 
     private static func path(_ components: [String]) -> String {

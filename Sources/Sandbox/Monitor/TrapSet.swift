@@ -15,6 +15,10 @@ import Synchronization
 /// gone. Once the sandbox is built the host names are unlinked; the mounts keep the inodes alive
 /// and nothing of them is left on the host after the sandbox. A workspace without a secret to
 /// mask costs no directory at all.
+///
+/// The same walk finds the setuid/setgid files to mount read-only over themselves
+/// (`privilegedFiles`, `CSB_OP_PRIVILEGED`); those are no traps: a refused open of one is not
+/// reported (the tool sees `EROFS`).
 final class TrapSet {
     enum Kind: String {
         /// A workspace file the sensitive-path denylist covers.
@@ -44,15 +48,19 @@ final class TrapSet {
     /// Host paths, for removal.
     private var created: [String] = []
     let scanTruncation: SensitiveMasks.Truncation?
+    /// Setuid/setgid regular files of the workspace, relative to it, for the child to mount
+    /// read-only over themselves.
+    let privilegedFiles: [String]
     var isEmpty: Bool { mounts.isEmpty }
 
-    /// The most workspace paths one sandbox masks.
+    /// The most workspace paths one sandbox masks, and the most setuid/setgid files it protects.
     static let maxMasks = 512
     /// Where a root monitor lays out its sandboxes' traps for the moment of the build.
     public static let hostBase = "/run/jcs-traps"
 
-    private init(scanTruncation: SensitiveMasks.Truncation?) {
+    private init(scanTruncation: SensitiveMasks.Truncation?, privilegedFiles: [String]) {
         self.scanTruncation = scanTruncation
+        self.privilegedFiles = privilegedFiles
     }
 
     /// Walks the workspace from `root` (the handle whose identity was checked, so the walk sees
@@ -60,9 +68,19 @@ final class TrapSet {
     /// `profile.traps` asks for. Throws only on host errors creating the trap files.
     static func create(profile: Profile, root: RootHandle) throws(SandboxError) -> TrapSet {
         let traps = profile.traps
-        let walked = SensitiveMasks.scan(root: root.fd.raw, traps: traps)
+        // A read-only workspace protects its setuid files already.
+        let walked = SensitiveMasks.scan(root: root.fd.raw, traps: traps, privileged: profile.filesystem.workspaceWritable)
+        Trace.mark("workspace walked")
         let scan = MaskMemo(root: root)?.complete(walked, traps: traps) ?? walked
-        let set = TrapSet(scanTruncation: scan.truncation)
+        // Each is a mount (and pins its directories): past the cap the sandbox is refused, not
+        // left with some of them writable.
+        guard scan.privileged.count <= maxMasks else {
+            throw .invalidRoot(
+                path: root.path,
+                reason: "\(scan.privileged.count) setuid/setgid files, more than the \(maxMasks) a sandbox mounts read-only; "
+                    + "remove their setuid/setgid bits (chmod ug-s) or make the workspace read-only")
+        }
+        let set = TrapSet(scanTruncation: scan.truncation, privilegedFiles: scan.privileged)
         // Each mask is a mount and an inode on the shared trap tmpfs: a project (or a tool planting
         // thousands of `.env.N`) past the cap is refused, not half masked.
         guard scan.entries.count <= maxMasks else {
