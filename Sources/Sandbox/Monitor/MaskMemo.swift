@@ -93,8 +93,14 @@ struct MaskMemo {
         return memo
     }
 
-    /// Replaced whole (a file beside it, renamed over it): a reader never sees half a memo.
+    /// Replaced whole (a file beside it, renamed over it): a reader never sees half a memo. A
+    /// finished walk that found nothing removes it: an empty memo says nothing a missing one
+    /// does not, and the directory keeps only the roots that have something to remember.
     private func write(_ scan: SensitiveMasks) {
+        if scan.entries.isEmpty && scan.privileged.isEmpty {
+            unlink(file)
+            return
+        }
         let masks = scan.entries.filter { !$0.relative.contains("\n") }.prefix(TrapSet.maxMasks)
             .map { ($0.isDirectory ? "d " : "f ") + $0.relative + "\n" }
         let privileged = scan.privileged.filter { !$0.contains("\n") }.prefix(TrapSet.maxMasks).map { "s " + $0 + "\n" }
