@@ -52,8 +52,8 @@ void csb_expect_root(int control_fd, uint64_t inode, const char *device);
 void csb_mount_workspace(int control_fd, const char *host_path, const char *target, int writable);
 /* protect.c: mount `rel` (beneath the workspace at `workspace`) read-only over itself. */
 void csb_protect_path(int control_fd, const char *rel, const char *workspace);
-/* protect.c: mount the setuid/setgid regular file `rel` (beneath the workspace whose sandbox path
- * is `workspace`) read-only over itself, its directories pinned; skipped if no longer one. */
+/* protect.c: mount the setuid/setgid (or file-capability) regular file `rel` (beneath the workspace whose sandbox path
+ * is `workspace`) read-only over itself, its directories pinned; skipped if no longer a regular file. */
 void csb_protect_privileged(int control_fd, const char *rel, const char *workspace);
 /* masks.c: binds each directory between `target` (a sandbox path) and its mount over itself. */
 void csb_pin_ancestors(int control_fd, enum csb_step step, const char *target);

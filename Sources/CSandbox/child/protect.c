@@ -4,8 +4,8 @@
  * descriptor (MOVE_MOUNT_T_EMPTY_PATH), so no second lookup happens. Writes, creations, renames
  * over and unlinks then fail with EROFS or EBUSY from the kernel, whatever syscall the tool uses.
  *
- * The same for every setuid/setgid regular file the prepare-time walk found (issue 10): the
- * kernel strips those bits on write(2), truncate, copy_file_range and fallocate, but not on a
+ * The same for every setuid/setgid regular file the prepare-time walk found, and every executable
+ * with file capabilities (issue 10): the kernel strips those bits (and `security.capability`) on write(2), truncate, copy_file_range and fallocate, but not on a
  * store through a shared writable mapping, so a tool could put its code under a host user's
  * setuid-root file. On a read-only mount open(O_RDWR) fails with EROFS, so no such mapping can
  * exist, and the file cannot be renamed or unlinked (EBUSY). Its directories are pinned as a
@@ -96,8 +96,9 @@ void csb_protect_privileged(int control_fd, const char *rel, const char *workspa
     struct stat st;
     if (fstat(fd, &st) < 0)
         csb_child_die(control_fd, CSB_STEP_PROTECT, errno, rel);
-    /* A tool cannot set these bits (seccomp), so one that lost them since the walk stays as it is. */
-    if (!S_ISREG(st.st_mode) || (st.st_mode & (S_ISUID | S_ISGID)) == 0) {
+    /* The walk read the bits (or the file capabilities, which an O_PATH descriptor cannot read
+     * here) moments ago; a tool cannot add either (seccomp), so only the type is checked again. */
+    if (!S_ISREG(st.st_mode)) {
         close(fd);
         return;
     }

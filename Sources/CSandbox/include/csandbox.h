@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <sys/xattr.h> /* getxattr for the walk (file capabilities): Glibc does not export it */
 
 #ifdef __cplusplus
 extern "C" {
@@ -41,9 +42,9 @@ enum csb_op {
     CSB_OP_PROTECT = 10,   /* a: a path relative to the workspace, b: the workspace's target;
                             * mounted read-only over itself (after WORKSPACE) */
     CSB_OP_TRAP = 11,      /* a: host trap (file or tree), b: target; flags: CREATE (masks.c) */
-    CSB_OP_PRIVILEGED = 12, /* a: a setuid/setgid regular file relative to the workspace, b: the
+    CSB_OP_PRIVILEGED = 12, /* a: a setuid/setgid/file-capability regular file relative to the workspace, b: the
                              * workspace's target; read-only over itself, directories pinned,
-                             * skipped if gone or no longer such a file (protect.c) */
+                             * skipped if gone or no longer a regular file (protect.c) */
 };
 
 enum csb_op_flag {

@@ -56,8 +56,8 @@ struct MaskMemo {
         }
         let privileged = Set(scan.privileged)
         for relative in memo.privileged where !privileged.contains(relative) {
-            // Still a setuid/setgid regular file, and not one the denylist masks instead.
-            guard let mode = mode(of: relative), mode & S_IFMT == S_IFREG, mode & (S_ISUID | S_ISGID) != 0 else { continue }
+            // Still a privileged regular file, and not one the denylist masks instead.
+            guard isPrivileged(relative) else { continue }
             let components = relative.split(separator: "/").map(String.init)
             guard matcher.matchLast(components) == nil else { continue }
             completed.privileged.append(relative)
@@ -75,6 +75,19 @@ struct MaskMemo {
         defer { close(fd) }
         var st = stat()
         return fstat(fd, &st) == 0 ? st.st_mode : nil
+    }
+
+    /// Whether `relative` beneath the root (no symlink at any component) is still a regular file
+    /// that grants privilege (`SensitiveMasks.grantsPrivilege`).
+    private func isPrivileged(_ relative: String) -> Bool {
+        let fd = csb_beneath_open_path(root, relative)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFREG else { return false }
+        return SensitiveMasks.grantsPrivilege(mode: st.st_mode) {
+            SensitiveMasks.hasCapabilities("/proc/self/fd/\(fd)", follow: true)
+        }
     }
 
     /// One entry a line: `d ` or `f ` (a mask), `s ` (a setuid/setgid file), then the

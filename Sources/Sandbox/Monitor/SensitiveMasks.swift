@@ -1,11 +1,12 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CSandbox
 
 /// The prepare-time walk that finds what to mask in a workspace: every file or directory whose
 /// path the profile's `traps.workspace_deny` matches (as `SensitivePaths` matches for the policy),
-/// and every other regular file with a setuid or setgid bit, which the child mounts read-only
-/// over itself (`CSB_OP_PRIVILEGED`): a store through a shared writable mapping is the one write
+/// and every other regular file with a setuid or setgid bit or file capabilities, which the
+/// child mounts read-only over itself (`CSB_OP_PRIVILEGED`): a store through a shared writable mapping is the one write
 /// the kernel does not strip those bits on, so a tool could otherwise put its code under a host
 /// user's setuid-root file. Only regular files cost a `fstatat` (the mode is not in `d_type`).
 ///
@@ -28,7 +29,8 @@ struct SensitiveMasks {
 
     var entries: [Entry] = []
 
-    /// Regular files with `S_ISUID` or `S_ISGID`, relative to the workspace, outside the masks.
+    /// Regular files with `S_ISUID`, `S_ISGID` or file capabilities (`grantsPrivilege`), relative
+    /// to the workspace, outside the masks.
     var privileged: [String] = []
 
     var truncation: Truncation?
@@ -92,7 +94,9 @@ struct SensitiveMasks {
                         continue
                     }
                     children.append(child)
-                } else if collectPrivileged, let mode = mode ?? regularMode(directory.raw, name), mode & (S_ISUID | S_ISGID) != 0 {
+                } else if collectPrivileged, let mode = mode ?? regularMode(directory.raw, name),
+                    grantsPrivilege(mode: mode, capabilities: { hasCapabilities("/proc/self/fd/\(directory.raw)/\(name)", follow: false) })
+                {
                     result.privileged.append(child.joined(separator: "/"))
                 }
             }
@@ -113,6 +117,23 @@ struct SensitiveMasks {
         var st = stat()
         guard fstatat(directory, name, &st, AT_SYMLINK_NOFOLLOW) == 0, st.st_mode & S_IFMT == S_IFREG else { return nil }
         return st.st_mode
+    }
+
+    /// Whether a regular file gives whoever runs it more than they have: a setuid or setgid bit,
+    /// or file capabilities (`security.capability`, as `setcap` writes them), which the kernel
+    /// also strips on `write` but not on a store through a shared mapping. Capabilities are read
+    /// only on executable files (a `getxattr`, the walk's second syscall for those), since the
+    /// kernel applies them at `execve` alone; `capabilities` says whether the file has them.
+    static func grantsPrivilege(mode: mode_t, capabilities: () -> Bool) -> Bool {
+        if mode & (S_ISUID | S_ISGID) != 0 { return true }
+        return mode & 0o111 != 0 && capabilities()
+    }
+
+    /// Whether the file at `path` has `security.capability`; `follow: false` reads the last
+    /// component itself (a name in a walked directory, `/proc/self/fd/DIR/NAME`), `true` follows
+    /// it (`/proc/self/fd/N` of the file's own descriptor).
+    static func hasCapabilities(_ path: String, follow: Bool) -> Bool {
+        (follow ? getxattr(path, "security.capability", nil, 0) : lgetxattr(path, "security.capability", nil, 0)) >= 0
     }
 
     private static func path(_ components: [String]) -> String {

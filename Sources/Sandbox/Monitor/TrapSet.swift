@@ -77,8 +77,8 @@ final class TrapSet {
         guard scan.privileged.count <= maxMasks else {
             throw .invalidRoot(
                 path: root.path,
-                reason: "\(scan.privileged.count) setuid/setgid files, more than the \(maxMasks) a sandbox mounts read-only; "
-                    + "remove their setuid/setgid bits (chmod ug-s) or make the workspace read-only")
+                reason: "\(scan.privileged.count) setuid/setgid or file-capability files, more than the \(maxMasks) a sandbox "
+                    + "mounts read-only; remove their bits (chmod ug-s) or capabilities (setcap -r), or make the workspace read-only")
         }
         let set = TrapSet(scanTruncation: scan.truncation, privilegedFiles: scan.privileged)
         // Each mask is a mount and an inode on the shared trap tmpfs: a project (or a tool planting

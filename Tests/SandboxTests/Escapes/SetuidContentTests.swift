@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CSandbox
 import Sandbox
 import TestSupport
 import Testing
@@ -12,7 +13,8 @@ import Testing
 /// found a setuid-root file of the project's owner in the workspace could replace its code and keep
 /// the bit: the next host user who ran it would run the tool's code as root.
 ///
-/// Held: the prepare-time walk (`SensitiveMasks`) collects every setuid/setgid regular file and
+/// Held: the prepare-time walk (`SensitiveMasks`) collects every setuid/setgid regular file (and
+/// every executable with file capabilities, the same hole) and
 /// the child mounts each read-only over itself (`CSB_OP_PRIVILEGED`, `child/protect.c`), its
 /// directories pinned. `open(O_RDWR)` then fails with `EROFS` whatever the path to it, so no
 /// shared writable mapping can exist; rename and unlink fail with `EBUSY`. Each test plants the
@@ -57,6 +59,23 @@ struct SetuidContentTests {
         #expect(answers["reopen"] == EROFS, "\(r.out)")
         #expect(answers["chmod"] == EROFS, "\(r.out)")
         expectIntact(planted, mode: 0o4755)
+    }
+
+    @Test func aSharedMappingCannotRewriteAFileWithCapabilities() throws {
+        // File capabilities are the setuid bit's twin: `write` strips `security.capability`, a
+        // store through a shared mapping does not, and the host user who runs the file gets
+        // them. The host leaves one as `setcap cap_net_raw+ep` would.
+        let h = try SandboxHarness()
+        let planted = plant(h, "pinger", mode: 0o755)
+        // vfs_cap_data, revision 2, effective: permitted = CAP_NET_RAW (13).
+        let capability: [UInt8] = [0x01, 0x00, 0x00, 0x02, 0x00, 0x20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]
+        try #require(setxattr(planted, "security.capability", capability, capability.count, 0) == 0, "setxattr: errno \(errno)")
+        let r = try h.run(["/usr/bin/python3", "-c", Self.mapAndStore + "attempt(\"mmap\", lambda: map_and_store(\"pinger\"))\n"])
+        #expect(AttemptScript.answers(r.out)["mmap"] == EROFS, "\(r.out) \(r.err)")
+        expectIntact(planted, mode: 0o755)
+        var kept = [UInt8](repeating: 0, count: 64)
+        let size = getxattr(planted, "security.capability", &kept, kept.count)
+        #expect(size == capability.count && Array(kept.prefix(max(0, size))) == capability, "the capability went: \(size)")
     }
 
     @Test func aReadOnlyMappingCannotBeMadeWritable() throws {
@@ -250,7 +269,9 @@ struct SetuidContentTests {
         var st = stat()
         #expect(stat(path, &st) == 0 && st.st_mode & 0o7777 == mode,
             "\(path): mode \(String(st.st_mode & 0o7777, radix: 8)), expected \(String(mode, radix: 8))", sourceLocation: sourceLocation)
-        #expect(readAll(path) == readAll("/usr/bin/id"), "\(path) no longer holds the bytes of /usr/bin/id", sourceLocation: sourceLocation)
+        // Compared apart: the operands of a failed `#expect` are printed whole (a binary here).
+        let same = readAll(path) == readAll("/usr/bin/id")
+        #expect(same, "\(path) no longer holds the bytes of /usr/bin/id", sourceLocation: sourceLocation)
     }
 
     private func readAll(_ path: String) -> [UInt8] {
