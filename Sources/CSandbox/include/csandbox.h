@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
-#include <sys/xattr.h> /* getxattr for the walk (file capabilities): Glibc does not export it */
+#include <sys/xattr.h> /* Glibc's module does not export it; the escape tests set and read attributes */
 
 #ifdef __cplusplus
 extern "C" {
@@ -398,6 +398,11 @@ int csb_protect_release_detached(int lock_fd, int root_fd, const char *_Nonnull 
 void csb_wait_closers(void);
 /* Whether `path` is the root or inside of a tmpfs (statfs, which Swift's Glibc lacks). */
 int csb_is_tmpfs(const char *_Nonnull path);
+
+/* ---- File capabilities (capabilities.c, monitor side). ------------------------------------ */
+
+/* 1 when `path` carries `security.capability`; `follow` 0 reads the last component itself. */
+int csb_file_has_capabilities(const char *_Nonnull path, int follow);
 
 /* ---- Project quotas (quota.c, monitor side, host root). --------------------------------- */
 

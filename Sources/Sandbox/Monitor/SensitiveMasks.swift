@@ -133,7 +133,7 @@ struct SensitiveMasks {
     /// component itself (a name in a walked directory, `/proc/self/fd/DIR/NAME`), `true` follows
     /// it (`/proc/self/fd/N` of the file's own descriptor).
     static func hasCapabilities(_ path: String, follow: Bool) -> Bool {
-        (follow ? getxattr(path, "security.capability", nil, 0) : lgetxattr(path, "security.capability", nil, 0)) >= 0
+        csb_file_has_capabilities(path, follow ? 1 : 0) != 0
     }
 
     private static func path(_ components: [String]) -> String {
