@@ -31,6 +31,9 @@ int csb_join_path(char *out, size_t len, const char *prefix, const char *path);
 int csb_mkdir_p(const char *path, unsigned mode);
 /* Creates an empty regular file (mount point for a file bind). */
 int csb_touch(const char *path);
+/* `rel` beneath the directory `dir` as O_PATH (plus `flags`), no symlink or magic link at any
+ * component and nothing outside `dir`; -1 with errno. */
+int csb_open_beneath(const char *dir, const char *rel, int flags);
 
 /* A cursor over a byte plan or run message, bounds-checked. */
 struct csb_cursor {
@@ -52,9 +55,13 @@ void csb_expect_root(int control_fd, uint64_t inode, const char *device);
 void csb_mount_workspace(int control_fd, const char *host_path, const char *target, int writable);
 /* protect.c: mount `rel` (beneath the workspace at `workspace`) read-only over itself. */
 void csb_protect_path(int control_fd, const char *rel, const char *workspace);
-/* protect.c: mount the setuid/setgid (or file-capability) regular file `rel` (beneath the workspace whose sandbox path
- * is `workspace`) read-only over itself, its directories pinned; skipped if no longer a regular file. */
+/* protect.c: mount the setuid/setgid (or file-capability) regular file `rel`, beneath the
+ * workspace whose sandbox path is `workspace`, read-only over itself, its directories pinned;
+ * skipped if it is no longer a regular file. */
 void csb_protect_privileged(int control_fd, const char *rel, const char *workspace);
+/* protect.c: clones the mount tree at `fd` (recursively: what is mounted below stays), applies
+ * `attr_set` (MOUNT_ATTR_*, 0 for none) and moves the copy onto `fd` itself. 0, or -1 with errno. */
+int csb_bind_over_itself(int fd, uint64_t attr_set);
 /* masks.c: binds each directory between `target` (a sandbox path) and its mount over itself. */
 void csb_pin_ancestors(int control_fd, enum csb_step step, const char *target);
 /* masks.c: mounts the host trap `source` read-only over `target` (both without CSB_ prefixes). */

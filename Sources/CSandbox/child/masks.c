@@ -19,7 +19,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/mount.h>
-#include <linux/openat2.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -27,20 +26,9 @@
 
 static int open_beneath_newroot(const char *target)
 {
-    int root = open(CSB_NEWROOT, O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (root < 0)
-        return -1;
-    struct open_how how;
-    memset(&how, 0, sizeof how);
-    how.flags = O_PATH | O_CLOEXEC;
-    how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
     while (*target == '/')
         target++;
-    int fd = (int)syscall(SYS_openat2, root, target, &how, sizeof how);
-    int saved = errno;
-    close(root);
-    errno = saved;
-    return fd;
+    return csb_open_beneath(CSB_NEWROOT, target, 0);
 }
 
 /* Binds each directory above `target` over itself, from the nearest up to the first one that is
@@ -74,16 +62,11 @@ void csb_pin_ancestors(int control_fd, enum csb_step step, const char *target)
             close(at);
             return;
         }
-        int tree = (int)syscall(SYS_open_tree, at, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
-        if (tree < 0 ||
-            syscall(SYS_move_mount, tree, "", at, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0) {
+        if (csb_bind_over_itself(at, 0) < 0) {
             int saved = errno;
-            if (tree >= 0)
-                close(tree);
             close(at);
             csb_child_die(control_fd, step, saved, path);
         }
-        close(tree);
         close(at);
     }
 }

@@ -5,9 +5,9 @@
  * over and unlinks then fail with EROFS or EBUSY from the kernel, whatever syscall the tool uses.
  *
  * The same for every setuid/setgid regular file the prepare-time walk found, and every executable
- * with file capabilities (issue 10): the kernel strips those bits (and `security.capability`) on write(2), truncate, copy_file_range and fallocate, but not on a
- * store through a shared writable mapping, so a tool could put its code under a host user's
- * setuid-root file. On a read-only mount open(O_RDWR) fails with EROFS, so no such mapping can
+ * with file capabilities (issue 10): the kernel strips those bits (and `security.capability`) on
+ * write(2), truncate, copy_file_range and fallocate, but not on a store through a shared writable
+ * mapping, so a tool could put its code under a host user's setuid-root file. On a read-only mount open(O_RDWR) fails with EROFS, so no such mapping can
  * exist, and the file cannot be renamed or unlinked (EBUSY). Its directories are pinned as a
  * workspace mask's are (masks.c), so it stays where the walk (and the mask memo) found it.
  */
@@ -16,42 +16,22 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
-/* `rel` beneath the directory `dir` as O_PATH, no symlink at any component. -1 with errno. */
-static int open_beneath(const char *dir, const char *rel)
-{
-    int at = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (at < 0)
-        return -1;
-    struct open_how how;
-    memset(&how, 0, sizeof how);
-    how.flags = O_PATH | O_NOFOLLOW | O_CLOEXEC;
-    how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
-    int fd = (int)syscall(SYS_openat2, at, rel, &how, sizeof how);
-    int saved = errno;
-    close(at);
-    errno = saved;
-    return fd;
-}
-
-/* Clones the mount tree at `fd` (recursively: what is mounted below stays) and moves the copy,
- * read-only, onto `fd` itself. 0, or -1 with errno. */
-static int readonly_over_itself(int fd)
+int csb_bind_over_itself(int fd, uint64_t attr_set)
 {
     int tree = (int)syscall(SYS_open_tree, fd, "", OPEN_TREE_CLONE | O_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH);
     if (tree < 0)
         return -1;
     struct mount_attr attr;
     memset(&attr, 0, sizeof attr);
-    attr.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
+    attr.attr_set = attr_set;
     int rc = 0;
-    if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) < 0 ||
+    if ((attr_set != 0 && syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) < 0) ||
         syscall(SYS_move_mount, tree, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
         rc = -1;
     int saved = errno;
@@ -60,9 +40,15 @@ static int readonly_over_itself(int fd)
     return rc;
 }
 
+/* Read-only over itself, and no setuid or device there either. */
+static int readonly_over_itself(int fd)
+{
+    return csb_bind_over_itself(fd, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+}
+
 void csb_protect_path(int control_fd, const char *rel, const char *workspace)
 {
-    int fd = open_beneath(workspace, rel);
+    int fd = csb_open_beneath(workspace, rel, O_NOFOLLOW);
     if (fd < 0)
         csb_child_die(control_fd, CSB_STEP_PROTECT, errno, rel);
     struct stat st;
@@ -85,7 +71,7 @@ void csb_protect_privileged(int control_fd, const char *rel, const char *workspa
     /* Pinned first: a descriptor opened before would name the dentry under the pin's copy, and a
      * mount onto it would be hidden below the copy. */
     csb_pin_ancestors(control_fd, CSB_STEP_PROTECT, sandbox);
-    int fd = open_beneath(inside, rel);
+    int fd = csb_open_beneath(inside, rel, O_NOFOLLOW);
     if (fd < 0) {
         /* Gone, or a component is now a link or a file (another call of the project changed it
          * since the walk): nothing setuid is left at this name to write through. */

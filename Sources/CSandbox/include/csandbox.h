@@ -42,9 +42,10 @@ enum csb_op {
     CSB_OP_PROTECT = 10,   /* a: a path relative to the workspace, b: the workspace's target;
                             * mounted read-only over itself (after WORKSPACE) */
     CSB_OP_TRAP = 11,      /* a: host trap (file or tree), b: target; flags: CREATE (masks.c) */
-    CSB_OP_PRIVILEGED = 12, /* a: a setuid/setgid/file-capability regular file relative to the workspace, b: the
-                             * workspace's target; read-only over itself, directories pinned,
-                             * skipped if gone or no longer a regular file (protect.c) */
+    CSB_OP_PRIVILEGED = 12, /* a: a setuid/setgid/file-capability regular file relative to the
+                             * workspace, b: the workspace's target; read-only over itself,
+                             * directories pinned, skipped if gone or no longer a regular file
+                             * (protect.c) */
 };
 
 enum csb_op_flag {
