@@ -66,15 +66,6 @@ struct KeptResults {
     static let fixedShare = 2048
 
     static func size(of result: ToolResult) -> Int {
-        fixedShare + (result.message?.utf8.count ?? 0) + (result.output.map(textBytes) ?? 0)
-    }
-
-    private static func textBytes(_ value: JSONValue) -> Int {
-        switch value {
-        case .null, .bool, .int, .uint, .double: 8
-        case .string(let text): text.utf8.count
-        case .array(let items): items.reduce(0) { $0 + textBytes($1) }
-        case .object(let members): members.reduce(0) { $0 + $1.key.utf8.count + textBytes($1.value) }
-        }
+        fixedShare + (result.message?.utf8.count ?? 0) + (result.output?.textBytes ?? 0)
     }
 }

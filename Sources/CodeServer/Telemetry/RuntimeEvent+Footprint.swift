@@ -7,15 +7,3 @@ extension RuntimeEvent {
     /// count alone does not bound a ring's memory. An estimate, not the encoded size.
     var footprint: Int { 256 + payload.json.textBytes }
 }
-
-extension JSONValue {
-    /// UTF-8 bytes of every key and string, and 8 for every other value.
-    fileprivate var textBytes: Int {
-        switch self {
-        case .string(let text): text.utf8.count
-        case .array(let elements): elements.reduce(0) { $0 + $1.textBytes }
-        case .object(let members): members.reduce(0) { $0 + $1.key.utf8.count + $1.value.textBytes }
-        case .null, .bool, .int, .uint, .double: 8
-        }
-    }
-}
