@@ -118,16 +118,7 @@ public final class TelemetryHub: Sendable {
         touched: inout [UInt64: TelemetrySubscriber]
     ) -> [Alert] {
         record(recorded, footprint: footprint, now: now, in: &state, touched: &touched)
-        // The alert rules learn a project's egress policy from its start, so a network
-        // denial in a project whose egress is enabled pages (the runbook's rule) without
-        // whoever composes the engine having to remember to say so.
-        if case .projectStarted(let started) = recorded.payload {
-            if started.networkEgressPolicy == .allow {
-                state.engine.context.egressEnabledProjects.insert(recorded.projectId)
-            } else {
-                state.engine.context.egressEnabledProjects.remove(recorded.projectId)
-            }
-        }
+        learnEgressPolicy(from: recorded, in: &state)
         let alerts = state.engine.observe(recorded, now: now)
         for alert in alerts {
             var alertEvent = alert.event
@@ -142,6 +133,18 @@ public final class TelemetryHub: Sendable {
             }
         }
         return alerts
+    }
+
+    /// The alert rules learn a project's egress policy from its start, so a network denial in a
+    /// project whose egress is enabled pages (the runbook's rule) without whoever composes the
+    /// engine having to remember to say so. Under the lock.
+    private func learnEgressPolicy(from event: RuntimeEvent, in state: inout State) {
+        guard case .projectStarted(let started) = event.payload else { return }
+        if started.networkEgressPolicy == .allow {
+            state.engine.context.egressEnabledProjects.insert(event.projectId)
+        } else {
+            state.engine.context.egressEnabledProjects.remove(event.projectId)
+        }
     }
 
     /// Outside the lock: the only place subscribers' streams are yielded to.
@@ -204,13 +207,7 @@ public final class TelemetryHub: Sendable {
             for var event in recent {
                 event.id = state.nextId
                 state.nextId += 1
-                if case .projectStarted(let started) = event.payload {
-                    if started.networkEgressPolicy == .allow {
-                        state.engine.context.egressEnabledProjects.insert(event.projectId)
-                    } else {
-                        state.engine.context.egressEnabledProjects.remove(event.projectId)
-                    }
-                }
+                learnEgressPolicy(from: event, in: &state)
                 record(event, footprint: event.footprint, now: event.atMs, in: &state, touched: &touched)
                 _ = state.engine.observe(event, now: event.atMs)
             }
