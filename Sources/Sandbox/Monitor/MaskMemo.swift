@@ -51,7 +51,7 @@ struct MaskMemo {
         for entry in memo.entries where !found.contains(entry.relative) {
             let components = entry.relative.split(separator: "/").map(String.init)
             guard matcher.matchLast(components) != nil else { continue }
-            guard let mode = mode(of: entry.relative), mode & S_IFMT == (entry.isDirectory ? S_IFDIR : S_IFREG) else { continue }
+            guard let (_, mode) = opened(entry.relative), mode & S_IFMT == (entry.isDirectory ? S_IFDIR : S_IFREG) else { continue }
             completed.entries.append(entry)
         }
         let privileged = Set(scan.privileged)
@@ -68,25 +68,20 @@ struct MaskMemo {
         return completed
     }
 
-    /// The mode of `relative` beneath the root, no symlink at any component; nil if not there.
-    private func mode(of relative: String) -> mode_t? {
-        let fd = csb_beneath_open_path(root, relative)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
+    /// `relative` beneath the root, no symlink at any component, and its mode; nil if not there.
+    private func opened(_ relative: String) -> (fd: OwnedFD, mode: mode_t)? {
+        let fd = OwnedFD(csb_beneath_open_path(root, relative))
         var st = stat()
-        return fstat(fd, &st) == 0 ? st.st_mode : nil
+        guard fd.isOpen, fstat(fd.raw, &st) == 0 else { return nil }
+        return (fd, st.st_mode)
     }
 
-    /// Whether `relative` beneath the root (no symlink at any component) is still a regular file
-    /// that grants privilege (`SensitiveMasks.grantsPrivilege`).
+    /// Whether `relative` is still a regular file that grants privilege
+    /// (`SensitiveMasks.grantsPrivilege`).
     private func isPrivileged(_ relative: String) -> Bool {
-        let fd = csb_beneath_open_path(root, relative)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var st = stat()
-        guard fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFREG else { return false }
-        return SensitiveMasks.grantsPrivilege(mode: st.st_mode) {
-            SensitiveMasks.hasCapabilities("/proc/self/fd/\(fd)", follow: true)
+        guard let (fd, mode) = opened(relative), mode & S_IFMT == S_IFREG else { return false }
+        return SensitiveMasks.grantsPrivilege(mode: mode) {
+            SensitiveMasks.hasCapabilities("/proc/self/fd/\(fd.raw)", follow: true)
         }
     }
 
