@@ -4,9 +4,9 @@ import Sandbox
 ///
 /// Every input gets a correlation id (the caller's, or a generated one) that its journal entries,
 /// its tool call, the policy record and every event share. Each fact the conversation records is
-/// one journal entry and one event at once (`record`): emitted once, stored once. Tool calls go through the project's
-/// `ExecutionRunner`; the conversation only tracks them. Inputs waiting at once (running tool
-/// calls, sync or async) are bounded by `conversation_max_queue_size`.
+/// one journal entry and one event at once (`record`): emitted once, stored once. Tool calls go
+/// through the project's `ExecutionRunner`; the conversation only tracks them. Inputs waiting at
+/// once (running tool calls, sync or async) are bounded by `conversation_max_queue_size`.
 public actor Conversation {
     private enum State {
         case active

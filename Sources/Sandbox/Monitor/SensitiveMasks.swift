@@ -6,9 +6,10 @@ import CSandbox
 /// The prepare-time walk that finds what to mask in a workspace: every file or directory whose
 /// path the profile's `traps.workspace_deny` matches (as `SensitivePaths` matches for the policy),
 /// and every other regular file with a setuid or setgid bit or file capabilities, which the
-/// child mounts read-only over itself (`CSB_OP_PRIVILEGED`): a store through a shared writable mapping is the one write
-/// the kernel does not strip those bits on, so a tool could otherwise put its code under a host
-/// user's setuid-root file. Only regular files cost a `fstatat` (the mode is not in `d_type`).
+/// child mounts read-only over itself (`CSB_OP_PRIVILEGED`): a store through a shared writable
+/// mapping is the one write the kernel does not strip those on, so a tool could otherwise put
+/// its code under a host user's setuid-root file. Only regular files cost a `fstatat` (the mode
+/// is not in `d_type`), and executable ones an `lgetxattr`.
 ///
 /// Bounded and blind to symlinks on purpose: it runs on every prepare, over a tree the tools
 /// write. Directories are opened one component at a time from their parent's descriptor with
@@ -36,8 +37,8 @@ struct SensitiveMasks {
     var truncation: Truncation?
 
     /// Walks the tree below the directory descriptor `root`, without following a link.
-    /// - Parameter privileged: also collect setuid/setgid regular files (a writable workspace);
-    ///   the walk then runs even without a denylist.
+    /// - Parameter privileged: also collect the files that grant privilege (`grantsPrivilege`; a
+    ///   writable workspace); the walk then runs even without a denylist.
     static func scan(root: Int32, traps: Profile.Traps, privileged collectPrivileged: Bool = false) -> SensitiveMasks {
         var result = SensitiveMasks()
         guard !traps.workspaceDeny.isEmpty || collectPrivileged else { return result }
@@ -122,7 +123,7 @@ struct SensitiveMasks {
     /// Whether a regular file gives whoever runs it more than they have: a setuid or setgid bit,
     /// or file capabilities (`security.capability`, as `setcap` writes them), which the kernel
     /// also strips on `write` but not on a store through a shared mapping. Capabilities are read
-    /// only on executable files (a `getxattr`, the walk's second syscall for those), since the
+    /// only on executable files (an `lgetxattr`, the walk's second syscall for those), since the
     /// kernel applies them at `execve` alone; `capabilities` says whether the file has them.
     static func grantsPrivilege(mode: mode_t, capabilities: () -> Bool) -> Bool {
         if mode & (S_ISUID | S_ISGID) != 0 { return true }
