@@ -31,8 +31,9 @@ int csb_join_path(char *out, size_t len, const char *prefix, const char *path);
 int csb_mkdir_p(const char *path, unsigned mode);
 /* Creates an empty regular file (mount point for a file bind). */
 int csb_touch(const char *path);
-/* `rel` beneath the directory `dir` as O_PATH (plus `flags`), no symlink or magic link at any
- * component and nothing outside `dir`; -1 with errno. */
+/* `rel` beneath the directory `dir` as O_PATH (plus `flags`), through the host side's
+ * csb_beneath_open (no symlink or magic link at any component, nothing outside `dir`); -1 with
+ * errno. */
 int csb_open_beneath(const char *dir, const char *rel, int flags);
 
 /* A cursor over a byte plan or run message, bounds-checked. */

@@ -1,12 +1,11 @@
 /* Byte- and path-level helpers for the child side: no allocation, EINTR-safe, bounds-checked. */
 #include "child_internal.h"
+#include "../include/csandbox_beneath.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 int csb_write_full(int fd, const void *buf, size_t len)
@@ -110,11 +109,7 @@ int csb_open_beneath(const char *dir, const char *rel, int flags)
     int at = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (at < 0)
         return -1;
-    struct open_how how;
-    memset(&how, 0, sizeof how);
-    how.flags = (uint64_t)(O_PATH | O_CLOEXEC | flags);
-    how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
-    int fd = (int)syscall(SYS_openat2, at, rel, &how, sizeof how);
+    int fd = csb_beneath_open(at, rel, O_PATH | flags);
     int saved = errno;
     close(at);
     errno = saved;
