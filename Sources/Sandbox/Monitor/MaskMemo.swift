@@ -113,6 +113,8 @@ struct MaskMemo {
             .map { ($0.isDirectory ? "d " : "f ") + $0.relative + "\n" }
         let privileged = scan.privileged.filter { !$0.contains("\n") }.prefix(TrapSet.maxMasks).map { "s " + $0 + "\n" }
         let text = (masks + privileged).joined()
+        // Room first: on a full tmpfs the new memo could not be written at all.
+        Self.prune()
         let temporary = file + ".\(getpid()).tmp"
         unlink(temporary)
         let out = OwnedFD(open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600))
@@ -120,5 +122,25 @@ struct MaskMemo {
         let written = POSIX.writeAll(out.raw, Array(text.utf8))
         out.close()
         if !written || rename(temporary, file) != 0 { unlink(temporary) }
+    }
+
+    /// The most roots remembered. Each memo takes a page of the traps' tmpfs (4 MiB), which the
+    /// trap files and the trap groups' turn pages need too; a root's memo outlives the root (its
+    /// identity cannot be looked up), so the memos of a thousand deleted test roots once filled
+    /// it, and the next turn page could not be allocated.
+    static let maxMemos = 128
+
+    /// Past `maxMemos`, the least recently written memos go (before each write). A root whose memo went is walked
+    /// whole again; only a walk that stops early before a new memo is written lacks completion.
+    private static func prune() {
+        guard let names = POSIX.entries(of: directory), names.count > maxMemos else { return }
+        var aged: [(name: String, written: Int)] = []
+        for name in names {
+            var st = stat()
+            guard lstat(directory + "/" + name, &st) == 0 else { continue }
+            aged.append((name, st.st_mtim.tv_sec * 1_000_000_000 + st.st_mtim.tv_nsec))
+        }
+        aged.sort { $0.written < $1.written }
+        for old in aged.prefix(aged.count - maxMemos) { unlink(directory + "/" + old.name) }
     }
 }
