@@ -128,11 +128,11 @@ final class TrapGroup: Sendable {
         return group
     }
 
-    /// One group's lock and shared page (`registry/group-NAME`): made at its size by the group's
-    /// first holder (a later `ftruncate` to the same size changes nothing), mapped shared, and
-    /// `flock`ed for each turn. A group of its own for each group: if joining ever fails while a
-    /// holder lives and a second group is made, its readers never answer by number into the
-    /// first group's page.
+    /// One group's lock and shared page (`registry/group-NAME`): allocated at its size by the
+    /// group's first holder (a later `posix_fallocate` of the same range changes nothing),
+    /// mapped shared, and `flock`ed for each turn. A group of its own for each group: if joining
+    /// ever fails while a holder lives and a second group is made, its readers never answer by
+    /// number into the first group's page.
     private struct TurnFile {
         let path: String
         let fd: Int32
@@ -146,7 +146,13 @@ final class TrapGroup: Sendable {
                 errno = EINVAL
                 return nil
             }
-            guard st.st_size >= cycleSize || ftruncate(file.raw, off_t(cycleSize)) == 0 else { return nil }
+            // Allocated, not just sized: a sparse page of a full tmpfs is a SIGBUS at the first
+            // store through the mapping (the reader thread's), where this fails with ENOSPC.
+            let reserved = posix_fallocate(file.raw, 0, off_t(cycleSize))
+            guard reserved == 0 else {
+                errno = reserved
+                return nil
+            }
             guard let page = mmap(nil, cycleSize, PROT_READ | PROT_WRITE, MAP_SHARED, file.raw, 0), page != MAP_FAILED
             else { return nil }
             self.path = path
