@@ -81,11 +81,13 @@ struct DiskQuota {
         guard top >= 0 else { return false }
         // (parent, name) pairs: a directory is opened when its turn comes, so the descriptors
         // open at once are bounded by the depth, not by how many directories wait.
-        var pending: [(parent: OwnedFD, name: String?)] = [(OwnedFD(top), nil)]
+        // Names stay bytes: one decoded from a name that is not UTF-8 opens nothing, and the tool
+        // that made it would have kept what is below it out of the count.
+        var pending: [(parent: OwnedFD, name: [UInt8]?)] = [(OwnedFD(top), nil)]
         while let (parent, name) = pending.popLast() {
             let directory: OwnedFD
             if let name {
-                let fd = openat(parent.raw, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+                let fd = POSIX.withCString(name) { openat(parent.raw, $0, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
                 guard fd >= 0 else { continue }
                 directory = OwnedFD(fd)
             } else {
@@ -98,10 +100,10 @@ struct DiskQuota {
             }
             defer { closedir(stream) }
             while let entry = readdir(stream) {
-                let name = POSIX.name(of: entry)
-                if name == "." || name == ".." { continue }
+                let name = POSIX.nameBytes(of: entry)
+                if name == [0x2E] || name == [0x2E, 0x2E] { continue }
                 var st = stat()
-                guard fstatat(directory.raw, name, &st, AT_SYMLINK_NOFOLLOW) == 0 else { continue }
+                guard POSIX.withCString(name, { fstatat(directory.raw, $0, &st, AT_SYMLINK_NOFOLLOW) }) == 0 else { continue }
                 inodes += 1
                 bytes += UInt64(st.st_blocks) * 512
                 if (inodeLimit > 0 && inodes > inodeLimit) || (byteLimit > 0 && bytes > byteLimit) { return true }

@@ -129,7 +129,7 @@ final class HostSecretTraps: Sendable {
             for target in files {
                 let source = next()
                 try file(source, sandboxPath: target)
-                mounts.append(TrapSet.Mount(source: source, target: target, flags: create))
+                mounts.append(TrapSet.Mount(source: source, target: Array(target.utf8), flags: create))
             }
             // A tree is made writable while it is filled, then sealed 0555 from the leaves up.
             let rootTree = next()
@@ -154,12 +154,12 @@ final class HostSecretTraps: Sendable {
                 _ = chmod(rootTree, 0o555)
             }
             try record(rootTree, sandboxPath: "/root", directory: true)
-            mounts.append(TrapSet.Mount(source: rootTree, target: "/root", flags: create | CSB_FLAG_DIRECTORY.rawValue))
+            mounts.append(TrapSet.Mount(source: rootTree, target: Array("/root".utf8), flags: create | CSB_FLAG_DIRECTORY.rawValue))
 
             let homeTree = next()
             try mkdirUnlessExisting(homeTree, 0o555)
             try record(homeTree, sandboxPath: "/home", directory: true)
-            mounts.append(TrapSet.Mount(source: homeTree, target: "/home", flags: create | CSB_FLAG_DIRECTORY.rawValue))
+            mounts.append(TrapSet.Mount(source: homeTree, target: Array("/home".utf8), flags: create | CSB_FLAG_DIRECTORY.rawValue))
             var st = stat()
             guard lstat(directory, &st) == 0 else { throw .lastError("lstat(\(directory))") }
             return HostSecretTraps(

@@ -49,8 +49,7 @@ struct MaskMemo {
         var completed = scan
         let found = Set(scan.entries.map(\.relative))
         for entry in memo.entries where !found.contains(entry.relative) {
-            let components = entry.relative.split(separator: "/").map(String.init)
-            guard matcher.matchLast(components) != nil else { continue }
+            guard matcher.matchLast(entry.relative.matchComponents) != nil else { continue }
             guard let (_, mode) = opened(entry.relative), mode & S_IFMT == (entry.isDirectory ? S_IFDIR : S_IFREG) else { continue }
             completed.entries.append(entry)
         }
@@ -58,8 +57,7 @@ struct MaskMemo {
         for relative in memo.privileged where !privileged.contains(relative) {
             // Still a privileged regular file, and not one the denylist masks instead.
             guard isPrivileged(relative) else { continue }
-            let components = relative.split(separator: "/").map(String.init)
-            guard matcher.matchLast(components) == nil else { continue }
+            guard matcher.matchLast(relative.matchComponents) == nil else { continue }
             completed.privileged.append(relative)
         }
         if completed.entries.count > scan.entries.count || completed.privileged.count > scan.privileged.count {
@@ -69,8 +67,8 @@ struct MaskMemo {
     }
 
     /// `relative` beneath the root, no symlink at any component, and its mode; nil if not there.
-    private func opened(_ relative: String) -> (fd: OwnedFD, mode: mode_t)? {
-        let fd = OwnedFD(csb_beneath_open_path(root, relative))
+    private func opened(_ relative: WorkspacePath) -> (fd: OwnedFD, mode: mode_t)? {
+        let fd = OwnedFD(POSIX.withCString(relative.bytes) { csb_beneath_open_path(root, $0) })
         var st = stat()
         guard fd.isOpen, fstat(fd.raw, &st) == 0 else { return nil }
         return (fd, st.st_mode)
@@ -78,24 +76,32 @@ struct MaskMemo {
 
     /// Whether `relative` is still a regular file that grants privilege
     /// (`SensitiveMasks.grantsPrivilege`).
-    private func isPrivileged(_ relative: String) -> Bool {
+    private func isPrivileged(_ relative: WorkspacePath) -> Bool {
         guard let (fd, mode) = opened(relative), mode & S_IFMT == S_IFREG else { return false }
         return SensitiveMasks.grantsPrivilege(mode: mode) {
-            SensitiveMasks.hasCapabilities("/proc/self/fd/\(fd.raw)", follow: true)
+            SensitiveMasks.hasCapabilities(Array("/proc/self/fd/\(fd.raw)".utf8), follow: true)
         }
     }
 
     /// One entry a line: `d ` or `f ` (a mask), `s ` (a setuid/setgid file), then the
-    /// workspace-relative path. Lines of another shape (no tool can write here) are skipped.
+    /// workspace-relative path's bytes (not necessarily UTF-8). Lines of another shape (no tool
+    /// can write here) are skipped.
     private func read() -> SensitiveMasks {
         var memo = SensitiveMasks()
-        guard let text = POSIX.readFile(file, limit: 1 << 20) else { return memo }
-        for line in text.split(separator: "\n") where line.count > 2 {
-            let relative = String(line.dropFirst(2))
-            if line.hasPrefix("d ") || line.hasPrefix("f ") {
-                memo.entries.append(SensitiveMasks.Entry(relative: relative, isDirectory: line.hasPrefix("d ")))
-            } else if line.hasPrefix("s ") {
+        // Far above what `write` makes (1,024 lines of at most PATH_MAX).
+        guard let bytes = try? POSIX.readBytes(file, limit: 8 << 20) else { return memo }
+        for line in bytes.split(separator: UInt8(ascii: "\n")) where line.count > 2 && line[line.startIndex + 1] == UInt8(ascii: " ") {
+            let tag = line[line.startIndex]
+            let path = Array(line.dropFirst(2))
+            guard !path.contains(0) else { continue }
+            let relative = WorkspacePath(bytes: path)
+            switch tag {
+            case UInt8(ascii: "d"), UInt8(ascii: "f"):
+                memo.entries.append(SensitiveMasks.Entry(relative: relative, isDirectory: tag == UInt8(ascii: "d")))
+            case UInt8(ascii: "s"):
                 memo.privileged.append(relative)
+            default:
+                continue
             }
         }
         return memo
@@ -109,17 +115,19 @@ struct MaskMemo {
             unlink(file)
             return
         }
-        let masks = scan.entries.filter { !$0.relative.contains("\n") }.prefix(TrapSet.maxMasks)
-            .map { ($0.isDirectory ? "d " : "f ") + $0.relative + "\n" }
-        let privileged = scan.privileged.filter { !$0.contains("\n") }.prefix(TrapSet.maxMasks).map { "s " + $0 + "\n" }
-        let text = (masks + privileged).joined()
+        // A name with a newline cannot be a line: it is not remembered (a finished walk still finds it).
+        let masks = scan.entries.filter { !$0.relative.hasNewline }.prefix(TrapSet.maxMasks)
+            .map { Array(($0.isDirectory ? "d " : "f ").utf8) + $0.relative.bytes + [UInt8(ascii: "\n")] }
+        let privileged = scan.privileged.filter { !$0.hasNewline }.prefix(TrapSet.maxMasks)
+            .map { Array("s ".utf8) + $0.bytes + [UInt8(ascii: "\n")] }
+        let text = (masks + privileged).flatMap { $0 }
         // Room first: on a full tmpfs the new memo could not be written at all.
         Self.prune()
         let temporary = file + ".\(getpid()).tmp"
         unlink(temporary)
         let out = OwnedFD(open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600))
         guard out.isOpen else { return }
-        let written = POSIX.writeAll(out.raw, Array(text.utf8))
+        let written = POSIX.writeAll(out.raw, text)
         out.close()
         if !written || rename(temporary, file) != 0 { unlink(temporary) }
     }

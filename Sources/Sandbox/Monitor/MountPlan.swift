@@ -9,11 +9,16 @@ struct MountPlan {
     private(set) var bytes: [UInt8] = []
 
     mutating func append(_ op: csb_op, flags: UInt32 = 0, num: UInt64 = 0, a: String = "", b: String = "") {
+        append(op, flags: flags, num: num, a: Array(a.utf8), b: Array(b.utf8))
+    }
+
+    /// A record whose paths are bytes (a workspace name need not be UTF-8).
+    mutating func append(_ op: csb_op, flags: UInt32 = 0, num: UInt64 = 0, a: [UInt8], b: [UInt8]) {
         bytes.appendLE(op.rawValue)
         bytes.appendLE(flags)
         bytes.appendLE(num)
-        let aBytes = Array(a.utf8) + [0]
-        let bBytes = Array(b.utf8) + [0]
+        let aBytes = a + [0]
+        let bBytes = b + [0]
         bytes.appendLE(UInt32(aBytes.count))
         bytes.appendLE(UInt32(bBytes.count))
         bytes.append(contentsOf: aBytes)
@@ -49,7 +54,7 @@ struct MountPlan {
         }
         // Before the traps, whose pins clone what is mounted below them.
         for path in traps?.privilegedFiles ?? [] {
-            plan.append(CSB_OP_PRIVILEGED, a: path, b: fs.workspacePath)
+            plan.append(CSB_OP_PRIVILEGED, a: path.bytes, b: Array(fs.workspacePath.utf8))
         }
         if fs.tmpSizeMB > 0 {
             plan.append(CSB_OP_TMPFS, num: UInt64(fs.tmpSizeMB) << 20, b: "/tmp")
@@ -65,7 +70,7 @@ struct MountPlan {
         }
         // Last, so that a trap covers whatever a mount or the workspace put at its path.
         for trap in traps?.mounts ?? [] {
-            plan.append(CSB_OP_TRAP, flags: trap.flags, a: trap.source, b: trap.target)
+            plan.append(CSB_OP_TRAP, flags: trap.flags, a: Array(trap.source.utf8), b: trap.target)
         }
         return plan
     }

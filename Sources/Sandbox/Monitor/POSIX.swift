@@ -93,3 +93,23 @@ public enum POSIX {
         return names
     }
 }
+
+extension POSIX {
+    /// The name of a `readdir` entry, as bytes: a Linux name need not be UTF-8.
+    static func nameBytes(of entry: UnsafeMutablePointer<dirent>) -> [UInt8] {
+        withUnsafeBytes(of: entry.pointee.d_name) { Array($0.prefix { $0 != 0 }) }
+    }
+
+    /// The name of a `readdir` entry, decoded: only for directories this process made, whose
+    /// names it chose. A walk over a tree that tools write uses `nameBytes`.
+    static func name(of entry: UnsafeMutablePointer<dirent>) -> String {
+        String(decoding: nameBytes(of: entry), as: UTF8.self)
+    }
+
+    /// `body` with `bytes` (a name or path without NUL) as a C string.
+    static func withCString<T>(_ bytes: [UInt8], _ body: (UnsafePointer<CChar>) -> T) -> T {
+        (bytes + [0]).withUnsafeBufferPointer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) { body($0.baseAddress!) }
+        }
+    }
+}

@@ -17,8 +17,7 @@ import CSandbox
 /// the project; a denied directory is masked whole and not entered.
 struct SensitiveMasks {
     struct Entry: Equatable {
-        /// Relative to the workspace, `/`-separated.
-        var relative: String
+        var relative: WorkspacePath
         var isDirectory: Bool
     }
 
@@ -30,13 +29,15 @@ struct SensitiveMasks {
 
     var entries: [Entry] = []
 
-    /// Regular files with `S_ISUID`, `S_ISGID` or file capabilities (`grantsPrivilege`), relative
-    /// to the workspace, outside the masks.
-    var privileged: [String] = []
+    /// Regular files with `S_ISUID`, `S_ISGID` or file capabilities (`grantsPrivilege`), outside
+    /// the masks.
+    var privileged: [WorkspacePath] = []
 
     var truncation: Truncation?
 
-    /// Walks the tree below the directory descriptor `root`, without following a link.
+    /// Walks the tree below the directory descriptor `root`, without following a link. Names are
+    /// bytes from `readdir` to `openat`, never decoded on the way: a name that is not UTF-8 is
+    /// entered and protected like any other.
     /// - Parameter privileged: also collect the files that grant privilege (`grantsPrivilege`; a
     ///   writable workspace); the walk then runs even without a denylist.
     static func scan(root: Int32, traps: Profile.Traps, privileged collectPrivileged: Bool = false) -> SensitiveMasks {
@@ -47,19 +48,19 @@ struct SensitiveMasks {
         let top = openat(root, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard top >= 0 else { return result }
         var seen = 0
-        // Depth-first with an explicit stack of (parent directory, name): a directory's descriptor
-        // lives as long as one of its children waits, so the descriptors open at any time are
-        // bounded by the depth, not by how wide the tree is.
-        var stack: [(parent: OwnedFD, components: [String])] = []
-        var current: (fd: OwnedFD, components: [String])? = (OwnedFD(top), [])
+        // Depth-first with an explicit stack of directories still to open from their parent: a
+        // directory's descriptor lives as long as one of its children waits, so the descriptors
+        // open at any time are bounded by the depth, not by how wide the tree is.
+        var stack: [(parent: OwnedFD, child: Child)] = []
+        var current: (fd: OwnedFD, at: Child?)? = (OwnedFD(top), nil)
         walk: while true {
             if current == nil {
-                guard let (parent, components) = stack.popLast() else { break }
-                let fd = openat(parent.raw, components[components.count - 1], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-                if fd >= 0 { current = (OwnedFD(fd), components) }
+                guard let (parent, child) = stack.popLast() else { break }
+                let fd = POSIX.withCString(child.name) { openat(parent.raw, $0, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
+                if fd >= 0 { current = (OwnedFD(fd), child) }
                 continue
             }
-            let (directory, components) = current!
+            let (directory, at) = current!
             current = nil
             let streamFD = fcntl(directory.raw, F_DUPFD_CLOEXEC, 0)
             guard streamFD >= 0, let stream = fdopendir(streamFD) else {
@@ -67,43 +68,59 @@ struct SensitiveMasks {
                 continue
             }
             defer { closedir(stream) }
-            var children: [[String]] = []
+            var children: [Child] = []
             while let entry = readdir(stream) {
-                let name = POSIX.name(of: entry)
-                if name == "." || name == ".." { continue }
+                let name = POSIX.nameBytes(of: entry)
+                if name == [0x2E] || name == [0x2E, 0x2E] { continue }
                 seen += 1
                 if seen > traps.walkMaxEntries {
-                    result.truncation = .entries(at: path(components))
+                    result.truncation = .entries(at: at?.path.description ?? ".")
                     break walk
                 }
                 var type = entry.pointee.d_type
                 var mode: mode_t?
                 if type == UInt8(DT_UNKNOWN) {
                     var st = stat()
-                    guard fstatat(directory.raw, name, &st, AT_SYMLINK_NOFOLLOW) == 0 else { continue }
+                    guard POSIX.withCString(name, { fstatat(directory.raw, $0, &st, AT_SYMLINK_NOFOLLOW) }) == 0 else { continue }
                     let format = st.st_mode & S_IFMT
                     type = format == S_IFDIR ? UInt8(DT_DIR) : format == S_IFREG ? UInt8(DT_REG) : 0
                     mode = st.st_mode
                 }
                 guard type == UInt8(DT_DIR) || type == UInt8(DT_REG) else { continue }
-                let child = components + [name]
-                if matcher.matchLast(child) != nil {
-                    result.entries.append(Entry(relative: child.joined(separator: "/"), isDirectory: type == UInt8(DT_DIR)))
+                let child = Child(name: name, parent: at)
+                if matcher.matchLast(child.components) != nil {
+                    result.entries.append(Entry(relative: child.path, isDirectory: type == UInt8(DT_DIR)))
                 } else if type == UInt8(DT_DIR) {
-                    if child.count > traps.walkMaxDepth {
-                        if result.truncation == nil { result.truncation = .depth(at: path(child)) }
+                    if child.components.count > traps.walkMaxDepth {
+                        if result.truncation == nil { result.truncation = .depth(at: child.path.description) }
                         continue
                     }
                     children.append(child)
                 } else if collectPrivileged, let mode = mode ?? regularMode(directory.raw, name),
-                    grantsPrivilege(mode: mode, capabilities: { hasCapabilities("/proc/self/fd/\(directory.raw)/\(name)", follow: false) })
+                    grantsPrivilege(mode: mode, capabilities: {
+                        hasCapabilities(Array("/proc/self/fd/\(directory.raw)/".utf8) + name, follow: false)
+                    })
                 {
-                    result.privileged.append(child.joined(separator: "/"))
+                    result.privileged.append(child.path)
                 }
             }
             for child in children.reversed() { stack.append((directory, child)) }
         }
         return result
+    }
+
+    /// An entry the walk met: its name as `readdir` gave it, its path, and the components the
+    /// denylist matches.
+    private struct Child {
+        var name: [UInt8]
+        var path: WorkspacePath
+        var components: [String]
+
+        init(name: [UInt8], parent: Child?) {
+            self.name = name
+            path = parent.map { $0.path.appending(name) } ?? WorkspacePath(bytes: name)
+            components = (parent?.components ?? []) + [String(decoding: name, as: UTF8.self)]
+        }
     }
 
     /// The profile's workspace denylist and allowlist, as the walk and `MaskMemo` match paths.
@@ -114,9 +131,11 @@ struct SensitiveMasks {
     /// The mode of `name` in `directory` if it is still a regular file (a file is no link or
     /// directory just because `d_type` said so a moment ago). This `fstatat` is the walk's cost
     /// per regular file (~1.6 µs on ext4 here, the syscall itself).
-    private static func regularMode(_ directory: Int32, _ name: String) -> mode_t? {
+    private static func regularMode(_ directory: Int32, _ name: [UInt8]) -> mode_t? {
         var st = stat()
-        guard fstatat(directory, name, &st, AT_SYMLINK_NOFOLLOW) == 0, st.st_mode & S_IFMT == S_IFREG else { return nil }
+        guard POSIX.withCString(name, { fstatat(directory, $0, &st, AT_SYMLINK_NOFOLLOW) }) == 0, st.st_mode & S_IFMT == S_IFREG else {
+            return nil
+        }
         return st.st_mode
     }
 
@@ -133,12 +152,8 @@ struct SensitiveMasks {
     /// Whether the file at `path` has `security.capability`; `follow: false` reads the last
     /// component itself (a name in a walked directory, `/proc/self/fd/DIR/NAME`), `true` follows
     /// it (`/proc/self/fd/N` of the file's own descriptor).
-    static func hasCapabilities(_ path: String, follow: Bool) -> Bool {
-        csb_file_has_capabilities(path, follow ? 1 : 0) != 0
-    }
-
-    private static func path(_ components: [String]) -> String {
-        components.isEmpty ? "." : components.joined(separator: "/")
+    static func hasCapabilities(_ path: [UInt8], follow: Bool) -> Bool {
+        POSIX.withCString(path) { csb_file_has_capabilities($0, follow ? 1 : 0) } != 0
     }
 }
 
@@ -152,12 +167,5 @@ extension SensitiveMasks.Truncation {
         case .depth(let at):
             Violation(kind: "sensitive_scan_truncated", path: at, limit: "walk_max_depth", atMs: Timestamp.nowMs())
         }
-    }
-}
-
-extension POSIX {
-    /// The name of a `readdir` entry.
-    static func name(of entry: UnsafeMutablePointer<dirent>) -> String {
-        withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
     }
 }

@@ -29,7 +29,8 @@ final class TrapSet {
 
     struct Mount {
         var source: String
-        var target: String
+        /// The sandbox path, as bytes: a workspace name need not be UTF-8.
+        var target: [UInt8]
         var flags: UInt32
     }
 
@@ -50,7 +51,7 @@ final class TrapSet {
     let scanTruncation: SensitiveMasks.Truncation?
     /// Setuid/setgid regular files of the workspace, relative to it, for the child to mount
     /// read-only over themselves.
-    let privilegedFiles: [String]
+    let privilegedFiles: [WorkspacePath]
     var isEmpty: Bool { mounts.isEmpty }
 
     /// The most workspace paths one sandbox masks, and the most setuid/setgid files it protects.
@@ -58,7 +59,7 @@ final class TrapSet {
     /// Where a root monitor lays out its sandboxes' traps for the moment of the build.
     public static let hostBase = "/run/jcs-traps"
 
-    private init(scanTruncation: SensitiveMasks.Truncation?, privilegedFiles: [String]) {
+    private init(scanTruncation: SensitiveMasks.Truncation?, privilegedFiles: [WorkspacePath]) {
         self.scanTruncation = scanTruncation
         self.privilegedFiles = privilegedFiles
     }
@@ -103,9 +104,11 @@ final class TrapSet {
                 set.created.append(path)
                 var st = stat()
                 guard lstat(path, &st) == 0 else { throw .lastError("lstat(\(path))") }
-                let target = workspace + "/" + entry.relative
-                set.inodes[Inode(dev: UInt64(st.st_dev), ino: UInt64(st.st_ino))] = (path, target, .sensitivePath)
+                // Reported as shown (`\xNN` for a byte that is not UTF-8), mounted at the real bytes.
+                let shown = workspace + "/" + entry.relative.description
+                set.inodes[Inode(dev: UInt64(st.st_dev), ino: UInt64(st.st_ino))] = (path, shown, .sensitivePath)
                 let kind = entry.isDirectory ? CSB_FLAG_DIRECTORY.rawValue : 0
+                let target = Array((workspace + "/").utf8) + entry.relative.bytes
                 set.mounts.append(Mount(source: path, target: target, flags: kind | CSB_FLAG_PIN.rawValue))
             }
         }

@@ -162,4 +162,26 @@ struct DiskQuotaTests {
         }
         #expect(small.limitsFired.isEmpty, "\(small.limitsFired)")
     }
+
+    @Test func theMeasuredFallbackCountsWhatIsBelowANameThatIsNotUTF8() throws {
+        // The measuring walk once decoded names as UTF-8: `\xff` opened nothing, and a tool kept
+        // its bytes and its files out of the count by writing them below such a name.
+        let project = TempDirectory(prefix: "jcs-noquota-bytes")
+        let hidden = "d=$(printf '\\377\\376'); mkdir \"$d\"; "
+        let big = try run(hidden + "dd if=/dev/zero of=\"$d/big\" bs=1M count=12 2>/dev/null; echo end", root: project.path) {
+            $0.limits.diskMB = 8
+            $0.allowedDowngrades.append(.diskQuota)
+        }
+        #expect(big.out == "end\n", "\(big.out) \(big.err)")
+        #expect(big.limitsFired.contains(.disk), "12 MiB below a non-UTF-8 name went unmeasured: \(big.limitsFired)")
+        let manyFiles = TempDirectory(prefix: "jcs-noquota-names")
+        let many = try run(
+            hidden + "i=0; while [ $i -lt 60 ]; do : > \"$d/$(printf '\\351')$i\"; i=$((i+1)); done; echo end", root: manyFiles.path
+        ) {
+            $0.limits.diskInodes = 50
+            $0.allowedDowngrades.append(.diskQuota)
+        }
+        #expect(many.out == "end\n", "\(many.out) \(many.err)")
+        #expect(many.limitsFired.contains(.disk), "61 entries with non-UTF-8 names went unmeasured: \(many.limitsFired)")
+    }
 }

@@ -86,6 +86,23 @@ struct SensitivePathTrapTests {
         #expect(outside.read(".env") == "host-side\n")
     }
 
+    @Test func namesThatAreNotUTF8HideNoSecret() throws {
+        // The walk once decoded names as UTF-8: below `\xff` nothing was found, so a `.env` the
+        // host kept there was read in every sandbox. Masked now at its real bytes, reported with
+        // the bytes that are not UTF-8 spelled `\xNN`; a glob's `*` covers them (`*.pem`).
+        let h = try SandboxHarness()
+        let script = """
+            cd '\(h.project.path)' && d=$(printf '\\377') && mkdir "$d" && echo s3cret-env > "$d/.env" \\
+              && echo s3cret-pem > "$(printf 'k\\351y').pem"
+            """
+        #expect(system2(["/bin/sh", "-c", script]) == 0)
+        let r = try h.sh("cat \"$(printf '\\377')/.env\"; cat \"$(printf 'k\\351y').pem\"; cat ./*/.env; echo end")
+        #expect(!r.out.contains("s3cret") && !r.err.contains("s3cret"), "a secret reached the tool: \(r.out) \(r.err)")
+        #expect(r.out.hasSuffix("end\n"), "\(r.out) \(r.err)")
+        #expect(r.err.contains("Operation not permitted"), "\(r.err)")
+        #expect(paths(r, "sensitive_path_denied") == ["/workspace/\\xff/.env", "/workspace/k\\xe9y.pem"], "\(r.violations)")
+    }
+
     @Test func hostSecretsExistOnlyAsReportingTraps() throws {
         let h = try SandboxHarness()
         let r = try h.sh(

@@ -78,6 +78,36 @@ struct SetuidContentTests {
         #expect(size == capability.count && Array(kept.prefix(max(0, size))) == capability, "the capability went: \(size)")
     }
 
+    @Test func namesThatAreNotUTF8HideNoPrivilegedFile() throws {
+        // The walk once decoded names as UTF-8: below `\xff\xfe` (and as `caf\xe9`) nothing was
+        // found, so the host's setuid copies there stayed writable through a shared mapping. A
+        // walk cut short by a flood still finds them, from the memo the first walk wrote.
+        let h = try SandboxHarness { $0.traps.walkMaxEntries = 300 }
+        let script = """
+            cd '\(h.project.path)' && d=$(printf '\\377\\376') && f=$(printf 'caf\\351') && mkdir "$d" \\
+              && cp /usr/bin/id "$d/helper" && chmod 4755 "$d/helper" && cp /usr/bin/id "$f" && chmod 2755 "$f"
+            """
+        #expect(system2(["/bin/sh", "-c", script]) == 0)
+        let attack = [
+            "/usr/bin/python3", "-c",
+            Self.mapAndStore + """
+            attempt("dir", lambda: map_and_store(b"\\xff\\xfe/helper"))
+            attempt("file", lambda: map_and_store(b"caf\\xe9"))
+            """,
+        ]
+        let r = try h.run(attack)
+        let answers = AttemptScript.answers(r.out)
+        #expect(answers["dir"] == EROFS, "\(r.out) \(r.err)")
+        #expect(answers["file"] == EROFS, "\(r.out) \(r.err)")
+        let flood = try h.sh("i=0; while [ $i -lt 1000 ]; do : > f$i; i=$((i+1)); done; echo made")
+        #expect(flood.out == "made\n", "\(flood.out) \(flood.err)")
+        let afterFlood = try h.run(attack)
+        #expect(afterFlood.violations(kind: "sensitive_scan_truncated").count == 1, "\(afterFlood.violations)")
+        #expect(AttemptScript.answers(afterFlood.out) == answers, "\(afterFlood.out) \(afterFlood.err)")
+        expectIntact(bytes: Array(h.project.path.utf8) + [0x2F, 0xFF, 0xFE] + Array("/helper".utf8), mode: 0o4755)
+        expectIntact(bytes: Array((h.project.path + "/caf").utf8) + [0xE9], mode: 0o2755)
+    }
+
     @Test func aReadOnlyMappingCannotBeMadeWritable() throws {
         // The fd is read-only, so the mapping never gets VM_MAYWRITE: mprotect answers EACCES.
         let h = try SandboxHarness()
@@ -274,10 +304,26 @@ struct SetuidContentTests {
         #expect(same, "\(path) no longer holds the bytes of /usr/bin/id", sourceLocation: sourceLocation)
     }
 
+    /// `expectIntact` for a path that is not UTF-8 (a `String` cannot name it).
+    private func expectIntact(bytes path: [UInt8], mode: mode_t, sourceLocation: SourceLocation = #_sourceLocation) {
+        let cPath = (path + [0]).map { CChar(bitPattern: $0) }
+        var st = stat()
+        #expect(stat(cPath, &st) == 0 && st.st_mode & 0o7777 == mode,
+            "mode \(String(st.st_mode & 0o7777, radix: 8)), expected \(String(mode, radix: 8))", sourceLocation: sourceLocation)
+        let fd = open(cPath, O_RDONLY | O_CLOEXEC)
+        let same = fd >= 0 && readAll(fd: fd) == readAll("/usr/bin/id")
+        if fd >= 0 { close(fd) }
+        #expect(same, "the file no longer holds the bytes of /usr/bin/id", sourceLocation: sourceLocation)
+    }
+
     private func readAll(_ path: String) -> [UInt8] {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return [] }
         defer { close(fd) }
+        return readAll(fd: fd)
+    }
+
+    private func readAll(fd: Int32) -> [UInt8] {
         var out: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {
