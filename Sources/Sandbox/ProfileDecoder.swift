@@ -30,6 +30,16 @@ public enum ProfileDecoder {
         }
     }
 
+    /// Decodes a profile already parsed (a worker's `prepare` line holds the canonical form): the
+    /// same checks, without writing the JSON out and parsing it again.
+    public static func decode(json: JSONValue) throws(ProfileErrors) -> Profile {
+        do {
+            return try decode(json, defaults: nil)
+        } catch let errors where errors.errors.contains(where: { $0.kind == .required }) {
+            return try decode(json, defaults: builtinDefault)
+        }
+    }
+
     /// Decodes without the defaults first. A complete profile (each built-in one, and the canonical
     /// form a worker is sent) needs none, so only a profile that leaves keys out, and so has
     /// `required` errors in that pass, pays for decoding the default profile.
@@ -40,11 +50,7 @@ public enum ProfileDecoder {
         } catch {
             throw ProfileErrors([ProfileError(path: "$", kind: .invalidJSON(error))])
         }
-        do {
-            return try decode(json, defaults: nil)
-        } catch let errors where errors.errors.contains(where: { $0.kind == .required }) {
-            return try decode(json, defaults: builtinDefault)
-        }
+        return try decode(json: json)
     }
 
     /// The built-in `default` profile, decoded once. It spells out every key, so it decodes without

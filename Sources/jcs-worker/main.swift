@@ -45,18 +45,20 @@ func nextMessage(_ reader: inout LineReader) -> WorkerMessage? {
 /// after the result is written and before the process exits.
 func serve() -> Int32 {
     var reader = LineReader(fd: 0)
-    guard case .prepare(let root, let profileJSON, let bpf, let rootIdentity)? = nextMessage(&reader) else {
+    guard case .prepare(let root, let profileJSON, let bpf, let rootIdentity, let profileSHA256, let cgroupLayout)? = nextMessage(&reader)
+    else {
         fail(.protocolViolation(reason: "the first message must be 'prepare'"), status: 2)
     }
+    if let cgroupLayout { Sandbox.adoptCgroupLayout(cgroupLayout) }
     let sandbox: Sandbox
     do {
         let profile: Profile
         do {
-            profile = try ProfileDecoder.decode(text: JSONWriter.text(profileJSON))
+            profile = try ProfileDecoder.decode(json: profileJSON)
         } catch {
             fail(.invalidRequest(field: "profile", reason: error.description), status: 2)
         }
-        let program = try SeccompProgram(profile: profile, precompiled: bpf)
+        let program = try SeccompProgram(profile: profile, precompiled: bpf, profileSHA256: profileSHA256)
         sandbox = try Sandbox.prepare(profile: profile, root: root, rootIdentity: rootIdentity, filter: { program })
     } catch {
         fail(error)

@@ -91,13 +91,56 @@ struct WorkerTests {
 
     static let markerPlaceholder = "4242.4242"
 
+    @Test func theWorkerTakesTheProfileHashAndCgroupLayoutItIsTold() throws {
+        // Each worker used to hash the profile and parse mountinfo itself; the caller now says
+        // both in `prepare`. A hash nobody would compute shows the worker reports what it was
+        // told, and a layout naming a missing cgroup directory shows it no longer reads its own.
+        let project = TempDirectory()
+        let profile = try ProfileResolver.resolve(nameOrPath: "default")
+        let told = String(repeating: "ab", count: 32)
+        func lines(layout: CgroupLayout) -> String {
+            let prepare = WorkerMessage.prepare(
+                root: project.path, profile: profile.canonicalJSON, bpf: nil, rootIdentity: nil, profileSHA256: told,
+                cgroupLayout: layout)
+            let run = WorkerMessage.run(argv: ["/bin/true"], env: [], cwd: nil)
+            return JSONWriter.jsonLine(prepare.json) + JSONWriter.jsonLine(run.json)
+        }
+        let r = runProduct("jcs-worker", [], stdin: lines(layout: Sandbox.cgroupLayout))
+        #expect(r.status == 0, "\(r.out) \(r.err)")
+        let answers = r.out.split(separator: "\n").compactMap { try? JSONParser.parse(String($0)) }
+        let result = answers.first { $0["type"]?.stringValue == "result" }
+        #expect(result?["exit_code"]?.intValue == 0, "\(r.out)")
+        #expect(result?["profile"]?["sha256"]?.stringValue == told, "\(r.out)")
+
+        var missing = Sandbox.cgroupLayout
+        let nowhere = "/sys/fs/cgroup/jcs-no-such-cgroup-\(getpid())"
+        switch missing.version {
+        case .v2?: missing.v2Dir = nowhere
+        case .v1?:
+            if missing.v1Memory != nil { missing.v1Memory = nowhere }
+            if missing.v1Pids != nil { missing.v1Pids = nowhere }
+        case nil: try #require(missing.version != nil, "this host gives the test no cgroup to create: \(missing)")
+        }
+        let refused = runProduct("jcs-worker", [], stdin: lines(layout: missing))
+        #expect(refused.status == 125, "\(refused.out) \(refused.err)")
+        #expect(refused.out.contains("jcs-no-such-cgroup"), "\(refused.out)")
+    }
+
     @Test func malformedProtocolLinesAreRefusedWithAStructuredError() throws {
         let cases = [
             "not json\n", "{\"type\":\"run\",\"argv\":[\"true\"]}\n", "{\"type\":\"prepare\"}\n",
             "{\"type\":\"prepare\",\"root\":\"/tmp\",\"profile\":{\"name\":\"x\",\"bogus\":1}}\n",
             "[1,2,3]\n", "{\"type\":\"prepare\",\"root\":\"/tmp\",\"profile\":{}}\n",
             String(repeating: "{", count: 5000) + "\n", "\u{FF}\u{FE}\n", "",
+            "{\"type\":\"prepare\",\"root\":\"/tmp\",\"profile\":{\"name\":\"x\"},\"profile_sha256\":\"ABC\"}\n",
+            "{\"type\":\"prepare\",\"root\":\"/tmp\",\"profile\":{\"name\":\"x\"},\"cgroup_layout\":[]}\n",
         ]
+            + [
+                #"{"version":"v3","v2_dir":null,"v2_memory":true,"v2_pids":true,"v1_memory":null,"v1_pids":null}"#,
+                #"{"version":"v2","v2_dir":"sys/fs/cgroup","v2_memory":true,"v2_pids":true,"v1_memory":null,"v1_pids":null}"#,
+                #"{"version":"v2","v2_dir":"/sys/fs/cgroup","v2_memory":true,"v1_memory":null,"v1_pids":null}"#,
+                #"{"version":"v2","v2_dir":"/x","v2_memory":true,"v2_pids":true,"v1_memory":null,"v1_pids":null,"extra":1}"#,
+            ].map { #"{"type":"prepare","root":"/tmp","profile":{"name":"x"},"cgroup_layout":"# + $0 + "}\n" }
         for input in cases {
             let r = runProduct("jcs-worker", [], stdin: input)
             #expect(r.status == 2, "input \(input.prefix(40)) gave status \(r.status)")

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import CSandbox
+import Synchronization
 
 /// One single-use sandbox, owned by the monitor: prepared (namespaces, id maps, cgroup, root
 /// built) by `prepare`, then run exactly once by `run`.
@@ -58,8 +59,26 @@ public final class Sandbox {
     /// The root's protected-path placeholders this sandbox mounted, removed once it is gone.
     private var placeholders: ProtectedPaths.Placeholders?
 
-    /// The cgroup layout of this process, read once.
-    public static let cgroupLayout = CgroupLayout.detect()
+    /// The cgroup layout of this process: read once, on first use, unless `adoptCgroupLayout`
+    /// set it before.
+    public static var cgroupLayout: CgroupLayout {
+        knownCgroupLayout.withLock { known in
+            if let known { return known }
+            let detected = CgroupLayout.detect()
+            known = detected
+            return detected
+        }
+    }
+
+    private static let knownCgroupLayout = Mutex<CgroupLayout?>(nil)
+
+    /// Takes the layout the parent process detected (a worker is told its coordinator's, whose
+    /// cgroup it shares) instead of reading it again. No effect once the layout was read.
+    public static func adoptCgroupLayout(_ layout: CgroupLayout) {
+        knownCgroupLayout.withLock { known in
+            if known == nil { known = layout }
+        }
+    }
 
     /// Builds a sandbox for `profile` around the project at `root` and waits until its root is
     /// built, its privileges gone and its filter loaded. Fails closed: a layer the profile needs
@@ -272,7 +291,9 @@ public final class Sandbox {
         guard layout.memory || layout.pids else { return nil }
         guard let cgroup = Cgroup.create(layout: layout) else {
             if allowed.contains(.memoryCgroup) && allowed.contains(.pidsCgroup) { return nil }
-            throw .hostLacks(layer: "cgroup limits", reason: "creating a cgroup failed: \(String(cString: strerror(errno)))")
+            let err = errno
+            let bases = [layout.v2Dir, layout.v1Memory, layout.v1Pids].compactMap { $0 }.map { "'\($0)'" }.joined(separator: ", ")
+            throw .hostLacks(layer: "cgroup limits", reason: "creating a cgroup below \(bases) failed: \(String(cString: strerror(err)))")
         }
         let limits = profile.limits
         do {

@@ -28,8 +28,9 @@ public struct SeccompProgram: Sendable {
     /// Compiles `profile`'s rules. On a host without seccomp user notification whose profile
     /// allows that downgrade, denials become plain errnos without evidence. `precompiled` is the
     /// `bpf` of an earlier compilation of the same profile: the rule table is rebuilt (cheap),
-    /// libseccomp is skipped.
-    public init(profile: Profile, precompiled: [UInt8]? = nil) throws(SandboxError) {
+    /// libseccomp is skipped. `profileSHA256` is `profile.sha256` when the caller knows it already
+    /// (a worker is told it in `prepare`): computing it writes out and hashes the whole profile.
+    public init(profile: Profile, precompiled: [UInt8]? = nil, profileSHA256: String? = nil) throws(SandboxError) {
         var notify = true
         if csb_seccomp_notify_supported() == 0 {
             guard profile.allowedDowngrades.contains(.seccompNotify) else {
@@ -44,7 +45,7 @@ public struct SeccompProgram: Sendable {
             var errno: Int32
             var args: [csb_rule_arg]
         }
-        self.profileSHA256 = profile.sha256
+        self.profileSHA256 = profileSHA256 ?? profile.sha256
         var pending: [Pending] = []
         var notified: [Int32: [NotifiedRule]] = [:]
         for (index, rule) in profile.seccomp.rules.enumerated() {

@@ -30,8 +30,12 @@ public struct LineReader {
             if buffer.count - start > maxLine {
                 throw .protocolViolation(reason: "a line longer than \(maxLine) bytes")
             }
-            var chunk = [UInt8](repeating: 0, count: 65536)
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            // Read into uninitialized room: zeroing 64 KiB per read showed in a worker's profile.
+            var n = 0
+            let chunk = [UInt8](unsafeUninitializedCapacity: 65536) { room, count in
+                n = read(fd, room.baseAddress, room.count)
+                count = max(n, 0)
+            }
             if n < 0 {
                 if errno == EINTR { continue }
                 throw .lastError("read")

@@ -75,12 +75,13 @@ public final class WorkerClient: @unchecked Sendable {
     public struct PrepareRequest: Sendable {
         let line: [UInt8]
 
+        /// The profile's SHA-256 and this process's cgroup layout go with it: each worker would
+        /// otherwise hash the profile and parse mountinfo again.
         public init(root: String, profile: Profile, bpf: [UInt8]?, rootIdentity: FileIdentity? = nil) {
-            line = Array(
-                JSONWriter.jsonLine(
-                    WorkerMessage.prepare(root: root, profile: profile.canonicalJSON, bpf: bpf, rootIdentity: rootIdentity)
-                        .json
-                ).utf8)
+            let message = WorkerMessage.prepare(
+                root: root, profile: profile.canonicalJSON, bpf: bpf, rootIdentity: rootIdentity, profileSHA256: profile.sha256,
+                cgroupLayout: Sandbox.cgroupLayout)
+            line = Array(JSONWriter.jsonLine(message.json).utf8)
         }
     }
 

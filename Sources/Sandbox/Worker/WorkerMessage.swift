@@ -5,7 +5,11 @@ public enum WorkerMessage: Sendable, Equatable {
     /// Build the sandbox. `profile` is the effective profile in its file format; `bpf` the
     /// filter compiled by the caller (once per profile), or nil to have the worker compile it;
     /// `rootIdentity` what the root must still be (recorded when the project started).
-    case prepare(root: String, profile: JSONValue, bpf: [UInt8]?, rootIdentity: FileIdentity?)
+    /// `profileSHA256` and `cgroupLayout`, when the caller knows them, spare each worker
+    /// computing them again.
+    case prepare(
+        root: String, profile: JSONValue, bpf: [UInt8]?, rootIdentity: FileIdentity?, profileSHA256: String? = nil,
+        cgroupLayout: CgroupLayout? = nil)
     case ready(pid: Int, hostUID: Int, idmapped: Bool)
     /// `egress`: the route through the coordinator's egress proxy (`docs/network.md`).
     /// `streamOutput`: send the tool's stdout and stderr as `output` messages while it runs.
@@ -21,10 +25,12 @@ public enum WorkerMessage: Sendable, Equatable {
 
     public var json: JSONValue {
         switch self {
-        case .prepare(let root, let profile, let bpf, let rootIdentity):
+        case .prepare(let root, let profile, let bpf, let rootIdentity, let profileSHA256, let cgroupLayout):
             var o: [String: JSONValue] = ["type": "prepare", "root": .string(root), "profile": profile]
             if let bpf { o["seccomp_bpf"] = .string(Base64.encode(bpf)) }
             if let rootIdentity { o["root_identity"] = rootIdentity.json }
+            if let profileSHA256 { o["profile_sha256"] = .string(profileSHA256) }
+            if let cgroupLayout { o["cgroup_layout"] = cgroupLayout.json }
             return .object(o)
         case .ready(let pid, let uid, let idmapped):
             return ["type": "ready", "pid": .int(Int64(pid)), "host_uid": .int(Int64(uid)), "idmapped": .bool(idmapped)]
@@ -73,7 +79,17 @@ public enum WorkerMessage: Sendable, Equatable {
             } else {
                 rootIdentity = nil
             }
-            self = .prepare(root: root, profile: profile, bpf: bpf, rootIdentity: rootIdentity)
+            var profileSHA256: String?
+            if let sha = json["profile_sha256"] {
+                guard let text = sha.stringValue, text.utf8.count == 64, text.utf8.allSatisfy(\.isLowercaseHexDigit) else {
+                    throw .protocolViolation(reason: "profile_sha256 must be 64 lowercase hexadecimal digits")
+                }
+                profileSHA256 = text
+            }
+            let cgroupLayout = try json["cgroup_layout"].map { json throws(SandboxError) in try CgroupLayout(json: json) }
+            self = .prepare(
+                root: root, profile: profile, bpf: bpf, rootIdentity: rootIdentity, profileSHA256: profileSHA256,
+                cgroupLayout: cgroupLayout)
         case "ready":
             self = .ready(
                 pid: json["pid"]?.intValue ?? 0, hostUID: json["host_uid"]?.intValue ?? 0,
@@ -137,5 +153,11 @@ extension SandboxResult {
             throw .protocolViolation(reason: "result.\(name) is not valid base64")
         }
         return bytes
+    }
+}
+
+extension UInt8 {
+    fileprivate var isLowercaseHexDigit: Bool {
+        (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(self) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(self)
     }
 }

@@ -160,7 +160,7 @@ struct RootSwapTests {
         let identity = FileIdentity(device: 2049, inode: 1_234_567)
         let message = WorkerMessage.prepare(root: "/p", profile: ["name": "x"], bpf: nil, rootIdentity: identity)
         let decoded = try WorkerMessage(json: try JSONParser.parse(JSONWriter.jsonLine(message.json)))
-        guard case .prepare(_, _, _, let carried) = decoded else {
+        guard case .prepare(_, _, _, let carried, _, _) = decoded else {
             Issue.record("decoded \(decoded)")
             return
         }
