@@ -20,7 +20,8 @@ public struct AssetIssue: Sendable, Equatable, CustomStringConvertible {
         /// `asset_max_total_bytes`, `watcher_max_directories`, `watcher_max_depth`): not read or
         /// not watched.
         case limitReached = "limit_reached"
-        /// The bytes are not UTF-8; the line is where the first bad sequence starts.
+        /// The bytes are not UTF-8; the line is where the first bad sequence starts. Also a file
+        /// or directory whose name is not UTF-8 (no line; its path shows `\xNN` for those bytes).
         case invalidUTF8 = "invalid_utf8"
         /// The file does not open with a `---` front matter block, or never closes it.
         case missingFrontMatter = "missing_front_matter"

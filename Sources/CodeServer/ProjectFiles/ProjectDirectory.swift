@@ -18,8 +18,11 @@ public final class ProjectDirectory: @unchecked Sendable {
     }
 
     public struct Entry: Sendable, Equatable {
+        /// The name; when it is not UTF-8 (`nameIsUTF8` false), as shown to people, with `\xNN`
+        /// for each byte that is not, and not a name anything here can open.
         public var name: String
         public var type: EntryType
+        public var nameIsUTF8 = true
     }
 
     private let owned: OwnedFD
@@ -61,8 +64,11 @@ public final class ProjectDirectory: @unchecked Sendable {
 
     /// The entries of this directory (without `.` and `..`), in directory order, typed by
     /// `fstatat` without following links, at most `limit` of them (a tool can make a directory of
-    /// millions of names; the caller says how many it will look at). Read from a duplicate of the
-    /// held descriptor, so the listing is of this directory whatever was renamed since.
+    /// millions of names; the caller says how many it will look at). Every name counts toward
+    /// the limit, those that are not UTF-8 too: they are listed (`nameIsUTF8` false) for the
+    /// caller to report, not skipped, since a skipped name cost a `fstatat` outside any bound.
+    /// Read from a duplicate of the held descriptor, so the listing is of this directory
+    /// whatever was renamed since.
     public func entries(limit: Int = Int.max) throws(ProjectFileError) -> [Entry] {
         let copy = openat(owned.raw, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard copy >= 0 else { throw .system(call: "openat(.)", path: name("."), errno: errno) }
@@ -74,13 +80,18 @@ public final class ProjectDirectory: @unchecked Sendable {
         defer { closedir(dir) }
         var out: [Entry] = []
         while out.count < limit, let entry = readdir(dir) {
-            let entryName = withUnsafeBytes(of: entry.pointee.d_name) {
-                String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
-            }
-            if entryName == "." || entryName == ".." { continue }
+            let bytes = withUnsafeBytes(of: entry.pointee.d_name) { Array($0.prefix { $0 != 0 }) }
+            if bytes == [0x2E] || bytes == [0x2E, 0x2E] { continue }
             var info = stat()
-            guard fstatat(owned.raw, entryName, &info, AT_SYMLINK_NOFOLLOW) == 0 else { continue }
-            out.append(Entry(name: entryName, type: Self.type(info.st_mode)))
+            let found = (bytes + [0]).withUnsafeBufferPointer { buffer in
+                buffer.withMemoryRebound(to: CChar.self) { fstatat(owned.raw, $0.baseAddress!, &info, AT_SYMLINK_NOFOLLOW) == 0 }
+            }
+            guard found else { continue }
+            if let name = String(validating: bytes, as: UTF8.self) {
+                out.append(Entry(name: name, type: Self.type(info.st_mode)))
+            } else {
+                out.append(Entry(name: WorkspacePath.shown(bytes), type: Self.type(info.st_mode), nameIsUTF8: false))
+            }
         }
         return out
     }

@@ -5,7 +5,7 @@
 /// replacement characters names nothing on disk. The prepare walk once worked on decoded names,
 /// so a directory whose name was not UTF-8 was neither entered nor protected: a secret or a
 /// setuid file the host kept below it stayed readable and writable in every sandbox.
-struct WorkspacePath: Hashable, Sendable, CustomStringConvertible {
+public struct WorkspacePath: Hashable, Sendable, CustomStringConvertible {
     /// Never empty; no NUL.
     private(set) var bytes: [UInt8]
 
@@ -32,10 +32,10 @@ struct WorkspacePath: Hashable, Sendable, CustomStringConvertible {
 
     /// For reports and messages: valid UTF-8 as it is (a UTF-8 name reads as it always did),
     /// every other byte as `\xNN`.
-    var description: String { Self.shown(bytes) }
+    public var description: String { Self.shown(bytes) }
 
     /// `bytes` as text, each byte that is not part of valid UTF-8 spelled `\xNN`.
-    static func shown(_ bytes: [UInt8]) -> String {
+    public static func shown(_ bytes: [UInt8]) -> String {
         var out = ""
         out.reserveCapacity(bytes.count)
         var index = 0

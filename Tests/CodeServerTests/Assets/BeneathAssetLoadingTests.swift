@@ -112,6 +112,37 @@ struct BeneathAssetLoadingTests {
         #expect(limited.first?.reason.contains("directory entries") == true)
     }
 
+    @Test func namesThatAreNotUTF8AreReportedAndCountTowardTheBudget() throws {
+        // Such names were skipped before the budget counted them: a tool's million `\xff<N>`
+        // cost the coordinator a `fstatat` each, outside any bound, and a skill named so was
+        // dropped without a word.
+        let dir = TempDirectory(prefix: "jcs-assets")
+        let tree = AssetTree(directory: dir)
+        tree.write(".jido/skills/a.md", skillFile("a"))
+        let skills = Array(dir.file(".jido/skills").utf8)
+        func make(_ name: [UInt8], directory: Bool = false) {
+            let path = (skills + [0x2F] + name + [0]).map { CChar(bitPattern: $0) }
+            let made = directory ? mkdir(path, 0o755) : open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0o644)
+            precondition(made >= 0, "errno \(errno)")
+            if !directory { close(made) }
+        }
+        make(Array("caf".utf8) + [0xE9] + Array(".md".utf8))
+        make([0xFF, 0xFE], directory: true)
+        make([0xFF] + Array("notes.txt".utf8))
+        let snapshot = try loader(dir).load(generation: 1)
+        #expect(snapshot.skills.map(\.name) == ["a"])
+        #expect(codes(snapshot)[".jido/skills/caf\\xe9.md"] == .invalidUTF8, "\(snapshot.issues)")
+        #expect(codes(snapshot)[".jido/skills/\\xff\\xfe"] == .invalidUTF8, "\(snapshot.issues)")
+        #expect(snapshot.issues.count == 2, "a file that is no asset is not named: \(snapshot.issues)")
+
+        for index in 0..<1000 { make([0xFF] + Array("\(index)".utf8)) }
+        var options = RuntimeOptions()
+        options.assetMaxFiles = 10  // 160 entries examined at most
+        let flooded = try loader(dir, options: options).load(generation: 2)
+        let limited = flooded.issues.filter { $0.code == .limitReached }
+        #expect(limited.count == 1 && limited.first?.reason.contains("directory entries") == true, "\(flooded.issues.count) issues")
+    }
+
     @Test func directoriesDeeperThanTheDepthCapAreReportedNotRead() throws {
         let dir = TempDirectory(prefix: "jcs-assets")
         let tree = AssetTree(directory: dir)

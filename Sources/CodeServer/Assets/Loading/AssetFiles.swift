@@ -57,6 +57,13 @@ enum AssetFiles {
                 visit(.refused(path: child, code: .limitReached, reason: budget.examinedReason))
                 return
             }
+            guard entry.nameIsUTF8 else {
+                // Asset names are text; such a file or directory is named in an asset error.
+                if entry.type == .directory || entry.name.hasSuffix(".md") {
+                    visit(.refused(path: child, code: .invalidUTF8, reason: "the name is not UTF-8; not read"))
+                }
+                continue
+            }
             switch entry.type {
             case .directory:
                 guard depth < budget.maximumDepth else {

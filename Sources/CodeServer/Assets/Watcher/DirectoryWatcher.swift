@@ -151,7 +151,9 @@ public final class DirectoryWatcher {
         var found: [String] = []
         // Bounded like the loader's walk: a directory of a million names costs a bounded listing.
         guard let entries = try? directory.entries(limit: maximumDirectories * 16) else { return found }
-        for entry in entries {
+        // A name that is not UTF-8 is shown, not spelled: it opens nothing (or a different entry
+        // spelled `\xNN`), and the loader reports it instead of reading it.
+        for entry in entries where entry.nameIsUTF8 {
             let child = relative.isEmpty ? entry.name : "\(relative)/\(entry.name)"
             found.append(child)
             if entry.type == .directory { found += try watchTree(child, tolerateMissing: true) }
