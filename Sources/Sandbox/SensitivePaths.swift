@@ -39,39 +39,50 @@ public struct SensitivePaths: Sendable, Equatable {
         return coveredByAllowlist ? nil : match
     }
 
-    /// The denial for the last of `components` when none of its ancestors is denied: what a walk
-    /// that stops at every denied directory needs, checking only the runs that end at the new
-    /// component. Same answer as `match` for such paths, at a fraction of its cost.
-    public func matchLast(_ components: [String]) -> Match? {
-        guard !components.isEmpty else { return nil }
-        // A pattern spanning k components can only match the run of the last k: one subject per
-        // pattern (all of them only for `**`), and the last component alone for most.
-        var subjects: [Int: String] = [:]
+    /// What a walk that stops at every denied directory does with an entry.
+    public enum WalkVerdict: Sendable, Equatable {
+        /// Nothing covers it.
+        case clear
+        /// The denylist covers it but the allowlist lets it through: not masked, yet what is
+        /// below it is still denied unless allowed itself ("allowing a directory's name alone
+        /// does not open what is inside it").
+        case allowed
+        case denied(Match)
+    }
+
+    /// The verdict for the last of `components`, asked by a walk that entered each ancestor
+    /// (none was denied); `belowAllowed` says that one of them was `.allowed`. Same answer as
+    /// `match` for such paths. Only the runs that end at the new component are checked, and a
+    /// multi-component pattern part by part (`Glob.matchesLast`): a walk asks this for every
+    /// entry, and nothing is joined unless a `**` pattern needs the runs or a match is reported.
+    public func walkVerdict(_ components: [String], belowAllowed: Bool = false) -> WalkVerdict {
+        guard !components.isEmpty else { return .clear }
+        // Rare (a denied directory the allowlist names): the whole path, as the policy asks it.
+        if belowAllowed {
+            return match(components.joined(separator: "/")).map(WalkVerdict.denied) ?? .allowed
+        }
+        var joined: [String?] = []
         func subject(_ count: Int) -> String {
-            if let known = subjects[count] { return known }
-            let text = count == 1 ? components[components.count - 1] : components.suffix(count).joined(separator: "/")
-            subjects[count] = text
+            if count == 1 { return components[components.count - 1] }
+            if joined.isEmpty { joined = Array(repeating: nil, count: components.count + 1) }
+            if let known = joined[count] { return known }
+            let text = components.suffix(count).joined(separator: "/")
+            joined[count] = text
             return text
         }
-        var denial: Match? = nil
-        search: for pattern in denylist {
+        func matches(_ pattern: Glob) -> Int? {
             if let count = pattern.componentCount {
-                guard count <= components.count else { continue }
-                let text = subject(count)
-                if pattern.matches(text) {
-                    denial = Match(pattern: pattern, subject: text)
-                    break search
-                }
-            } else {
-                for count in 1...components.count where pattern.matches(subject(count)) {
-                    denial = Match(pattern: pattern, subject: subject(count))
-                    break search
-                }
+                return count <= components.count && pattern.matchesLast(of: components) ? count : nil
             }
+            return (1...components.count).first { pattern.matches(subject($0)) }
         }
-        guard let denial else { return nil }
-        let allowed = (1...components.count).contains { count in allowlist.contains { $0.matches(subject(count)) } }
-        return allowed ? nil : denial
+        // Patterns are read in place, by index.
+        for index in denylist.indices {
+            guard let count = matches(denylist[index]) else { continue }
+            for allowed in allowlist.indices where matches(allowlist[allowed]) != nil { return .allowed }
+            return .denied(Match(pattern: denylist[index], subject: subject(count)))
+        }
+        return .clear
     }
 
     private func firstDenial(_ components: [String]) -> Match? {

@@ -69,6 +69,10 @@ struct SensitiveMasks {
             }
             defer { closedir(stream) }
             var children: [Child] = []
+            // The components the denylist matches, the last one rewritten per entry: no array
+            // is made per entry (names up to 15 bytes are no allocation either).
+            var components = (at?.components ?? []) + [""]
+            func path(_ name: [UInt8]) -> WorkspacePath { at.map { $0.path.appending(name) } ?? WorkspacePath(bytes: name) }
             while let entry = readdir(stream) {
                 let name = POSIX.nameBytes(of: entry)
                 if name == [0x2E] || name == [0x2E, 0x2E] { continue }
@@ -87,21 +91,22 @@ struct SensitiveMasks {
                     mode = st.st_mode
                 }
                 guard type == UInt8(DT_DIR) || type == UInt8(DT_REG) else { continue }
-                let child = Child(name: name, parent: at)
-                if matcher.matchLast(child.components) != nil {
-                    result.entries.append(Entry(relative: child.path, isDirectory: type == UInt8(DT_DIR)))
+                components[components.count - 1] = String(decoding: name, as: UTF8.self)
+                let verdict = matcher.walkVerdict(components, belowAllowed: at?.belowAllowed ?? false)
+                if case .denied = verdict {
+                    result.entries.append(Entry(relative: path(name), isDirectory: type == UInt8(DT_DIR)))
                 } else if type == UInt8(DT_DIR) {
-                    if child.components.count > traps.walkMaxDepth {
-                        if result.truncation == nil { result.truncation = .depth(at: child.path.description) }
+                    if components.count > traps.walkMaxDepth {
+                        if result.truncation == nil { result.truncation = .depth(at: path(name).description) }
                         continue
                     }
-                    children.append(child)
+                    children.append(Child(name: name, path: path(name), components: components, belowAllowed: verdict == .allowed))
                 } else if collectPrivileged, let mode = mode ?? regularMode(directory.raw, name),
                     grantsPrivilege(mode: mode, capabilities: {
                         hasCapabilities(Array("/proc/self/fd/\(directory.raw)/".utf8) + name, follow: false)
                     })
                 {
-                    result.privileged.append(child.path)
+                    result.privileged.append(path(name))
                 }
             }
             for child in children.reversed() { stack.append((directory, child)) }
@@ -109,18 +114,14 @@ struct SensitiveMasks {
         return result
     }
 
-    /// An entry the walk met: its name as `readdir` gave it, its path, and the components the
-    /// denylist matches.
+    /// A directory the walk will enter: its name as `readdir` gave it, its path, the components
+    /// the denylist matches, and whether it or an ancestor is denied but allowed (what is below
+    /// is then still denied unless allowed itself).
     private struct Child {
         var name: [UInt8]
         var path: WorkspacePath
         var components: [String]
-
-        init(name: [UInt8], parent: Child?) {
-            self.name = name
-            path = parent.map { $0.path.appending(name) } ?? WorkspacePath(bytes: name)
-            components = (parent?.components ?? []) + [String(decoding: name, as: UTF8.self)]
-        }
+        var belowAllowed: Bool
     }
 
     /// The profile's workspace denylist and allowlist, as the walk and `MaskMemo` match paths.

@@ -103,6 +103,23 @@ struct SensitivePathTrapTests {
         #expect(paths(r, "sensitive_path_denied") == ["/workspace/\\xff/.env", "/workspace/k\\xe9y.pem"], "\(r.violations)")
     }
 
+    @Test func allowingADeniedDirectorysNameDoesNotUnmaskWhatIsInside() throws {
+        // The policy's rule ("allowing a directory's name alone does not open what is inside
+        // it"): the walk once entered `.env.example/` as allowed and then judged `secret` by its
+        // own name, so the sandbox showed what `fs.read` refused.
+        let h = try SandboxHarness {
+            $0.traps.workspaceDeny = [".env", ".env.*"]
+            $0.traps.workspaceAllow = [".env.example", "*/sample.txt"]
+        }
+        mkdir(h.project.file(".env.example"), 0o755)
+        h.project.write(".env.example/secret", "s3cret\n")
+        h.project.write(".env.example/sample.txt", "public\n")
+        let r = try h.sh("cat .env.example/secret; cat .env.example/sample.txt; echo end")
+        #expect(!r.out.contains("s3cret"), "\(r.out)")
+        #expect(r.out == "public\nend\n", "\(r.out) \(r.err)")
+        #expect(paths(r, "sensitive_path_denied") == ["/workspace/.env.example/secret"], "\(r.violations)")
+    }
+
     @Test func hostSecretsExistOnlyAsReportingTraps() throws {
         let h = try SandboxHarness()
         let r = try h.sh(
