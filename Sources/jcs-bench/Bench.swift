@@ -185,6 +185,21 @@ enum Bench {
                 return false
             }
         }))
+        // inproc-5k: the same over a project of 5,000 empty files in 50 directories, so the
+        // prepare's workspace walk (denylist match and a `fstatat` per regular file) is priced
+        // against the empty project in the same run.
+        let tree = workspace + "-5k"
+        makeTree(tree, directories: 50, filesEach: 100)
+        defer { _ = spawnQuietly(["/bin/rm", "-rf", tree]) }
+        variants.append(("inproc-5k", {
+            do {
+                let sandbox = try Sandbox.prepare(profile: profile, root: tree, filter: { filter })
+                return try sandbox.run(RunRequest(argv: ["/bin/true"])).exitCode == 0
+            } catch {
+                log("inproc-5k: \(error)")
+                return false
+            }
+        }))
         variants.append(("cli", { spawnQuietly([jcs, "sandbox", "run", "--root", workspace, "--", "/bin/true"]) == 0 }))
         if let bwrapPath {
             let argv = [
@@ -235,14 +250,21 @@ enum Bench {
             ])
             print(JSONWriter.text(value))
         } else {
-            print("variant  callers  p50 ms   p99 ms   calls/s   p50 vs bwrap  failures")
+            print("variant      callers  p50 ms   p99 ms   calls/s   p50 vs bwrap  failures")
             for r in rows {
                 let cells = [
-                    r.variant.padding(8), String(r.callers).padding(8), fmt(r.p50).padding(8), fmt(r.p99).padding(8),
+                    r.variant.padding(12), String(r.callers).padding(8), fmt(r.p50).padding(8), fmt(r.p99).padding(8),
                     fmt(r.callsPerSecond, 0).padding(9), (ratio(r.variant, r.callers).map { fmt($0) + "x" } ?? "-").padding(13),
                     String(r.failures),
                 ]
                 print(cells.joined(separator: " "))
+            }
+            if let empty = rows.first(where: { $0.variant == "inproc" && $0.callers == 1 }),
+                let full = rows.first(where: { $0.variant == "inproc-5k" && $0.callers == 1 })
+            {
+                print(
+                    "workspace walk, 1 caller: inproc-5k / inproc p50 \(fmt(full.p50 / empty.p50))x, "
+                        + "+\(fmt(full.p50 - empty.p50)) ms per prepare, \(fmt((full.p50 - empty.p50) * 1000 / 5000)) µs per file")
             }
         }
 
@@ -252,4 +274,18 @@ enum Bench {
 
 extension String {
     func padding(_ width: Int) -> String { count >= width ? self : self + String(repeating: " ", count: width - count) }
+}
+
+/// `directories` directories of `filesEach` empty files each below `root` (made here).
+private func makeTree(_ root: String, directories: Int, filesEach: Int) {
+    guard mkdir(root, 0o755) == 0 else { fail("mkdir \(root): errno \(errno)") }
+    for d in 0..<directories {
+        let directory = "\(root)/d\(d)"
+        guard mkdir(directory, 0o755) == 0 else { fail("mkdir \(directory): errno \(errno)") }
+        for f in 0..<filesEach {
+            let fd = open("\(directory)/f\(f)", O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o644)
+            guard fd >= 0 else { fail("create \(directory)/f\(f): errno \(errno)") }
+            close(fd)
+        }
+    }
 }
