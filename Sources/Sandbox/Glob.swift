@@ -84,9 +84,10 @@ public struct Glob: Sendable, Hashable, CustomStringConvertible {
     public var componentCount: Int? { compiled.slashes.map { $0 + 1 } }
 
     /// Whether the pattern matches the last `componentCount` of `components` joined with `/`,
-    /// without joining them. Only for a pattern with a `componentCount` no larger than
-    /// `components.count`.
+    /// without joining them; false when there are fewer components than that, or the pattern
+    /// has `**` (no fixed count: ask `matches` on the joined runs).
     public func matchesLast(of components: [String]) -> Bool {
+        guard let count = componentCount, count <= components.count else { return false }
         guard let parts = compiled.parts else { return matches(components[components.count - 1]) }
         let first = components.count - parts.count
         // The last component first: it tells most entries apart.
