@@ -83,16 +83,19 @@ struct MaskMemo {
         }
     }
 
-    /// One entry a line: `d ` or `f ` (a mask), `s ` (a setuid/setgid file), then the
-    /// workspace-relative path's bytes (not necessarily UTF-8). Lines of another shape (no tool
+    /// One entry a record: `d ` or `f ` (a mask), `s ` (a setuid/setgid file), then the
+    /// workspace-relative path's bytes (not necessarily UTF-8), ended by a NUL, the one byte no
+    /// path holds (a newline once ended them, and a name with one was not remembered). A memo
+    /// without NUL is of that earlier format, read by lines. Records of another shape (no tool
     /// can write here) are skipped.
     private func read() -> SensitiveMasks {
         var memo = SensitiveMasks()
-        // Far above what `write` makes (1,024 lines of at most PATH_MAX).
+        // Far above what `write` makes (1,024 records of at most PATH_MAX).
         guard let bytes = try? POSIX.readBytes(file, limit: 8 << 20) else { return memo }
-        for line in bytes.split(separator: UInt8(ascii: "\n")) where line.count > 2 && line[line.startIndex + 1] == UInt8(ascii: " ") {
-            let tag = line[line.startIndex]
-            let path = Array(line.dropFirst(2))
+        let end: UInt8 = bytes.contains(0) ? 0 : UInt8(ascii: "\n")
+        for record in bytes.split(separator: end) where record.count > 2 && record[record.startIndex + 1] == UInt8(ascii: " ") {
+            let tag = record[record.startIndex]
+            let path = Array(record.dropFirst(2))
             guard !path.contains(0) else { continue }
             let relative = WorkspacePath(bytes: path)
             switch tag {
@@ -115,11 +118,9 @@ struct MaskMemo {
             unlink(file)
             return
         }
-        // A name with a newline cannot be a line: it is not remembered (a finished walk still finds it).
-        let masks = scan.entries.filter { !$0.relative.hasNewline }.prefix(TrapSet.maxMasks)
-            .map { Array(($0.isDirectory ? "d " : "f ").utf8) + $0.relative.bytes + [UInt8(ascii: "\n")] }
-        let privileged = scan.privileged.filter { !$0.hasNewline }.prefix(TrapSet.maxMasks)
-            .map { Array("s ".utf8) + $0.bytes + [UInt8(ascii: "\n")] }
+        let masks = scan.entries.prefix(TrapSet.maxMasks)
+            .map { Array(($0.isDirectory ? "d " : "f ").utf8) + $0.relative.bytes + [0] }
+        let privileged = scan.privileged.prefix(TrapSet.maxMasks).map { Array("s ".utf8) + $0.bytes + [0] }
         let text = (masks + privileged).flatMap { $0 }
         // Room first: on a full tmpfs the new memo could not be written at all.
         Self.prune()

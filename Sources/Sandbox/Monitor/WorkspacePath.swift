@@ -27,9 +27,6 @@ public struct WorkspacePath: Hashable, Sendable, CustomStringConvertible {
         bytes.split(separator: UInt8(ascii: "/")).map { String(decoding: $0, as: UTF8.self) }
     }
 
-    /// Whether the path holds a newline (the memo's line format cannot hold it).
-    var hasNewline: Bool { bytes.contains(UInt8(ascii: "\n")) }
-
     /// For reports and messages: valid UTF-8 as it is (a UTF-8 name reads as it always did),
     /// every other byte as `\xNN`.
     public var description: String { Self.shown(bytes) }

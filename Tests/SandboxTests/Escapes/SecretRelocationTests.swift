@@ -59,6 +59,21 @@ struct SecretRelocationTests {
         #expect(fourth.out == "end\n" && fourth.violations(kind: "sensitive_path_denied").isEmpty, "\(fourth.out) \(fourth.violations)")
     }
 
+    @Test func aSecretBelowANameWithANewlineIsRememberedToo() throws {
+        // The memo was one line per path, so a path with a newline was left out of it: after a
+        // flood, the next call read the secret the first walk had masked.
+        let h = try SandboxHarness { $0.traps.walkMaxEntries = 300 }
+        mkdir(h.project.file("sub"), 0o755)
+        mkdir(h.project.file("sub/a\nb"), 0o755)
+        h.project.write("sub/a\nb/.env", "API_KEY=s3cret-newline\n")
+        let first = try h.sh("i=0; while [ $i -lt 1000 ]; do : > f$i; i=$((i+1)); done; echo made")
+        #expect(first.out == "made\n", "\(first.out) \(first.err)")
+        let second = try h.sh("cat 'sub/a\nb/.env'; echo end")
+        #expect(second.violations(kind: "sensitive_scan_truncated").first?.limit == "walk_max_entries", "\(second.violations)")
+        #expect(second.out == "end\n", "the next call read the secret: \(second.out)")
+        #expect(second.violations(kind: "sensitive_path_denied").compactMap(\.path) == ["/workspace/sub/a\nb/.env"], "\(second.violations)")
+    }
+
     @Test func directoriesWithoutSecretsStayMovable() throws {
         let h = try SandboxHarness()
         mkdir(h.project.file("config"), 0o755)
