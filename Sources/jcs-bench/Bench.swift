@@ -176,30 +176,26 @@ enum Bench {
                 return false
             }
         }))
-        variants.append(("inproc", {
-            do {
-                let sandbox = try Sandbox.prepare(profile: profile, root: workspace, filter: { filter })
-                return try sandbox.run(RunRequest(argv: ["/bin/true"])).exitCode == 0
-            } catch {
-                log("inproc: \(error)")
-                return false
+        // In-process prepare and run over `root`, as the CLI does it.
+        func inProcess(_ name: String, root: String) -> @Sendable () -> Bool {
+            {
+                do {
+                    let sandbox = try Sandbox.prepare(profile: profile, root: root, filter: { filter })
+                    return try sandbox.run(RunRequest(argv: ["/bin/true"])).exitCode == 0
+                } catch {
+                    log("\(name): \(error)")
+                    return false
+                }
             }
-        }))
+        }
+        variants.append(("inproc", inProcess("inproc", root: workspace)))
         // inproc-5k: the same over a project of 5,000 empty files in 50 directories, so the
         // prepare's workspace walk (denylist match and a `fstatat` per regular file) is priced
         // against the empty project in the same run.
         let tree = workspace + "-5k"
         makeTree(tree, directories: 50, filesEach: 100)
         defer { _ = spawnQuietly(["/bin/rm", "-rf", tree]) }
-        variants.append(("inproc-5k", {
-            do {
-                let sandbox = try Sandbox.prepare(profile: profile, root: tree, filter: { filter })
-                return try sandbox.run(RunRequest(argv: ["/bin/true"])).exitCode == 0
-            } catch {
-                log("inproc-5k: \(error)")
-                return false
-            }
-        }))
+        variants.append(("inproc-5k", inProcess("inproc-5k", root: tree)))
         variants.append(("cli", { spawnQuietly([jcs, "sandbox", "run", "--root", workspace, "--", "/bin/true"]) == 0 }))
         if let bwrapPath {
             let argv = [

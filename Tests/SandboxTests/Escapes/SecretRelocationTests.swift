@@ -37,6 +37,9 @@ struct SecretRelocationTests {
         #expect(second.violations(kind: "sensitive_path_denied").compactMap(\.path) == ["/workspace/config/prod/.env"], "\(second.violations)")
     }
 
+    /// 1,000 files in the root: a 300-entry walk stops before any subdirectory.
+    private static let flood = "i=0; while [ $i -lt 1000 ]; do : > f$i; i=$((i+1)); done; echo made"
+
     @Test func floodingTheRootPastTheWalkDoesNotUnmaskASecretTheWalkHasSeen() throws {
         // The walk reads a directory whole before it enters any child: 1,000 files in the root
         // stop a 300-entry walk before `config/` every time.
@@ -44,7 +47,7 @@ struct SecretRelocationTests {
         mkdir(h.project.file("config"), 0o755)
         mkdir(h.project.file("config/prod"), 0o755)
         h.project.write("config/prod/.env", "API_KEY=s3cret-flooded\n")
-        let first = try h.sh("cat config/prod/.env; i=0; while [ $i -lt 1000 ]; do : > f$i; i=$((i+1)); done; echo made")
+        let first = try h.sh("cat config/prod/.env; " + Self.flood)
         #expect(first.out == "made\n", "\(first.out) \(first.err)")
         #expect(first.violations(kind: "sensitive_path_denied").compactMap(\.path) == ["/workspace/config/prod/.env"])
         let second = try h.sh("cat config/prod/.env; echo end")
@@ -66,7 +69,7 @@ struct SecretRelocationTests {
         mkdir(h.project.file("sub"), 0o755)
         mkdir(h.project.file("sub/a\nb"), 0o755)
         h.project.write("sub/a\nb/.env", "API_KEY=s3cret-newline\n")
-        let first = try h.sh("i=0; while [ $i -lt 1000 ]; do : > f$i; i=$((i+1)); done; echo made")
+        let first = try h.sh(Self.flood)
         #expect(first.out == "made\n", "\(first.out) \(first.err)")
         let second = try h.sh("cat 'sub/a\nb/.env'; echo end")
         #expect(second.violations(kind: "sensitive_scan_truncated").first?.limit == "walk_max_entries", "\(second.violations)")
