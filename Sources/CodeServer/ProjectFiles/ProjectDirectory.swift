@@ -80,13 +80,10 @@ public final class ProjectDirectory: @unchecked Sendable {
         defer { closedir(dir) }
         var out: [Entry] = []
         while out.count < limit, let entry = readdir(dir) {
-            let bytes = withUnsafeBytes(of: entry.pointee.d_name) { Array($0.prefix { $0 != 0 }) }
-            if bytes == [0x2E] || bytes == [0x2E, 0x2E] { continue }
+            let bytes = POSIX.nameBytes(of: entry)
+            if POSIX.isSelfOrParent(bytes) { continue }
             var info = stat()
-            let found = (bytes + [0]).withUnsafeBufferPointer { buffer in
-                buffer.withMemoryRebound(to: CChar.self) { fstatat(owned.raw, $0.baseAddress!, &info, AT_SYMLINK_NOFOLLOW) == 0 }
-            }
-            guard found else { continue }
+            guard POSIX.withCString(bytes, { fstatat(owned.raw, $0, &info, AT_SYMLINK_NOFOLLOW) }) == 0 else { continue }
             if let name = String(validating: bytes, as: UTF8.self) {
                 out.append(Entry(name: name, type: Self.type(info.st_mode)))
             } else {

@@ -101,7 +101,7 @@ struct DiskQuota {
             defer { closedir(stream) }
             while let entry = readdir(stream) {
                 let name = POSIX.nameBytes(of: entry)
-                if name == [0x2E] || name == [0x2E, 0x2E] { continue }
+                if POSIX.isSelfOrParent(name) { continue }
                 var st = stat()
                 guard POSIX.withCString(name, { fstatat(directory.raw, $0, &st, AT_SYMLINK_NOFOLLOW) }) == 0 else { continue }
                 inodes += 1

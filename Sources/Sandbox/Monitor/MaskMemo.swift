@@ -49,7 +49,7 @@ struct MaskMemo {
         var completed = scan
         let found = Set(scan.entries.map(\.relative))
         for entry in memo.entries where !found.contains(entry.relative) {
-            guard matcher.match(entry.relative.matchComponents.joined(separator: "/")) != nil else { continue }
+            guard matcher.match(entry.relative.matchText) != nil else { continue }
             guard let (_, mode) = opened(entry.relative), mode & S_IFMT == (entry.isDirectory ? S_IFDIR : S_IFREG) else { continue }
             completed.entries.append(entry)
         }
@@ -57,7 +57,7 @@ struct MaskMemo {
         for relative in memo.privileged where !privileged.contains(relative) {
             // Still a privileged regular file, and not one the denylist masks instead.
             guard isPrivileged(relative) else { continue }
-            guard matcher.match(relative.matchComponents.joined(separator: "/")) == nil else { continue }
+            guard matcher.match(relative.matchText) == nil else { continue }
             completed.privileged.append(relative)
         }
         if completed.entries.count > scan.entries.count || completed.privileged.count > scan.privileged.count {

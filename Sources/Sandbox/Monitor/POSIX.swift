@@ -96,8 +96,13 @@ public enum POSIX {
 
 extension POSIX {
     /// The name of a `readdir` entry, as bytes: a Linux name need not be UTF-8.
-    static func nameBytes(of entry: UnsafeMutablePointer<dirent>) -> [UInt8] {
+    public static func nameBytes(of entry: UnsafeMutablePointer<dirent>) -> [UInt8] {
         withUnsafeBytes(of: entry.pointee.d_name) { Array($0.prefix { $0 != 0 }) }
+    }
+
+    /// Whether a `readdir` name is `.` or `..`, which every listing skips.
+    public static func isSelfOrParent(_ name: [UInt8]) -> Bool {
+        name == [0x2E] || name == [0x2E, 0x2E]
     }
 
     /// The name of a `readdir` entry, decoded: only for directories this process made, whose
@@ -107,7 +112,7 @@ extension POSIX {
     }
 
     /// `body` with `bytes` (a name or path without NUL) as a C string.
-    static func withCString<T>(_ bytes: [UInt8], _ body: (UnsafePointer<CChar>) -> T) -> T {
+    public static func withCString<T>(_ bytes: [UInt8], _ body: (UnsafePointer<CChar>) -> T) -> T {
         (bytes + [0]).withUnsafeBufferPointer { buffer in
             buffer.withMemoryRebound(to: CChar.self) { body($0.baseAddress!) }
         }

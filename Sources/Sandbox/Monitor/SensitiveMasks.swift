@@ -75,7 +75,7 @@ struct SensitiveMasks {
             func path(_ name: [UInt8]) -> WorkspacePath { at.map { $0.path.appending(name) } ?? WorkspacePath(bytes: name) }
             while let entry = readdir(stream) {
                 let name = POSIX.nameBytes(of: entry)
-                if name == [0x2E] || name == [0x2E, 0x2E] { continue }
+                if POSIX.isSelfOrParent(name) { continue }
                 seen += 1
                 if seen > traps.walkMaxEntries {
                     result.truncation = .entries(at: at?.path.description ?? ".")

@@ -14,18 +14,14 @@ public struct WorkspacePath: Hashable, Sendable, CustomStringConvertible {
         self.bytes = bytes
     }
 
-    init(_ text: String) { self.init(bytes: Array(text.utf8)) }
-
     /// `name` (one component, as `readdir` gave it) below this path.
     func appending(_ name: [UInt8]) -> WorkspacePath {
         WorkspacePath(bytes: bytes + [UInt8(ascii: "/")] + name)
     }
 
-    /// The components, each decoded as the denylist's globs match them: an invalid byte becomes
-    /// U+FFFD, which a `*` covers, so `*.pem` still masks a `\xff.pem`.
-    var matchComponents: [String] {
-        bytes.split(separator: UInt8(ascii: "/")).map { String(decoding: $0, as: UTF8.self) }
-    }
+    /// The path decoded as the denylist's globs match it: an invalid byte becomes U+FFFD, which
+    /// a `*` covers, so `*.pem` still masks a `\xff.pem` (the walk decodes each name the same way).
+    var matchText: String { String(decoding: bytes, as: UTF8.self) }
 
     /// For reports and messages: valid UTF-8 as it is (a UTF-8 name reads as it always did),
     /// every other byte as `\xNN`.
@@ -42,7 +38,7 @@ public struct WorkspacePath: Hashable, Sendable, CustomStringConvertible {
             var rest = bytes[index...].makeIterator()
             if case .scalarValue(let scalar) = decoder.decode(&rest) {
                 out.unicodeScalars.append(scalar)
-                index += String(scalar).utf8.count
+                index += UTF8.width(scalar)
             } else {
                 let hex = String(bytes[index], radix: 16)
                 out += "\\x" + (hex.count == 1 ? "0" + hex : hex)
