@@ -267,7 +267,7 @@ __attribute__((noreturn)) static void child_main(const struct csb_child_config *
     struct run_plan plan;
     read_run_message(control_fd, &plan);
 
-    if (csb_apply_rlimits(plan.rlimits) < 0)
+    if (csb_apply_rlimits(plan.rlimits) < 0 || csb_cap_rlimit_ucounts() < 0)
         csb_child_die(control_fd, CSB_STEP_RLIMIT, errno, NULL);
     /* Before the fork, or a tool that exits at once could send a SIGCHLD that an init with the
      * default disposition drops, and init would wait forever. The tool unblocks in reset_signals. */
@@ -289,6 +289,7 @@ __attribute__((noreturn)) static void child_main(const struct csb_child_config *
 cap_t csb_empty_caps;
 static pthread_once_t empty_caps_once = PTHREAD_ONCE_INIT;
 static void make_empty_caps(void) { csb_empty_caps = cap_init(); }
+static pthread_mutex_t creator_rlimits_lock = PTHREAD_MUTEX_INITIALIZER;
 
 pid_t csb_clone_sandbox(int ns_flags, const struct csb_child_config *config, int *pidfd, int netns_fd)
 {
@@ -312,9 +313,20 @@ pid_t csb_clone_sandbox(int ns_flags, const struct csb_child_config *config, int
         }
         ns_flags &= ~CSB_NS_NET;
     }
-    long pid = syscall(SYS_clone, (unsigned long)ns_flags | CLONE_PIDFD | SIGCHLD, NULL, pidfd, NULL, 0);
-    if (pid == 0)
-        child_main(config);
+    /* The user namespace's charges to root are capped by the creator's limits at this moment
+     * (ucounts.c); the lock keeps two cloning threads from saving each other's lowered values. */
+    struct rlimit saved[CSB_CREATOR_RLIMITS];
+    pthread_mutex_lock(&creator_rlimits_lock);
+    long pid = -1;
+    if (csb_lower_creator_rlimits(saved) == 0) {
+        pid = syscall(SYS_clone, (unsigned long)ns_flags | CLONE_PIDFD | SIGCHLD, NULL, pidfd, NULL, 0);
+        if (pid == 0)
+            child_main(config);
+        int clone_err = errno;
+        csb_restore_creator_rlimits(saved);
+        errno = clone_err;
+    }
+    pthread_mutex_unlock(&creator_rlimits_lock);
     int err = errno;
     if (home >= 0) {
         if (setns(home, CLONE_NEWNET) < 0)

@@ -9,6 +9,7 @@
 #include "../include/csandbox.h"
 #include <stdint.h>
 #include <stddef.h>
+#include <sys/resource.h>
 
 /* Where the child builds things before the final pivot: BASE is a private tmpfs that becomes the
  * root for a moment, OLDROOT holds the host's root while binds are taken from it. */
@@ -75,6 +76,14 @@ int csb_apply_rlimits(const uint64_t limits[CSB_RLIMIT_COUNT]);
 /* Caps the sandbox user namespace's inotify and fanotify counts (charged to the host's root too);
  * `proc` is the sandbox's own /proc, still writable. Dies on failure. */
 void csb_cap_ucounts(int control_fd, const char *proc);
+/* ucounts.c, monitor side: lowers this process's soft limits on what the kernel charges to the
+ * creator of a user namespace, for the clone that makes one, saving them; restore after the clone.
+ * The caller serializes the pair (the limits are per process). -1 with errno. */
+#define CSB_CREATOR_RLIMITS 2
+int csb_lower_creator_rlimits(struct rlimit saved[CSB_CREATOR_RLIMITS]);
+void csb_restore_creator_rlimits(const struct rlimit saved[CSB_CREATOR_RLIMITS]);
+/* ucounts.c, child side: one sandbox's share of those counts, for init and the tool. */
+int csb_cap_rlimit_ucounts(void);
 int csb_loopback_up(void);
 /* Loads the BPF program; returns the listener fd when `listener`, 0 without, -1 with errno. */
 int csb_load_filter(const uint8_t *filter, size_t len, int listener);

@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 /* Enough for a file watcher or two (a libuv loop holds one instance); a tool gets no fanotify at
@@ -52,4 +53,70 @@ void csb_cap_ucounts(int control_fd, const char *proc)
         if (failed)
             csb_child_die(control_fd, CSB_STEP_PROC, saved, path);
     }
+}
+
+/*
+ * Objects counted against an rlimit (queued real-time signals, POSIX message-queue bytes) are
+ * charged up the same chain, to root's host-wide count, which host processes running as root
+ * check against their own limits: uncapped, one tool queued ~96,000 real-time signals and every
+ * root process on the host then failed sigqueue(3) and timer_create(2) with EAGAIN. At each level
+ * above the tool's own the kernel checks the count against the soft limit the namespace's
+ * creator had when it made the namespace (create_user_ns). So the monitor lowers its soft limits
+ * for the clone (csb_lower_creator_rlimits): root's count can then never be pushed past
+ * `all_sandboxes` by any sandbox. The tool's own lower limit (csb_cap_rlimit_ucounts, applied by
+ * init) keeps one sandbox from taking all of that from the others.
+ */
+static const struct {
+    int resource;
+    rlim_t all_sandboxes;
+    rlim_t one_sandbox;
+} counted[CSB_CREATOR_RLIMITS] = {
+    {RLIMIT_SIGPENDING, 4096, 256},
+    /* 256 KiB: three queues of the default size (10 messages of 8 KiB). */
+    {RLIMIT_MSGQUEUE, 512u << 10, 256u << 10},
+};
+
+int csb_lower_creator_rlimits(struct rlimit saved[CSB_CREATOR_RLIMITS])
+{
+    for (size_t i = 0; i < CSB_CREATOR_RLIMITS; i++) {
+        if (getrlimit(counted[i].resource, &saved[i]) < 0)
+            return -1;
+    }
+    for (size_t i = 0; i < CSB_CREATOR_RLIMITS; i++) {
+        if (saved[i].rlim_cur <= counted[i].all_sandboxes)
+            continue;
+        struct rlimit lowered = {counted[i].all_sandboxes, saved[i].rlim_max};
+        if (setrlimit(counted[i].resource, &lowered) < 0) {
+            int err = errno;
+            csb_restore_creator_rlimits(saved);
+            errno = err;
+            return -1;
+        }
+    }
+    return 0;
+}
+
+void csb_restore_creator_rlimits(const struct rlimit saved[CSB_CREATOR_RLIMITS])
+{
+    /* Raising a soft limit back to at most the unchanged hard one cannot fail. */
+    for (size_t i = 0; i < CSB_CREATOR_RLIMITS; i++)
+        setrlimit(counted[i].resource, &saved[i]);
+}
+
+int csb_cap_rlimit_ucounts(void)
+{
+    for (size_t i = 0; i < CSB_CREATOR_RLIMITS; i++) {
+        struct rlimit current;
+        if (getrlimit(counted[i].resource, &current) < 0)
+            return -1;
+        rlim_t share = counted[i].one_sandbox;
+        if (current.rlim_cur <= share && current.rlim_max <= share)
+            continue;
+        /* The hard limit too, so the tool cannot raise it back; never above what it was. */
+        struct rlimit capped = {current.rlim_cur < share ? current.rlim_cur : share,
+                                current.rlim_max < share ? current.rlim_max : share};
+        if (setrlimit(counted[i].resource, &capped) < 0)
+            return -1;
+    }
+    return 0;
 }

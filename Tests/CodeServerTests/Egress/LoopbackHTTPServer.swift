@@ -17,6 +17,13 @@ final class LoopbackHTTPServer: Sendable {
 
     init(address: String, root: String? = nil) throws {
         self.root = root
+        // The documentation addresses exist only once a test put them on `lo`: on a fresh
+        // machine the first server may come before any probe did.
+        if address == EgressTestAddresses.ipv4 || address == EgressTestAddresses.ipv6,
+            let problem = EgressTestAddresses.problem
+        {
+            throw AddressUnavailable(reason: problem)
+        }
         guard let (storage, length) = EgressSocket.address(address, port: 0) else { throw SocketError(errno: EINVAL) }
         let fd = socket(Int32(storage.ss_family), Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw SocketError(errno: errno) }
@@ -101,6 +108,11 @@ extension LoopbackHTTPServer {
 /// outside the sandbox's own loopback (so the transparent path applies) yet never leave this
 /// machine. Added once per test process with `ip`; a host where that fails makes the tests fail
 /// loudly with the reason.
+struct AddressUnavailable: Error, CustomStringConvertible {
+    let reason: String
+    var description: String { "the test address could not be put on lo: \(reason)" }
+}
+
 enum EgressTestAddresses {
     static let ipv4 = "192.0.2.10"
     static let ipv6 = "2001:db8::10"

@@ -11,36 +11,40 @@ import Testing
 /// counts against every owner up the namespace chain. Uncapped, one tool held all 128 of root's
 /// inotify instances and fanotify groups for as long as it ran, and every root process on the
 /// host (the coordinator's asset watcher, a new worker joining the trap group, systemd) got
-/// EMFILE. The sandbox's namespace now has its own small caps (`child/ucounts.c`).
+/// EMFILE. The sandbox's namespace now has its own small caps (`child/ucounts.c`). Queued
+/// real-time signals and POSIX message-queue bytes are charged the same way, against rlimits: one
+/// tool queued ~96,000 signals and root's sigqueue(3) and timer_create(2) failed host-wide.
 @Suite(.enabled(if: HostSupport.canSandbox, "\(HostSupport.reason)"), .serialized)
 struct HostBudgetTests {
-    /// Takes every inotify instance and fanotify group it can, says how many, creates `holding`
-    /// in the workspace and keeps them until `release` appears (or 20 s pass).
-    static let hoard = """
-        import ctypes, errno, os, time
+    /// `take(make, limit)` calls make(n) until it fails; the script then prints what it took,
+    /// creates `holding` in the workspace and keeps everything until `release` appears (or 20 s
+    /// pass).
+    static func hoard(_ taking: String) -> String {
+        """
+        import ctypes, errno, os, signal, time
         libc = ctypes.CDLL(None, use_errno=True)
-        def take(make):
+        def take(make, limit):
             n = 0
-            while n < 1000:
-                if make() < 0:
+            while n < limit:
+                if make(n) < 0:
                     return n, errno.errorcode[ctypes.get_errno()]
                 n += 1
             return n, "none"
-        ino = take(lambda: libc.inotify_init1(0))
-        fan = take(lambda: libc.fanotify_init(0x200, 0))  # FAN_REPORT_FID: what an unprivileged caller may ask
-        print("inotify", *ino, "fanotify", *fan, flush=True)
+        \(taking)
         open("holding", "w").close()
         for _ in range(2000):
             if os.path.exists("release"):
                 break
             time.sleep(0.01)
         """
+    }
 
-    @Test func aToolCannotTakeRootsInotifyInstancesOrFanotifyGroups() throws {
+    /// Runs `script` in a sandbox and, once it holds what it took, `host` on the host.
+    private func whileHolding<T>(_ script: String, host: () -> T) throws -> (SandboxResult, T) {
         let h = try SandboxHarness()
         let tool = OffThread { () throws(SandboxError) -> SandboxResult in
             do {
-                return try h.run(["/usr/bin/python3", "-c", Self.hoard])
+                return try h.run(["/usr/bin/python3", "-c", script])
             } catch let error as SandboxError {
                 throw error
             } catch {
@@ -52,16 +56,29 @@ struct HostBudgetTests {
             usleep(10_000)
             waited += 10
         }
-        #expect(waited < 20_000, "the tool never said it holds its instances")
-        // While the tool holds all it could get, the host's root still gets its own.
-        let inotify = inotify_init1(Int32(IN_CLOEXEC))
-        let inotifyErrno = errno
-        let fanotify = csb_fanotify_init()  // the group the trap watcher makes
-        let fanotifyErrno = errno
-        if inotify >= 0 { close(inotify) }
-        if fanotify >= 0 { close(fanotify) }
+        #expect(waited < 20_000, "the tool never said it holds what it took")
+        let seen = host()
         _ = creat(h.project.file("release"), 0o644)
-        let r = try tool.value()
+        return (try tool.value(), seen)
+    }
+
+    @Test func aToolCannotTakeRootsInotifyInstancesOrFanotifyGroups() throws {
+        let script = Self.hoard(
+            """
+            ino = take(lambda n: libc.inotify_init1(0), 1000)
+            fan = take(lambda n: libc.fanotify_init(0x200, 0), 1000)  # FAN_REPORT_FID: what an unprivileged caller may ask
+            print("inotify", *ino, "fanotify", *fan, flush=True)
+            """)
+        // While the tool holds all it could get, the host's root still gets its own.
+        let (r, (inotify, inotifyErrno, fanotify, fanotifyErrno)) = try whileHolding(script) {
+            let inotify = inotify_init1(Int32(IN_CLOEXEC))
+            let inotifyErrno = errno
+            let fanotify = csb_fanotify_init()  // the group the trap watcher makes
+            let fanotifyErrno = errno
+            if inotify >= 0 { close(inotify) }
+            if fanotify >= 0 { close(fanotify) }
+            return (inotify, inotifyErrno, fanotify, fanotifyErrno)
+        }
         #expect(inotify >= 0, "root's inotify_init1 failed while a tool held its maximum: errno \(inotifyErrno)")
         #expect(fanotify >= 0, "root's fanotify_init failed while a tool held its maximum: errno \(fanotifyErrno)")
         // The kernel's answer to the tool: a handful of inotify instances, then EMFILE; no fanotify group at all.
@@ -71,6 +88,67 @@ struct HostBudgetTests {
             #expect(Int(words[1]) == 8 && words[2] == "EMFILE", "inotify: \(r.out)")
             #expect(Int(words[4]) == 0 && words[5] == "EMFILE", "fanotify: \(r.out)")
         }
+    }
+
+    /// A host process running as root, as the test does: queues one real-time signal to itself
+    /// and opens one POSIX message queue; exits 3 or 4 naming the errno if it cannot.
+    static let rootsOwnShare = """
+        import ctypes, errno, os, signal, sys
+        libc = ctypes.CDLL(None, use_errno=True)
+        signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGRTMIN])
+        if libc.sigqueue(os.getpid(), signal.SIGRTMIN, ctypes.c_void_p(0)) < 0:
+            print("sigqueue", errno.errorcode[ctypes.get_errno()]); sys.exit(3)
+        name = b"/jcs-host-budget-%d" % os.getpid()
+        q = libc.mq_open(name, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600, None)
+        if q < 0:
+            print("mq_open", errno.errorcode[ctypes.get_errno()]); sys.exit(4)
+        libc.mq_close(q)
+        libc.mq_unlink(name)
+        """
+
+    @Test func aToolCannotTakeRootsRealTimeSignalsOrMessageQueueBytes() throws {
+        let script = Self.hoard(
+            """
+            signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGRTMIN, signal.SIGRTMIN + 1])
+            sig = take(lambda n: libc.sigqueue(os.getpid(), signal.SIGRTMIN, ctypes.c_void_p(n)), 200000)
+            # kill() queues real-time signals too (one more each while the count allows).
+            for _ in range(1000):
+                os.kill(os.getpid(), signal.SIGRTMIN + 1)
+            queued = [l.split()[1].split("/")[0] for l in open("/proc/self/status") if l.startswith("SigQ:")][0]
+            mq = take(lambda n: libc.mq_open(b"/hoard-%d" % n, os.O_CREAT | os.O_RDWR, 0o600, None), 1000)
+            print("sigqueue", *sig, "mqueue", *mq, "queued", queued, flush=True)
+            """)
+        let (r, (status, queued)) = try whileHolding(script) {
+            (system2(["/usr/bin/python3", "-c", Self.rootsOwnShare]), Self.rootsQueuedSignals())
+        }
+        #expect(status == 0, "root's own sigqueue (3) or mq_open (4) failed while a tool held its maximum: \(status)")
+        // Root's count (this process runs as root) holds no more than all sandboxes may charge.
+        #expect(queued.map { $0 <= 4096 } ?? false, "root's queued signals: \(queued.map(String.init) ?? "unread")")
+        // The kernel's answer to the tool: its share, then EAGAIN and EMFILE.
+        let words = r.out.split(separator: "\n").first?.split(separator: " ").map(String.init) ?? []
+        #expect(words.count == 8, "\(r.out) \(r.err)")
+        if words.count == 8 {
+            #expect(Int(words[1]) == 256 && words[2] == "EAGAIN", "sigqueue: \(r.out)")
+            #expect(Int(words[7]) == 256, "queued after kill(): \(r.out)")
+            // Landlock refuses the queue's creation (EACCES) where it runs; without it, 256 KiB
+            // holds three queues of the default size (10 × 8 KiB and their bookkeeping).
+            #expect(
+                (Int(words[4]) == 0 && words[5] == "EACCES") || (Int(words[4]) == 3 && words[5] == "EMFILE"),
+                "mqueue: \(r.out)")
+        }
+    }
+
+    /// The first number of `SigQ:` in /proc/self/status: the signals queued for this process's
+    /// user, host-wide.
+    private static func rootsQueuedSignals() -> Int? {
+        let fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: 8192)
+        let n = read(fd, &buffer, buffer.count)
+        guard n > 0 else { return nil }
+        let line = String(decoding: buffer[..<n], as: UTF8.self).split(separator: "\n").first { $0.hasPrefix("SigQ:") }
+        return line?.dropFirst(5).split(separator: "/").first.flatMap { Int($0.trimmingPrefix(while: { $0 == "\t" || $0 == " " })) }
     }
 
     @Test func theCapsAreTheNamespacesOwnAndTheToolCannotRaiseThem() throws {
