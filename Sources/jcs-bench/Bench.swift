@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Sandbox
+import Synchronization
 
 // jcs-bench sandbox [--iterations N] [--warmup N] [--json]
 //
@@ -32,17 +33,17 @@ func fail(_ message: String) -> Never {
 
 /// Runs `body` `count` times on each of `callers` threads; returns every latency in ns and the
 /// wall time of the whole batch.
-final class Batch: @unchecked Sendable {
+final class Batch: Sendable {
     let body: @Sendable () -> Bool
     let untimed: (@Sendable () -> Void)?
     let count: Int
-    var latencies: [[UInt64]]
-    var failures = 0
+    /// Each caller's latencies and the failures of all, filled in as callers finish.
+    let results: Mutex<(latencies: [[UInt64]], failures: Int)>
     init(callers: Int, count: Int, untimed: (@Sendable () -> Void)?, body: @escaping @Sendable () -> Bool) {
         self.body = body
         self.untimed = untimed
         self.count = count
-        latencies = Array(repeating: [], count: callers)
+        results = Mutex((Array(repeating: [], count: callers), 0))
     }
 }
 
@@ -75,14 +76,17 @@ func measure(
                 if !context.batch.body() { failed += 1 }
                 mine.append(Timestamp.monotonicNs() - t0)
             }
-            context.batch.latencies[context.index] = mine
-            if failed > 0 { context.batch.failures += failed }
+            context.batch.results.withLock {
+                $0.latencies[context.index] = mine
+                $0.failures += failed
+            }
             return nil
         }, context)
         threads.append(thread)
     }
     for thread in threads { pthread_join(thread, nil) }
-    return (batch.latencies.flatMap { $0 }.sorted(), Timestamp.monotonicNs() - start, batch.failures)
+    let wall = Timestamp.monotonicNs() - start
+    return batch.results.withLock { ($0.latencies.flatMap { $0 }.sorted(), wall, $0.failures) }
 }
 
 struct Row {

@@ -62,17 +62,19 @@ void csb_cap_ucounts(int control_fd, const char *proc)
  * root process on the host then failed sigqueue(3) and timer_create(2) with EAGAIN. At each level
  * above the tool's own the kernel checks the count against the soft limit the namespace's
  * creator had when it made the namespace (create_user_ns). So the monitor lowers its soft limits
- * for the clone (csb_lower_creator_rlimits): root's count can then never be pushed past
- * `all_sandboxes` by any sandbox. The tool's own lower limit (csb_cap_rlimit_ucounts, applied by
- * init) keeps one sandbox from taking all of that from the others.
+ * for the clone (csb_lower_creator_rlimits) to a quarter of root's budget: whatever sandboxes
+ * hold together, root keeps three quarters. The tool's own limit (csb_cap_rlimit_ucounts, set by
+ * init) is one sandbox's share, small enough that many sandboxes fit in that quarter before one
+ * tenant's hoard shows in another's sandbox (128 of 16,384 signals: 128 sandboxes).
  */
 static const struct {
     int resource;
-    rlim_t all_sandboxes;
+    rlim_t all_sandboxes_at_most;
     rlim_t one_sandbox;
 } counted[CSB_CREATOR_RLIMITS] = {
-    {RLIMIT_SIGPENDING, 4096, 256},
-    /* 256 KiB: three queues of the default size (10 messages of 8 KiB). */
+    {RLIMIT_SIGPENDING, 16384, 128},
+    /* 256 KiB: three queues of the default size (10 messages of 8 KiB), where the quarter of
+     * root's budget (200 KiB of the default 800) allows; Landlock refuses mq_open anyway. */
     {RLIMIT_MSGQUEUE, 512u << 10, 256u << 10},
 };
 
@@ -83,9 +85,10 @@ int csb_lower_creator_rlimits(struct rlimit saved[CSB_CREATOR_RLIMITS])
             return -1;
     }
     for (size_t i = 0; i < CSB_CREATOR_RLIMITS; i++) {
-        if (saved[i].rlim_cur <= counted[i].all_sandboxes)
-            continue;
-        struct rlimit lowered = {counted[i].all_sandboxes, saved[i].rlim_max};
+        rlim_t all = saved[i].rlim_cur / 4;
+        if (all > counted[i].all_sandboxes_at_most)
+            all = counted[i].all_sandboxes_at_most;
+        struct rlimit lowered = {all, saved[i].rlim_max};
         if (setrlimit(counted[i].resource, &lowered) < 0) {
             int err = errno;
             csb_restore_creator_rlimits(saved);

@@ -118,29 +118,32 @@ struct HostBudgetTests {
             mq = take(lambda n: libc.mq_open(b"/hoard-%d" % n, os.O_CREAT | os.O_RDWR, 0o600, None), 1000)
             print("sigqueue", *sig, "mqueue", *mq, "queued", queued, flush=True)
             """)
-        let (r, (status, queued)) = try whileHolding(script) {
-            (system2(["/usr/bin/python3", "-c", Self.rootsOwnShare]), Self.rootsQueuedSignals())
+        let (r, (status, queue)) = try whileHolding(script) {
+            (system2(["/usr/bin/python3", "-c", Self.rootsOwnShare]), Self.rootsSignalQueue())
         }
         #expect(status == 0, "root's own sigqueue (3) or mq_open (4) failed while a tool held its maximum: \(status)")
-        // Root's count (this process runs as root) holds no more than all sandboxes may charge.
-        #expect(queued.map { $0 <= 4096 } ?? false, "root's queued signals: \(queued.map(String.init) ?? "unread")")
+        // Root's count (this process runs as root) holds no more than the quarter of its limit
+        // that all sandboxes together may charge.
+        let (queued, limit) = try #require(queue, "SigQ of /proc/self/status")
+        #expect(queued <= min(limit / 4, 16384), "root's queued signals: \(queued) of \(limit)")
         // The kernel's answer to the tool: its share, then EAGAIN and EMFILE.
         let words = r.out.split(separator: "\n").first?.split(separator: " ").map(String.init) ?? []
         #expect(words.count == 8, "\(r.out) \(r.err)")
         if words.count == 8 {
-            #expect(Int(words[1]) == 256 && words[2] == "EAGAIN", "sigqueue: \(r.out)")
-            #expect(Int(words[7]) == 256, "queued after kill(): \(r.out)")
-            // Landlock refuses the queue's creation (EACCES) where it runs; without it, 256 KiB
-            // holds three queues of the default size (10 × 8 KiB and their bookkeeping).
+            #expect(Int(words[1]) == 128 && words[2] == "EAGAIN", "sigqueue: \(r.out)")
+            #expect(Int(words[7]) == 128, "queued after kill(): \(r.out)")
+            // Landlock refuses the queue's creation (EACCES) where it runs; without it, the share
+            // holds at most three queues of the default size (10 × 8 KiB and their bookkeeping).
+            let queues = Int(words[4]) ?? -1
             #expect(
-                (Int(words[4]) == 0 && words[5] == "EACCES") || (Int(words[4]) == 3 && words[5] == "EMFILE"),
+                (queues == 0 && words[5] == "EACCES") || ((1...3).contains(queues) && words[5] == "EMFILE"),
                 "mqueue: \(r.out)")
         }
     }
 
-    /// The first number of `SigQ:` in /proc/self/status: the signals queued for this process's
-    /// user, host-wide.
-    private static func rootsQueuedSignals() -> Int? {
+    /// `SigQ:` of /proc/self/status: the signals queued for this process's user, host-wide, and
+    /// this process's limit.
+    private static func rootsSignalQueue() -> (queued: Int, limit: Int)? {
         let fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
@@ -148,7 +151,9 @@ struct HostBudgetTests {
         let n = read(fd, &buffer, buffer.count)
         guard n > 0 else { return nil }
         let line = String(decoding: buffer[..<n], as: UTF8.self).split(separator: "\n").first { $0.hasPrefix("SigQ:") }
-        return line?.dropFirst(5).split(separator: "/").first.flatMap { Int($0.trimmingPrefix(while: { $0 == "\t" || $0 == " " })) }
+        let numbers = line?.dropFirst(5).split(separator: "/").compactMap { Int($0.trimmingPrefix(while: { $0 == "\t" || $0 == " " })) }
+        guard let numbers, numbers.count == 2 else { return nil }
+        return (numbers[0], numbers[1])
     }
 
     @Test func theCapsAreTheNamespacesOwnAndTheToolCannotRaiseThem() throws {
