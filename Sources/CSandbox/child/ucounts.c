@@ -1,8 +1,8 @@
 /*
  * Per-user-namespace caps on the kernel objects that are charged to the host's root.
  *
- * The kernel charges an inotify instance, an inotify watch, a fanotify group or mark to the
- * creator's user namespace *and to every owner up the chain*. The sandbox's user namespace is
+ * The kernel charges an inotify instance, an inotify watch, a fanotify group or mark, and a
+ * namespace to the creator's user namespace *and to every owner up the chain*. The sandbox's user namespace is
  * created by the (root) monitor, so each instance a tool makes also counts against root's
  * host-wide budget (fs.inotify.max_user_instances, 128 by default; fs.fanotify.max_user_groups,
  * 128). Uncapped, one tool took all of root's inotify instances and fanotify groups for as long
@@ -23,7 +23,12 @@
 
 /* Enough for a file watcher or two (a libuv loop holds one instance); a tool gets no fanotify at
  * all, which only the host's trap group needs. With the coordinator's concurrency quota this keeps
- * the sandboxes together well under root's budget. */
+ * the sandboxes together well under root's budget.
+ *
+ * Namespaces are counted the same way. Every built-in profile denies their creation by seccomp,
+ * but a profile may allow it (to run a nested sandbox): a tool holding namespaces by their
+ * /proc/<pid>/ns descriptors could then take all of root's, and no sandbox on the host could be
+ * made. 16 of each kind is enough for a nested bwrap or two. */
 static const struct {
     const char *name;
     const char *value;
@@ -32,6 +37,14 @@ static const struct {
     {"/sys/user/max_inotify_watches", "8192"},
     {"/sys/user/max_fanotify_groups", "0"},
     {"/sys/user/max_fanotify_marks", "0"},
+    {"/sys/user/max_user_namespaces", "16"},
+    {"/sys/user/max_mnt_namespaces", "16"},
+    {"/sys/user/max_pid_namespaces", "16"},
+    {"/sys/user/max_net_namespaces", "16"},
+    {"/sys/user/max_ipc_namespaces", "16"},
+    {"/sys/user/max_uts_namespaces", "16"},
+    {"/sys/user/max_cgroup_namespaces", "16"},
+    {"/sys/user/max_time_namespaces", "16"},
 };
 
 void csb_cap_ucounts(int control_fd, const char *proc)

@@ -156,6 +156,58 @@ struct HostBudgetTests {
         return (numbers[0], numbers[1])
     }
 
+    /// Namespaces are charged up the chain too. Every built-in profile denies their creation;
+    /// a profile that allows it (to run a nested sandbox) still gets at most 16 of each kind,
+    /// held by descriptors, where root's budget is ~96,000.
+    @Test func aProfileThatAllowsNamespacesStillCannotTakeRootsBudget() throws {
+        let h = try SandboxHarness { profile in
+            profile.seccomp.rules.removeAll { $0.reportKind == "namespace_denied" }
+        }
+        let r = try h.run([
+            "/usr/bin/python3", "-c",
+            Self.hoard(
+                """
+                held = []
+                def user(n):  # each in a child, held by its descriptor once the child is gone
+                    r, w = os.pipe()
+                    pid = os.fork()
+                    if pid == 0:
+                        os.write(w, bytes([0 if libc.unshare(0x10000000) == 0 else ctypes.get_errno()]))  # CLONE_NEWUSER
+                        time.sleep(10)
+                        os._exit(0)
+                    err = os.read(r, 1)[0]
+                    if err == 0:
+                        held.append(os.open("/proc/%d/ns/user" % pid, os.O_RDONLY))
+                    os.kill(pid, 9)
+                    os.waitpid(pid, 0)
+                    os.close(r)
+                    os.close(w)
+                    ctypes.set_errno(err)
+                    return -1 if err else 0
+                # A holder with a user namespace of its own (one of the 16) makes uts namespaces.
+                r, w = os.pipe()
+                holder = os.fork()
+                if holder == 0:
+                    libc.unshare(0x10000000)
+                    def uts(n):
+                        if libc.unshare(0x04000000) < 0:  # CLONE_NEWUTS
+                            return -1
+                        held.append(os.open("/proc/self/ns/uts", os.O_RDONLY))
+                        return 0
+                    os.write(w, ("uts %d %s" % take(uts, 100)).encode())
+                    time.sleep(20)
+                    os._exit(0)
+                names = os.read(r, 100).decode()
+                users = take(user, 40)
+                os.kill(holder, 9)
+                os.waitpid(holder, 0)
+                print(names, "user", *users, flush=True)
+                open("release", "w").close()
+                """),
+        ])
+        #expect(r.out == "uts 16 ENOSPC user 15 ENOSPC\n", "\(r.out) \(r.err)")
+    }
+
     @Test func theCapsAreTheNamespacesOwnAndTheToolCannotRaiseThem() throws {
         let h = try SandboxHarness()
         let r = try h.sh(
@@ -166,6 +218,8 @@ struct HostBudgetTests {
             cat /proc/sys/user/max_inotify_instances
             """)
         #expect(r.out == "8\n8192\n0\n0\nrefused\n8\n", "\(r.out) \(r.err)")
+        let namespaces = try h.sh("cat /proc/sys/user/max_*_namespaces")
+        #expect(namespaces.out == String(repeating: "16\n", count: 8), "\(namespaces.out) \(namespaces.err)")
         // The host's own limits are untouched.
         #expect(try readSysctl("/proc/sys/user/max_inotify_instances") != "8")
     }
