@@ -11,9 +11,10 @@ import Testing
 /// counts against every owner up the namespace chain. Uncapped, one tool held all 128 of root's
 /// inotify instances and fanotify groups for as long as it ran, and every root process on the
 /// host (the coordinator's asset watcher, a new worker joining the trap group, systemd) got
-/// EMFILE. The sandbox's namespace now has its own small caps (`child/ucounts.c`). Queued
-/// real-time signals and POSIX message-queue bytes are charged the same way, against rlimits: one
-/// tool queued ~96,000 signals and root's sigqueue(3) and timer_create(2) failed host-wide.
+/// EMFILE. The sandbox's namespace now has its own small caps (`child/ucounts.c`), namespaces of
+/// every kind included. Queued real-time signals and POSIX message-queue bytes are charged the
+/// same way, against rlimits: one tool queued ~96,000 signals and root's sigqueue(3) and
+/// timer_create(2) failed host-wide.
 @Suite(.enabled(if: HostSupport.canSandbox, "\(HostSupport.reason)"), .serialized)
 struct HostBudgetTests {
     /// `take(make, limit)` calls make(n) until it fails; the script then prints what it took,
