@@ -73,9 +73,10 @@ void csb_mount_trap(int control_fd, uint32_t flags, const char *source, const ch
 void csb_landlock_allow_writes(const char *path);
 int csb_landlock_restrict(void);
 int csb_apply_rlimits(const uint64_t limits[CSB_RLIMIT_COUNT]);
-/* Caps the sandbox user namespace's inotify and fanotify counts (charged to the host's root too);
- * `proc` is the sandbox's own /proc, still writable. Dies on failure. */
-void csb_cap_ucounts(int control_fd, const char *proc);
+/* Caps the sandbox user namespace's inotify and fanotify counts (charged to the host's root too),
+ * and with `namespaces` its namespace counts; `proc` is the sandbox's own /proc, still writable.
+ * Dies on failure. */
+void csb_cap_ucounts(int control_fd, const char *proc, int namespaces);
 /* ucounts.c, monitor side: lowers this process's soft limits on what the kernel charges to the
  * creator of a user namespace, for the clone that makes one, saving them; restore after the clone.
  * The caller serializes the pair (the limits are per process). -1 with errno. */

@@ -120,14 +120,14 @@ static void build_dev(int control_fd, const char *target)
         csb_child_die(control_fd, CSB_STEP_DEV, errno, target);
 }
 
-static void build_proc(int control_fd, const char *target)
+static void build_proc(int control_fd, const char *target, uint32_t flags)
 {
     char sys[4096];
     /* Mounted from inside the new pid namespace, so it lists the sandbox's processes only. */
     if (csb_mkdir_p(target, 0555) < 0 ||
         mount("proc", target, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
         csb_child_die(control_fd, CSB_STEP_PROC, errno, target);
-    csb_cap_ucounts(control_fd, target);
+    csb_cap_ucounts(control_fd, target, (flags & CSB_FLAG_NAMESPACE_CAPS) != 0);
     /* A capability-less root may still open sysctls for writing: make them read-only. */
     if (csb_join_path(sys, sizeof sys, target, "/sys") < 0 || bind(sys, sys, 0) < 0)
         csb_child_die(control_fd, CSB_STEP_PROC, errno, "/proc/sys");
@@ -193,7 +193,7 @@ static void run_op(int control_fd, uint32_t op, uint32_t flags, uint64_t num, co
         csb_protect_privileged(control_fd, a, b);
         return;
     case CSB_OP_PROC:
-        build_proc(control_fd, target);
+        build_proc(control_fd, target, flags);
         /* procfs has its own permission checks and /proc/sys is read-only already. */
         csb_landlock_allow_writes(b);
         return;

@@ -56,6 +56,8 @@ enum csb_op_flag {
     CSB_FLAG_DIRECTORY = 1u << 4,  /* CSB_OP_TRAP: the trap is a directory */
     CSB_FLAG_PIN = 1u << 5,        /* CSB_OP_TRAP: pin the directories between the target and its
                                     * mount (a workspace mask; masks.c) */
+    CSB_FLAG_NAMESPACE_CAPS = 1u << 6, /* CSB_OP_PROC: cap the namespaces the tool may hold (the
+                                        * profile lets it make some; ucounts.c) */
 };
 
 /* ---- Messages on the control socket (monitor <-> sandbox), one tag byte first. ------------ */

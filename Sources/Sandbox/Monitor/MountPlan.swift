@@ -62,7 +62,8 @@ struct MountPlan {
         for (index, mount) in fs.mounts.enumerated() where belowTmp(mount) {
             try plan.appendMount(mount, index: index)
         }
-        plan.append(CSB_OP_PROC, b: "/proc")
+        let procFlags = profile.seccomp.refusesNamespaceCreation ? 0 : CSB_FLAG_NAMESPACE_CAPS.rawValue
+        plan.append(CSB_OP_PROC, flags: procFlags, b: "/proc")
         plan.append(CSB_OP_DEV, b: "/dev")
         plan.append(CSB_OP_HOSTNAME, a: profile.identity.hostname, b: "/")
         if ownNetwork {
