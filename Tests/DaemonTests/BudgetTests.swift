@@ -92,13 +92,16 @@ struct BudgetTests {
         let port = try fixture.tcpPort()
         #expect(fixture.jcs("project", "start", fixture.projectRoot, "--id", "p1").status == 0)
         let auth = [("Authorization", "Bearer \(Self.secret)")]
+        // In progress until the test lets it finish: a fixed sleep could end, on a loaded
+        // machine, before the second request arrives (it did in CI).
         let busy = OffThread { () throws(SandboxError) -> RawHTTP.Answer? in
             RawHTTP.send(port: port, method: "POST", target: "/v1/projects/p1/tools/shell.run/run", headers: auth,
-                         body: Array(#"{"args":{"argv":["sleep","3"]}}"#.utf8))
+                         body: Array(#"{"args":{"argv":["sh","-c","until [ -e released ]; do sleep 0.05; done","budget-hold"]}}"#.utf8))
         }
-        #expect(MCPCancellationTests.eventually(seconds: 20) { !hostProcesses(containing: "sleep\u{0}3").isEmpty })
+        #expect(MCPCancellationTests.eventually(seconds: 20) { !hostProcesses(containing: "budget-hold").isEmpty })
         let second = RawHTTP.send(port: port, method: "GET", target: "/v1/projects/p1/tools", headers: auth)
         #expect(Self.refusal(second) == "429 resource_exhausted tcp.max_requests_per_token")
+        _ = creat(fixture.projectRoot + "/released", 0o644)
         #expect(try busy.value()?.status == 200)
         #expect(RawHTTP.send(port: port, method: "GET", target: "/v1/projects/p1/tools", headers: auth)?.status == 200)
     }
