@@ -197,7 +197,7 @@ enum Bench {
         // prepare's workspace walk (denylist match and a `fstatat` per regular file) is priced
         // against the empty project in the same run.
         let tree = workspace + "-5k"
-        makeTree(tree, directories: 50, filesEach: 100)
+        makeTree(tree, directories: 50, filesEach: treeFiles / 50)
         defer { _ = spawnQuietly(["/bin/rm", "-rf", tree]) }
         variants.append(("inproc-5k", inProcess("inproc-5k", root: tree)))
         variants.append(("cli", { spawnQuietly([jcs, "sandbox", "run", "--root", workspace, "--", "/bin/true"]) == 0 }))
@@ -264,7 +264,7 @@ enum Bench {
             {
                 print(
                     "workspace walk, 1 caller: inproc-5k / inproc p50 \(fmt(full.p50 / empty.p50))x, "
-                        + "+\(fmt(full.p50 - empty.p50)) ms per prepare, \(fmt((full.p50 - empty.p50) * 1000 / 5000)) µs per file")
+                        + "+\(fmt(full.p50 - empty.p50)) ms per prepare, \(fmt((full.p50 - empty.p50) * 1000 / Double(treeFiles))) µs per file")
             }
         }
 
@@ -275,6 +275,9 @@ enum Bench {
 extension String {
     func padding(_ width: Int) -> String { count >= width ? self : self + String(repeating: " ", count: width - count) }
 }
+
+/// The files of the inproc-5k variant's project.
+private let treeFiles = 5000
 
 /// `directories` directories of `filesEach` empty files each below `root` (made here).
 private func makeTree(_ root: String, directories: Int, filesEach: Int) {

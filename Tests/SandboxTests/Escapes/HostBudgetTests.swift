@@ -152,13 +152,8 @@ struct HostBudgetTests {
     /// `SigQ:` of /proc/self/status: the signals queued for this process's user, host-wide, and
     /// this process's limit.
     private static func rootsSignalQueue() -> (queued: Int, limit: Int)? {
-        let fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var buffer = [UInt8](repeating: 0, count: 8192)
-        let n = read(fd, &buffer, buffer.count)
-        guard n > 0 else { return nil }
-        let line = String(decoding: buffer[..<n], as: UTF8.self).split(separator: "\n").first { $0.hasPrefix("SigQ:") }
+        guard let status = try? text("/proc/self/status") else { return nil }
+        let line = status.split(separator: "\n").first { $0.hasPrefix("SigQ:") }
         let numbers = line?.dropFirst(5).split(separator: "/").compactMap { Int($0.trimmingPrefix(while: { $0 == "\t" || $0 == " " })) }
         guard let numbers, numbers.count == 2 else { return nil }
         return (numbers[0], numbers[1])
@@ -171,7 +166,7 @@ struct HostBudgetTests {
     /// gets EPERM, new pipes get 2 pages). Open: the fix is a host uid per project or sandbox,
     /// which changes what writable binds and `identity.host_uid` mean.
     @Test func aToolCannotTakeAnotherProjectsPipeBudget() throws {
-        let soft = try String(contentsOfFile: "/proc/sys/fs/pipe-user-pages-soft", encoding: .utf8)
+        let soft = try Self.text("/proc/sys/fs/pipe-user-pages-soft")
         let script = Self.hoard(
             """
             import fcntl
@@ -282,12 +277,12 @@ struct HostBudgetTests {
     }
 
     private func readSysctl(_ path: String) throws -> String {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return "" }
-        defer { close(fd) }
-        var buffer = [UInt8](repeating: 0, count: 64)
-        let n = read(fd, &buffer, buffer.count)
-        return n > 0 ? String(decoding: buffer[..<n], as: UTF8.self).trimmingCharacters() : ""
+        (try? Self.text(path))?.trimmingCharacters() ?? ""
+    }
+
+    /// A small procfs file, whole.
+    private static func text(_ path: String) throws -> String {
+        String(decoding: try POSIX.readBytes(path, limit: 1 << 16), as: UTF8.self)
     }
 }
 
