@@ -279,7 +279,7 @@ public enum BuiltinProfiles {
     "set": {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/workspace", "LANG": "C.UTF-8"},
     "allow": ["TERM", "LANG", "LC_*", "TZ"]
   },
-  "identity": {"host_uid": 65534, "host_gid": 65534, "hostname": "jcs-sandbox"},
+  "identity": {"host_uid": 65534, "host_gid": 65534, "per_sandbox_uid_base": 1879048192, "hostname": "jcs-sandbox"},
   "allow_downgrades": [],
   "traps": {
     "workspace_deny": [
@@ -563,7 +563,7 @@ public enum BuiltinProfiles {
     "set": {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/workspace", "LANG": "C.UTF-8"},
     "allow": ["TERM", "LANG", "LC_*", "TZ"]
   },
-  "identity": {"host_uid": 65534, "host_gid": 65534, "hostname": "jcs-sandbox"},
+  "identity": {"host_uid": 65534, "host_gid": 65534, "per_sandbox_uid_base": 1879048192, "hostname": "jcs-sandbox"},
   "allow_downgrades": [],
   "traps": {
     "workspace_deny": [
@@ -847,7 +847,7 @@ public enum BuiltinProfiles {
     "set": {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/workspace", "LANG": "C.UTF-8"},
     "allow": ["TERM", "LANG", "LC_*", "TZ"]
   },
-  "identity": {"host_uid": 65534, "host_gid": 65534, "hostname": "jcs-sandbox"},
+  "identity": {"host_uid": 65534, "host_gid": 65534, "per_sandbox_uid_base": 1879048192, "hostname": "jcs-sandbox"},
   "allow_downgrades": [],
   "traps": {
     "workspace_deny": [

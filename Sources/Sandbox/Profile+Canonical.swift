@@ -20,6 +20,7 @@ extension Profile {
             "identity": [
                 "host_uid": .int(Int64(identity.hostUID)),
                 "host_gid": .int(Int64(identity.hostGID)),
+                "per_sandbox_uid_base": .int(Int64(identity.sandboxUIDBase)),
                 "hostname": .string(identity.hostname),
             ],
             "allow_downgrades": .array(allowedDowngrades.map { .string($0.rawValue) }),

@@ -222,16 +222,32 @@ extension Profile {
     }
 
     public struct Identity: Sendable, Equatable {
+        /// The most pids a Linux host can have (`PID_MAX_LIMIT`): a sandbox's host uid is the base
+        /// plus its init's host pid, so the range must hold this many.
+        public static let sandboxUIDSpan: UInt32 = 4_194_304
+        /// Where a per-sandbox uid may start: above the 16-bit ids every distribution hands out,
+        /// and low enough that base + any pid stays below 2^31 (ids above are unsafe in tools
+        /// that read them as signed).
+        public static let sandboxUIDBases: ClosedRange<UInt32> = 65536 ... (UInt32(Int32.max) - sandboxUIDSpan)
+
         /// The unprivileged host uid/gid the sandbox's root maps to when the project is owned by
         /// host root. A project owned by another uid maps to that uid instead, so files keep their
         /// owner. Never 0: RLIMIT_NPROC and /proc/sys protection depend on a non-zero kuid.
         public var hostUID: UInt32
         public var hostGID: UInt32
+        /// When not 0, a sandbox of a root-owned project runs as host uid `sandboxUIDBase + its
+        /// init's host pid` instead of `hostUID`: the kernel keeps some budgets per host user
+        /// (pipe buffer pages, file descriptors in flight, epoll watches, locked memory), and a
+        /// uid no other live sandbox and no host account has gives each sandbox its own. The
+        /// group stays `hostGID`. A sandbox with a writable bind runs as `hostUID`, which the
+        /// bind's source knows.
+        public var sandboxUIDBase: UInt32
         public var hostname: String
 
-        public init(hostUID: UInt32, hostGID: UInt32, hostname: String) {
+        public init(hostUID: UInt32, hostGID: UInt32, sandboxUIDBase: UInt32, hostname: String) {
             self.hostUID = hostUID
             self.hostGID = hostGID
+            self.sandboxUIDBase = sandboxUIDBase
             self.hostname = hostname
         }
     }

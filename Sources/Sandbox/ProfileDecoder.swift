@@ -536,14 +536,28 @@ private struct Decoding {
     mutating func identity(_ field: Field) -> Profile.Identity? {
         let fallback = defaults?.identity
         guard field.value != nil else { return absent(field, default: fallback) }
-        guard let members = members(field, keys: ["host_uid", "host_gid", "hostname"]) else { return nil }
+        guard let members = members(field, keys: ["host_uid", "host_gid", "per_sandbox_uid_base", "hostname"]) else {
+            return nil
+        }
         // Never 0 (host root) and never 4294967295, which the kernel reads as "no id".
         let ids: ClosedRange<UInt64> = 1 ... 4_294_967_294
         let uid = integer(members["host_uid"], in: ids, default: fallback.map { UInt64($0.hostUID) })
         let gid = integer(members["host_gid"], in: ids, default: fallback.map { UInt64($0.hostGID) })
+        let base = sandboxUIDBase(members["per_sandbox_uid_base"], default: fallback?.sandboxUIDBase)
         let hostname = hostname(members["hostname"], default: fallback?.hostname)
-        guard let uid, let gid, let hostname else { return nil }
-        return Profile.Identity(hostUID: UInt32(uid), hostGID: UInt32(gid), hostname: hostname)
+        guard let uid, let gid, let base, let hostname else { return nil }
+        return Profile.Identity(hostUID: UInt32(uid), hostGID: UInt32(gid), sandboxUIDBase: base, hostname: hostname)
+    }
+
+    /// 0 (every sandbox shares `host_uid`) or a base in `Profile.Identity.sandboxUIDBases`.
+    private mutating func sandboxUIDBase(_ field: Field, default fallback: UInt32?) -> UInt32? {
+        guard let value = field.value else { return absent(field, default: fallback) }
+        let bases = Profile.Identity.sandboxUIDBases
+        guard let base = value.uint64Value, base == 0 || bases.contains(UInt32(clamping: base)) else {
+            fail(field.path, .sandboxUIDBaseOutOfRange(got: value))
+            return nil
+        }
+        return UInt32(base)
     }
 
     mutating func downgrades(_ field: Field) -> [Profile.Downgrade]? {

@@ -15,6 +15,9 @@ public struct ProfileError: Error, Sendable, Equatable, CustomStringConvertible 
         case wrongType(expected: ValueType, got: JSONValue)
         /// Not an integer (a string, a fraction, an exponent), or outside the key's range.
         case integerOutOfRange(ClosedRange<UInt64>, got: JSONValue)
+        /// `identity.per_sandbox_uid_base` neither 0 nor a base whose span of pids stays in the
+        /// unused ids (`Profile.Identity.sandboxUIDBases`).
+        case sandboxUIDBaseOutOfRange(got: JSONValue)
         /// Not one of the words the key accepts.
         case unknownValue(String, allowed: [String])
         case invalidName
@@ -89,6 +92,10 @@ public struct ProfileError: Error, Sendable, Equatable, CustomStringConvertible 
         case .wrongType(let expected, let got): "expected \(expected.rawValue), got \(Self.describe(got))"
         case .integerOutOfRange(let range, let got):
             "expected an integer between \(range.lowerBound) and \(range.upperBound), got \(Self.describe(got))"
+        case .sandboxUIDBaseOutOfRange(let got):
+            "expected 0 (off) or an integer between \(Profile.Identity.sandboxUIDBases.lowerBound) and "
+                + "\(Profile.Identity.sandboxUIDBases.upperBound), so that base + any pid (up to "
+                + "\(Profile.Identity.sandboxUIDSpan)) is a host uid no account uses; got \(Self.describe(got))"
         case .unknownValue(let value, let allowed):
             "unknown value '\(value)'; expected one of: \(allowed.joined(separator: ", "))"
         case .invalidName: "must be 1 to 64 characters from a-z, 0-9, '_' and '-'"

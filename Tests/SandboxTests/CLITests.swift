@@ -98,6 +98,8 @@ struct CLITests {
             #expect(json["layers"]?[layer]?["available"]?.boolValue != nil, "missing \(layer)")
         }
         #expect(json["profile"]?["runnable"]?.boolValue == true)
+        #expect(json["profile"]?["per_sandbox_uids"]?["mapped"]?.boolValue == true, "\(r.out)")
+        #expect(json["profile"]?["per_sandbox_uids"]?["first"]?.intValue == 1_879_048_192)
         // The monitor is root: traps are reported. This host's kernel has no project quotas, so
         // a profile with a disk limit is refused unless it allows the downgrade.
         #expect(json["layers"]?["fanotify_traps"]?["available"]?.boolValue == true)
@@ -111,5 +113,20 @@ struct CLITests {
             #expect(verdict?["missing"]?.arrayValue?.contains(.string("project_quota")) == true)
             #expect(disk.status == 1)
         }
+    }
+
+    /// In a user namespace that maps one uid, the sandboxes' own host uids cannot be mapped:
+    /// the doctor names what is missing, and a profile that shares `host_uid` does not need it.
+    @Test func doctorChecksThatThePerSandboxUIDsCanBeMapped() throws {
+        let unshare = ["/usr/bin/unshare", "--user", "--map-root-user"]
+        let run = runProduct("jcs", ["doctor", "--json"], under: unshare)
+        let narrow = try JSONParser.parse(run.out)
+        #expect(narrow["profile"]?["per_sandbox_uids"]?["mapped"]?.boolValue == false, "\(run.out) \(run.err)")
+        #expect(narrow["profile"]?["missing"]?.arrayValue?.contains(.string("per_sandbox_uids")) == true, "\(narrow)")
+        let profile = TempDirectory(prefix: "jcs-doctor-uids")
+        profile.write("shared.json", #"{"name": "shared", "identity": {"per_sandbox_uid_base": 0}}"#)
+        let shared = try JSONParser.parse(runProduct("jcs", ["doctor", "--json", "--profile", profile.file("shared.json")], under: unshare).out)
+        #expect(shared["profile"]?["per_sandbox_uids"] == .null, "\(shared)")
+        #expect(shared["profile"]?["missing"]?.arrayValue?.contains(.string("per_sandbox_uids")) == false, "\(shared)")
     }
 }

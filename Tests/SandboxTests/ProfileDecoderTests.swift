@@ -435,6 +435,22 @@ struct ProfileErrorTests {
         ])
     }
 
+    /// 0 turns per-sandbox uids off; any other base must leave room for every pid above the
+    /// 16-bit ids and below 2^31.
+    @Test func perSandboxUIDBase() throws {
+        #expect(try ProfileDecoder.decode(text: #"{"name": "p", "identity": {"per_sandbox_uid_base": 0}}"#).identity.sandboxUIDBase == 0)
+        #expect(try ProfileDecoder.decode(text: #"{"name": "p", "identity": {"per_sandbox_uid_base": 65536}}"#).identity.sandboxUIDBase == 65536)
+        #expect(try ProfileDecoder.decode(text: #"{"name": "p"}"#).identity.sandboxUIDBase == 1_879_048_192)
+        let reason =
+            "expected 0 (off) or an integer between 65536 and 2143289343, so that base + any pid (up to 4194304) "
+            + "is a host uid no account uses"
+        for (value, got) in [("1000", "1000"), ("2143289344", "2143289344"), ("-1", "-1"), ("\"auto\"", "a string")] {
+            #expect(problems(#"{"name": "p", "identity": {"per_sandbox_uid_base": \#(value)}}"#) == [
+                "$.identity.per_sandbox_uid_base: \(reason); got \(got)"
+            ])
+        }
+    }
+
     @Test func everyErrorIsReportedNotJustTheFirst() {
         let text = #"""
             {"name": "p", "network": {"mode": "bridge"}, "limits": {"max_procs": 0},
@@ -478,7 +494,7 @@ struct ProfileCanonicalFormTests {
     @Test func canonicalTextSortsKeysAndHasNoWhitespace() throws {
         let text = JSONWriter.text(try builtinDefault().canonicalJSON, style: .canonical)
         #expect(text.hasPrefix(#"{"allow_downgrades":[],"description":"#))
-        #expect(text.contains(#""identity":{"host_gid":65534,"host_uid":65534,"hostname":"jcs-sandbox"}"#))
+        #expect(text.contains(#""identity":{"host_gid":65534,"host_uid":65534,"hostname":"jcs-sandbox","per_sandbox_uid_base":1879048192}"#))
         #expect(text.contains(#"{"index":1,"mask":4294967295,"op":"masked_eq","value":21522}"#))
         #expect(!text.contains(" \""))
     }
@@ -536,6 +552,7 @@ struct ProfileCanonicalFormTests {
             #"{"name": "p", "environment": {"set": {}}}"#,
             #"{"name": "p", "identity": {"host_uid": 1000}}"#,
             #"{"name": "p", "identity": {"hostname": "box"}}"#,
+            #"{"name": "p", "identity": {"per_sandbox_uid_base": 0}}"#,
             #"{"name": "p", "allow_downgrades": ["pids_cgroup"]}"#,
         ]
         let hashes = try variants.map { try ProfileDecoder.decode(text: $0).sha256 }

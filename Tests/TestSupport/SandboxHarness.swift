@@ -160,7 +160,10 @@ public enum BuiltProducts {
 }
 
 /// Runs a built executable with `args`, stdin from /dev/null, and returns its status and output.
-public func runProduct(_ name: String, _ args: [String], stdin: String? = nil) -> (status: Int32, out: String, err: String) {
+/// Runs a built product, under `wrapper` (such as `unshare --user`) when given.
+public func runProduct(
+    _ name: String, _ args: [String], stdin: String? = nil, under wrapper: [String] = []
+) -> (status: Int32, out: String, err: String) {
     let outPath = "/tmp/jcs-test-out-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
     let errPath = outPath + ".err"
     let inPath = outPath + ".in"
@@ -180,6 +183,6 @@ public func runProduct(_ name: String, _ args: [String], stdin: String? = nil) -
     posix_spawn_file_actions_addopen(&actions, 0, stdin == nil ? "/dev/null" : inPath, O_RDONLY, 0)
     posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
     posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-    let code = spawnAndWait([BuiltProducts.path(name)] + args, actions: &actions)
+    let code = spawnAndWait(wrapper + [BuiltProducts.path(name)] + args, actions: &actions)
     return (code, readTextFile(outPath) ?? "", readTextFile(errPath) ?? "")
 }

@@ -14,7 +14,11 @@ struct DoctorCommand: ParsableCommand {
             each process running sandboxes holds one), and project quotas on the file system of \
             the current directory (disk_mb, disk_inodes). Prints one line per layer with what \
             it means for sandboxes. With --profile, also says whether that profile can run here: a profile \
-            needing a missing layer is refused unless it lists the downgrade in allow_downgrades.
+            needing a missing layer is refused unless it lists the downgrade in allow_downgrades. It also \
+            checks the profile's per-sandbox host uids (identity.per_sandbox_uid_base): this process's \
+            user namespace must map the whole range (otherwise per_sandbox_uids is missing), and an \
+            account inside it is a warning, since it would share the kernel's per-user budgets with \
+            one sandbox.
 
             Exit status: 0 when every layer the profile needs is present, 1 otherwise.
 
@@ -38,18 +42,25 @@ struct DoctorCommand: ParsableCommand {
             throw ValidationError("--profile: \(error)")
         }
         let verdict = report.verdict(for: profile)
+        let uids = SandboxUIDRange.check(profile.identity)
         if json {
             var object = report.json.objectValue ?? [:]
             object["profile"] = [
                 "name": .string(profile.name), "runnable": .bool(verdict.runnable),
                 "missing": .array(verdict.missing.map { .string($0) }),
                 "downgraded": .array(verdict.downgraded.map { .string($0) }),
+                "per_sandbox_uids": uids?.json ?? .null,
             ]
             print(JSONWriter.text(.object(object)))
         } else {
             for layer in report.layers {
                 let mark = !layer.available ? "MISSING" : layer.warning ? "warn" : "ok  "
                 print("\(mark)  \(layer.name): \(layer.detail)")
+            }
+            if let uids {
+                let mark = !uids.mapped ? "MISSING" : uids.problem != nil ? "warn" : "ok  "
+                let range = "uids \(uids.uids.lowerBound)-\(uids.uids.upperBound)"
+                print("\(mark)  per_sandbox_uids: \(uids.problem ?? "\(range): each sandbox of profile '\(profile.name)' runs as a host user of its own")")
             }
             print("")
             if verdict.runnable {

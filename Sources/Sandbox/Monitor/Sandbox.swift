@@ -129,6 +129,7 @@ public final class Sandbox {
             gid = profile.identity.hostGID
             idmapped = true
         }
+        let ownUIDBase = privileged && st.st_uid == 0 ? profile.identity.ownHostUIDBase(profile.filesystem) : nil
         // A read-only workspace protects every path already. Placeholders are metadata work on
         // the project's file system (a journal handle each on ext4): on a thread of their own,
         // beside the traps' walk.
@@ -202,12 +203,14 @@ public final class Sandbox {
         stdoutPipe.write.close()
         stderrPipe.write.close()
 
+        // No live sandbox shares a host pid with another, so neither does it share this uid.
+        if let ownUIDBase { uid = ownUIDBase + uid_t(pid) }
         let sandbox = Sandbox(
             profile: profile, pid: pid, pidfd: OwnedFD(pidfdRaw), control: control, stdoutRead: stdoutPipe.read,
             stderrRead: stderrPipe.read, hostUID: uid, idmapped: idmapped)
         sandbox.namespaces = namespaces
         sandbox.placeholders = protected.placeholders
-        try sandbox.release(uid: uid, gid: gid, root: handle, filter: filter)
+        try sandbox.release(uid: uid, ownUID: ownUIDBase != nil, gid: gid, root: handle, filter: filter)
         sandbox.scanTruncation = traps.scanTruncation
         sandbox.diskQuota = quota
         sandbox.trapSet = traps
@@ -308,11 +311,20 @@ public final class Sandbox {
     /// The monitor's half of set-up: id maps, cgroup membership, the idmapped workspace; then
     /// lets the child go and waits for READY.
     private func release(
-        uid: uid_t, gid: gid_t, root: RootHandle, filter makeFilter: () throws(SandboxError) -> SeccompProgram
+        uid: uid_t, ownUID: Bool, gid: gid_t, root: RootHandle, filter makeFilter: () throws(SandboxError) -> SeccompProgram
     ) throws(SandboxError) {
         do throws(SandboxError) {
             try POSIX.writeFile("/proc/\(pid)/setgroups", "deny\n")
-            try POSIX.writeFile("/proc/\(pid)/uid_map", "0 \(uid) 1\n")
+            do throws(SandboxError) {
+                try POSIX.writeFile("/proc/\(pid)/uid_map", "0 \(uid) 1\n")
+            } catch {
+                guard ownUID else { throw error }
+                // Inside a container whose user namespace maps fewer ids, the base lies outside.
+                throw .hostLacks(
+                    layer: "a host uid of the sandbox's own",
+                    reason: "mapping uid \(uid) failed (\(error)); set identity.per_sandbox_uid_base to a range "
+                        + "this process's user namespace maps, or to 0 to share identity.host_uid")
+            }
             try POSIX.writeFile("/proc/\(pid)/gid_map", "0 \(gid) 1\n")
             Trace.mark("id maps written")
             if idmapped {
