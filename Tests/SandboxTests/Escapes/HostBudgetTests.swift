@@ -63,6 +63,18 @@ struct HostBudgetTests {
         return (try tool.value(), seen)
     }
 
+    /// Runs `script` in one sandbox and, once it holds what it took, the Python `probe` in
+    /// another: another project's sandbox, as far as the kernel can tell.
+    private func whileHolding(_ script: String, elsewhere probe: String) throws -> (SandboxResult, SandboxResult?) {
+        let other = try SandboxHarness()
+        return try whileHolding(script) { try? other.run(["/usr/bin/python3", "-c", probe]) }
+    }
+
+    /// A probe that runs `setup`, then prints `done` if `statement` succeeds or `refused ERRNO`.
+    static func attempt(_ setup: String, _ statement: String) -> String {
+        "import os\n\(setup)\ntry:\n    \(statement)\n    print('done')\nexcept OSError as e:\n    print('refused', e.errno)\n"
+    }
+
     @Test func aToolCannotTakeRootsInotifyInstancesOrFanotifyGroups() throws {
         let script = Self.hoard(
             """
@@ -180,22 +192,13 @@ struct HostBudgetTests {
                 return 0
             print("holder", *take(grow, 200), flush=True)
             """)
-        let probe = """
-            import fcntl, os
-            r, w = os.pipe()
-            try:
-                fcntl.fcntl(w, 1031, 1 << 20)
-                print("grown")
-            except OSError as e:
-                print("refused", e.errno)
-            """
-        let other = try SandboxHarness()
-        let (holder, answer) = try whileHolding(script) { try? other.run(["/usr/bin/python3", "-c", probe]) }
+        let probe = Self.attempt("import fcntl\nr, w = os.pipe()", "fcntl.fcntl(w, 1031, 1 << 20)")
+        let (holder, answer) = try whileHolding(script, elsewhere: probe)
         let soft = Int(try Self.text("/proc/sys/fs/pipe-user-pages-soft").trimmingCharacters()) ?? 0
         // The holder itself ran into the budget (256 pages a pipe, from 16,384), where there is one.
         let expected = soft > 0 && soft / 256 < 200 ? "holder \(soft / 256) EPERM\n" : "holder 200 none\n"
         #expect(holder.out == expected, "\(holder.out) \(holder.err)")
-        #expect(answer?.out == "grown\n", "another project's sandbox: \(answer?.out ?? "no answer") \(answer?.err ?? "")")
+        #expect(answer?.out == "done\n", "another project's sandbox: \(answer?.out ?? "no answer") \(answer?.err ?? "")")
     }
 
     /// Descriptors in flight in unix sockets (`SCM_RIGHTS`, sent and not yet received) are
@@ -217,28 +220,20 @@ struct HostBudgetTests {
                 return 0
             print("holder", *take(send, 100), flush=True)
             """)
-        let probe = """
-            import array, os, socket
-            a, b = socket.socketpair()
-            try:
-                a.sendmsg([b"x"], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [a.fileno()]))])
-                print("sent")
-            except OSError as e:
-                print("refused", e.errno)
-            """
-        let other = try SandboxHarness()
-        let (holder, answer) = try whileHolding(script) { try? other.run(["/usr/bin/python3", "-c", probe]) }
+        let probe = Self.attempt(
+            "import array, socket\na, b = socket.socketpair()",
+            #"a.sendmsg([b"x"], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [a.fileno()]))])"#)
+        let (holder, answer) = try whileHolding(script, elsewhere: probe)
         // The holder's own limit (max_open_files 1024): five messages of 250 pass the 1,024 mark.
         #expect(holder.out == "holder 5 ETOOMANYREFS\n", "\(holder.out) \(holder.err)")
-        #expect(answer?.out == "sent\n", "another project's sandbox: \(answer?.out ?? "no answer") \(answer?.err ?? "")")
+        #expect(answer?.out == "done\n", "another project's sandbox: \(answer?.out ?? "no answer") \(answer?.err ?? "")")
     }
 
     /// Two sandboxes alive at once run as two host uids, neither of them an account of the host
     /// (such as 65534, which host daemons run as).
     @Test func eachSandboxRunsAsAHostUIDOfItsOwn() throws {
         let uidMap = "print('uid_map', open('/proc/self/uid_map').read().split(), flush=True)"
-        let other = try SandboxHarness()
-        let (holder, answer) = try whileHolding(Self.hoard(uidMap)) { try? other.run(["/usr/bin/python3", "-c", uidMap]) }
+        let (holder, answer) = try whileHolding(Self.hoard(uidMap), elsewhere: uidMap)
         let mapped = [holder.out, answer?.out ?? ""].map { out -> UInt32? in
             // uid_map ['0', '1879050000', '1']: the sandbox's root and the host uid it is.
             let words = out.split(whereSeparator: { "[]',\n ".contains($0) })
