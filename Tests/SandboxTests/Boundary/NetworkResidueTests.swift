@@ -47,4 +47,18 @@ struct NetworkResidueTests {
             #expect(b.out == "0 0 0 bound\n", "residue of an earlier call (sockets, lo bytes, lo packets, bind): \(b.out)")
         }
     }
+
+    /// The same through `jcs sandbox run`, one process per call: each makes a namespace of its
+    /// own ahead of the clone, and none is reused or the host's.
+    @Test(.enabled(if: BuiltProducts.exists("jcs"), "jcs is not built (run scripts/test, which builds it)"))
+    func eachCLIRunGetsANamespaceNobodyUsed() throws {
+        let project = TempDirectory()
+        let run = { (script: String) in
+            runProduct("jcs", ["sandbox", "run", "--root", project.path, "--", "/usr/bin/python3", "-c", script])
+        }
+        let a = run(Self.leaveTimeWait)
+        #expect(a.status == 0 && a.out == "1\n", "\(a.out) \(a.err)")
+        let b = run(Self.inspect)
+        #expect(b.status == 0 && b.out == "0 0 0 bound\n", "residue of an earlier call: \(b.out) \(b.err)")
+    }
 }
