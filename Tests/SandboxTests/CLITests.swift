@@ -129,4 +129,17 @@ struct CLITests {
         #expect(shared["profile"]?["per_sandbox_uids"] == .null, "\(shared)")
         #expect(shared["profile"]?["missing"]?.arrayValue?.contains(.string("per_sandbox_uids")) == false, "\(shared)")
     }
+
+    /// Root in a user namespace of its own (a container's) can make a network namespace but not
+    /// enter the host's again: the monitor thread that made one ahead used to abort the CLI
+    /// (SIGABRT, no message). Now it asks first, leaves the namespace to the clone, and whatever
+    /// such a host lacks is a set-up error that says what.
+    @Test(.enabled(if: HostSupport.canSandbox, "\(HostSupport.reason)"))
+    func rootOfAUserNamespaceGetsAnErrorNotACrash() throws {
+        let project = TempDirectory()
+        let r = runProduct(
+            "jcs", ["sandbox", "run", "--root", project.path, "--", "/bin/true"], under: ["/usr/bin/unshare", "--user", "--map-root-user"])
+        #expect(r.status == 125, "\(r.status) \(r.err)")
+        #expect(r.err.hasPrefix("jcs: sandbox set-up failed: "), "\(r.err)")
+    }
 }

@@ -23,7 +23,10 @@ int csb_netns_fresh(void)
     int home = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
     if (home < 0)
         return -1;
-    if (unshare(CLONE_NEWNET) < 0) {
+    /* The way back needs CAP_SYS_ADMIN over the home namespace's owner, which root in a user
+     * namespace of its own (a container) lacks while unshare still succeeds: entering the home
+     * namespace first, a no-op, asks the kernel that question before there is no way back. */
+    if (setns(home, CLONE_NEWNET) < 0 || unshare(CLONE_NEWNET) < 0) {
         int err = errno;
         close(home);
         errno = err;
