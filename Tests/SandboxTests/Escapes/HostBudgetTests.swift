@@ -14,7 +14,9 @@ import Testing
 /// EMFILE. The sandbox's namespace now has its own small caps (`child/ucounts.c`), namespaces of
 /// every kind included. Queued real-time signals and POSIX message-queue bytes are charged the
 /// same way, against rlimits: one tool queued ~96,000 signals and root's sigqueue(3) and
-/// timer_create(2) failed host-wide.
+/// timer_create(2) failed host-wide. Other budgets the kernel keeps per host *user* (pipe pages,
+/// descriptors in flight): every tenant's sandbox ran as one host uid and shared them, until each
+/// sandbox got a uid of its own (`identity.per_sandbox_uid_base`).
 @Suite(.enabled(if: HostSupport.canSandbox, "\(HostSupport.reason)"), .serialized)
 struct HostBudgetTests {
     /// `take(make, limit)` calls make(n) until it fails; the script then prints what it took,
