@@ -130,6 +130,16 @@ struct CLITests {
         #expect(shared["profile"]?["missing"]?.arrayValue?.contains(.string("per_sandbox_uids")) == false, "\(shared)")
     }
 
+    /// In a pid namespace of its own, base + pid is unique among that coordinator's sandboxes
+    /// only: the doctor warns, and the range stays usable.
+    @Test func doctorWarnsInAPidNamespaceOfItsOwn() throws {
+        let host = try JSONParser.parse(runProduct("jcs", ["doctor", "--json"]).out)
+        #expect(host["profile"]?["per_sandbox_uids"]?["host_pid_namespace"]?.boolValue == true, "\(host)")
+        let own = runProduct("jcs", ["doctor"], under: ["/usr/bin/unshare", "--pid", "--fork", "--mount-proc"])
+        let line = own.out.split(separator: "\n").first { $0.contains("per_sandbox_uids") } ?? ""
+        #expect(line.hasPrefix("warn  per_sandbox_uids: this process is in a pid namespace of its own"), "\(own.out) \(own.err)")
+    }
+
     /// Root in a user namespace of its own (a container's) can make a network namespace but not
     /// enter the host's again: the monitor thread that made one ahead used to abort the CLI
     /// (SIGABRT, no message). Now it asks first, leaves the namespace to the clone, and whatever
