@@ -54,14 +54,9 @@ struct DoctorCommand: ParsableCommand {
             ]
             print(JSONWriter.text(.object(object)))
         } else {
-            for layer in report.layers {
+            for layer in report.layers + (uids.map { [$0.layer(profileName: profile.name)] } ?? []) {
                 let mark = !layer.available ? "MISSING" : layer.warning ? "warn" : "ok  "
                 print("\(mark)  \(layer.name): \(layer.detail)")
-            }
-            if let uids {
-                let mark = !uids.mapped ? "MISSING" : uids.problem != nil ? "warn" : "ok  "
-                let range = "uids \(uids.uids.lowerBound)-\(uids.uids.upperBound)"
-                print("\(mark)  per_sandbox_uids: \(uids.problem ?? "\(range): each sandbox of profile '\(profile.name)' runs as a host user of its own")")
             }
             print("")
             if verdict.runnable {

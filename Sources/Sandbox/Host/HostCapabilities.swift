@@ -106,7 +106,9 @@ public struct HostCapabilities: Sendable {
             if profile.allowedDowngrades.contains(downgrade) { downgraded.append(layer) } else { missing.append(layer) }
         }
         // No downgrade: a sandbox whose id map is refused does not run; 0 in the profile opts out.
-        if let range = SandboxUIDRange.check(profile.identity), !range.mapped { missing.append("per_sandbox_uids") }
+        if let uids = SandboxUIDRange.uids(of: profile.identity), !SandboxUIDRange.mapsAll(uids) {
+            missing.append("per_sandbox_uids")
+        }
         return (missing.isEmpty, missing, downgraded)
     }
 

@@ -18,11 +18,15 @@ public struct SandboxUIDRange: Sendable {
 
     /// Nil when the profile shares `identity.host_uid` between sandboxes.
     public static func check(_ identity: Profile.Identity) -> SandboxUIDRange? {
-        guard identity.sandboxUIDBase != 0 else { return nil }
-        let first = identity.sandboxUIDBase
-        let uids = first ... first + (Profile.Identity.sandboxUIDSpan - 1)
+        guard let uids = uids(of: identity) else { return nil }
         return SandboxUIDRange(
             uids: uids, mapped: mapsAll(uids), accounts: accounts(in: uids), hostPidNamespace: inInitialPidNamespace())
+    }
+
+    /// The uids `identity`'s sandboxes may run as; nil when they share `identity.host_uid`.
+    static func uids(of identity: Profile.Identity) -> ClosedRange<UInt32>? {
+        guard identity.sandboxUIDBase != 0 else { return nil }
+        return identity.sandboxUIDBase ... identity.sandboxUIDBase + (Profile.Identity.sandboxUIDSpan - 1)
     }
 
     /// The kernel gives the initial pid namespace a fixed inode number (`PROC_PID_INIT_INO`).
@@ -32,7 +36,7 @@ public struct SandboxUIDRange: Sendable {
     }
 
     /// Each line of uid_map is "inside outside count"; this process's ids are the inside ones.
-    private static func mapsAll(_ uids: ClosedRange<UInt32>) -> Bool {
+    static func mapsAll(_ uids: ClosedRange<UInt32>) -> Bool {
         guard let bytes = try? POSIX.readBytes("/proc/self/uid_map", limit: 1 << 16) else { return false }
         let lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n")
         return lines.contains { line in
@@ -64,6 +68,14 @@ public struct SandboxUIDRange: Sendable {
                 + "only: give each coordinator on this host a base \(Profile.Identity.sandboxUIDSpan) apart from the others"
         }
         return nil
+    }
+
+    /// The check as a line of `jcs doctor`: missing when unmapped, a warning for any other problem.
+    public func layer(profileName: String) -> HostCapabilities.Layer {
+        HostCapabilities.Layer(
+            name: "per_sandbox_uids", available: mapped,
+            detail: problem ?? "uids \(uids.lowerBound)-\(uids.upperBound): each sandbox of profile '\(profileName)' runs as a host user of its own",
+            warning: mapped && problem != nil)
     }
 
     public var json: JSONValue {

@@ -116,6 +116,7 @@ public final class Sandbox {
         var uid: uid_t
         var gid: gid_t
         var idmapped = false
+        var ownUIDBase: UInt32?
         if !privileged {
             // An unprivileged monitor may map only itself.
             uid = geteuid()
@@ -128,8 +129,8 @@ public final class Sandbox {
             uid = profile.identity.hostUID
             gid = profile.identity.hostGID
             idmapped = true
+            ownUIDBase = profile.identity.ownHostUIDBase(profile.filesystem)
         }
-        let ownUIDBase = privileged && st.st_uid == 0 ? profile.identity.ownHostUIDBase(profile.filesystem) : nil
         let traps = try TrapSet.create(profile: profile, root: handle)
         Trace.mark("traps laid out")
         // Placeholders (metadata work on the project's file system) on this thread, after the
