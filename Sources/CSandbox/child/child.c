@@ -232,14 +232,24 @@ __attribute__((noreturn)) static void child_main(const struct csb_child_config *
 
     /* Wait for the id maps (and the idmapped workspace, when there is one). If the monitor died
      * before PDEATHSIG was armed, this read sees EOF. */
-    int idmapped_fd = -1;
+    struct csb_handover handover = {.workspace = -1, .bind_count = 0, .next_bind = 0};
     while (1) {
         int fd = -1;
         uint8_t tag = next_tag(control_fd, &fd);
         if (tag == CSB_TAG_MOUNTFD) {
             /* No descriptor: the monitor could not idmap and the profile allows a read-only
              * workspace instead. */
-            idmapped_fd = fd >= 0 ? fd : CSB_WORKSPACE_READ_ONLY;
+            handover.workspace = fd >= 0 ? fd : CSB_WORKSPACE_READ_ONLY;
+            continue;
+        }
+        if (tag == CSB_TAG_PLAIN) {
+            handover.workspace = CSB_WORKSPACE_PLAIN;
+            continue;
+        }
+        if (tag == CSB_TAG_BINDFD) {
+            if (handover.bind_count == CSB_MAX_BIND_TREES)
+                csb_child_die(control_fd, CSB_STEP_SYNC, E2BIG, "too many bind trees");
+            handover.binds[handover.bind_count++] = fd >= 0 ? fd : CSB_WORKSPACE_PLAIN;
             continue;
         }
         if (tag == CSB_TAG_GO)
@@ -256,7 +266,7 @@ __attribute__((noreturn)) static void child_main(const struct csb_child_config *
     if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
         csb_child_die(control_fd, CSB_STEP_PDEATHSIG, errno, NULL);
 
-    csb_build_root(control_fd, config->plan, config->plan_len, idmapped_fd);
+    csb_build_root(control_fd, config->plan, config->plan_len, &handover);
     join_cgroups(control_fd);
     drop_privileges(control_fd);
     load_filter(control_fd);

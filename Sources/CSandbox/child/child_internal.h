@@ -19,6 +19,19 @@
 
 /* In place of an idmapped mount descriptor: bind the workspace read-only instead. */
 #define CSB_WORKSPACE_READ_ONLY (-2)
+/* In place of an idmapped mount descriptor: bind by path, as when the sandbox runs as the uid
+ * the files keep (the workspace of an unmapped project, or a writable bind). */
+#define CSB_WORKSPACE_PLAIN (-3)
+
+/* What the monitor handed over for the mounts before GO: the workspace's idmapped tree (or one
+ * of the CSB_WORKSPACE_* markers, or -1 for none), and one entry per writable bind marked
+ * CSB_FLAG_IDMAPPED, in plan order, each a tree or CSB_WORKSPACE_PLAIN. */
+struct csb_handover {
+    int workspace;
+    int binds[CSB_MAX_BIND_TREES];
+    int bind_count;
+    int next_bind;
+};
 
 /* Reports (step, errno, detail) on the control socket and exits; never returns. */
 __attribute__((noreturn)) void csb_child_die(int control_fd, enum csb_step step, int err, const char *detail);
@@ -49,7 +62,7 @@ const char *csb_take_string(struct csb_cursor *c);
 const uint8_t *csb_take_bytes(struct csb_cursor *c, size_t len);
 
 /* Steps, one file each. */
-void csb_build_root(int control_fd, const uint8_t *plan, size_t plan_len, int idmapped_fd);
+void csb_build_root(int control_fd, const uint8_t *plan, size_t plan_len, struct csb_handover *handover);
 int csb_drop_capabilities(void);
 /* The workspace from a verified handle (root.c): record the expected identity, then mount the
  * host directory `host_path` at `target` from the descriptor whose identity was checked. */

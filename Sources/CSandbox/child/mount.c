@@ -137,22 +137,41 @@ static void build_proc(int control_fd, const char *target, uint32_t flags)
 }
 
 static void run_op(int control_fd, uint32_t op, uint32_t flags, uint64_t num, const char *a, const char *b,
-                   int idmapped_fd)
+                   struct csb_handover *handover)
 {
     char target[4096], source[4096];
+    int idmapped_fd = handover->workspace;
     if (b[0] != '\0' && csb_join_path(target, sizeof target, CSB_NEWROOT, b) < 0)
         csb_child_die(control_fd, CSB_STEP_PLAN, ENAMETOOLONG, b);
     switch (op) {
-    case CSB_OP_BIND:
+    case CSB_OP_BIND: {
+        /* Taken first, so that an optional bind that vanished keeps the rest in step. */
+        int tree = CSB_WORKSPACE_PLAIN;
+        if (flags & CSB_FLAG_IDMAPPED) {
+            if (handover->next_bind == handover->bind_count)
+                csb_child_die(control_fd, CSB_STEP_BIND, EBADF, "idmapped bind tree missing");
+            tree = handover->binds[handover->next_bind++];
+        }
         if (csb_join_path(source, sizeof source, CSB_OLDROOT, a) < 0)
             csb_child_die(control_fd, CSB_STEP_BIND, ENAMETOOLONG, a);
-        if (access(source, F_OK) < 0 && (flags & CSB_FLAG_OPTIONAL))
+        if (access(source, F_OK) < 0 && (flags & CSB_FLAG_OPTIONAL)) {
+            if (tree >= 0)
+                close(tree);
             return;
-        if (make_mount_point(source, target) < 0 || bind(source, target, flags & CSB_FLAG_WRITABLE) < 0)
+        }
+        if (make_mount_point(source, target) < 0)
             csb_child_die(control_fd, CSB_STEP_BIND, errno, a);
+        if (tree >= 0) {
+            if (syscall(SYS_move_mount, tree, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+                csb_child_die(control_fd, CSB_STEP_BIND, errno, a);
+            close(tree);
+        } else if (bind(source, target, flags & CSB_FLAG_WRITABLE) < 0) {
+            csb_child_die(control_fd, CSB_STEP_BIND, errno, a);
+        }
         if (flags & CSB_FLAG_WRITABLE)
             csb_landlock_allow_writes(b);
         return;
+    }
     case CSB_OP_TMPFS:
         if (csb_mkdir_p(target, 0755) < 0 || mount_tmpfs(target, num, "1777") < 0)
             csb_child_die(control_fd, CSB_STEP_TMPFS, errno, b);
@@ -173,6 +192,8 @@ static void run_op(int control_fd, uint32_t op, uint32_t flags, uint64_t num, co
             csb_mount_workspace(control_fd, a, target, 0);
             return;
         }
+        if ((flags & CSB_FLAG_IDMAPPED) && idmapped_fd == CSB_WORKSPACE_PLAIN)
+            flags &= ~CSB_FLAG_IDMAPPED;
         if (flags & CSB_FLAG_IDMAPPED) {
             if (idmapped_fd < 0)
                 csb_child_die(control_fd, CSB_STEP_WORKSPACE, EBADF, "idmapped mount fd missing");
@@ -217,7 +238,7 @@ static void run_op(int control_fd, uint32_t op, uint32_t flags, uint64_t num, co
     }
 }
 
-void csb_build_root(int control_fd, const uint8_t *plan, size_t plan_len, int idmapped_fd)
+void csb_build_root(int control_fd, const uint8_t *plan, size_t plan_len, struct csb_handover *handover)
 {
     /* On a systemd host / is shared: without this, pivot_root fails and our mounts would leak
      * into the host. */
@@ -241,7 +262,7 @@ void csb_build_root(int control_fd, const uint8_t *plan, size_t plan_len, int id
         const uint8_t *a = csb_take_bytes(&c, la), *b = csb_take_bytes(&c, lb);
         if (a == NULL || b == NULL || la == 0 || lb == 0 || a[la - 1] != '\0' || b[lb - 1] != '\0')
             csb_child_die(control_fd, CSB_STEP_PLAN, EINVAL, "malformed plan strings");
-        run_op(control_fd, op, flags, num, (const char *)a, (const char *)b, idmapped_fd);
+        run_op(control_fd, op, flags, num, (const char *)a, (const char *)b, handover);
     }
 
     /* pivot_root(".", ".") stacks the old root (the set-up tmpfs, the host's root still mounted

@@ -62,10 +62,17 @@ enum csb_op_flag {
 
 /* ---- Messages on the control socket (monitor <-> sandbox), one tag byte first. ------------ */
 
+/* The most writable binds one sandbox can have idmapped (one CSB_TAG_BINDFD each). */
+enum { CSB_MAX_BIND_TREES = 32 };
+
 enum csb_tag {
     CSB_TAG_GO = 'G',        /* monitor -> child: id maps (and the workspace mount) are in place */
     CSB_TAG_MOUNTFD = 'M',   /* monitor -> child: the idmapped workspace mount (SCM_RIGHTS); without
                               * a descriptor: bind the workspace read-only (allowed downgrade) */
+    CSB_TAG_PLAIN = 'P',     /* monitor -> child: the workspace is not idmapped after all: bind it
+                              * as a project of this uid would be (an idmap the file system refused) */
+    CSB_TAG_BINDFD = 'B',    /* monitor -> child: the idmapped tree of the next writable bind marked
+                              * CSB_FLAG_IDMAPPED (SCM_RIGHTS); without a descriptor: bind it by path */
     CSB_TAG_CGROUP = 'C',    /* monitor -> child: a v1 `tasks` file to write "0" to (SCM_RIGHTS) */
     CSB_TAG_JOINED = 'J',    /* monitor -> child: no more cgroups; say READY once joined */
     CSB_TAG_FILTER = 'F',    /* monitor -> child: u32 flags (CSB_FILTER_*), u32 length, BPF */
@@ -188,6 +195,13 @@ int csb_open_root_nofollow(const char *_Nonnull path);
  * lookup, + mount_setattr; idmap.c), owned through the user namespace `userns_fd`, with
  * nosuid/nodev (and rdonly unless writable). Returns the mount fd. */
 int csb_idmapped_tree_fd(int dirfd, int userns_fd, int writable);
+/* A user namespace with the given uid_map and gid_map contents (idmap.c), which no process is in:
+ * a helper sharing our memory is cloned into it, its maps are written, and it is killed (reaped
+ * by a later call). Needs CAP_SETUID/CAP_SETGID over every id mapped. Returns the namespace's
+ * descriptor, or -1 with errno. */
+int csb_userns_with_maps(const char *_Nonnull uid_map, const char *_Nonnull gid_map);
+/* The id of the mount `fd` lies on (idmap.c): 0, or -1 where statx has none. */
+int csb_mount_id(int fd, uint64_t *_Nonnull id);
 /* Makes the protected path `rel` (relative to the root `rootfd`) exist, walking with no symlink
  * followed: an empty placeholder (a directory, or a file for a file leaf when !is_dir) owned by
  * uid:gid is created at its highest missing ancestor, unless that is an entry of the root itself.
@@ -294,6 +308,8 @@ int csb_socketpair_control(int fds[_Nonnull 2]);
 int csb_openat2_beneath(int dirfd, const char *_Nonnull path);
 /* An O_PATH descriptor of the directory `path` (O_PATH needs _GNU_SOURCE, which Swift lacks). */
 int csb_open_directory_path(const char *_Nonnull path);
+/* An O_PATH descriptor of `path`, of any type: opening a device or a FIFO for it has no effect. */
+int csb_open_path(const char *_Nonnull path);
 
 /* ---- Host probes for `jcs doctor` (monitor side, each forks a throwaway child). ------------ */
 /* Each returns 0 when the layer works, else an errno. */

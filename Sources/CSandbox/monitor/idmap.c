@@ -4,15 +4,26 @@
  * through the sandbox's user namespace, on-disk uid 0 is the sandbox's root and what the tool
  * creates is stored as uid 0. Only host root can make one, so the monitor does it and hands the
  * detached tree to the child, which attaches it with move_mount.
+ *
+ * A project of an unprivileged owner is idmapped too, so that its sandbox can run as a host uid
+ * of its own while what it writes keeps the owner: through a user namespace of no process's
+ * (csb_userns_with_maps) that maps the owner to the sandbox's uid and every other id to itself.
  */
 #include "../include/csandbox.h"
 #include "../mount_api.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 int csb_idmapped_tree_fd(int dirfd, int userns_fd, int writable)
@@ -31,4 +42,126 @@ int csb_idmapped_tree_fd(int dirfd, int userns_fd, int writable)
         return -1;
     }
     return fd;
+}
+
+/* The helper only has to exist while its maps are written; SIGKILL ends it. */
+static int hold_namespace(void *arg)
+{
+    (void)arg;
+    for (;;)
+        syscall(SYS_pause);
+    return 0;
+}
+
+static int write_map(pid_t pid, const char *file, const char *map)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, file);
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    size_t len = strlen(map);
+    ssize_t n = write(fd, map, len);
+    int saved = errno;
+    close(fd);
+    if (n == (ssize_t)len)
+        return 0;
+    errno = n < 0 ? saved : EIO;
+    return -1;
+}
+
+/* Killed helpers not yet reaped, with their stacks. A killed helper needs a CPU to finish
+ * exiting; on a loaded host that took up to ~1 ms, so the caller does not wait for it: the
+ * stack is freed once the helper is reaped, by a later call. */
+#define HELPER_STACK (16u << 10)
+#define MAX_DYING 64
+static struct {
+    int pidfd;
+    void *stack;
+} dying[MAX_DYING];
+static pthread_mutex_t dying_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void bury(int pidfd, void *stack, int slot)
+{
+    siginfo_t info;
+    while (waitid((idtype_t)3 /* P_PIDFD */, (id_t)pidfd, &info, WEXITED | __WALL) < 0 && errno == EINTR) {
+    }
+    close(pidfd);
+    munmap(stack, HELPER_STACK);
+    if (slot >= 0)
+        dying[slot].stack = NULL;
+}
+
+/* Reaps the helpers that are gone; returns a free slot, or -1. Called with dying_lock held. */
+static int reap_dying(void)
+{
+    int free_slot = -1;
+    for (int i = 0; i < MAX_DYING; i++) {
+        if (dying[i].stack != NULL) {
+            siginfo_t info;
+            info.si_pid = 0;
+            if (waitid((idtype_t)3, (id_t)dying[i].pidfd, &info, WEXITED | WNOHANG | __WALL) == 0 && info.si_pid == 0)
+                continue;
+            bury(dying[i].pidfd, dying[i].stack, i);
+        }
+        if (free_slot < 0)
+            free_slot = i;
+    }
+    return free_slot;
+}
+
+int csb_userns_with_maps(const char *uid_map, const char *gid_map)
+{
+    /* CLONE_VM | CLONE_FILES: no copy of a large coordinator's memory or descriptor table. No
+     * exit signal, so a reaper of SIGCHLD children elsewhere in the process never sees it. */
+    void *stack = mmap(NULL, HELPER_STACK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    if (stack == MAP_FAILED)
+        return -1;
+    int pidfd = -1;
+    pid_t pid = clone(hold_namespace, (char *)stack + HELPER_STACK, CLONE_VM | CLONE_FILES | CLONE_NEWUSER | CLONE_PIDFD,
+                      NULL, &pidfd);
+    if (pid < 0) {
+        int saved = errno;
+        munmap(stack, HELPER_STACK);
+        errno = saved;
+        return -1;
+    }
+    int userns = -1;
+    int err = 0;
+    /* A privileged writer needs no setgroups "deny": the maps are the whole id space anyway. */
+    if (write_map(pid, "uid_map", uid_map) < 0 || write_map(pid, "gid_map", gid_map) < 0) {
+        err = errno;
+    } else {
+        char path[64];
+        snprintf(path, sizeof path, "/proc/%d/ns/user", (int)pid);
+        userns = open(path, O_RDONLY | O_CLOEXEC);
+        if (userns < 0)
+            err = errno;
+    }
+    syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+    pthread_mutex_lock(&dying_lock);
+    int slot = reap_dying();
+    if (slot >= 0) {
+        dying[slot].pidfd = pidfd;
+        dying[slot].stack = stack;
+    }
+    pthread_mutex_unlock(&dying_lock);
+    if (slot < 0)
+        bury(pidfd, stack, -1);
+    errno = err;
+    return userns;
+}
+
+int csb_mount_id(int fd, uint64_t *id)
+{
+    struct statx sx;
+    /* STATX_MNT_ID_UNIQUE (6.8) is never reused; the plain id may be after an unmount. */
+    const unsigned masks[] = {0x4000u, STATX_MNT_ID};
+    for (int i = 0; i < 2; i++) {
+        if (statx(fd, "", AT_EMPTY_PATH, masks[i], &sx) == 0 && (sx.stx_mask & masks[i])) {
+            *id = sx.stx_mnt_id;
+            return 0;
+        }
+    }
+    return -1;
 }

@@ -31,3 +31,4 @@ int csb_openat2_beneath(int dirfd, const char *path)
 }
 
 int csb_open_directory_path(const char *path) { return open(path, O_PATH | O_DIRECTORY | O_CLOEXEC); }
+int csb_open_path(const char *path) { return open(path, O_PATH | O_CLOEXEC); }

@@ -7,6 +7,9 @@ import CSandbox
 /// Built here, in Swift, so the child never parses anything but length-prefixed records.
 struct MountPlan {
     private(set) var bytes: [UInt8] = []
+    /// The resolved sources of the writable binds the monitor hands over idmapped, in plan order
+    /// (one `CSB_TAG_BINDFD` each).
+    private(set) var idmappedBinds: [(source: String, optional: Bool)] = []
 
     mutating func append(_ op: csb_op, flags: UInt32 = 0, num: UInt64 = 0, a: String = "", b: String = "") {
         append(op, flags: flags, num: num, a: Array(a.utf8), b: Array(b.utf8))
@@ -33,16 +36,18 @@ struct MountPlan {
     ///   it must bring up itself (one made ahead by the monitor has it up already, and refuses
     ///   the child, which holds no capability over it).
     /// - Parameter rootIdentity: what the child must find at `root` before it mounts it.
+    /// - Parameter idmappedBinds: writable binds are idmapped by the monitor (the sandbox has a
+    ///   uid of its own, and what it writes there must keep the uid it would have run as).
     static func build(
         profile: Profile, root: String, rootIdentity: FileIdentity, protectedPaths: [String] = [], idmapped: Bool,
-        ownNetwork: Bool, traps: TrapSet? = nil
+        idmappedBinds: Bool = false, ownNetwork: Bool, traps: TrapSet? = nil
     ) throws(SandboxError) -> MountPlan {
         var plan = MountPlan()
         let fs = profile.filesystem
         // A bind below /tmp goes after the /tmp tmpfs, which would otherwise hide it.
         let belowTmp = { (mount: Profile.Mount) in fs.tmpSizeMB > 0 && Profile.Mount.isBindBelowTmp(mount) }
         for (index, mount) in fs.mounts.enumerated() where !belowTmp(mount) {
-            try plan.appendMount(mount, index: index)
+            try plan.appendMount(mount, index: index, idmapped: idmappedBinds)
         }
         var workspaceFlags: UInt32 = 0
         if fs.workspaceWritable { workspaceFlags |= CSB_FLAG_WRITABLE.rawValue }
@@ -60,7 +65,7 @@ struct MountPlan {
             plan.append(CSB_OP_TMPFS, num: UInt64(fs.tmpSizeMB) << 20, b: "/tmp")
         }
         for (index, mount) in fs.mounts.enumerated() where belowTmp(mount) {
-            try plan.appendMount(mount, index: index)
+            try plan.appendMount(mount, index: index, idmapped: idmappedBinds)
         }
         let procFlags = profile.seccomp.refusesNamespaceCreation ? 0 : CSB_FLAG_NAMESPACE_CAPS.rawValue
         plan.append(CSB_OP_PROC, flags: procFlags, b: "/proc")
@@ -79,7 +84,7 @@ struct MountPlan {
 
 extension MountPlan {
     /// One of the profile's mounts; `index` names it in errors.
-    fileprivate mutating func appendMount(_ mount: Profile.Mount, index: Int) throws(SandboxError) {
+    fileprivate mutating func appendMount(_ mount: Profile.Mount, index: Int, idmapped: Bool) throws(SandboxError) {
         switch mount {
         case .bind(let source, let target, let writable, let optional):
             guard let resolved = POSIX.realpath(source) else {
@@ -90,6 +95,16 @@ extension MountPlan {
             }
             var flags: UInt32 = 0
             if writable { flags |= CSB_FLAG_WRITABLE.rawValue }
+            if optional { flags |= CSB_FLAG_OPTIONAL.rawValue }
+            if writable && idmapped {
+                guard idmappedBinds.count < Int(CSB_MAX_BIND_TREES) else {
+                    throw .invalidRequest(
+                        field: "filesystem.mounts[\(index)]",
+                        reason: "at most \(CSB_MAX_BIND_TREES) writable binds with identity.per_sandbox_uid_base set")
+                }
+                flags |= CSB_FLAG_IDMAPPED.rawValue
+                idmappedBinds.append((resolved, optional))
+            }
             append(CSB_OP_BIND, flags: flags, a: resolved, b: target)
         case .tmpfs(let target, let sizeMB):
             append(CSB_OP_TMPFS, num: UInt64(sizeMB) << 20, b: target)

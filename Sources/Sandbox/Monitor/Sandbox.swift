@@ -30,9 +30,9 @@ public final class Sandbox {
 
     public let profile: Profile
     /// The host uid the sandbox's root maps to.
-    public let hostUID: uid_t
+    public private(set) var hostUID: uid_t
     /// Whether the workspace is an idmapped mount.
-    public let idmapped: Bool
+    public private(set) var idmapped: Bool
     /// The host pid of the sandbox's init.
     public let pid: pid_t
 
@@ -116,21 +116,34 @@ public final class Sandbox {
         var uid: uid_t
         var gid: gid_t
         var idmapped = false
+        // With a base, the sandbox runs as base + its init's host pid: no live sandbox shares a
+        // host pid with another, so none shares this uid, nor the kernel's per-user budgets.
+        let base = profile.identity.sandboxUIDBase
         var ownUIDBase: UInt32?
+        var ownersWorkspace = false
         if !privileged {
             // An unprivileged monitor may map only itself.
             uid = geteuid()
             gid = getegid()
         } else if st.st_uid != 0 {
-            // The project's owner is unprivileged: run as that owner, files keep their owner.
+            // The project's owner is unprivileged: files keep their owner, through an idmap to a
+            // host uid of the sandbox's own (`OwnerIdmap`), or by running as the owner.
             uid = st.st_uid
             gid = st.st_gid != 0 ? st.st_gid : profile.identity.hostGID
+            if base != 0 && OwnerIdmap.mayTry(handle.fd.raw) {
+                idmapped = true
+                ownUIDBase = base
+                ownersWorkspace = true
+            }
         } else {
             uid = profile.identity.hostUID
             gid = profile.identity.hostGID
             idmapped = true
-            ownUIDBase = profile.identity.ownHostUIDBase(profile.filesystem)
+            ownUIDBase = base != 0 ? base : nil
         }
+        // The uid what the tool writes keeps: the project's owner, or in a root-owned project the
+        // writable binds' (the workspace maps its root through the sandbox's own namespace).
+        let owner = uid
         let traps = try TrapSet.create(profile: profile, root: handle)
         Trace.mark("traps laid out")
         // Placeholders (metadata work on the project's file system) on this thread, after the
@@ -146,7 +159,7 @@ public final class Sandbox {
         func buildPlan(ownNetwork: Bool) throws(SandboxError) -> MountPlan {
             try MountPlan.build(
                 profile: profile, root: realRoot, rootIdentity: handle.identity, protectedPaths: protected.mounts,
-                idmapped: idmapped, ownNetwork: ownNetwork, traps: traps)
+                idmapped: idmapped, idmappedBinds: ownUIDBase != nil, ownNetwork: ownNetwork, traps: traps)
         }
         var plan = try buildPlan(ownNetwork: wantsNetwork && madeAhead == nil)
         Trace.mark("plan built")
@@ -203,14 +216,14 @@ public final class Sandbox {
         stdoutPipe.write.close()
         stderrPipe.write.close()
 
-        // No live sandbox shares a host pid with another, so neither does it share this uid.
         if let ownUIDBase { uid = ownUIDBase + uid_t(pid) }
         let sandbox = Sandbox(
             profile: profile, pid: pid, pidfd: OwnedFD(pidfdRaw), control: control, stdoutRead: stdoutPipe.read,
             stderrRead: stderrPipe.read, hostUID: uid, idmapped: idmapped)
         sandbox.namespaces = namespaces
         sandbox.placeholders = protected.placeholders
-        try sandbox.release(uid: uid, ownUID: ownUIDBase != nil, gid: gid, root: handle, filter: filter)
+        let idmaps = Idmaps(owner: owner, ownersWorkspace: ownersWorkspace, binds: plan.idmappedBinds)
+        try sandbox.release(ownUID: ownUIDBase != nil, idmaps: idmaps, gid: gid, root: handle, filter: filter)
         sandbox.scanTruncation = traps.scanTruncation
         sandbox.diskQuota = quota
         sandbox.trapSet = traps
@@ -308,26 +321,61 @@ public final class Sandbox {
         return cgroup
     }
 
-    /// The monitor's half of set-up: id maps, cgroup membership, the idmapped workspace; then
+    /// The mounts the monitor idmaps to the sandbox's own uid (`OwnerIdmap`), so that what the
+    /// tool writes there keeps `owner`, the uid the sandbox runs as where one of them is refused.
+    private struct Idmaps {
+        let owner: uid_t
+        /// The workspace of a project of an unprivileged owner (a root-owned one maps through the
+        /// sandbox's own namespace instead).
+        let ownersWorkspace: Bool
+        /// The writable binds, in plan order.
+        let binds: [(source: String, optional: Bool)]
+    }
+
+    /// The monitor's half of set-up: id maps, cgroup membership, the idmapped mounts; then
     /// lets the child go and waits for READY.
     private func release(
-        uid: uid_t, ownUID: Bool, gid: gid_t, root: RootHandle, filter makeFilter: () throws(SandboxError) -> SeccompProgram
+        ownUID: Bool, idmaps: Idmaps, gid: gid_t, root: RootHandle, filter makeFilter: () throws(SandboxError) -> SeccompProgram
     ) throws(SandboxError) {
         do throws(SandboxError) {
             try POSIX.writeFile("/proc/\(pid)/setgroups", "deny\n")
+            // Made before the sandbox's map, which is the owner's where one of them is refused.
+            var trees: OwnerIdmap.Trees?
+            if ownUID && (idmaps.ownersWorkspace || !idmaps.binds.isEmpty) {
+                trees = try OwnerIdmap.trees(
+                    .init(owner: idmaps.owner, sandbox: hostUID), workspace: idmaps.ownersWorkspace ? root : nil,
+                    workspaceWritable: profile.filesystem.workspaceWritable, binds: idmaps.binds)
+                if trees == nil {
+                    hostUID = idmaps.owner
+                    if idmaps.ownersWorkspace { idmapped = false }
+                }
+            }
             do throws(SandboxError) {
-                try POSIX.writeFile("/proc/\(pid)/uid_map", "0 \(uid) 1\n")
+                try POSIX.writeFile("/proc/\(pid)/uid_map", "0 \(hostUID) 1\n")
             } catch {
-                guard ownUID else { throw error }
+                guard ownUID && hostUID != idmaps.owner else { throw error }
                 // Inside a container whose user namespace maps fewer ids, the base lies outside.
                 throw .hostLacks(
                     layer: "a host uid of the sandbox's own",
-                    reason: "mapping uid \(uid) failed (\(error)); set identity.per_sandbox_uid_base to a range "
+                    reason: "mapping uid \(hostUID) failed (\(error)); set identity.per_sandbox_uid_base to a range "
                         + "this process's user namespace maps, or to 0 to share identity.host_uid")
             }
             try POSIX.writeFile("/proc/\(pid)/gid_map", "0 \(gid) 1\n")
             Trace.mark("id maps written")
-            if idmapped {
+            // One tag per writable bind the plan marked: its tree, or none (bind it by path).
+            for index in idmaps.binds.indices {
+                let tree = trees?.binds[index]?.raw ?? -1
+                guard csb_send_tag_fd(control.raw, UInt8(CSB_TAG_BINDFD.rawValue), tree) == 0 else {
+                    throw SandboxError.lastError("sendmsg(bind fd)")
+                }
+            }
+            if idmaps.ownersWorkspace {
+                let tree = trees?.workspace?.raw ?? -1
+                let tag = tree >= 0 ? CSB_TAG_MOUNTFD : CSB_TAG_PLAIN
+                guard csb_send_tag_fd(control.raw, UInt8(tag.rawValue), tree) == 0 else {
+                    throw SandboxError.lastError("sendmsg(mount fd)")
+                }
+            } else if idmapped {
                 let userns = try POSIX.open("/proc/\(pid)/ns/user", O_RDONLY)
                 // From the checked handle, not the path: nothing can be swapped in between.
                 let tree = csb_idmapped_tree_fd(root.fd.raw, userns.raw, profile.filesystem.workspaceWritable ? 1 : 0)

@@ -133,9 +133,9 @@ struct RootSwapTests {
         expectRefused(scene) { try prepareAndWrite(scene, profile: profile) }
     }
 
-    /// A project of an unprivileged owner is not idmapped: the child itself re-opens the root
-    /// under the host's root with no symlink followed, checks the identity and mounts from that
-    /// descriptor. The same refusal holds there, and protected paths are read-only there too.
+    /// A project of an unprivileged owner is idmapped from the checked handle too (its sandbox
+    /// runs as a host uid of its own; what it writes is stored as the owner's). The same refusal
+    /// holds there, and protected paths are read-only there too.
     @Test func aProjectOfAnUnprivilegedOwnerIsMountedFromTheCheckedHandle() throws {
         let scene = try Scene()
         // The owner must be able to reach its project, as any unprivileged owner can.
@@ -145,7 +145,7 @@ struct RootSwapTests {
         let profile = try ProfileResolver.resolve(nameOrPath: "default")
         let filter = try SeccompProgram(profile: profile)
         let sandbox = try Sandbox.prepare(profile: profile, root: scene.inner, rootIdentity: scene.identity, filter: { filter })
-        #expect(!sandbox.idmapped && sandbox.hostUID == 1000)
+        #expect(sandbox.idmapped && sandbox.hostUID == profile.identity.sandboxUIDBase + UInt32(sandbox.pid), "\(sandbox.hostUID)")
         let r = try sandbox.run(RunRequest(argv: ["/bin/sh", "-c", "echo ok > made; echo x > .git/hooks/pre-commit"]))
         // `.git/` is read-only whole: its missing hooks/ cannot be made, nor a file in it.
         #expect(r.err.contains("Read-only file system") || r.err.contains("nonexistent"), "\(r.err)")

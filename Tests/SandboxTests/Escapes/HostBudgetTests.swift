@@ -43,8 +43,9 @@ struct HostBudgetTests {
     }
 
     /// Runs `script` in a sandbox and, once it holds what it took, `host` on the host.
-    private func whileHolding<T>(_ script: String, host: () -> T) throws -> (SandboxResult, T) {
+    private func whileHolding<T>(_ script: String, ownedBy owner: uid_t? = nil, host: () -> T) throws -> (SandboxResult, T) {
         let h = try SandboxHarness()
+        if let owner { Self.give(h.project.path, to: owner) }
         let tool = OffThread { () throws(SandboxError) -> SandboxResult in
             do {
                 return try h.run(["/usr/bin/python3", "-c", script])
@@ -67,9 +68,18 @@ struct HostBudgetTests {
 
     /// Runs `script` in one sandbox and, once it holds what it took, the Python `probe` in
     /// another: another project's sandbox, as far as the kernel can tell.
-    private func whileHolding(_ script: String, elsewhere probe: String) throws -> (SandboxResult, SandboxResult?) {
+    /// With `owner`, both projects belong to that unprivileged user instead of root.
+    private func whileHolding(
+        _ script: String, elsewhere probe: String, ownedBy owner: uid_t? = nil
+    ) throws -> (SandboxResult, SandboxResult?) {
         let other = try SandboxHarness()
-        return try whileHolding(script) { try? other.run(["/usr/bin/python3", "-c", probe]) }
+        if let owner { Self.give(other.project.path, to: owner) }
+        return try whileHolding(script, ownedBy: owner) { try? other.run(["/usr/bin/python3", "-c", probe]) }
+    }
+
+    /// Makes `project` an unprivileged user's, as a project in that user's home is.
+    static func give(_ project: String, to owner: uid_t) {
+        precondition(chown(project, owner, owner) == 0, "chown \(project): errno \(errno)")
     }
 
     /// A probe that runs `setup`, then prints `done` if `statement` succeeds or `refused ERRNO`.
@@ -178,7 +188,11 @@ struct HostBudgetTests {
     /// project ran as the profile's `identity.host_uid` (65534), one tenant that took that user's
     /// pages left every other tenant's sandbox unable to grow a pipe (`F_SETPIPE_SZ` got EPERM,
     /// new pipes got 2 pages). Each sandbox now runs as a host uid of its own.
-    @Test func aToolCannotTakeAnotherProjectsPipeBudget() throws {
+    ///
+    /// Projects of one unprivileged owner ran as that owner, and shared the owner's budget with
+    /// each other and with the owner's own processes; they run as uids of their own too now.
+    @Test(arguments: [nil, 1000] as [uid_t?])
+    func aToolCannotTakeAnotherProjectsPipeBudget(owner: uid_t?) throws {
         let script = Self.hoard(
             """
             import fcntl
@@ -195,7 +209,7 @@ struct HostBudgetTests {
             print("holder", *take(grow, 200), flush=True)
             """)
         let probe = Self.attempt("import fcntl\nr, w = os.pipe()", "fcntl.fcntl(w, 1031, 1 << 20)")
-        let (holder, answer) = try whileHolding(script, elsewhere: probe)
+        let (holder, answer) = try whileHolding(script, elsewhere: probe, ownedBy: owner)
         let soft = Int(try Self.text("/proc/sys/fs/pipe-user-pages-soft").trimmingCharacters()) ?? 0
         // The holder itself ran into the budget (256 pages a pipe, from 16,384), where there is one.
         let expected = soft > 0 && soft / 256 < 200 ? "holder \(soft / 256) EPERM\n" : "holder 200 none\n"
@@ -232,10 +246,12 @@ struct HostBudgetTests {
     }
 
     /// Two sandboxes alive at once run as two host uids, neither of them an account of the host
-    /// (such as 65534, which host daemons run as).
-    @Test func eachSandboxRunsAsAHostUIDOfItsOwn() throws {
+    /// (such as 65534, which host daemons run as), whether their projects are root's or both
+    /// one unprivileged user's.
+    @Test(arguments: [nil, 1000] as [uid_t?])
+    func eachSandboxRunsAsAHostUIDOfItsOwn(owner: uid_t?) throws {
         let uidMap = "print('uid_map', open('/proc/self/uid_map').read().split(), flush=True)"
-        let (holder, answer) = try whileHolding(Self.hoard(uidMap), elsewhere: uidMap)
+        let (holder, answer) = try whileHolding(Self.hoard(uidMap), elsewhere: uidMap, ownedBy: owner)
         let mapped = [holder.out, answer?.out ?? ""].map { out -> UInt32? in
             // uid_map ['0', '1879050000', '1']: the sandbox's root and the host uid it is.
             let words = out.split(whereSeparator: { "[]',\n ".contains($0) })
@@ -251,18 +267,31 @@ struct HostBudgetTests {
         }
     }
 
-    /// A writable bind keeps host ownership, so the writer must be a user its source knows: such
-    /// a profile runs as the shared `identity.host_uid`, and what it writes there is that user's.
-    @Test func aProfileWithAWritableBindRunsAsTheSharedHostUID() throws {
+    /// A writable bind keeps host ownership: what the tool writes there is stored as the uid the
+    /// sandbox would run as without one of its own (`identity.host_uid`, or the project's owner),
+    /// through an idmap, while the sandbox runs as its own uid. Such a profile ran every sandbox
+    /// as that one uid, sharing its budgets.
+    @Test(arguments: [nil, 1000] as [uid_t?])
+    func aWritableBindKeepsItsOwnerWhileTheSandboxRunsAsItsOwnUID(projectOwner: uid_t?) throws {
+        let keeper = projectOwner ?? 65534
         let cache = TempDirectory(prefix: "jcs-writable-bind")
-        _ = system2(["/bin/chown", "65534:65534", cache.path])
+        cache.write("old", "")
+        _ = system2(["/bin/chown", "-R", "\(keeper):\(keeper)", cache.path])
         let h = try SandboxHarness { profile in
             profile.filesystem.mounts.append(.bind(source: cache.path, target: "/cache", writable: true, optional: false))
         }
-        let r = try h.sh("cat /proc/self/uid_map && echo built > /cache/out")
-        #expect(r.out.split(separator: " ", omittingEmptySubsequences: true).map(String.init) == ["0", "65534", "1\n"], "\(r.out) \(r.err)")
-        var st = stat()
-        #expect(stat(cache.file("out"), &st) == 0 && st.st_uid == 65534, "owner \(st.st_uid)")
+        if let projectOwner { Self.give(h.project.path, to: projectOwner) }
+        let r = try h.sh("cat /proc/self/uid_map && echo built > /cache/out && echo more >> /cache/old && mkdir /cache/d")
+        let words = r.out.split(whereSeparator: { $0 == " " || $0 == "\n" })
+        let base = h.profile.identity.sandboxUIDBase
+        #expect(
+            words.count == 3 && words[0] == "0" && (UInt32(words[1]).map { $0 > base } ?? false) && r.exitCode == 0,
+            "\(r.out) \(r.err)")
+        for name in ["out", "old", "d"] {
+            var st = stat()
+            #expect(stat(cache.file(name), &st) == 0 && st.st_uid == keeper && st.st_gid == keeper, "\(name): \(st.st_uid):\(st.st_gid)")
+        }
+        #expect((try? String(contentsOfFile: cache.file("old"), encoding: .utf8)) == "more\n")
     }
 
     /// Namespaces are charged up the chain too. Every built-in profile denies their creation;
