@@ -200,6 +200,8 @@ int csb_idmapped_tree_fd(int dirfd, int userns_fd, int writable);
  * by a later call). Needs CAP_SETUID/CAP_SETGID over every id mapped. Returns the namespace's
  * descriptor, or -1 with errno. */
 int csb_userns_with_maps(const char *_Nonnull uid_map, const char *_Nonnull gid_map);
+/* Waits for the killed helpers of csb_userns_with_maps not reaped yet (a process about to exit). */
+void csb_wait_namespace_helpers(void);
 /* The id of the mount `fd` lies on (idmap.c): 0, or -1 where statx has none. */
 int csb_mount_id(int fd, uint64_t *_Nonnull id);
 /* Makes the protected path `rel` (relative to the root `rootfd`) exist, walking with no symlink

@@ -152,6 +152,15 @@ int csb_userns_with_maps(const char *uid_map, const char *gid_map)
     return userns;
 }
 
+void csb_wait_namespace_helpers(void)
+{
+    pthread_mutex_lock(&dying_lock);
+    for (int i = 0; i < MAX_DYING; i++)
+        if (dying[i].stack != NULL)
+            bury(dying[i].pidfd, dying[i].stack, i);
+    pthread_mutex_unlock(&dying_lock);
+}
+
 int csb_mount_id(int fd, uint64_t *id)
 {
     struct statx sx;

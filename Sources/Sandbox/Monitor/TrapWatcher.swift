@@ -99,11 +99,13 @@ extension TrapWatcher {
 }
 
 extension Sandbox {
-    /// Waits for the helpers that release sandboxes' namespaces off the result's path. A process that runs
-    /// sandboxes and is about to exit calls it once its results are out, so that no helper is left
-    /// for init to reap (an init that never reaps would collect one zombie per sandbox).
+    /// Waits for the helpers that release sandboxes' namespaces off the result's path, and for
+    /// the killed holders of idmap namespaces (`OwnerIdmap`). A process that runs sandboxes and
+    /// is about to exit calls it once its results are out, so that no helper is left for init to
+    /// reap (an init that never reaps would collect one zombie per sandbox).
     public static func finishDetachedTeardown() {
         csb_wait_closers()
+        csb_wait_namespace_helpers()
     }
 }
 
