@@ -11,18 +11,21 @@ struct KeptResults {
     private var results: [String: (result: ToolResult, bytes: Int)] = [:]
     private var order: [String] = []
     private var head = 0
-    private(set) var bytes = 0
     /// Results evicted to stay within the bounds since the conversation started.
     private(set) var evicted = 0
-    /// This conversation's share of its project's budget; nil: bounded on its own only.
-    private let account: KeptResultsBudget.Account?
+    /// This conversation's share of its project's budget (of an unbounded one of its own when it
+    /// has no project's): the one count of what it keeps.
+    private let account: KeptResultsBudget.Account
 
     init(maxCount: Int, maxBytes: Int, project: KeptResultsBudget? = nil) {
         precondition(maxCount >= 1 && maxBytes >= 1, "a conversation keeps at least its last result")
         self.maxCount = maxCount
         self.maxBytes = maxBytes
-        account = project.map(KeptResultsBudget.Account.init)
+        account = KeptResultsBudget.Account(project ?? KeptResultsBudget(maxBytes: .max))
     }
+
+    /// The bytes of the results kept now.
+    var bytes: Int { account.bytes }
 
     subscript(callId: String) -> ToolResult? { results[callId]?.result }
 
@@ -32,21 +35,16 @@ struct KeptResults {
     mutating func keep(_ result: ToolResult) {
         let size = Self.size(of: result)
         if let old = results.updateValue((result, size), forKey: result.callId) {
-            bytes -= old.bytes
-            account?.remove(old.bytes)
+            account.remove(old.bytes)
         } else {
             order.append(result.callId)
         }
-        bytes += size
-        account?.add(size)
-        while results.count > maxCount
-            || (results.count > 1 && (bytes > maxBytes || account?.budget.isOver == true))
-        {
+        account.add(size)
+        while results.count > maxCount || (results.count > 1 && (bytes > maxBytes || account.budget.isOver)) {
             let oldest = order[head]
             head += 1
             if let removed = results.removeValue(forKey: oldest) {
-                bytes -= removed.bytes
-                account?.remove(removed.bytes)
+                account.remove(removed.bytes)
                 evicted += 1
             }
         }
