@@ -222,25 +222,26 @@ extension Profile {
     }
 
     public struct Identity: Sendable, Equatable {
-        /// The most pids a Linux host can have (`PID_MAX_LIMIT`): a sandbox's host uid is the base
-        /// plus its init's host pid, so the range must hold this many.
-        public static let sandboxUIDSpan: UInt32 = 4_194_304
+        /// How many dynamic inode numbers the kernel's proc file systems have (from 0xF0000000 to
+        /// 0xFFFFFFFF): a sandbox's host uid is the base plus its user namespace's inode less
+        /// 0xF0000000, so the range must hold this many.
+        public static let sandboxUIDSpan: UInt32 = 0x1000_0000
         /// Where a per-sandbox uid may start: above the 16-bit ids every distribution hands out,
-        /// and low enough that base + any pid stays below 2^31 (ids above are unsafe in tools
-        /// that read them as signed).
-        public static let sandboxUIDBases: ClosedRange<UInt32> = 65536 ... (UInt32(Int32.max) - sandboxUIDSpan)
+        /// and low enough that base + span stays below (uid_t)-1. The default, 0x70000000, keeps
+        /// every such uid below 2^31 (ids above are unsafe in tools that read them as signed).
+        public static let sandboxUIDBases: ClosedRange<UInt32> = 65536 ... (UInt32.max - sandboxUIDSpan)
 
         /// The unprivileged host uid/gid the sandbox's root maps to when the project is owned by
         /// host root. A project owned by another uid maps to that uid instead, so files keep their
         /// owner. Never 0: RLIMIT_NPROC and /proc/sys protection depend on a non-zero kuid.
         public var hostUID: UInt32
         public var hostGID: UInt32
-        /// When not 0, a sandbox of a root-owned project runs as host uid `sandboxUIDBase + its
-        /// init's host pid` instead of `hostUID`: the kernel keeps some budgets per host user
-        /// (pipe buffer pages, file descriptors in flight, epoll watches, locked memory), and a
-        /// uid no other live sandbox and no host account has gives each sandbox its own. The
-        /// group stays `hostGID`. A sandbox with a writable bind runs as `hostUID`, which the
-        /// bind's source knows.
+        /// When not 0, a sandbox runs as a host uid of its own from `sandboxUIDBase` on
+        /// (`Sandbox.ownHostUID`) instead of `hostUID` or its project's owner: the kernel keeps
+        /// some budgets per host user (pipe buffer pages, file descriptors in flight, epoll
+        /// watches, locked memory), and a uid no other live sandbox and no host account has gives
+        /// each sandbox its own. The group stays. What the tool writes to the workspace and to
+        /// writable binds keeps its owner through idmapped mounts (`OwnerIdmap`).
         public var sandboxUIDBase: UInt32
         public var hostname: String
 

@@ -94,8 +94,8 @@ public struct ProfileError: Error, Sendable, Equatable, CustomStringConvertible 
             "expected an integer between \(range.lowerBound) and \(range.upperBound), got \(Self.describe(got))"
         case .sandboxUIDBaseOutOfRange(let got):
             "expected 0 (off) or an integer between \(Profile.Identity.sandboxUIDBases.lowerBound) and "
-                + "\(Profile.Identity.sandboxUIDBases.upperBound), so that base + any pid (up to "
-                + "\(Profile.Identity.sandboxUIDSpan)) is a host uid no account uses; got \(Self.describe(got))"
+                + "\(Profile.Identity.sandboxUIDBases.upperBound), so that base + any offset (up to "
+                + "\(Profile.Identity.sandboxUIDSpan)) is a host uid; got \(Self.describe(got))"
         case .unknownValue(let value, let allowed):
             "unknown value '\(value)'; expected one of: \(allowed.joined(separator: ", "))"
         case .invalidName: "must be 1 to 64 characters from a-z, 0-9, '_' and '-'"

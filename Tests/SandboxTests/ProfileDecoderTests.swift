@@ -435,16 +435,17 @@ struct ProfileErrorTests {
         ])
     }
 
-    /// 0 turns per-sandbox uids off; any other base must leave room for every pid above the
-    /// 16-bit ids and below 2^31.
+    /// 0 turns per-sandbox uids off; any other base must leave room, above the 16-bit ids and
+    /// below (uid_t)-1, for every offset a user namespace's inode can give.
     @Test func perSandboxUIDBase() throws {
         #expect(try ProfileDecoder.decode(text: #"{"name": "p", "identity": {"per_sandbox_uid_base": 0}}"#).identity.sandboxUIDBase == 0)
         #expect(try ProfileDecoder.decode(text: #"{"name": "p", "identity": {"per_sandbox_uid_base": 65536}}"#).identity.sandboxUIDBase == 65536)
+        #expect(try ProfileDecoder.decode(text: #"{"name": "p", "identity": {"per_sandbox_uid_base": 4026531839}}"#).identity.sandboxUIDBase == 4_026_531_839)
         #expect(try ProfileDecoder.decode(text: #"{"name": "p"}"#).identity.sandboxUIDBase == 1_879_048_192)
         let reason =
-            "expected 0 (off) or an integer between 65536 and 2143289343, so that base + any pid (up to 4194304) "
-            + "is a host uid no account uses"
-        for (value, got) in [("1000", "1000"), ("2143289344", "2143289344"), ("-1", "-1"), ("\"auto\"", "a string")] {
+            "expected 0 (off) or an integer between 65536 and 4026531839, so that base + any offset (up to 268435456) "
+            + "is a host uid"
+        for (value, got) in [("1000", "1000"), ("4026531840", "4026531840"), ("-1", "-1"), ("\"auto\"", "a string")] {
             #expect(problems(#"{"name": "p", "identity": {"per_sandbox_uid_base": \#(value)}}"#) == [
                 "$.identity.per_sandbox_uid_base: \(reason); got \(got)"
             ])

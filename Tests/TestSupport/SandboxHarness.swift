@@ -186,3 +186,11 @@ public func runProduct(
     let code = spawnAndWait(wrapper + [BuiltProducts.path(name)] + args, actions: &actions)
     return (code, readTextFile(outPath) ?? "", readTextFile(errPath) ?? "")
 }
+
+/// The host uid a live sandbox of `pid` runs as with `base` (`identity.per_sandbox_uid_base`):
+/// base plus its user namespace's inode less 0xF0000000, read the way the monitor reads it.
+public func ownHostUID(base: UInt32, sandboxPid pid: Int) -> UInt32? {
+    var st = stat()
+    guard stat("/proc/\(pid)/ns/user", &st) == 0, st.st_ino >= 0xF000_0000 else { return nil }
+    return base + UInt32(st.st_ino - 0xF000_0000)
+}

@@ -18,8 +18,7 @@ struct DoctorCommand: ParsableCommand {
             checks the profile's per-sandbox host uids (identity.per_sandbox_uid_base): this process's \
             user namespace must map the whole range (otherwise per_sandbox_uids is missing), and an \
             account inside it is a warning, since it would share the kernel's per-user budgets with \
-            one sandbox, and so is running in a pid namespace of its own (a container), where \
-            base + pid is unique among this coordinator's sandboxes only.
+            one sandbox.
 
             Exit status: 0 when every layer the profile needs is present, 1 otherwise.
 

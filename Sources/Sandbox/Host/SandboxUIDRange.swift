@@ -11,28 +11,17 @@ public struct SandboxUIDRange: Sendable {
     public var mapped: Bool
     /// Accounts of /etc/passwd whose uid lies in the range.
     public var accounts: [String]
-    /// Whether this process sees the host's pids. In a pid namespace of its own (a container),
-    /// base + pid is unique among its own sandboxes only: two such coordinators on one host
-    /// with the same base can give two sandboxes one uid.
-    public var hostPidNamespace: Bool
 
     /// Nil when the profile shares `identity.host_uid` between sandboxes.
     public static func check(_ identity: Profile.Identity) -> SandboxUIDRange? {
         guard let uids = uids(of: identity) else { return nil }
-        return SandboxUIDRange(
-            uids: uids, mapped: mapsAll(uids), accounts: accounts(in: uids), hostPidNamespace: inInitialPidNamespace())
+        return SandboxUIDRange(uids: uids, mapped: mapsAll(uids), accounts: accounts(in: uids))
     }
 
     /// The uids `identity`'s sandboxes may run as; nil when they share `identity.host_uid`.
     static func uids(of identity: Profile.Identity) -> ClosedRange<UInt32>? {
         guard identity.sandboxUIDBase != 0 else { return nil }
         return identity.sandboxUIDBase ... identity.sandboxUIDBase + (Profile.Identity.sandboxUIDSpan - 1)
-    }
-
-    /// The kernel gives the initial pid namespace a fixed inode number (`PROC_PID_INIT_INO`).
-    private static func inInitialPidNamespace() -> Bool {
-        var st = stat()
-        return stat("/proc/self/ns/pid", &st) == 0 && st.st_ino == 0xEFFF_FFFC
     }
 
     /// Each line of uid_map is "inside outside count"; this process's ids are the inside ones.
@@ -63,10 +52,6 @@ public struct SandboxUIDRange: Sendable {
                 + "identity.per_sandbox_uid_base to a range it maps, or to 0 to share identity.host_uid"
         }
         if !accounts.isEmpty { return "accounts in the range share a budget with a sandbox: \(accounts.joined(separator: ", "))" }
-        if !hostPidNamespace {
-            return "this process is in a pid namespace of its own, where base + pid is unique among its own sandboxes "
-                + "only: give each coordinator on this host a base \(Profile.Identity.sandboxUIDSpan) apart from the others"
-        }
         return nil
     }
 
@@ -81,7 +66,7 @@ public struct SandboxUIDRange: Sendable {
     public var json: JSONValue {
         [
             "first": .int(Int64(uids.lowerBound)), "last": .int(Int64(uids.upperBound)), "mapped": .bool(mapped),
-            "accounts": .array(accounts.map { .string($0) }), "host_pid_namespace": .bool(hostPidNamespace),
+            "accounts": .array(accounts.map { .string($0) }),
         ]
     }
 }

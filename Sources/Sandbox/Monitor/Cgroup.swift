@@ -30,9 +30,18 @@ final class Cgroup {
 
     private static let counter = Counter()
 
-    /// Creates the group; nil controllers the host cannot give are simply absent.
+    /// This process's pid namespace, by inode: a pid names a process only within its namespace,
+    /// and coordinators in pid namespaces of their own (containers) may share a cgroup.
+    private static let pidNamespace: String = {
+        var st = stat()
+        return stat("/proc/self/ns/pid", &st) == 0 ? String(st.st_ino) : "0"
+    }()
+
+    /// Creates the group; nil controllers the host cannot give are simply absent. Named
+    /// `jcs-<pid>-<n>-<pid namespace>`: two coordinators whose pids are equal in namespaces of
+    /// their own made the same name, and the second sandbox was refused (EEXIST).
     static func create(layout: CgroupLayout) -> Cgroup? {
-        let name = "jcs-\(getpid())-\(counter.next())"
+        let name = "jcs-\(getpid())-\(counter.next())-\(pidNamespace)"
         for base in [layout.v2Dir, layout.v1Memory, layout.v1Pids].compactMap({ $0 }) { sweepStale(in: base) }
         switch layout.version {
         case .v2?:
@@ -111,15 +120,19 @@ final class Cgroup {
         }
     }
 
-    /// Removes the groups of monitors that died without tearing down (SIGKILL, power loss):
-    /// `jcs-<pid>-<n>` whose pid is gone. A group that still holds processes refuses rmdir.
+    /// Removes the groups of monitors of this pid namespace that died without tearing down
+    /// (SIGKILL, power loss): `jcs-<pid>-<n>-<ours>` whose pid is gone, and the older
+    /// `jcs-<pid>-<n>`. Another namespace's pid means nothing here: its groups are its own to
+    /// sweep (a fresh one of theirs, not joined yet, was removed under them). A group that still
+    /// holds processes refuses rmdir.
     static func sweepStale(in base: String) {
         guard let dir = opendir(base) else { return }
         defer { closedir(dir) }
         while let entry = readdir(dir) {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
             let parts = name.split(separator: "-")
-            guard parts.count == 3, parts[0] == "jcs", let owner = pid_t(parts[1]) else { continue }
+            guard parts.count == 3 || (parts.count == 4 && parts[3] == pidNamespace) else { continue }
+            guard parts[0] == "jcs", let owner = pid_t(parts[1]) else { continue }
             if kill(owner, 0) != 0 && errno == ESRCH { rmdir("\(base)/\(name)") }
         }
     }

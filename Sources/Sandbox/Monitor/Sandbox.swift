@@ -116,8 +116,8 @@ public final class Sandbox {
         var uid: uid_t
         var gid: gid_t
         var idmapped = false
-        // With a base, the sandbox runs as base + its init's host pid: no live sandbox shares a
-        // host pid with another, so none shares this uid, nor the kernel's per-user budgets.
+        // With a base, the sandbox runs as a uid of its own (`ownHostUID(base:)`), so it shares no
+        // kernel per-user budget with another sandbox or the project's owner.
         let base = profile.identity.sandboxUIDBase
         var ownUIDBase: UInt32?
         var ownersWorkspace = false
@@ -216,14 +216,13 @@ public final class Sandbox {
         stdoutPipe.write.close()
         stderrPipe.write.close()
 
-        if let ownUIDBase { uid = ownUIDBase + uid_t(pid) }
         let sandbox = Sandbox(
             profile: profile, pid: pid, pidfd: OwnedFD(pidfdRaw), control: control, stdoutRead: stdoutPipe.read,
             stderrRead: stderrPipe.read, hostUID: uid, idmapped: idmapped)
         sandbox.namespaces = namespaces
         sandbox.placeholders = protected.placeholders
         let idmaps = Idmaps(owner: owner, ownersWorkspace: ownersWorkspace, binds: plan.idmappedBinds)
-        try sandbox.release(ownUID: ownUIDBase != nil, idmaps: idmaps, gid: gid, root: handle, filter: filter)
+        try sandbox.release(ownUIDBase: ownUIDBase, idmaps: idmaps, gid: gid, root: handle, filter: filter)
         sandbox.scanTruncation = traps.scanTruncation
         sandbox.diskQuota = quota
         sandbox.trapSet = traps
@@ -335,9 +334,12 @@ public final class Sandbox {
     /// The monitor's half of set-up: id maps, cgroup membership, the idmapped mounts; then
     /// lets the child go and waits for READY.
     private func release(
-        ownUID: Bool, idmaps: Idmaps, gid: gid_t, root: RootHandle, filter makeFilter: () throws(SandboxError) -> SeccompProgram
+        ownUIDBase: UInt32?, idmaps: Idmaps, gid: gid_t, root: RootHandle,
+        filter makeFilter: () throws(SandboxError) -> SeccompProgram
     ) throws(SandboxError) {
         do throws(SandboxError) {
+            let ownUID = ownUIDBase != nil
+            if let ownUIDBase { hostUID = try ownHostUID(base: ownUIDBase) }
             try POSIX.writeFile("/proc/\(pid)/setgroups", "deny\n")
             // Made before the sandbox's map, which is the owner's where one of them is refused.
             var trees: OwnerIdmap.Trees?
@@ -464,6 +466,24 @@ public final class Sandbox {
             destroy()
             throw error
         }
+    }
+
+    /// The sandbox's own host uid: `base` plus its user namespace's inode number less the first
+    /// of the kernel's dynamic proc inodes (0xF0000000). The kernel gives each live namespace an
+    /// inode no other has, host-wide, whatever pid namespace or container this process is in,
+    /// so no two live sandboxes of any coordinator on the host get one uid from one base. (Its
+    /// init's pid, used before, is unique only within this process's pid namespace: two
+    /// coordinators in containers made the same uids.)
+    private func ownHostUID(base: UInt32) throws(SandboxError) -> uid_t {
+        var st = stat()
+        guard stat("/proc/\(pid)/ns/user", &st) == 0 else { throw .lastError("stat(/proc/\(pid)/ns/user)") }
+        guard (0xF000_0000...0xFFFF_FFFF).contains(st.st_ino) else {
+            throw .hostLacks(
+                layer: "a host uid of the sandbox's own",
+                reason: "the sandbox's user namespace has inode \(st.st_ino), outside the kernel's dynamic range; "
+                    + "set identity.per_sandbox_uid_base to 0")
+        }
+        return base + uid_t(st.st_ino - 0xF000_0000)
     }
 
     /// Kills whatever is left and reaps init. Killing pid 1 of the namespace takes every

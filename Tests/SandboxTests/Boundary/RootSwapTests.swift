@@ -145,7 +145,8 @@ struct RootSwapTests {
         let profile = try ProfileResolver.resolve(nameOrPath: "default")
         let filter = try SeccompProgram(profile: profile)
         let sandbox = try Sandbox.prepare(profile: profile, root: scene.inner, rootIdentity: scene.identity, filter: { filter })
-        #expect(sandbox.idmapped && sandbox.hostUID == profile.identity.sandboxUIDBase + UInt32(sandbox.pid), "\(sandbox.hostUID)")
+        let expected = ownHostUID(base: profile.identity.sandboxUIDBase, sandboxPid: Int(sandbox.pid))
+        #expect(sandbox.idmapped && expected != nil && sandbox.hostUID == expected, "\(sandbox.hostUID)")
         let r = try sandbox.run(RunRequest(argv: ["/bin/sh", "-c", "echo ok > made; echo x > .git/hooks/pre-commit"]))
         // `.git/` is read-only whole: its missing hooks/ cannot be made, nor a file in it.
         #expect(r.err.contains("Read-only file system") || r.err.contains("nonexistent"), "\(r.err)")
