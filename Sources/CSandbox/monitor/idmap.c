@@ -5,12 +5,14 @@
  * creates is stored as uid 0. Only host root can make one, so the monitor does it and hands the
  * detached tree to the child, which attaches it with move_mount.
  *
- * A project of an unprivileged owner is idmapped too, so that its sandbox can run as a host uid
- * of its own while what it writes keeps the owner: through a user namespace of no process's
- * (csb_userns_with_maps) that maps the owner to the sandbox's uid and every other id to itself.
+ * The workspace of a project of an unprivileged owner, and each writable bind, are idmapped too,
+ * so that the sandbox can run as a host uid of its own while what it writes keeps its owner:
+ * through a user namespace of no process's (csb_userns_with_maps) that maps the owner to the
+ * sandbox's uid and every other id to itself.
  */
 #include "../include/csandbox.h"
 #include "../mount_api.h"
+#include "raw_syscall.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -44,12 +46,13 @@ int csb_idmapped_tree_fd(int dirfd, int userns_fd, int writable)
     return fd;
 }
 
-/* The helper only has to exist while its maps are written; SIGKILL ends it. */
+/* The helper only has to exist while its maps are written; SIGKILL ends it. It runs on the
+ * cloning thread's errno: raw system calls only (raw_syscall.h). */
 static int hold_namespace(void *arg)
 {
     (void)arg;
     for (;;)
-        syscall(SYS_pause);
+        csb_raw_syscall(SYS_pause, 0, 0, 0, 0, 0);
     return 0;
 }
 

@@ -10,6 +10,7 @@
  * walk nor be mounted over.
  */
 #include "../include/csandbox.h"
+#include "raw_syscall.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -187,21 +188,27 @@ int csb_protect_placeholder(int rootfd, const char *name, int is_dir, uid_t uid,
     return rc;
 }
 
+/* Raw system calls only: a detached helper runs this on another thread's errno (detached.c). */
 void csb_protect_sweep(int rootfd, const char *name)
 {
-    int fd = open_entry(rootfd, name);
+    struct open_how how;
+    memset(&how, 0, sizeof how);
+    how.flags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC;
+    how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+    long fd = csb_raw_syscall(SYS_openat2, rootfd, (long)name, (long)&how, sizeof how, 0);
     if (fd < 0)
         return;
     char value[4];
     struct stat st;
-    int ours = fgetxattr(fd, PLACEHOLDER_XATTR, value, sizeof value) > 0 && fstat(fd, &st) == 0;
-    close(fd);
+    int ours = csb_raw_syscall(SYS_fgetxattr, fd, (long)PLACEHOLDER_XATTR, (long)value, sizeof value, 0) > 0 &&
+               csb_raw_syscall(SYS_fstat, fd, (long)&st, 0, 0, 0) == 0;
+    csb_raw_syscall(SYS_close, fd, 0, 0, 0, 0);
     if (!ours)
         return;
     /* Only an empty one: what a host user put into it since is theirs (rmdir refuses a full
      * directory by itself). */
     if (S_ISDIR(st.st_mode))
-        (void)unlinkat(rootfd, name, AT_REMOVEDIR);
+        csb_raw_syscall(SYS_unlinkat, rootfd, (long)name, AT_REMOVEDIR, 0, 0);
     else if (S_ISREG(st.st_mode) && st.st_size == 0)
-        (void)unlinkat(rootfd, name, 0);
+        csb_raw_syscall(SYS_unlinkat, rootfd, (long)name, 0, 0, 0);
 }

@@ -88,10 +88,13 @@ extension MountPlan {
         switch mount {
         case .bind(let source, let target, let writable, let optional):
             guard let resolved = POSIX.realpath(source) else {
-                if optional { return }
+                let err = errno
+                if optional && err == ENOENT { return }
                 throw .invalidRequest(
                     field: "filesystem.mounts[\(index)].source",
-                    reason: "'\(source)' does not exist on this host (mark the mount optional to skip it)")
+                    reason: err == ENOENT
+                        ? "'\(source)' does not exist on this host (mark the mount optional to skip it)"
+                        : "'\(source)' cannot be resolved: \(SandboxError.errnoText(err))")
             }
             var flags: UInt32 = 0
             if writable { flags |= CSB_FLAG_WRITABLE.rawValue }
