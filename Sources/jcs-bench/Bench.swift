@@ -13,6 +13,11 @@ import Synchronization
 //   cli     `jcs sandbox run -- /bin/true`, its own start-up included
 //   bwrap   `bwrap --unshare-all` with an equivalent root
 // with 1 and 2 callers in parallel, and prints p50, p99, calls/s and ratios against bwrap.
+// Priced against each other in the same run: inproc-5k against inproc (the workspace walk),
+// and, interleaved call by call with one caller, owner and bind against their shared twins (a
+// sandbox's own uid where that takes an idmap through a second namespace: a project of an
+// unprivileged owner, a writable bind; the twin runs as the uid the files keep,
+// `per_sandbox_uid_base` 0).
 
 struct Options {
     var iterations = 300
@@ -181,7 +186,7 @@ enum Bench {
             }
         }))
         // In-process prepare and run over `root`, as the CLI does it.
-        func inProcess(_ name: String, root: String) -> @Sendable () -> Bool {
+        func inProcess(_ name: String, root: String, profile: Profile) -> @Sendable () -> Bool {
             {
                 do {
                     let sandbox = try Sandbox.prepare(profile: profile, root: root, filter: { filter })
@@ -192,14 +197,30 @@ enum Bench {
                 }
             }
         }
-        variants.append(("inproc", inProcess("inproc", root: workspace)))
+        variants.append(("inproc", inProcess("inproc", root: workspace, profile: profile)))
         // inproc-5k: the same over a project of 5,000 empty files in 50 directories, so the
         // prepare's workspace walk (denylist match and a `fstatat` per regular file) is priced
         // against the empty project in the same run.
         let tree = workspace + "-5k"
         makeTree(tree, directories: 50, filesEach: treeFiles / 50)
         defer { _ = spawnQuietly(["/bin/rm", "-rf", tree]) }
-        variants.append(("inproc-5k", inProcess("inproc-5k", root: tree)))
+        variants.append(("inproc-5k", inProcess("inproc-5k", root: tree, profile: profile)))
+        // The own-uid pairs. Neither change touches the seccomp filter, so `filter` serves all.
+        var shared = profile
+        shared.identity.sandboxUIDBase = 0
+        let owned = workspace + "-owner"
+        let cache = workspace + "-cache"
+        guard mkdir(owned, 0o755) == 0, chown(owned, 1000, 1000) == 0, mkdir(cache, 0o755) == 0, chown(cache, 65534, 65534) == 0
+        else { fail("making the own-uid projects: errno \(errno)") }
+        defer { _ = spawnQuietly(["/bin/rm", "-rf", owned, cache]) }
+        var bind = profile
+        bind.filesystem.mounts.append(.bind(source: cache, target: "/cache", writable: true, optional: false))
+        var bindShared = bind
+        bindShared.identity.sandboxUIDBase = 0
+        let pairs = [
+            ("owner", inProcess("owner", root: owned, profile: profile), inProcess("owner-shared", root: owned, profile: shared)),
+            ("bind", inProcess("bind", root: workspace, profile: bind), inProcess("bind-shared", root: workspace, profile: bindShared)),
+        ]
         variants.append(("cli", { spawnQuietly([jcs, "sandbox", "run", "--root", workspace, "--", "/bin/true"]) == 0 }))
         if let bwrapPath {
             let argv = [
@@ -229,6 +250,25 @@ enum Bench {
             }
         }
         pool.shutdown()
+        // Interleaved, so that a noisy host (this one's load moved p50s by 2x within a minute)
+        // moves both sides of a pair alike; the order within a round alternates too.
+        var pairRows: [(name: String, own: Double, shared: Double, failures: Int)] = []
+        for (name, own, twin) in pairs {
+            var ownTimes: [UInt64] = []
+            var twinTimes: [UInt64] = []
+            var failures = 0
+            for round in 0..<(options.warmup + options.iterations) {
+                for side in round % 2 == 0 ? [0, 1] : [1, 0] {
+                    let t0 = Timestamp.monotonicNs()
+                    if !(side == 0 ? own() : twin()) { failures += 1 }
+                    guard round >= options.warmup else { continue }
+                    let elapsed = Timestamp.monotonicNs() - t0
+                    if side == 0 { ownTimes.append(elapsed) } else { twinTimes.append(elapsed) }
+                }
+            }
+            pairRows.append((name, percentile(ownTimes.sorted(), 0.5), percentile(twinTimes.sorted(), 0.5), failures))
+            if !options.json { log("measured \(name) against its shared twin") }
+        }
 
         func ratio(_ variant: String, _ callers: Int) -> Double? {
             guard let a = rows.first(where: { $0.variant == variant && $0.callers == callers }),
@@ -240,6 +280,12 @@ enum Bench {
         if options.json {
             let value: JSONValue = .object([
                 "iterations": .int(Int64(options.iterations)),
+                "own_uid": .array(pairRows.map { p in
+                    [
+                        "case": .string(p.name), "own_p50_ms": .double(p.own), "shared_p50_ms": .double(p.shared),
+                        "ratio": .double(p.own / p.shared), "failures": .int(Int64(p.failures)),
+                    ]
+                }),
                 "rows": .array(rows.map { r in
                     [
                         "variant": .string(r.variant), "callers": .int(Int64(r.callers)), "p50_ms": .double(r.p50),
@@ -265,6 +311,12 @@ enum Bench {
                 print(
                     "workspace walk, 1 caller: inproc-5k / inproc p50 \(fmt(full.p50 / empty.p50))x, "
                         + "+\(fmt(full.p50 - empty.p50)) ms per prepare, \(fmt((full.p50 - empty.p50) * 1000 / Double(treeFiles))) µs per file")
+            }
+            for p in pairRows {
+                let delta = p.own - p.shared
+                print(
+                    "own uid, \(p.name), interleaved, 1 caller: p50 \(fmt(p.own)) ms against \(fmt(p.shared)) ms shared, "
+                        + "\(fmt(p.own / p.shared))x, \(delta < 0 ? "-" : "+")\(fmt(abs(delta))) ms, \(p.failures) failures")
             }
         }
 

@@ -141,7 +141,7 @@ public final class Sandbox {
             idmapped = true
             ownUIDBase = base != 0 ? base : nil
         }
-        // The uid what the tool writes keeps: the project's owner, or in a root-owned project the
+        // The uid the tool's writes keep: the project's owner, or in a root-owned project the
         // writable binds' (the workspace maps its root through the sandbox's own namespace).
         let owner = uid
         let traps = try TrapSet.create(profile: profile, root: handle)

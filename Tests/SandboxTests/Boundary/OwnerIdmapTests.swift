@@ -90,19 +90,24 @@ struct OwnerIdmapTests {
         }
 
         func unmount() { umount2(target.path, Int32(MNT_DETACH)) }
+
+        /// A directory `name` of `owner`, as seen through the mount; the way to it is open to
+        /// all, as an owner's way to a project of theirs is.
+        func directory(_ name: String, ownedBy owner: uid_t) -> String {
+            precondition(mkdir(source.file(name), 0o755) == 0 && chown(source.file(name), owner, owner) == 0)
+            chmod(target.path, 0o755)
+            return target.file(name)
+        }
     }
 
     @Test func onAFileSystemThatRefusesTheIdmapTheSandboxRunsAsTheOwner() throws {
         let mount = IdmappedMount()
         defer { mount.unmount() }
         try #require(mount.made, "the identity idmapped mount could not be made: \(mount.output)")
-        precondition(mkdir(mount.source.file("p"), 0o755) == 0 && chown(mount.source.file("p"), 1000, 1000) == 0)
-        // Run as the owner, the sandbox must reach the project as the owner can.
-        chmod(mount.target.path, 0o755)
-        let project = mount.target.file("p")
+        let project = mount.directory("p", ownedBy: 1000)
         let profile = try ProfileResolver.resolve(nameOrPath: "default")
         let filter = try SeccompProgram(profile: profile)
-        // Twice: the first is refused by the kernel, the second not tried again on that device.
+        // Twice: the first is refused by the kernel, the second not tried again on that mount.
         for name in ["first", "second"] {
             let sandbox = try Sandbox.prepare(profile: profile, root: project, filter: { filter })
             #expect(!sandbox.idmapped && sandbox.hostUID == 1000, "\(name): \(sandbox.hostUID) \(sandbox.idmapped)")
@@ -126,10 +131,9 @@ struct OwnerIdmapTests {
         let mount = IdmappedMount()
         defer { mount.unmount() }
         try #require(mount.made, "the identity idmapped mount could not be made: \(mount.output)")
-        precondition(mkdir(mount.source.file("cache"), 0o755) == 0 && chown(mount.source.file("cache"), 65534, 65534) == 0)
-        chmod(mount.target.path, 0o755)
+        let cache = mount.directory("cache", ownedBy: 65534)
         let h = try SandboxHarness { profile in
-            profile.filesystem.mounts.append(.bind(source: mount.target.file("cache"), target: "/cache", writable: true, optional: false))
+            profile.filesystem.mounts.append(.bind(source: cache, target: "/cache", writable: true, optional: false))
         }
         for name in ["first", "second"] {
             let r = try h.sh("cat /proc/self/uid_map; echo ok > /cache/\(name)")
