@@ -154,7 +154,7 @@ struct OwnerIdmapTests {
         #expect(r.exitCode == 0, "\(r.out) \(r.err)")
         let base = h.profile.identity.sandboxUIDBase
         let words = r.out.split(whereSeparator: { $0 == " " || $0 == "\n" })
-        #expect(words.count == 3 && (UInt32(words[1]).map { $0 > base } ?? false), "\(r.out)")
+        #expect(words.count == 3 && (UInt32(words[1]).map { $0 >= base } ?? false), "\(r.out)")
         for (path, owner) in [("made", uid_t(1000)), ("made/file", 1000), ("shared", 0)] {
             var st = stat()
             #expect(stat(h.project.file(path), &st) == 0 && st.st_uid == owner, "\(path): owner \(st.st_uid)")

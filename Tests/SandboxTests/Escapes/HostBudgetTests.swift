@@ -285,7 +285,7 @@ struct HostBudgetTests {
         let words = r.out.split(whereSeparator: { $0 == " " || $0 == "\n" })
         let base = h.profile.identity.sandboxUIDBase
         #expect(
-            words.count == 3 && words[0] == "0" && (UInt32(words[1]).map { $0 > base } ?? false) && r.exitCode == 0,
+            words.count == 3 && words[0] == "0" && (UInt32(words[1]).map { $0 >= base } ?? false) && r.exitCode == 0,
             "\(r.out) \(r.err)")
         for name in ["out", "old", "d"] {
             var st = stat()
