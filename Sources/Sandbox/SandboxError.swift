@@ -71,6 +71,14 @@ public enum SandboxError: Error, Sendable, Equatable, CustomStringConvertible {
 
     /// The failing call with the current errno.
     static func lastError(_ call: String) -> SandboxError { .system(call: call, errno: errno) }
+
+    /// A sandbox could not get its own host uid (`identity.per_sandbox_uid_base`), for `reason`.
+    static func noOwnHostUID(_ reason: String) -> SandboxError {
+        .hostLacks(
+            layer: "a host uid of the sandbox's own",
+            reason: "\(reason); set identity.per_sandbox_uid_base to a range this process's user namespace maps, "
+                + "or to 0 to run sandboxes as identity.host_uid or the project's owner")
+    }
 }
 
 /// Names of the child's set-up steps, in the order `child.c` runs them.

@@ -78,68 +78,21 @@ static int pivot_child(void)
 
 int csb_probe_pivot_root(void) { return in_child(CLONE_NEWUSER | CLONE_NEWNS, pivot_child); }
 
-/* A user namespace held open by a child stopped on a pipe, so we can idmap through it. */
+/* An idmapped tree of `path` through a namespace of no process's (csb_userns_with_maps). */
 int csb_probe_idmapped_mount(const char *path)
 {
-    int pipefd[2];
-    if (pipe2(pipefd, O_CLOEXEC) < 0)
+    int userns = csb_userns_with_maps("0 65534 1\n", "0 65534 1\n");
+    if (userns < 0)
         return errno;
-    long pid = syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, 0, 0, 0, 0);
-    if (pid < 0)
-        return errno;
-    if (pid == 0) {
-        char b;
-        close(pipefd[1]);
-        (void)read(pipefd[0], &b, 1);
-        _exit(0);
-    }
-    close(pipefd[0]);
-    char map_path[64], ns_path[64];
     int err = 0;
-    static const char map[] = "0 65534 1\n";
-    const char *files[] = {"uid_map", "gid_map"};
-    for (int i = 0; i < 2 && err == 0; i++) {
-        int n = 0;
-        memcpy(map_path, "/proc/", 6);
-        n = 6;
-        char digits[16];
-        int d = 0;
-        long v = pid;
-        do {
-            digits[d++] = (char)('0' + v % 10);
-            v /= 10;
-        } while (v > 0);
-        while (d > 0)
-            map_path[n++] = digits[--d];
-        map_path[n++] = '/';
-        strcpy(map_path + n, files[i]);
-        if (i == 0) {
-            memcpy(ns_path, map_path, (size_t)n);
-            strcpy(ns_path + n, "ns/user");
-        }
-        int fd = open(map_path, O_WRONLY | O_CLOEXEC);
-        if (fd < 0 || write(fd, map, sizeof map - 1) < 0)
-            err = errno;
-        if (fd >= 0)
-            close(fd);
-    }
-    if (err == 0) {
-        int userns = open(ns_path, O_RDONLY | O_CLOEXEC);
-        if (userns < 0) {
-            err = errno;
-        } else {
-            int dir = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-            int tree = dir < 0 ? -1 : csb_idmapped_tree_fd(dir, userns, 0);
-            if (tree < 0)
-                err = errno;
-            else
-                close(tree);
-            if (dir >= 0)
-                close(dir);
-            close(userns);
-        }
-    }
-    close(pipefd[1]);
-    waitpid((pid_t)pid, NULL, 0);
+    int dir = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    int tree = dir < 0 ? -1 : csb_idmapped_tree_fd(dir, userns, 0);
+    if (tree < 0)
+        err = errno;
+    else
+        close(tree);
+    if (dir >= 0)
+        close(dir);
+    close(userns);
     return err;
 }

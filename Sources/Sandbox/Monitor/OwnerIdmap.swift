@@ -56,7 +56,7 @@ enum OwnerIdmap {
         _ ids: Identity, workspace root: RootHandle?, workspaceWritable: Bool, binds: [(source: String, optional: Bool)]
     ) throws(SandboxError) -> Trees? {
         var bindSources: [OwnedFD?] = []
-        for bind in binds where !binds.isEmpty {
+        for bind in binds {
             let fd = OwnedFD(csb_open_path(bind.source))
             guard fd.isOpen else {
                 guard bind.optional && errno == ENOENT else { throw .lastError("open(\(bind.source))") }
@@ -65,16 +65,13 @@ enum OwnerIdmap {
             }
             bindSources.append(fd)
         }
-        if let root, !mayTry(root.fd.raw) { return nil }
+        // The workspace's mount was asked already, when prepare planned its idmap.
         for case let fd? in bindSources where !mayTry(fd.raw) { return nil }
 
         let userns = OwnedFD(csb_userns_with_maps(uidMap(ids), "0 0 4294967295\n"))
         guard userns.isOpen else {
-            throw .hostLacks(
-                layer: "a host uid of the sandbox's own",
-                reason: "a user namespace mapping uid \(ids.owner) to \(ids.sandbox) failed "
-                    + "(\(SandboxError.errnoText(errno))); set identity.per_sandbox_uid_base to a range this "
-                    + "process's user namespace maps, or to 0 to run as uid \(ids.owner)")
+            throw .noOwnHostUID(
+                "a user namespace mapping uid \(ids.owner) to \(ids.sandbox) failed (\(SandboxError.errnoText(errno)))")
         }
         Trace.mark("owner's namespace made")
         var workspace: OwnedFD?

@@ -357,10 +357,7 @@ public final class Sandbox {
             } catch {
                 guard ownUID && hostUID != idmaps.owner else { throw error }
                 // Inside a container whose user namespace maps fewer ids, the base lies outside.
-                throw .hostLacks(
-                    layer: "a host uid of the sandbox's own",
-                    reason: "mapping uid \(hostUID) failed (\(error)); set identity.per_sandbox_uid_base to a range "
-                        + "this process's user namespace maps, or to 0 to share identity.host_uid")
+                throw .noOwnHostUID("mapping uid \(hostUID) failed (\(error))")
             }
             try POSIX.writeFile("/proc/\(pid)/gid_map", "0 \(gid) 1\n")
             Trace.mark("id maps written")
@@ -478,10 +475,7 @@ public final class Sandbox {
         var st = stat()
         guard stat("/proc/\(pid)/ns/user", &st) == 0 else { throw .lastError("stat(/proc/\(pid)/ns/user)") }
         guard (0xF000_0000...0xFFFF_FFFF).contains(st.st_ino) else {
-            throw .hostLacks(
-                layer: "a host uid of the sandbox's own",
-                reason: "the sandbox's user namespace has inode \(st.st_ino), outside the kernel's dynamic range; "
-                    + "set identity.per_sandbox_uid_base to 0")
+            throw .noOwnHostUID("the sandbox's user namespace has inode \(st.st_ino), outside the kernel's dynamic range")
         }
         return base + uid_t(st.st_ino - 0xF000_0000)
     }
