@@ -71,8 +71,11 @@ func format(_ value: Double) -> String {
     return "\(rounded)"
 }
 
-/// One call's worth of rows, as a conversation's call writes them: 3 events and 2 events that are
-/// the conversation's journal entries (the request and the result).
+/// The rows one call of a conversation writes: 2 events, and 2 events that are the
+/// conversation's journal entries (the request, and the ending that closes it).
+let rowsPerCall = 4
+
+/// One call's worth of rows (`rowsPerCall`), as a conversation's call writes them.
 func appendCall(_ journal: SQLiteJournal, index i: Int, base: Int64) throws {
     let target = i % 10 == 0
     let project = target ? "p-bench" : "p\(i % 10)"
@@ -91,11 +94,7 @@ func appendCall(_ journal: SQLiteJournal, index i: Int, base: Int64) throws {
         ),
         (.policyAllowed(verdict), at, nil),
         (.toolStarted(ToolStarted(callId: callId, tool: "shell.run")), at, nil),
-        (.toolCompleted(ToolCompleted(callId: callId, tool: "shell.run", durationMs: 3, sensitive: false)), at, nil),
-        (
-            .conversationToolResult(ConversationToolResult(callId: callId, tool: "shell.run", status: .completed, reason: nil)),
-            at + 1, 2 * i + 2
-        ),
+        (.toolCompleted(ToolCompleted(callId: callId, tool: "shell.run", durationMs: 3, sensitive: false)), at + 1, 2 * i + 2),
     ]
     for (payload, at, sequence) in rows {
         try journal.append(
@@ -190,15 +189,15 @@ do {
             + "\(format(groupRate / rate))x the baseline" + (failed > 0 ? ", \(failed) FAILED" : ""))
 
     // Bulk: a million events through the writer, then one wait.
-    let calls = options.events / 5
+    let calls = options.events / rowsPerCall
     let base = Timestamp.nowMs() - Int64(calls) - 60_000
     let bulkStarted = clock.now
     for i in 0..<calls { try appendCall(journal, index: i, base: base) }
     try journal.flush()
-    let bulkRate = Double(calls * 5) / seconds(clock.now - bulkStarted)
+    let bulkRate = Double(calls * rowsPerCall) / seconds(clock.now - bulkStarted)
     let verdict = bulkRate >= 20_000 ? "met" : "MISSED"
     print(
-        "  group commit, streamed:               \(Int(bulkRate)) events/s (\(calls * 5) events), "
+        "  group commit, streamed:               \(Int(bulkRate)) events/s (\(calls * rowsPerCall) events), "
             + "\(format(bulkRate / rate))x the baseline; target >= 20,000 events/s: \(verdict)")
 
     let memory = journal.memory
@@ -216,8 +215,8 @@ do {
             let timeline = try journal.incidentTimeline(
                 project: "p-bench", conversation: conversation, correlationId: "k\(call)", limit: 200)
             times.append(seconds(clock.now - started) * 1000)
-            guard timeline.totalEntries == 5, timeline.entries.count == 5 else {
-                fatal("wrong timeline for k\(call): \(timeline.totalEntries) entries, want 5")
+            guard timeline.totalEntries == rowsPerCall, timeline.entries.count == rowsPerCall else {
+                fatal("wrong timeline for k\(call): \(timeline.totalEntries) entries, want \(rowsPerCall)")
             }
         }
         times.sort()
@@ -225,7 +224,7 @@ do {
         let p99 = times[min(times.count - 1, times.count * 99 / 100)]
         print(
             "  timeline, \(label):\(String(repeating: " ", count: max(1, 30 - label.count)))p50 \(format(p50)) ms, "
-                + "p99 \(format(p99)) ms over \(calls * 5 + options.baseline * (1 + options.emitters)) events; "
+                + "p99 \(format(p99)) ms over \(calls * rowsPerCall + options.baseline * (1 + options.emitters)) events; "
                 + "target p50 <= 10 ms: \(p50 <= 10 ? "met" : "MISSED")")
     }
 } catch {

@@ -24,7 +24,7 @@ struct AsyncToolCallTests {
         #expect(state["pending_calls"]?.arrayValue?.isEmpty == true)
         let result = (state["timeline"]?.arrayValue ?? []).last { $0["kind"]?.stringValue == "tool_result" }
         #expect(result?["payload"]?["call_id"]?.stringValue == callId)
-        #expect(result?["payload"]?["status"]?.stringValue == "cancelled")
+        #expect(result?["event"]?.stringValue == "tool.cancelled")
     }
 
     @Test func anAsyncCallOutsideAConversationIsReadBackOrCancelled() throws {

@@ -13,6 +13,8 @@ struct DailyHealthCheckTests {
         #expect(before.status == 0)
         #expect(before.json["project_id"]?.stringValue == "p1")
         #expect(before.json["health"]?["status"]?.stringValue == "ok")
+        // A root-owned project under the default profile: each sandbox has a host uid of its own.
+        #expect(before.json["sandbox"]?["sandbox_uid"] == ["state": "own"])
         let countsBefore = Self.total(before.json["telemetry"]?["event_counts"])
 
         let run = fixture.jcs("tool", "run", "p1", "shell.run", "--args", #"{"argv":["sh","-c","echo hi"]}"#)

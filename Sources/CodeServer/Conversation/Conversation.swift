@@ -77,7 +77,8 @@ public actor Conversation {
         for entry in entries {
             switch entry.payload {
             case .conversationToolRequested(let requested): open.append(requested.callId)
-            case .conversationToolResult(let result): open.removeAll { $0 == result.callId }
+            case .toolCompleted, .toolFailed, .toolTimeout, .toolCancelled:
+                open.removeAll { $0 == entry.payload.callId }
             case .toolChildProcessesTerminated(let terminated):
                 let ids = Set(terminated.callIds)
                 open.removeAll { ids.contains($0) }
@@ -129,9 +130,14 @@ public actor Conversation {
 
             let handle = CallHandle()
             let runner = self.runner
+            let sink = self.sink
             let task = Task { [weak self] in
-                let result = await runner.execute(call, handle: handle)
-                await self?.complete(result)
+                let (result, ending) = await runner.executeJournaled(call, handle: handle)
+                if let self {
+                    await self.complete(result, ending: ending)
+                } else {
+                    sink.emit(ending)
+                }
                 return result
             }
             pending[call.id] = Pending(info: info, handle: handle, task: task)
@@ -310,10 +316,13 @@ public actor Conversation {
 
     // MARK: - Internals
 
-    private func complete(_ result: ToolResult) {
+    /// The call's ending event (`tool.completed`, `tool.failed`, …) is the journal's entry for
+    /// its end: one row, numbered by the conversation. It takes the time it is numbered at, not
+    /// the runner's: entries are read back in time order, which must be their number's.
+    private func complete(_ result: ToolResult, ending: RuntimeEvent) {
         pending[result.callId] = nil
         finished.keep(result)
-        record(.conversationToolResult(ConversationToolResult(result)), correlationId: result.correlationId, atMs: clock.nowMs())
+        record(ending.payload, correlationId: ending.correlationId, atMs: clock.nowMs())
     }
 
     /// Numbers the fact as the journal's next entry, keeps it in the in-memory journal and emits

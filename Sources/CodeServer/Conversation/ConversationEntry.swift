@@ -5,12 +5,15 @@ import Sandbox
 /// followers see: the conversation emits it once, as a `RuntimeEvent` with `entrySequence` set,
 /// and the journal stores it as one row.
 public struct ConversationEntry: Sendable, Equatable {
-    /// The entry's word in the API's conversation state (`tool_requested`), one per event kind a
-    /// conversation journals; `event` is the kind, the name timelines and followers show.
+    /// The entry's word in the API's conversation state (`tool_requested`), one per fact a
+    /// conversation journals; the payload's kind is the event the entry is, the name timelines
+    /// and followers show.
     public enum Kind: String, Sendable, CaseIterable {
         case started
         case userMessage = "user_message"
         case toolRequested = "tool_requested"
+        /// A call's end: its ending event (`tool.completed`, `tool.failed`, `tool.timeout`,
+        /// `tool.cancelled`), the one row that says how it ended.
         case toolResult = "tool_result"
         case callsCancelled = "calls_cancelled"
         case queueOverflow = "queue_overflow"
@@ -24,23 +27,23 @@ public struct ConversationEntry: Sendable, Equatable {
         case resumed
         case stopped
 
-        /// The event kind this entry is.
-        public var event: EventKind {
+        /// The event kinds an entry of this kind can be.
+        public var events: [EventKind] {
             switch self {
-            case .started: .conversationStarted
-            case .userMessage: .conversationUserMessage
-            case .toolRequested: .conversationToolRequested
-            case .toolResult: .conversationToolResult
-            case .callsCancelled: .toolChildProcessesTerminated
-            case .queueOverflow: .conversationQueueOverflow
-            case .assistantMessage: .conversationAssistantMessage
-            case .llmFailed: .llmFailed
-            case .toolRefused: .conversationToolRefused
-            case .assistantToolCalls: .conversationAssistantToolCalls
-            case .toolOutput: .conversationToolOutput
-            case .turnCancelled: .conversationCancelled
-            case .resumed: .conversationResumed
-            case .stopped: .conversationStopped
+            case .started: [.conversationStarted]
+            case .userMessage: [.conversationUserMessage]
+            case .toolRequested: [.conversationToolRequested]
+            case .toolResult: [.toolCompleted, .toolFailed, .toolTimeout, .toolCancelled]
+            case .callsCancelled: [.toolChildProcessesTerminated]
+            case .queueOverflow: [.conversationQueueOverflow]
+            case .assistantMessage: [.conversationAssistantMessage]
+            case .llmFailed: [.llmFailed]
+            case .toolRefused: [.conversationToolRefused]
+            case .assistantToolCalls: [.conversationAssistantToolCalls]
+            case .toolOutput: [.conversationToolOutput]
+            case .turnCancelled: [.conversationCancelled]
+            case .resumed: [.conversationResumed]
+            case .stopped: [.conversationStopped]
             }
         }
 
@@ -50,7 +53,8 @@ public struct ConversationEntry: Sendable, Equatable {
             self = kind
         }
 
-        private static let byEvent = Dictionary(uniqueKeysWithValues: allCases.map { ($0.event, $0) })
+        private static let byEvent = Dictionary(
+            uniqueKeysWithValues: allCases.flatMap { kind in kind.events.map { ($0, kind) } })
     }
 
     /// 1, 2, 3… in the order entries were recorded; gaps never happen, so a client can page.
@@ -85,11 +89,11 @@ public struct ConversationEntry: Sendable, Equatable {
             entrySequence: sequence)
     }
 
-    /// `{sequence, kind, at, payload, correlation_id?}`: the API's conversation state and the
-    /// answer to a message.
+    /// `{sequence, kind, event, at, payload, correlation_id?}`: the API's conversation state and
+    /// the answer to a message. `event` is the payload's kind (`tool.failed` for a call's end).
     public var json: JSONValue {
         var object: [String: JSONValue] = [
-            "sequence": .int(Int64(sequence)), "kind": .string(kind.rawValue),
+            "sequence": .int(Int64(sequence)), "kind": .string(kind.rawValue), "event": .string(payload.kind.rawValue),
             "at": .string(Timestamp.rfc3339(ms: atMs)), "payload": payload.json,
         ]
         if let correlationId { object["correlation_id"] = .string(correlationId) }

@@ -7,7 +7,6 @@ extension EventPayload {
     public var callId: String? {
         switch self {
         case .conversationToolRequested(let p): p.callId
-        case .conversationToolResult(let p): p.callId
         case .toolStarted(let p): p.callId
         case .toolCompleted(let p): p.callId
         case .toolFailed(let p): p.callId
@@ -25,7 +24,6 @@ extension EventPayload {
         switch self {
         case .conversationToolRequested(let p): p.tool
         case .conversationQueueOverflow(let p): p.tool
-        case .conversationToolResult(let p): p.tool
         case .conversationToolRefused(let p): p.tool
         case .toolStarted(let p): p.tool
         case .toolCompleted(let p): p.tool
@@ -45,7 +43,6 @@ extension EventPayload {
     public var reason: String? {
         switch self {
         case .toolFailed(let p): p.reason.rawValue
-        case .conversationToolResult(let p): p.reason?.rawValue
         case .conversationToolRefused(let p): p.reason.rawValue
         case .llmFailed(let p): p.reason.rawValue
         case .policyAllowed(let p), .policyDenied(let p): p.reason

@@ -23,7 +23,6 @@ public enum EventPayload: Sendable, Equatable {
     case conversationAssistantMessage(AssistantMessage)
     case conversationCancelled(ConversationCancelled)
     case conversationResumed
-    case conversationToolResult(ConversationToolResult)
     case conversationToolRefused(ToolRefused)
     case conversationAssistantToolCalls(AssistantToolCalls)
     case conversationToolOutput(ToolOutput)
@@ -70,7 +69,6 @@ public enum EventPayload: Sendable, Equatable {
         case .conversationAssistantMessage: .conversationAssistantMessage
         case .conversationCancelled: .conversationCancelled
         case .conversationResumed: .conversationResumed
-        case .conversationToolResult: .conversationToolResult
         case .conversationToolRefused: .conversationToolRefused
         case .conversationAssistantToolCalls: .conversationAssistantToolCalls
         case .conversationToolOutput: .conversationToolOutput
@@ -116,7 +114,6 @@ public enum EventPayload: Sendable, Equatable {
         case .conversationAssistantDelta(let body): body
         case .conversationAssistantMessage(let body): body
         case .conversationCancelled(let body): body
-        case .conversationToolResult(let body): body
         case .conversationToolRefused(let body): body
         case .conversationAssistantToolCalls(let body): body
         case .conversationToolOutput(let body): body
@@ -180,7 +177,6 @@ public enum EventPayload: Sendable, Equatable {
         case .conversationAssistantMessage: self = .conversationAssistantMessage(try AssistantMessage(reading: &r))
         case .conversationCancelled: self = .conversationCancelled(try ConversationCancelled(reading: &r))
         case .conversationResumed: self = .conversationResumed
-        case .conversationToolResult: self = .conversationToolResult(try ConversationToolResult(reading: &r))
         case .conversationToolRefused: self = .conversationToolRefused(try ToolRefused(reading: &r))
         case .conversationAssistantToolCalls: self = .conversationAssistantToolCalls(try AssistantToolCalls(reading: &r))
         case .conversationToolOutput: self = .conversationToolOutput(try ToolOutput(reading: &r))

@@ -244,6 +244,56 @@ enum Migrations {
                         AND json_type(payload, '$.text') IS NULL;
                 DROP TABLE temp.twinned;
                 """),
+        // A call's end is one row: the conversation journals the runner's ending event
+        // (`tool.completed`, `tool.failed`, `tool.timeout`, `tool.cancelled`) as its entry, where it
+        // used to journal a `conversation.tool_result` beside that event.
+        //   1. Each `conversation.tool_result` entry is paired with its ending: the event of the
+        //      same project, conversation and call id whose kind is `tool.<status>` and that is no
+        //      entry. The runner emits the ending just before the conversation records its result,
+        //      so the ending is looked for in the minute before the entry first (the index on
+        //      project, conversation and time answers that), then anywhere.
+        //   2. The entry row takes its ending's kind and payload, and keeps its number, time and
+        //      id, so entries stay in number order; the ending row is deleted.
+        //   3. An entry whose ending is gone (retention cut between the two rows) becomes its
+        //      ending from what it said: the kind from `status`, a failure's `reason`, and zero
+        //      for the durations it never had.
+        Migration(
+            name: "fold_tool_results",
+            sql: """
+                CREATE TEMP TABLE ends (entry_id INTEGER PRIMARY KEY, ending_id INTEGER);
+                INSERT INTO temp.ends (entry_id, ending_id)
+                    SELECT r.id, coalesce(
+                        (SELECT e.id FROM events AS e
+                            WHERE e.project_id = r.project_id AND e.conversation_id = r.conversation_id
+                                AND e.at_ms BETWEEN r.at_ms - 60000 AND r.at_ms AND e.id < r.id
+                                AND e.entry_sequence IS NULL AND e.kind = 'tool.' || json_extract(r.payload, '$.status')
+                                AND json_extract(e.payload, '$.call_id') = json_extract(r.payload, '$.call_id')
+                            ORDER BY e.id DESC LIMIT 1),
+                        (SELECT e.id FROM events AS e
+                            WHERE e.project_id = r.project_id AND e.conversation_id = r.conversation_id
+                                AND e.entry_sequence IS NULL AND e.kind = 'tool.' || json_extract(r.payload, '$.status')
+                                AND json_extract(e.payload, '$.call_id') = json_extract(r.payload, '$.call_id')
+                            ORDER BY e.id DESC LIMIT 1))
+                    FROM events AS r WHERE r.kind = 'conversation.tool_result';
+                UPDATE events SET kind = e.kind, payload = e.payload
+                    FROM temp.ends AS p JOIN events AS e ON e.id = p.ending_id
+                    WHERE events.id = p.entry_id;
+                DELETE FROM events WHERE id IN (SELECT ending_id FROM temp.ends WHERE ending_id IS NOT NULL);
+                UPDATE events SET
+                    kind = 'tool.' || json_extract(payload, '$.status'),
+                    payload = CASE json_extract(payload, '$.status')
+                        WHEN 'completed' THEN json_object('call_id', json_extract(payload, '$.call_id'),
+                            'tool', json_extract(payload, '$.tool'), 'duration_ms', 0, 'sensitive', json('false'))
+                        WHEN 'failed' THEN json_object('call_id', json_extract(payload, '$.call_id'),
+                            'tool', json_extract(payload, '$.tool'), 'reason', json_extract(payload, '$.reason'),
+                            'message', 'the detail of this failure was not kept')
+                        WHEN 'timeout' THEN json_object('call_id', json_extract(payload, '$.call_id'),
+                            'tool', json_extract(payload, '$.tool'), 'timeout_ms', 0, 'duration_ms', 0)
+                        ELSE json_object('call_id', json_extract(payload, '$.call_id'), 'tool', json_extract(payload, '$.tool'))
+                        END
+                    WHERE kind = 'conversation.tool_result';
+                DROP TABLE temp.ends;
+                """),
     ]
 
     /// Applies the migrations the database has not seen, in order, each in its own transaction;

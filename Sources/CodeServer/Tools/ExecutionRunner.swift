@@ -42,8 +42,14 @@ public actor ExecutionRunner {
     private var state = State.running
     private var quota: ConcurrencyQuota
     private var timeouts: TimeoutAlertWindow
+    /// Who the project's sandboxes run as (`diagnostics`), asked once.
+    private var uidIsolation: SandboxUIDIsolation?
     /// The handles of calls past the quota stage, by call id: what `stop()` cancels.
     private var inFlight: [String: CallHandle] = [:]
+    /// Calls whose ending (`tool.completed`, `tool.failed`, `tool.timeout`, `tool.cancelled`)
+    /// their conversation journals: the ending is held here, not emitted, until
+    /// `executeJournaled` hands it back.
+    private var heldEndings: [String: RuntimeEvent?] = [:]
 
     public init(
         projectId: String, options: RuntimeOptions, policy: PolicyEngine, assets: any AssetStore,
@@ -80,6 +86,19 @@ public actor ExecutionRunner {
         }
     }
 
+    /// `execute` for a call of a conversation, whose ending is one of the conversation's journal
+    /// entries: the ending event is returned, not emitted, and the conversation records it (with
+    /// its entry number) as the one row that says how the call ended. A workflow's steps are
+    /// calls of their own, whose endings are emitted as usual.
+    func executeJournaled(_ call: ToolCall, handle: CallHandle) async -> (result: ToolResult, ending: RuntimeEvent) {
+        heldEndings[call.id] = .some(nil)
+        let result = await execute(call, handle: handle)
+        guard case .some(.some(let ending)) = heldEndings.removeValue(forKey: call.id) else {
+            preconditionFailure("every ending of the gate names its call")
+        }
+        return (result, ending)
+    }
+
     /// Refuses new calls, kills the workers of running ones, and discards the warm workers.
     public func stop() async {
         guard case .running = state else { return }
@@ -94,9 +113,24 @@ public actor ExecutionRunner {
     /// the count lives in the pool, not in the actor, so a scrape need not queue behind calls.
     public nonisolated var warmWorkers: Int { launcher.warmWorkers }
 
-    /// Calls running now, in the project and per conversation.
+    /// Calls running now, in the project and per conversation, the egress proxy, and whether the
+    /// sandboxes run as host uids of their own (probed once, off the actor: it makes a namespace
+    /// and an idmapped tree of each mount the sandbox would idmap).
     public var diagnostics: JSONValue {
+        get async {
+            if uidIsolation == nil {
+                let launcher = self.launcher
+                uidIsolation = await BlockingThread.run {
+                    SandboxUIDIsolation.of(profile: launcher.profile, root: launcher.layout.root)
+                }
+            }
+            return diagnosticsNow
+        }
+    }
+
+    private var diagnosticsNow: JSONValue {
         [
+            "sandbox_uid": uidIsolation?.json ?? .null,
             "running": .int(Int64(quota.running)),
             "running_by_conversation": .object(quota.runningByConversation.mapValues { .int(Int64($0)) }),
             "max_concurrency": .int(Int64(quota.projectLimit)),
@@ -371,7 +405,7 @@ public actor ExecutionRunner {
             callId: call.id, tool: call.tool, durationMs: now - startedAt, sensitive: !findings.isEmpty,
             exitCode: output["exit_code"]?.intValue.map(Int64.init), signal: output["signal"]?.intValue.map(Int64.init),
             limits: sandbox.map(FiredLimits.init))
-        emit(.toolCompleted(completed), call, at: now)
+        end(.toolCompleted(completed), call, at: now)
         return ToolResult(
             call: call, status: .completed, output: output, decision: decision, violations: violations,
             sensitiveFindings: findings, durationMs: now - startedAt)
@@ -389,7 +423,7 @@ public actor ExecutionRunner {
         let timeout = ToolTimeout(
             callId: call.id, tool: call.tool, timeoutMs: Int64(timeoutMs), durationMs: Int64(result.durationMs),
             limits: FiredLimits(result))
-        emit(.toolTimeout(timeout), call, at: now)
+        end(.toolTimeout(timeout), call, at: now)
         if let count = timeouts.record(tool: call.tool, atMs: now) {
             let repeated = RepeatedTimeoutFailures(
                 callId: call.id, tool: call.tool, count: Int64(count), threshold: Int64(timeouts.threshold),
@@ -410,14 +444,14 @@ public actor ExecutionRunner {
         let now = clock.nowMs()
         let limits = sandbox.map(FiredLimits.init)
         if status == .cancelled {
-            emit(.toolCancelled(ToolCancelled(callId: call.id, tool: call.tool, limits: limits)), call, at: now)
+            end(.toolCancelled(ToolCancelled(callId: call.id, tool: call.tool, limits: limits)), call, at: now)
         } else {
             // A workflow's first failed step, `null` when no step failed (written as the workflow wrote it).
             let failedStep: String?? = output?["failed_step"].map { $0.stringValue }
             let failed = ToolFailed(
                 callId: call.id, tool: call.tool, reason: failure.reason, message: failure.message, failedStep: failedStep,
                 reasonCodes: decision.flatMap { $0.isAllowed ? nil : $0.reasonCodes }, limits: limits)
-            emit(.toolFailed(failed), call, at: now)
+            end(.toolFailed(failed), call, at: now)
         }
         return ToolResult(
             call: call, status: status, reason: failure.reason, message: failure.message, output: output,
@@ -431,9 +465,22 @@ public actor ExecutionRunner {
     /// Every event of a call names it (`call_id`), the policy's too, so an alert's evidence leads
     /// to the call whatever stage produced it.
     private func emit(_ payload: EventPayload, _ call: ToolCall, at atMs: Int64) {
-        sink.emit(
-            RuntimeEvent(
-                projectId: projectId, conversationId: call.conversationId, correlationId: call.correlationId, atMs: atMs,
-                payload: payload.naming(call: call.id)))
+        sink.emit(event(payload, call, at: atMs))
+    }
+
+    /// The call's ending: emitted, or held for its conversation's journal (`executeJournaled`).
+    private func end(_ payload: EventPayload, _ call: ToolCall, at atMs: Int64) {
+        let ending = event(payload, call, at: atMs)
+        if heldEndings[call.id] != nil {
+            heldEndings[call.id] = .some(ending)
+        } else {
+            sink.emit(ending)
+        }
+    }
+
+    private func event(_ payload: EventPayload, _ call: ToolCall, at atMs: Int64) -> RuntimeEvent {
+        RuntimeEvent(
+            projectId: projectId, conversationId: call.conversationId, correlationId: call.correlationId, atMs: atMs,
+            payload: payload.naming(call: call.id))
     }
 }

@@ -9,7 +9,8 @@ struct DiagnosticsCommand: ParsableCommand {
         discussion: """
             The runbook's daily check: health (and why it is degraded), event counts (should \
             advance), recent errors (bounded and redacted; the newest --errors N are shown, each on \
-            one line, the rest counted), the sandbox (profile, network, running calls, egress), the \
+            one line, the rest counted), the sandbox (profile, network, running calls, egress, and a warning \
+            when its sandboxes share one host uid), the \
             assets (counts and load errors), conversations and the effective runtime options. \
             --json prints everything the daemon answers.
 
@@ -57,6 +58,7 @@ struct DiagnosticsCommand: ParsableCommand {
                 + "running \(text(sandbox["running"]))/\(text(sandbox["max_concurrency"])) "
                 + "(per conversation \(text(sandbox["max_concurrency_per_conversation"]))), egress \(text(sandbox["egress"]?["state"]))")
         if let warning = sandbox["egress"]?["warning"]?.stringValue { out("  warning: \(warning)") }
+        if let warning = sandbox["sandbox_uid"]?["warning"]?.stringValue { out("  warning: \(warning)") }
 
         let assets = value["assets"] ?? [:]
         let counts = (assets["counts"]?.objectValue ?? [:]).sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }

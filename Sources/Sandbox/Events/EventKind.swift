@@ -25,9 +25,6 @@ public enum EventKind: String, Sendable, Hashable, CaseIterable {
     /// `conversation cancel` interrupted a turn; the conversation waits for `resume`.
     case conversationCancelled = "conversation.cancelled"
     case conversationResumed = "conversation.resumed"
-    /// A call of the conversation ended (`call_id`, `tool`, `status`, `reason`): what closes it in
-    /// the pending-calls projection. The runner's `tool.*` event of the same call has the detail.
-    case conversationToolResult = "conversation.tool_result"
     /// A call the model proposed that never reached the gate (arguments not JSON or too large).
     case conversationToolRefused = "conversation.tool_refused"
     /// The model's reply that asked for tools (`content`, `tool_calls` as the model wrote them):
@@ -44,6 +41,9 @@ public enum EventKind: String, Sendable, Hashable, CaseIterable {
     case llmFailed = "llm.failed"
 
     case toolStarted = "tool.started"
+    /// `tool.completed`, `tool.failed`, `tool.timeout` and `tool.cancelled` end a call. The end of
+    /// a conversation's call is also that conversation's journal entry (`entry_sequence` set):
+    /// one row closes the call in the pending-calls projection and in the timeline.
     case toolCompleted = "tool.completed"
     /// The payload's `reason` is a `FailureReason` raw value.
     case toolFailed = "tool.failed"

@@ -24,7 +24,7 @@ struct ChatContextJournalTests {
             entry(
                 4, "t1", .conversationToolRequested(ToolRequested(callId: "call-1", tool: "shell.run", runMode: .sync, arguments: [:]))),
             entry(5, "t1", .conversationAssistantToolCalls(AssistantToolCalls(content: nil, toolCalls: calls))),
-            entry(6, "t1", .conversationToolResult(ConversationToolResult(callId: "call-1", tool: "shell.run", status: .completed, reason: nil))),
+            entry(6, "t1", .toolCompleted(ToolCompleted(callId: "call-1", tool: "shell.run", durationMs: 3, sensitive: false))),
             entry(7, "t1", .conversationToolOutput(ToolOutput(toolCallId: "call_a", content: #"{"status":"completed"}"#))),
             entry(8, "t1", .conversationAssistantMessage(AssistantMessage(text: "done", steps: 2))),
             entry(9, "t2", failed(.serverError, "500")),
@@ -72,7 +72,6 @@ struct ChatContextJournalTests {
             ),
             (.conversationToolOutput, ["tool_call_id": "c"], "content"),
             (.conversationToolRefused, ["tool_call_id": "c", "tool": "t", "reason": "bored", "message": "m", "argument_bytes": 1], "reason"),
-            (.conversationToolResult, ["call_id": "c", "tool": "t", "status": "exploded"], "status"),
             (.toolChildProcessesTerminated, ["call_ids": [], "workers_killed": 0, "reason": "tired"], "reason"),
         ]
         for (kind, json, member) in cases {

@@ -34,6 +34,11 @@ struct ConversationTests {
         }
         let story = await conversation.timeline(correlationId: "corr-42")
         #expect(story.map(\.kind) == [.toolRequested, .toolResult])
+        // The call's end is one event: the runner's `tool.completed`, numbered as the entry.
+        let endings = fixture.events(.toolCompleted)
+        #expect(endings.count == 1)
+        #expect(endings.first?.entrySequence == story.last?.sequence)
+        #expect(story.last?.payload.kind == .toolCompleted)
         await fixture.engine.shutdown()
     }
 

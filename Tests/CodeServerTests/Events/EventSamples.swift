@@ -71,14 +71,6 @@ enum EventSamples {
         (.conversationResumed, [:]),
         // The journal-only entries of main's conversation journal, spelled as main wrote them.
         (
-            .conversationToolResult(ConversationToolResult(callId: "call-1", tool: "shell.run", status: .completed, reason: nil)),
-            ["call_id": "call-1", "tool": "shell.run", "status": "completed"]
-        ),
-        (
-            .conversationToolResult(ConversationToolResult(callId: "call-2", tool: "fs.read", status: .failed, reason: .policyDenied)),
-            ["call_id": "call-2", "tool": "fs.read", "status": "failed", "reason": "policy_denied"]
-        ),
-        (
             .conversationToolRefused(
                 ToolRefused(
                     toolCallId: "call_i", tool: "shell_run", reason: .invalidArguments,

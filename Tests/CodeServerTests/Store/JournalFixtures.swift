@@ -27,11 +27,12 @@ func telemetryEvent(
     EventSamples.event(name, project: project, conversation: conversation, correlation: correlation, at: at, with: payload)
 }
 
-/// An entry of `kind` with its sample payload (`EventSamples`), `payload` merged over its wire form.
+/// An entry of `kind` (its first event kind) with its sample payload (`EventSamples`), `payload`
+/// merged over its wire form.
 func journalEntry(
     _ sequence: Int, _ kind: ConversationEntry.Kind, at: Int64, correlation: String? = nil, payload: [String: JSONValue] = [:]
 ) -> ConversationEntry {
-    let event = EventSamples.event(kind.event, correlation: correlation, at: at, with: payload)
+    let event = EventSamples.event(kind.events[0], correlation: correlation, at: at, with: payload)
     return ConversationEntry(sequence: sequence, correlationId: correlation, atMs: at, payload: event.payload)!
 }
 

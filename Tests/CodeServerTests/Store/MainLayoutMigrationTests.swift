@@ -5,8 +5,8 @@ import Testing
 
 /// A data directory written by main's daemon (`MainLayoutRows`: every conversation fact as an
 /// entry row plus, for most, a twin event row) opened by this build: `fold_conversation_entries`
-/// leaves one row per fact, and the conversations, their pending calls, the model's context, the
-/// timeline and the counts a restart rebuilds all read those rows.
+/// and `fold_tool_results` leave one row per fact, and the conversations, their pending calls,
+/// the model's context, the timeline and the counts a restart rebuilds all read those rows.
 struct MainLayoutMigrationTests {
     private func mainDataDirectory() throws -> JournalFixture {
         let fixture = JournalFixture()
@@ -43,24 +43,42 @@ struct MainLayoutMigrationTests {
 
     @Test func eachFactIsOneRowAndEveryRowReadsAsItsTypedEvent() throws {
         let journal = try mainDataDirectory().open()
-        // Main wrote 159 rows for these facts; 35 were twins of an entry.
+        // Main wrote 159 rows for these facts: 35 were twins of an entry, and 9 were the endings
+        // of conversation calls beside their `conversation.tool_result`.
         #expect(MainLayoutRows.rows.count == 159)
-        #expect(try rows(journal, "SELECT count(*) FROM events") == [["124"]])
+        #expect(try rows(journal, "SELECT count(*) FROM events") == [["115"]])
         // No entry kind of main's own vocabulary is left, and no entry has a twin event any more.
         #expect(try rows(journal, "SELECT count(*) FROM events WHERE kind IN ('conversation.calls_cancelled', "
             + "'conversation.queue_overflow', 'conversation.assistant_message', 'conversation.llm_failed', "
             + "'conversation.turn_cancelled')") == [["0"]])
         for kind in ConversationEntry.Kind.allCases where kind != .llmFailed && kind != .callsCancelled {
-            let twins = try rows(
-                journal, "SELECT count(*) FROM events WHERE kind = '\(kind.event.rawValue)' AND entry_sequence IS NULL")
-            #expect(twins == [["0"]], "\(kind.event.rawValue) still has a twin event")
+            for event in kind.events {
+                let twins = try rows(
+                    journal,
+                    "SELECT count(*) FROM events WHERE kind = '\(event.rawValue)' AND entry_sequence IS NULL "
+                        + "AND conversation_id IS NOT NULL")
+                #expect(twins == [["0"]], "\(event.rawValue) still has a twin event")
+            }
         }
+        // Each call's end is its ending event, numbered as the result it replaced.
+        #expect(try rows(journal, "SELECT count(*) FROM events WHERE kind = 'conversation.tool_result'") == [["0"]])
+        let endings = try rows(
+            journal, "SELECT kind, entry_sequence, json_extract(payload, '$.call_id') FROM events "
+                + "WHERE project_id = 'pt' AND conversation_id = 'ct' AND kind LIKE 'tool.%' AND kind != 'tool.started' "
+                + "AND kind != 'tool.child_processes_terminated' ORDER BY id")
+        let results = try MainLayoutRows.rows.filter {
+            $0.project == "pt" && $0.conversation == "ct" && $0.kind == "conversation.tool_result"
+        }.map { row in
+            let payload = try JSONParser.parse(row.payload)
+            return ["tool." + (payload["status"]?.stringValue ?? "?"), "\(row.entrySequence ?? -1)", payload["call_id"]?.stringValue ?? "?"]
+        }
+        #expect(endings == results)
         // The retried model request was an event only; the two final failures are entries.
         #expect(try rows(journal, "SELECT entry_sequence IS NOT NULL, count(*) FROM events WHERE kind = 'llm.failed' GROUP BY 1")
             == [["0", "1"], ["1", "2"]])
         // Every row reads through the strict reader as its kind's payload.
         let restore = try journal.telemetryRestorePoint(sinceMs: 0, limit: 1000)
-        #expect(restore.recent.count == 124)
+        #expect(restore.recent.count == 115)
         #expect(restore.counts["pm"]?[EventKind.conversationUserMessage.rawValue] == 7)
         #expect(restore.counts["pt"]?[EventKind.conversationUserMessage.rawValue] == 2)
         #expect(restore.counts["pt"]?[EventKind.toolChildProcessesTerminated.rawValue] == 2)
@@ -102,7 +120,9 @@ struct MainLayoutMigrationTests {
             for entry in conversation.entries {
                 switch entry.payload {
                 case .conversationToolRequested(let requested): open.insert(requested.callId)
-                case .conversationToolResult(let result): open.remove(result.callId)
+                case .toolCompleted, .toolFailed, .toolTimeout, .toolCancelled:
+                    #expect(entry.kind == .toolResult)
+                    open.remove(entry.payload.callId ?? "")
                 case .toolChildProcessesTerminated(let terminated): open.subtract(terminated.callIds)
                 default: break
                 }
@@ -123,10 +143,10 @@ struct MainLayoutMigrationTests {
         let journal = try mainDataDirectory().open()
         let sync = try journal.incidentTimeline(project: "pt", conversation: "ct", correlationId: "k-sync")
         #expect(sync.entries.map(\.event).sorted() == [
-            "conversation.tool_requested", "conversation.tool_result", "policy.allowed", "tool.completed", "tool.started",
+            "conversation.tool_requested", "policy.allowed", "tool.completed", "tool.started",
         ])
         #expect(sync.entries.first?.event == "conversation.tool_requested")
-        #expect(sync.entries.filter { $0.source == .journal }.map(\.event) == ["conversation.tool_requested", "conversation.tool_result"])
+        #expect(sync.entries.filter { $0.source == .journal }.map(\.event) == ["conversation.tool_requested", "tool.completed"])
         let message = try journal.incidentTimeline(project: "pt", conversation: "ct", correlationId: "k-msg")
         #expect(message.entries.map(\.event) == ["conversation.user.message"])
         // Stored redacted by main's journal, and still.

@@ -112,14 +112,18 @@ struct TimelineQueryTests {
         ])
     }
 
-    /// Each entry kind is one event kind, and back: the entry is the event.
-    @Test func conversationEntriesAreRuntimeEventsOneToOne() throws {
-        #expect(ConversationEntry.Kind.toolRequested.event == .conversationToolRequested)
-        #expect(ConversationEntry.Kind.userMessage.event.rawValue == "conversation.user.message")
-        #expect(ConversationEntry.Kind.callsCancelled.event == .toolChildProcessesTerminated)
-        #expect(Set(ConversationEntry.Kind.allCases.map(\.event)).count == ConversationEntry.Kind.allCases.count)
+    /// Each event kind is at most one entry kind, and back: the entry is the event. A call's end
+    /// is the one entry kind of several event kinds (its ending: completed, failed, …).
+    @Test func conversationEntriesAreRuntimeEvents() throws {
+        #expect(ConversationEntry.Kind.toolRequested.events == [.conversationToolRequested])
+        #expect(ConversationEntry.Kind.userMessage.events.map(\.rawValue) == ["conversation.user.message"])
+        #expect(ConversationEntry.Kind.callsCancelled.events == [.toolChildProcessesTerminated])
+        #expect(ConversationEntry.Kind.toolResult.events == [.toolCompleted, .toolFailed, .toolTimeout, .toolCancelled])
+        let events = ConversationEntry.Kind.allCases.flatMap(\.events)
+        #expect(Set(events).count == events.count)
         for kind in ConversationEntry.Kind.allCases {
-            #expect(ConversationEntry.Kind(event: kind.event) == kind)
+            #expect(!kind.events.isEmpty)
+            for event in kind.events { #expect(ConversationEntry.Kind(event: event) == kind) }
         }
         #expect(ConversationEntry.Kind(event: .toolStarted) == nil)
         // An event that is not a journal kind never becomes an entry, numbered or not.

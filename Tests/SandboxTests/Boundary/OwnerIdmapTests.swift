@@ -143,6 +143,47 @@ struct OwnerIdmapTests {
         }
     }
 
+    /// The diagnostics' prediction (`SandboxUIDIsolation`) is what prepare then does: a project
+    /// whose mount refuses the idmap, a writable bind on such a mount, and a profile without a
+    /// uid base share one host uid, each with its reason; a project that allows it does not.
+    @Test func theProjectsDiagnosticsSayWhenItsSandboxesShareAHostUID() throws {
+        let mount = IdmappedMount()
+        defer { mount.unmount() }
+        try #require(mount.made, "the identity idmapped mount could not be made: \(mount.output)")
+        let refusing = mount.directory("p", ownedBy: 1000)
+        let cache = mount.directory("cache", ownedBy: 65534)
+        let allowing = TempDirectory(prefix: "jcs-isolation")
+        HostBudgetTests.give(allowing.path, to: 1000)
+        let profile = try ProfileResolver.resolve(nameOrPath: "default")
+        var withBind = profile
+        withBind.filesystem.mounts.append(.bind(source: cache, target: "/cache", writable: true, optional: false))
+        var withoutBase = profile
+        withoutBase.identity.sandboxUIDBase = 0
+
+        let cases: [(String, Profile, String, UInt32?, String?)] = [
+            ("refusing project", profile, refusing, 1000, "the mount of '\(refusing)' refuses idmapped mounts"),
+            ("refusing bind", withBind, allowing.path, 1000, "the mount of '\(cache)' refuses idmapped mounts"),
+            ("no base", withoutBase, allowing.path, 1000, "identity.per_sandbox_uid_base is 0"),
+            ("allowing project", profile, allowing.path, nil, nil),
+        ]
+        for (name, profile, root, shared, reason) in cases {
+            let isolation = SandboxUIDIsolation.of(profile: profile, root: root)
+            #expect(isolation.state == (shared == nil ? .own : .shared), "\(name): \(isolation)")
+            #expect(isolation.sharedUID == shared, "\(name): \(isolation)")
+            if let reason { #expect(isolation.reason?.hasPrefix(reason) == true, "\(name): \(isolation)") }
+            #expect(isolation.json["warning"]?.stringValue?.contains("uid \(shared ?? 0)") ?? (shared == nil), "\(name)")
+            let filter = try SeccompProgram(profile: profile)
+            let sandbox = try Sandbox.prepare(profile: profile, root: root, filter: { filter })
+            #expect((sandbox.hostUID == 1000) == (shared != nil), "\(name): prepare ran as \(sandbox.hostUID)")
+            _ = try sandbox.run(RunRequest(argv: ["/bin/true"]))
+        }
+        // A root-owned project with no writable bind never shares: its workspace is idmapped
+        // through the sandbox's own namespace.
+        let rootOwned = TempDirectory(prefix: "jcs-isolation-root")
+        #expect(SandboxUIDIsolation.of(profile: profile, root: rootOwned.path) == .own)
+        #expect(SandboxUIDIsolation.of(profile: withBind, root: rootOwned.path).sharedUID == 65534)
+    }
+
     /// What the tool writes keeps its owner on disk, and files of other owners in the project
     /// stay as writable as their modes say: a root-owned 0666 file is written through the idmap.
     @Test func filesKeepTheirOwnersOnDisk() throws {

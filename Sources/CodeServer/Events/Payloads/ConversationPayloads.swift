@@ -115,39 +115,6 @@ public struct ConversationCancelled: EventPayloadBody {
     public var json: JSONValue { ["turn_correlation_id": turnCorrelationId.map(JSONValue.string) ?? .null] }
 }
 
-/// `conversation.tool_result`: a call of the conversation ended; `reason` for every status but
-/// `completed`.
-public struct ConversationToolResult: EventPayloadBody {
-    public var callId: String
-    public var tool: String
-    public var status: ToolResult.Status
-    public var reason: FailureReason?
-
-    public init(callId: String, tool: String, status: ToolResult.Status, reason: FailureReason?) {
-        self.callId = callId
-        self.tool = tool
-        self.status = status
-        self.reason = reason
-    }
-
-    public init(_ result: ToolResult) {
-        self.init(callId: result.callId, tool: result.tool, status: result.status, reason: result.reason)
-    }
-
-    public init(reading r: inout PayloadReader) throws(EventPayloadError) {
-        callId = try r.string("call_id")
-        tool = try r.string("tool")
-        status = try r.word("status", as: ToolResult.Status.self)
-        reason = try r.optionalWord("reason", as: FailureReason.self)
-    }
-
-    public var json: JSONValue {
-        var w = PayloadWriter(["call_id": .string(callId), "tool": .string(tool), "status": .string(status.rawValue)])
-        w.set("reason", reason)
-        return w.json
-    }
-}
-
 /// `conversation.tool_refused`: a call the model proposed was refused before the gate; the model
 /// was told `message`.
 public struct ToolRefused: EventPayloadBody {
