@@ -1,7 +1,9 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Foundation
 import Sandbox
+import Synchronization
 import TestSupport
 import Testing
 
@@ -123,6 +125,35 @@ struct WorkerPoolBoundsTests {
         #expect(eventually { idle.readyCount == 1 }, "ready \(pools.map(\.readyCount))")
     }
 
+    /// Callers that find no worker are served in the order they came: one preparer hands out
+    /// its workers (pids rising) one by one, and each goes to the caller that waited longest,
+    /// not to whichever woken thread wins the lock.
+    @Test func callersAreServedInTheOrderTheyCame() throws {
+        let project = TempDirectory()
+        let preparers = WorkerPreparers(threads: 1, maxWarm: 16)
+        let pool = try pool(project.path, size: 1, preparers: preparers)
+        defer { pool.shutdown() }
+        try pool.waitUntilFull()
+        let callers = 6
+        let pids = ServedPids()
+        let done = DispatchGroup()
+        for caller in 0..<callers {
+            done.enter()
+            Thread {
+                defer { done.leave() }
+                guard let worker = try? pool.take() else { return }
+                pids.record(caller, worker.pid)
+                _ = try? worker.run(argv: ["/bin/true"])
+            }.start()
+            // The next caller comes once this one is in line (or served already).
+            #expect(eventually { pool.waitingCount + pids.count == caller + 1 })
+        }
+        done.wait()
+        let served = (0..<callers).compactMap { pids.pid(of: $0) }
+        #expect(served.count == callers)
+        #expect(served == served.sorted(), "workers by caller: \(served)")
+    }
+
     @Test func aCallerWaitsForAPrepareNotForever() throws {
         // A pool whose prepares fail: a caller gets the reason, the threads back off.
         let preparers = WorkerPreparers(threads: 2, maxWarm: 4)
@@ -143,4 +174,12 @@ struct WorkerPoolBoundsTests {
         let result = try healthy.take().run(argv: ["/bin/true"])
         #expect(result.exitCode == 0)
     }
+}
+
+/// The worker each caller of `callersAreServedInTheOrderTheyCame` got, by caller.
+private final class ServedPids: Sendable {
+    private let pids = Mutex<[Int: pid_t]>([:])
+    func record(_ caller: Int, _ pid: pid_t) { pids.withLock { $0[caller] = pid } }
+    var count: Int { pids.withLock { $0.count } }
+    func pid(of caller: Int) -> pid_t? { pids.withLock { $0[caller] } }
 }

@@ -47,9 +47,10 @@ public actor ExecutionRunner {
     /// The handles of calls past the quota stage, by call id: what `stop()` cancels.
     private var inFlight: [String: CallHandle] = [:]
     /// Calls whose ending (`tool.completed`, `tool.failed`, `tool.timeout`, `tool.cancelled`)
-    /// their conversation journals: the ending is held here, not emitted, until
-    /// `executeJournaled` hands it back.
-    private var heldEndings: [String: RuntimeEvent?] = [:]
+    /// their conversation journals, and those endings, held here instead of emitted until
+    /// `executeJournaled` hands them back.
+    private var journaledCalls: Set<String> = []
+    private var heldEndings: [String: RuntimeEvent] = [:]
 
     public init(
         projectId: String, options: RuntimeOptions, policy: PolicyEngine, assets: any AssetStore,
@@ -91,10 +92,11 @@ public actor ExecutionRunner {
     /// its entry number) as the one row that says how the call ended. A workflow's steps are
     /// calls of their own, whose endings are emitted as usual.
     func executeJournaled(_ call: ToolCall, handle: CallHandle) async -> (result: ToolResult, ending: RuntimeEvent) {
-        heldEndings[call.id] = .some(nil)
+        journaledCalls.insert(call.id)
         let result = await execute(call, handle: handle)
-        guard case .some(.some(let ending)) = heldEndings.removeValue(forKey: call.id) else {
-            preconditionFailure("every ending of the gate names its call")
+        journaledCalls.remove(call.id)
+        guard let ending = heldEndings.removeValue(forKey: call.id) else {
+            preconditionFailure("every way out of the gate ends the call")
         }
         return (result, ending)
     }
@@ -471,8 +473,8 @@ public actor ExecutionRunner {
     /// The call's ending: emitted, or held for its conversation's journal (`executeJournaled`).
     private func end(_ payload: EventPayload, _ call: ToolCall, at atMs: Int64) {
         let ending = event(payload, call, at: atMs)
-        if heldEndings[call.id] != nil {
-            heldEndings[call.id] = .some(ending)
+        if journaledCalls.contains(call.id) {
+            heldEndings[call.id] = ending
         } else {
             sink.emit(ending)
         }

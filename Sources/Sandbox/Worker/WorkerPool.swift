@@ -28,7 +28,13 @@ public final class WorkerPool: @unchecked Sendable {
     // Guarded by `preparers.mutex`.
     private var ready: [WorkerClient] = []
     var preparing = 0
-    private var waiting = 0
+    /// The tickets of the callers waiting in `take`, in arrival order: a worker goes to the
+    /// first. Without the order, whichever woken thread won the lock took it, and a call that
+    /// just arrived took it ahead of those that had waited longest: under load some calls
+    /// waited many prepares, which is what a p99 shows.
+    private var queue: [UInt64] = []
+    private var nextTicket: UInt64 = 0
+    private var waiting: Int { queue.count }
     private var reserve: Int
     private var lastMissNs: UInt64 = 0
     /// When a call last took a worker: which pool's warm workers go first at the global bound.
@@ -74,21 +80,26 @@ public final class WorkerPool: @unchecked Sendable {
         defer { preparers.unlock() }
         lastTakeNs = Timestamp.monotonicNs()
         parked = false
-        if ready.isEmpty && !stopping {
+        // A miss: no worker left for this call once those waiting before it are served.
+        if ready.count <= queue.count && !stopping {
             lastMissNs = lastTakeNs
             reserve = min(maxSize, reserve + 1)
         }
-        waiting += 1
-        defer { waiting -= 1 }
+        let ticket = nextTicket
+        nextTicket &+= 1
+        queue.append(ticket)
+        defer {
+            // Wherever it left from (served, or thrown out): the next in line may go now.
+            queue.removeAll { $0 == ticket }
+            preparers.demandChanged()
+        }
         preparers.demandChanged()
-        while ready.isEmpty {
+        while ready.isEmpty || queue.first != ticket {
             if let lastError { throw lastError }
             guard !stopping else { throw .invalidRequest(field: "pool", reason: "the pool is shut down") }
             pthread_cond_wait(&preparers.changed, &preparers.mutex)
         }
-        let worker = ready.removeFirst()
-        preparers.demandChanged()
-        return worker
+        return ready.removeFirst()
     }
 
     /// Workers prepared and waiting for a call now, for metrics. The lock is held only briefly
@@ -97,6 +108,13 @@ public final class WorkerPool: @unchecked Sendable {
         preparers.lock()
         defer { preparers.unlock() }
         return ready.count
+    }
+
+    /// Callers blocked in `take` now, waiting for a prepare.
+    public var waitingCount: Int {
+        preparers.lock()
+        defer { preparers.unlock() }
+        return waiting
     }
 
     /// The reserve the pool keeps now (between `size` and `maxSize`).

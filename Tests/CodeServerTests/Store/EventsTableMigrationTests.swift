@@ -36,7 +36,7 @@ struct EventsTableMigrationTests {
     @Test func everyOldRowIsInTheOneTableOnceInTimeOrderAndTheOldTablesAreGone() throws {
         let fixture = try previousDataDirectory()
         let journal = try fixture.open()
-        #expect(try journal.appliedMigrations().suffix(2) == ["one_events_table", "fold_conversation_entries"])
+        #expect(try journal.appliedMigrations().suffix(3) == ["one_events_table", "fold_conversation_entries", "fold_tool_results"])
         let (tables, kinds) = try journal.read { connection throws(StoreError) in
             let tables = try connection.statement("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
             var names: [String] = []
