@@ -300,6 +300,10 @@ enum Migrations {
     /// with `upTo`, stops after that one, so a test can write rows as an older schema had them and
     /// check what the following migrations make of them.
     static func migrate(_ connection: SQLiteConnection, upTo last: String? = nil) throws(StoreError) {
+        // A migration's temporary tables leave their pages in the connection's cache for the temp
+        // database, which `cache_size` does not bound: handed back once the migrations ran, or
+        // the reader's cache stays over its bound for the life of the process.
+        defer { try? connection.execute("PRAGMA shrink_memory") }
         try connection.execute(
             "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY NOT NULL, applied_at_ms INTEGER NOT NULL)",
             failing: .migrationFailed)

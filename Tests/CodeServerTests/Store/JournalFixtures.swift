@@ -37,6 +37,17 @@ func journalEntry(
 }
 
 extension SQLiteJournal {
+    /// Every row `sql` selects, each column as text (`NULL` for null): what the migration tests
+    /// compare.
+    func textRows(_ sql: String) throws -> [[String]] {
+        try read { connection throws(StoreError) in
+            let select = try connection.statement(sql)
+            var rows: [[String]] = []
+            while try select.step() { rows.append((0..<select.columnCount).map { select.text($0) ?? "NULL" }) }
+            return rows
+        }
+    }
+
     /// Stores a conversation's entry the way a conversation does: its event, through a hub over
     /// this journal (redacted there, one row).
     func append(project: String, conversation: String, entry: ConversationEntry) throws(TelemetryStoreError) {

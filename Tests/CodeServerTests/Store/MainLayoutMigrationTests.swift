@@ -32,38 +32,29 @@ struct MainLayoutMigrationTests {
         return fixture
     }
 
-    private func rows(_ journal: SQLiteJournal, _ sql: String) throws -> [[String]] {
-        try journal.read { connection throws(StoreError) in
-            let select = try connection.statement(sql)
-            var rows: [[String]] = []
-            while try select.step() { rows.append((0..<select.columnCount).map { select.text($0) ?? "NULL" }) }
-            return rows
-        }
-    }
 
     @Test func eachFactIsOneRowAndEveryRowReadsAsItsTypedEvent() throws {
         let journal = try mainDataDirectory().open()
         // Main wrote 159 rows for these facts: 35 were twins of an entry, and 9 were the endings
         // of conversation calls beside their `conversation.tool_result`.
         #expect(MainLayoutRows.rows.count == 159)
-        #expect(try rows(journal, "SELECT count(*) FROM events") == [["115"]])
+        #expect(try journal.textRows("SELECT count(*) FROM events") == [["115"]])
         // No entry kind of main's own vocabulary is left, and no entry has a twin event any more.
-        #expect(try rows(journal, "SELECT count(*) FROM events WHERE kind IN ('conversation.calls_cancelled', "
+        #expect(try journal.textRows("SELECT count(*) FROM events WHERE kind IN ('conversation.calls_cancelled', "
             + "'conversation.queue_overflow', 'conversation.assistant_message', 'conversation.llm_failed', "
             + "'conversation.turn_cancelled')") == [["0"]])
         for kind in ConversationEntry.Kind.allCases where kind != .llmFailed && kind != .callsCancelled {
             for event in kind.events {
-                let twins = try rows(
-                    journal,
+                let twins = try journal.textRows(
                     "SELECT count(*) FROM events WHERE kind = '\(event.rawValue)' AND entry_sequence IS NULL "
                         + "AND conversation_id IS NOT NULL")
                 #expect(twins == [["0"]], "\(event.rawValue) still has a twin event")
             }
         }
         // Each call's end is its ending event, numbered as the result it replaced.
-        #expect(try rows(journal, "SELECT count(*) FROM events WHERE kind = 'conversation.tool_result'") == [["0"]])
-        let endings = try rows(
-            journal, "SELECT kind, entry_sequence, json_extract(payload, '$.call_id') FROM events "
+        #expect(try journal.textRows("SELECT count(*) FROM events WHERE kind = 'conversation.tool_result'") == [["0"]])
+        let endings = try journal.textRows(
+            "SELECT kind, entry_sequence, json_extract(payload, '$.call_id') FROM events "
                 + "WHERE project_id = 'pt' AND conversation_id = 'ct' AND kind LIKE 'tool.%' AND kind != 'tool.started' "
                 + "AND kind != 'tool.child_processes_terminated' ORDER BY id")
         let results = try MainLayoutRows.rows.filter {
@@ -74,7 +65,7 @@ struct MainLayoutMigrationTests {
         }
         #expect(endings == results)
         // The retried model request was an event only; the two final failures are entries.
-        #expect(try rows(journal, "SELECT entry_sequence IS NOT NULL, count(*) FROM events WHERE kind = 'llm.failed' GROUP BY 1")
+        #expect(try journal.textRows("SELECT entry_sequence IS NOT NULL, count(*) FROM events WHERE kind = 'llm.failed' GROUP BY 1")
             == [["0", "1"], ["1", "2"]])
         // Every row reads through the strict reader as its kind's payload.
         let restore = try journal.telemetryRestorePoint(sinceMs: 0, limit: 1000)

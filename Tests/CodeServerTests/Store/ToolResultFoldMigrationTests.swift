@@ -51,14 +51,6 @@ struct ToolResultFoldMigrationTests {
             payload: #"{"call_id":"\#(call)","tool":"shell.run","status":"\#(status)"\#(reason)}"#)
     }
 
-    private func rows(_ journal: SQLiteJournal, _ sql: String) throws -> [[String]] {
-        try journal.read { connection throws(StoreError) in
-            let select = try connection.statement(sql)
-            var rows: [[String]] = []
-            while try select.step() { rows.append((0..<select.columnCount).map { select.text($0) ?? "NULL" }) }
-            return rows
-        }
-    }
 
     @Test func eachResultBecomesItsEndingAndKeepsItsNumber() throws {
         let t = Self.t
@@ -90,9 +82,8 @@ struct ToolResultFoldMigrationTests {
                 payload: #"{"call_id":"d","tool":"shell.run","timeout_ms":100,"duration_ms":104}"#),
             result("d", 9, at: t + 50 + 120_000, status: "timeout", reason: "timeout"),
         ])
-        #expect(try rows(journal, "SELECT count(*) FROM events WHERE kind = 'conversation.tool_result'") == [["0"]])
-        #expect(try rows(
-            journal,
+        #expect(try journal.textRows("SELECT count(*) FROM events WHERE kind = 'conversation.tool_result'") == [["0"]])
+        #expect(try journal.textRows(
             "SELECT entry_sequence, kind, at_ms - \(t), json_extract(payload, '$.call_id') FROM events "
                 + "WHERE kind LIKE 'tool.%' ORDER BY id") == [
             ["3", "tool.failed", "2", "a"],
