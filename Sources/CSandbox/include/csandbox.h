@@ -321,6 +321,8 @@ int csb_probe_seccomp_notify(void);
 int csb_probe_landlock_abi(void);   /* returns the ABI version (>0), or -errno */
 int csb_probe_pivot_root(void);
 int csb_probe_idmapped_mount(const char *_Nonnull path);
+/* The same for an open directory (a project root handle). */
+int csb_probe_idmapped_mount_fd(int dir);
 
 /* ---- Reporting traps (fanotify.c, monitor side). ----------------------------------------- */
 

@@ -78,21 +78,29 @@ static int pivot_child(void)
 
 int csb_probe_pivot_root(void) { return in_child(CLONE_NEWUSER | CLONE_NEWNS, pivot_child); }
 
-/* An idmapped tree of `path` through a namespace of no process's (csb_userns_with_maps). */
-int csb_probe_idmapped_mount(const char *path)
+/* An idmapped tree of the directory `dir` through a namespace of no process's
+ * (csb_userns_with_maps): 0, or why the mount refused. */
+int csb_probe_idmapped_mount_fd(int dir)
 {
     int userns = csb_userns_with_maps("0 65534 1\n", "0 65534 1\n");
     if (userns < 0)
         return errno;
     int err = 0;
-    int dir = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-    int tree = dir < 0 ? -1 : csb_idmapped_tree_fd(dir, userns, 0);
+    int tree = csb_idmapped_tree_fd(dir, userns, 0);
     if (tree < 0)
         err = errno;
     else
         close(tree);
-    if (dir >= 0)
-        close(dir);
     close(userns);
+    return err;
+}
+
+int csb_probe_idmapped_mount(const char *path)
+{
+    int dir = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (dir < 0)
+        return errno;
+    int err = csb_probe_idmapped_mount_fd(dir);
+    close(dir);
     return err;
 }

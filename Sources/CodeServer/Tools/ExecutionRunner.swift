@@ -42,7 +42,7 @@ public actor ExecutionRunner {
     private var state = State.running
     private var quota: ConcurrencyQuota
     private var timeouts: TimeoutAlertWindow
-    /// Who the project's sandboxes run as (`diagnostics`), asked once.
+    /// Who the project's sandboxes run as (`diagnostics`), asked once it is known.
     private var uidIsolation: SandboxUIDIsolation?
     /// The handles of calls past the quota stage, by call id: what `stop()` cancels.
     private var inFlight: [String: CallHandle] = [:]
@@ -120,10 +120,12 @@ public actor ExecutionRunner {
     /// and an idmapped tree of each mount the sandbox would idmap).
     public var diagnostics: JSONValue {
         get async {
-            if uidIsolation == nil {
+            // Asked again while unknown: the root may be back.
+            if uidIsolation == nil || uidIsolation?.state == .unknown {
                 let launcher = self.launcher
                 uidIsolation = await BlockingThread.run {
-                    SandboxUIDIsolation.of(profile: launcher.profile, root: launcher.layout.root)
+                    SandboxUIDIsolation.of(
+                        profile: launcher.profile, root: launcher.layout.root, rootIdentity: launcher.rootIdentity)
                 }
             }
             return diagnosticsNow

@@ -14,12 +14,16 @@ public struct SandboxUIDIsolation: Sendable, Equatable {
         case own
         /// Every sandbox of the project runs as `sharedUID`.
         case shared
+        /// The root cannot be opened as the project's now (moved, or swapped for a link): no
+        /// sandbox can be prepared either, and nothing was probed.
+        case unknown
     }
 
     public let state: State
     /// The host uid every sandbox runs as, when `shared`.
     public let sharedUID: UInt32?
-    /// Why they share it, when `shared`: a sentence naming the setting or the mount.
+    /// Why they share it, when `shared`: a sentence naming the setting or the mount; why it is
+    /// not known, when `unknown`.
     public let reason: String?
 
     static let own = SandboxUIDIsolation(state: .own, sharedUID: nil, reason: nil)
@@ -28,42 +32,54 @@ public struct SandboxUIDIsolation: Sendable, Equatable {
         SandboxUIDIsolation(state: .shared, sharedUID: uid, reason: reason)
     }
 
-    /// What prepare will decide for `profile` on the project at `root` (a checked, real path).
-    /// Probes each mount the sandbox would idmap for the owner: the root of a project whose owner
-    /// is unprivileged, and each writable bind.
-    public static func of(profile: Profile, root: String) -> SandboxUIDIsolation {
-        var st = stat()
-        guard stat(root, &st) == 0 else {
-            return .shared(geteuid(), "the project's root cannot be read (\(SandboxError.errnoText(errno)))")
-        }
+    /// What prepare will decide for `profile` on the project at `root`. The root is opened as
+    /// prepare opens it (`RootHandle`, checked against `rootIdentity`), and probed through that
+    /// handle: a root swapped for a link elsewhere is reported, never probed.
+    public static func of(profile: Profile, root: String, rootIdentity: FileIdentity?) -> SandboxUIDIsolation {
         guard geteuid() == 0 else {
             return .shared(geteuid(), "the coordinator does not run as root: every sandbox runs as its uid")
         }
+        let handle: RootHandle
+        do {
+            handle = try RootHandle.open(root, expecting: rootIdentity)
+        } catch {
+            return SandboxUIDIsolation(state: .unknown, sharedUID: nil, reason: "\(error)")
+        }
+        let st = handle.stat
         let owner = st.st_uid != 0 ? st.st_uid : profile.identity.hostUID
         let ownerName = st.st_uid != 0 ? "the project's owner" : "identity.host_uid"
         guard profile.identity.sandboxUIDBase != 0 else {
             return .shared(owner, "identity.per_sandbox_uid_base is 0: every sandbox runs as \(ownerName)")
         }
-        var idmapped: [String] = st.st_uid != 0 ? [root] : []
-        for case .bind(let source, _, true, _) in profile.filesystem.mounts {
+        var refusal: (path: String, errno: Int32)?
+        if st.st_uid != 0 {
+            let err = csb_probe_idmapped_mount_fd(handle.fd.raw)
+            if err != 0 { refusal = (handle.path, err) }
+        }
+        for case .bind(let source, _, true, _) in profile.filesystem.mounts where refusal == nil {
             // A bind whose source is missing is an error (or skipped) at prepare, not a refusal.
-            if let resolved = POSIX.realpath(source) { idmapped.append(resolved) }
+            guard let resolved = POSIX.realpath(source) else { continue }
+            let err = csb_probe_idmapped_mount(resolved)
+            if err != 0 { refusal = (resolved, err) }
         }
-        for path in idmapped {
-            let err = csb_probe_idmapped_mount(path)
-            if err != 0 {
-                return .shared(
-                    owner,
-                    "the mount of '\(path)' refuses idmapped mounts (\(SandboxError.errnoText(err))): every sandbox "
-                        + "runs as \(ownerName), so that what it writes there keeps its owner")
-            }
-        }
-        return .own
+        guard let refusal else { return .own }
+        return .shared(
+            owner,
+            "the mount of '\(refusal.path)' refuses idmapped mounts (\(SandboxError.errnoText(refusal.errno))): every "
+                + "sandbox runs as \(ownerName), so that what it writes there keeps its owner")
     }
 
-    /// `{state: "own"}`, or `{state: "shared", uid, warning}`.
+    /// `{state: "own"}`, `{state: "shared", uid, warning}` or `{state: "unknown", warning}`.
     public var json: JSONValue {
-        guard state == .shared else { return ["state": .string(state.rawValue)] }
+        switch state {
+        case .own: return ["state": .string(state.rawValue)]
+        case .unknown:
+            return [
+                "state": .string(state.rawValue),
+                "warning": .string("whether sandboxes share a host uid is not known: \(reason ?? "")"),
+            ]
+        case .shared: break
+        }
         return [
             "state": .string(state.rawValue), "uid": .int(Int64(sharedUID ?? 0)),
             "warning": .string(

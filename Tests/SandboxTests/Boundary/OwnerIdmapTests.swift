@@ -167,7 +167,7 @@ struct OwnerIdmapTests {
             ("allowing project", profile, allowing.path, nil, nil),
         ]
         for (name, profile, root, shared, reason) in cases {
-            let isolation = SandboxUIDIsolation.of(profile: profile, root: root)
+            let isolation = SandboxUIDIsolation.of(profile: profile, root: root, rootIdentity: nil)
             #expect(isolation.state == (shared == nil ? .own : .shared), "\(name): \(isolation)")
             #expect(isolation.sharedUID == shared, "\(name): \(isolation)")
             if let reason { #expect(isolation.reason?.hasPrefix(reason) == true, "\(name): \(isolation)") }
@@ -180,8 +180,22 @@ struct OwnerIdmapTests {
         // A root-owned project with no writable bind never shares: its workspace is idmapped
         // through the sandbox's own namespace.
         let rootOwned = TempDirectory(prefix: "jcs-isolation-root")
-        #expect(SandboxUIDIsolation.of(profile: profile, root: rootOwned.path) == .own)
-        #expect(SandboxUIDIsolation.of(profile: withBind, root: rootOwned.path).sharedUID == 65534)
+        #expect(SandboxUIDIsolation.of(profile: profile, root: rootOwned.path, rootIdentity: nil) == .own)
+        #expect(SandboxUIDIsolation.of(profile: withBind, root: rootOwned.path, rootIdentity: nil).sharedUID == 65534)
+    }
+
+    /// A root swapped for a link since the project started is reported as unknown, and what the
+    /// link points at is never probed: the question is asked through the root's checked handle.
+    @Test func aSwappedRootIsReportedNotProbed() throws {
+        let parent = TempDirectory(prefix: "jcs-isolation-swap")
+        let root = parent.file("p")
+        try #require(mkdir(root, 0o755) == 0)
+        let identity = try FileIdentity.ofDirectory(root)
+        try #require(rename(root, parent.file("moved")) == 0 && symlink("/etc", root) == 0)
+        let profile = try ProfileResolver.resolve(nameOrPath: "default")
+        let isolation = SandboxUIDIsolation.of(profile: profile, root: root, rootIdentity: identity)
+        #expect(isolation.state == .unknown, "\(isolation)")
+        #expect(isolation.json["warning"]?.stringValue?.contains("not known") == true, "\(isolation.json)")
     }
 
     /// What the tool writes keeps its owner on disk, and files of other owners in the project
