@@ -5,7 +5,7 @@ import CSandbox
 
 /// Whether a project's sandboxes run as host uids of their own, and when not, whose per-user
 /// kernel budgets (pipe pages, descriptors in flight, epoll watches, …) they share and why. It is
-/// prepare's decision (`Sandbox`'s uid choice and `OwnerIdmap`'s fallback) asked ahead, once per
+/// prepare's decision (`SandboxIdentityPlan`, and `OwnerIdmap`'s fallback) asked ahead, once per
 /// project, so that the sharing is said in the project's diagnostics instead of happening
 /// silently on a mount that refuses idmapped mounts.
 public struct SandboxUIDIsolation: Sendable, Equatable {
@@ -32,29 +32,31 @@ public struct SandboxUIDIsolation: Sendable, Equatable {
         SandboxUIDIsolation(state: .shared, sharedUID: uid, reason: reason)
     }
 
-    /// What prepare will decide for `profile` on the project at `root`. The root is opened as
-    /// prepare opens it (`RootHandle`, checked against `rootIdentity`), and probed through that
-    /// handle: a root swapped for a link elsewhere is reported, never probed.
+    /// What prepare will decide for `profile` on the project at `root` (`SandboxIdentityPlan`, the
+    /// decision prepare acts on), with each mount the sandbox would idmap for the owner probed.
+    /// The root is opened as prepare opens it (`RootHandle`, checked against `rootIdentity`), and
+    /// probed through that handle: a root swapped for a link elsewhere is reported, never probed.
     public static func of(profile: Profile, root: String, rootIdentity: FileIdentity?) -> SandboxUIDIsolation {
-        guard geteuid() == 0 else {
-            return .shared(geteuid(), "the coordinator does not run as root: every sandbox runs as its uid")
-        }
         let handle: RootHandle
         do {
             handle = try RootHandle.open(root, expecting: rootIdentity)
         } catch {
             return SandboxUIDIsolation(state: .unknown, sharedUID: nil, reason: "\(error)")
         }
-        let st = handle.stat
-        let owner = st.st_uid != 0 ? st.st_uid : profile.identity.hostUID
-        let ownerName = st.st_uid != 0 ? "the project's owner" : "identity.host_uid"
-        guard profile.identity.sandboxUIDBase != 0 else {
-            return .shared(owner, "identity.per_sandbox_uid_base is 0: every sandbox runs as \(ownerName)")
-        }
         var refusal: (path: String, errno: Int32)?
-        if st.st_uid != 0 {
+        let who = SandboxIdentityPlan(profile: profile, root: handle.stat) {
             let err = csb_probe_idmapped_mount_fd(handle.fd.raw)
             if err != 0 { refusal = (handle.path, err) }
+            return err == 0
+        }
+        let ownerName = handle.stat.st_uid != 0 ? "the project's owner" : "identity.host_uid"
+        switch who.shared {
+        case .unprivilegedMonitor?:
+            return .shared(who.owner, "the coordinator does not run as root: every sandbox runs as its uid")
+        case .noBase?:
+            return .shared(who.owner, "identity.per_sandbox_uid_base is 0: every sandbox runs as \(ownerName)")
+        case .workspaceRefusesIdmap?, nil:
+            break
         }
         for case .bind(let source, _, true, _) in profile.filesystem.mounts where refusal == nil {
             // A bind whose source is missing is an error (or skipped) at prepare, not a refusal.
@@ -64,7 +66,7 @@ public struct SandboxUIDIsolation: Sendable, Equatable {
         }
         guard let refusal else { return .own }
         return .shared(
-            owner,
+            who.owner,
             "the mount of '\(refusal.path)' refuses idmapped mounts (\(SandboxError.errnoText(refusal.errno))): every "
                 + "sandbox runs as \(ownerName), so that what it writes there keeps its owner")
     }

@@ -113,37 +113,11 @@ public final class Sandbox {
 
         let quota = try DiskQuota.apply(profile: profile, root: realRoot, rootInode: UInt64(st.st_ino))
         let privileged = geteuid() == 0
-        var uid: uid_t
-        var gid: gid_t
-        var idmapped = false
         // With a base, the sandbox runs as a uid of its own (`ownHostUID(base:)`), so it shares no
-        // kernel per-user budget with another sandbox or the project's owner.
-        let base = profile.identity.sandboxUIDBase
-        var ownUIDBase: UInt32?
-        var ownersWorkspace = false
-        if !privileged {
-            // An unprivileged monitor may map only itself.
-            uid = geteuid()
-            gid = getegid()
-        } else if st.st_uid != 0 {
-            // The project's owner is unprivileged: files keep their owner, through an idmap to a
-            // host uid of the sandbox's own (`OwnerIdmap`), or by running as the owner.
-            uid = st.st_uid
-            gid = st.st_gid != 0 ? st.st_gid : profile.identity.hostGID
-            if base != 0 && OwnerIdmap.mayTry(handle.fd.raw) {
-                idmapped = true
-                ownUIDBase = base
-                ownersWorkspace = true
-            }
-        } else {
-            uid = profile.identity.hostUID
-            gid = profile.identity.hostGID
-            idmapped = true
-            ownUIDBase = base != 0 ? base : nil
-        }
-        // The uid the tool's writes keep: the project's owner, or in a root-owned project the
-        // writable binds' (the workspace maps its root through the sandbox's own namespace).
-        let owner = uid
+        // kernel per-user budget with another sandbox or the project's owner; a project of an
+        // unprivileged owner keeps its files' owner through an idmap (`OwnerIdmap`), or, on a
+        // mount that refused one, by running as the owner.
+        let who = SandboxIdentityPlan(profile: profile, root: st) { OwnerIdmap.mayTry(handle.fd.raw) }
         let traps = try TrapSet.create(profile: profile, root: handle)
         Trace.mark("traps laid out")
         // Placeholders (metadata work on the project's file system) on this thread, after the
@@ -159,7 +133,7 @@ public final class Sandbox {
         func buildPlan(ownNetwork: Bool) throws(SandboxError) -> MountPlan {
             try MountPlan.build(
                 profile: profile, root: realRoot, rootIdentity: handle.identity, protectedPaths: protected.mounts,
-                idmapped: idmapped, idmappedBinds: ownUIDBase != nil, ownNetwork: ownNetwork, traps: traps)
+                idmapped: who.idmapped, idmappedBinds: who.ownUIDBase != nil, ownNetwork: ownNetwork, traps: traps)
         }
         var plan = try buildPlan(ownNetwork: wantsNetwork && madeAhead == nil)
         Trace.mark("plan built")
@@ -218,11 +192,11 @@ public final class Sandbox {
 
         let sandbox = Sandbox(
             profile: profile, pid: pid, pidfd: OwnedFD(pidfdRaw), control: control, stdoutRead: stdoutPipe.read,
-            stderrRead: stderrPipe.read, hostUID: uid, idmapped: idmapped)
+            stderrRead: stderrPipe.read, hostUID: who.owner, idmapped: who.idmapped)
         sandbox.namespaces = namespaces
         sandbox.placeholders = protected.placeholders
-        let idmaps = Idmaps(owner: owner, ownersWorkspace: ownersWorkspace, binds: plan.idmappedBinds)
-        try sandbox.release(ownUIDBase: ownUIDBase, idmaps: idmaps, gid: gid, root: handle, filter: filter)
+        let idmaps = Idmaps(owner: who.owner, ownersWorkspace: who.ownersWorkspace, binds: plan.idmappedBinds)
+        try sandbox.release(ownUIDBase: who.ownUIDBase, idmaps: idmaps, gid: who.gid, root: handle, filter: filter)
         sandbox.scanTruncation = traps.scanTruncation
         sandbox.diskQuota = quota
         sandbox.trapSet = traps
