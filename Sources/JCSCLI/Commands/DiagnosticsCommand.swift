@@ -9,9 +9,9 @@ struct DiagnosticsCommand: ParsableCommand {
         discussion: """
             The runbook's daily check: health (and why it is degraded), event counts (should \
             advance), recent errors (bounded and redacted; the newest --errors N are shown, each on \
-            one line, the rest counted), the sandbox (profile, network, running calls, egress, and a warning \
-            when its sandboxes share one host uid), the \
-            assets (counts and load errors), conversations and the effective runtime options. \
+            one line, the rest counted), the sandbox (profile, network, running calls, egress, and a \
+            warning when its sandboxes share one host uid), the assets (counts and load errors), \
+            conversations and the effective runtime options. \
             --json prints everything the daemon answers.
 
             EXAMPLES
