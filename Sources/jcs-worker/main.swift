@@ -69,6 +69,8 @@ func serve() -> Int32 {
         // The caller dropped a prepared sandbox (pool shrinking, shutdown): nothing to report.
         return 0
     }
+    // Prepared ahead as background work, the tool itself runs at the coordinator's priority.
+    PreparePriority.adoptParents(sandboxInit: sandbox.pid)
     do {
         let result = try sandbox.run(
             RunRequest(argv: argv, environment: env, workingDirectory: cwd, egress: egress),

@@ -106,14 +106,14 @@ public final class WorkerPreparers: @unchecked Sendable {
     /// first, the busy ones stay warm); the evicted pool, and one that finds nobody to evict,
     /// park until their next call, so slots freed by a busy pool's calls go back to it and not
     /// to a hundred idle ones in turn.
-    private func next(now: UInt64) -> (WorkerPool, evicted: WorkerClient?)? {
+    private func next(now: UInt64) -> (WorkerPool, evicted: WorkerClient?, background: Bool)? {
         guard !pools.isEmpty else { return nil }
         let count = pools.count
         for step in 0..<count {
             let pool = pools[(cursor + step) % count]
             if pool.shortForCallers(now: now) {
                 cursor = (cursor + step + 1) % count
-                return (pool, nil)
+                return (pool, nil, false)
             }
         }
         let atBound = pools.reduce(0) { $0 + $1.reserveHeld } >= maxWarm
@@ -122,13 +122,13 @@ public final class WorkerPreparers: @unchecked Sendable {
             guard pool.shortOfReserve(now: now) else { continue }
             guard atBound else {
                 cursor = (cursor + step + 1) % count
-                return (pool, nil)
+                return (pool, nil, pool.hasReady)
             }
             let older = pools.filter { $0 !== pool && $0.lastTakeNs < pool.lastTakeNs }
             let victim = older.filter(\.hasReady).min { $0.lastTakeNs < $1.lastTakeNs }
             if let victim, let evicted = victim.evictOne() {
                 cursor = (cursor + step + 1) % count
-                return (pool, evicted)
+                return (pool, evicted, pool.hasReady)
             }
             // Nobody older holds or is preparing a worker: an idle pool beyond the bound. Its
             // project's next call is served all the same, and unparks it.
@@ -156,11 +156,12 @@ public final class WorkerPreparers: @unchecked Sendable {
                 lock()
                 continue
             }
-            if let (pool, evicted) = next(now: now) {
+            if let (pool, evicted, background) = next(now: now) {
                 pool.preparing += 1
                 started += 1
                 unlock()
                 evicted?.discard()
+                PreparePriority.setCallingThread(background: background)
                 let outcome = pool.prepareOne()
                 lock()
                 pool.preparing -= 1

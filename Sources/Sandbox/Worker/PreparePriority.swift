@@ -1,0 +1,69 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The CPU priority of preparing a sandbox ahead of its call, and of running the call.
+///
+/// Refilling a reserve is work for a later call, and it competes for the same cores as the call
+/// that just took a worker: on 2 cores a prepare (~5 ms of mostly kernel work on up to three
+/// threads) overlaps the whole run of the call before it. So a refill runs `increment` nice
+/// levels below the process; a prepare that a blocked caller waits for does not. The worker
+/// inherits its preparer thread's nice at spawn (with its sandbox's init and the threads it
+/// starts), and at `run` takes its parent's again (`adoptParents`), so the tool never runs below
+/// the coordinator. Nice orders tasks within one cpu cgroup, which is where a coordinator and its
+/// workers are: the sandboxes' cgroups hold memory and pids, not cpu.
+///
+/// Only where the process may lower a nice value again (`CAP_SYS_NICE`, or a `RLIMIT_NICE` that
+/// reaches the base): otherwise a tool would inherit the refill's priority and keep it.
+public enum PreparePriority {
+    public static let increment: Int32 = 10
+
+    /// Whether a thread of this process may go back from base + increment to base.
+    public static let canRestore: Bool = {
+        let base = niceOf(getpid()) ?? 0
+        if hasCapability(23) { return true }  // CAP_SYS_NICE
+        var limit = rlimit()
+        guard getrlimit(__rlimit_resource_t(__RLIMIT_NICE.rawValue), &limit) == 0 else { return false }
+        // RLIMIT_NICE n allows nice values down to 20 - n.
+        return limit.rlim_cur == rlim_t.max || 20 - Int64(clamping: limit.rlim_cur) <= Int64(base)
+    }()
+
+    /// Sets the calling thread to the process's nice (`background` false) or below it.
+    static func setCallingThread(background: Bool) {
+        guard canRestore, let base = niceOf(getpid()) else { return }
+        let target = background ? min(19, base + increment) : base
+        // PRIO_PROCESS with id 0 is the calling thread on Linux, not its whole process.
+        if niceOf(0) != target { _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, target) }
+    }
+
+    /// In a worker at `run`: every thread of this process and the sandbox's init take the
+    /// parent's nice (the coordinator's main thread), so the tool, which init starts after this,
+    /// runs at the coordinator's priority, not at the refill's. Nothing to do when they already
+    /// do (a prepare for a waiting caller) or when the parent cannot be read.
+    public static func adoptParents(sandboxInit: pid_t) {
+        guard let base = niceOf(getppid()), let own = niceOf(getpid()), own != base else { return }
+        let which = __priority_which_t(PRIO_PROCESS.rawValue)
+        for name in POSIX.entries(of: "/proc/self/task") ?? [] {
+            if let tid = Int32(name) { _ = setpriority(which, id_t(tid), base) }
+        }
+        _ = setpriority(which, id_t(sandboxInit), base)
+    }
+
+    /// The nice value of one thread (a pid names its process's main thread, 0 the calling thread),
+    /// nil when unknown.
+    static func niceOf(_ tid: pid_t) -> Int32? {
+        errno = 0
+        let value = getpriority(__priority_which_t(PRIO_PROCESS.rawValue), id_t(tid))
+        return value == -1 && errno != 0 ? nil : value
+    }
+
+    /// Whether capability `bit` is in this process's effective set (`CapEff` in /proc/self/status).
+    private static func hasCapability(_ bit: Int) -> Bool {
+        guard let status = POSIX.readFile("/proc/self/status") else { return false }
+        for line in status.split(separator: "\n") where line.hasPrefix("CapEff:") {
+            guard let mask = UInt64(line.dropFirst(7).filter { $0 != " " && $0 != "\t" }, radix: 16) else { return false }
+            return mask & (1 << UInt64(bit)) != 0
+        }
+        return false
+    }
+}
