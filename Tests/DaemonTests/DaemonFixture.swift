@@ -10,7 +10,8 @@ final class DaemonFixture {
 
     /// `config`, when given, is written to `config.json` in the directory (with `DIR` in its
     /// strings replaced by the directory's path) and passed as `serve --config`.
-    init(config: JSONValue? = nil, prepare: (TempDirectory) -> Void = { _ in }) throws {
+    /// `launcher` execs the daemon (`DaemonProcess.launcher`).
+    init(config: JSONValue? = nil, launcher: [String] = [], prepare: (TempDirectory) -> Void = { _ in }) throws {
         projectRoot = directory.file("project")
         _ = system2(["/bin/mkdir", "-p", projectRoot])
         prepare(directory)
@@ -21,7 +22,7 @@ final class DaemonFixture {
         }
         daemon = try DaemonProcess(
             dataDirectory: directory.file("data"), socketPath: directory.file("jcs.sock"), logPath: directory.file("daemon.log"),
-            extraArguments: extra)
+            extraArguments: extra, launcher: launcher)
     }
 
     /// The port the TCP listener bound (from its `daemon.listening_tcp` log line), for a config

@@ -13,14 +13,20 @@ final class DaemonProcess {
     let logPath: String
     /// More `serve` arguments, such as `--config FILE`.
     let extraArguments: [String]
+    /// A program and its arguments that execs the daemon, such as `setpriv` dropping a capability.
+    let launcher: [String]
     private(set) var pid: pid_t?
 
     /// Starts the daemon and returns once it answers `jcs project list` (polled, bounded).
-    init(dataDirectory: String, socketPath: String, logPath: String, extraArguments: [String] = []) throws {
+    init(
+        dataDirectory: String, socketPath: String, logPath: String, extraArguments: [String] = [],
+        launcher: [String] = []
+    ) throws {
         self.dataDirectory = dataDirectory
         self.socketPath = socketPath
         self.logPath = logPath
         self.extraArguments = extraArguments
+        self.launcher = launcher
         try start()
     }
 
@@ -36,9 +42,10 @@ final class DaemonProcess {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 2, logPath, O_WRONLY | O_CREAT | O_APPEND, 0o600)
-        let argv = [
-            BuiltProducts.path("jcs-coordinator"), "serve", "--data-dir", dataDirectory, "--socket", socketPath,
-        ] + extraArguments
+        let argv =
+            launcher + [
+                BuiltProducts.path("jcs-coordinator"), "serve", "--data-dir", dataDirectory, "--socket", socketPath,
+            ] + extraArguments
         let cargs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
         defer { cargs.forEach { free($0) } }
         var child: pid_t = 0

@@ -13,20 +13,36 @@ import Glibc
 /// the coordinator. Nice orders tasks within one cpu cgroup, which is where a coordinator and its
 /// workers are: the sandboxes' cgroups hold memory and pids, not cpu.
 ///
-/// Only where the process may lower a nice value again (`CAP_SYS_NICE`, or a `RLIMIT_NICE` that
-/// reaches the base): otherwise a tool would inherit the refill's priority and keep it.
+/// Only where the kernel lets a thread of the process take its nice value back down
+/// (`CAP_SYS_NICE` in the host's user namespace, or an `RLIMIT_NICE` that reaches the base;
+/// `canRestore` asks): otherwise a tool would inherit the refill's priority and keep it.
 public enum PreparePriority {
     public static let increment: Int32 = 10
 
-    /// Whether a thread of this process may go back from base + increment to base.
+    /// Whether a thread of this process may go back from base + increment to base. Asked of the
+    /// kernel, on a thread made for the question, rather than read from `CapEff` and
+    /// `RLIMIT_NICE`: root of a user namespace (a container) has `CAP_SYS_NICE` in `CapEff`, but
+    /// raising a nice value needs it in the host's namespace, and the answer would be wrong there.
     public static let canRestore: Bool = {
-        let base = niceOf(getpid()) ?? 0
-        if hasCapability(23) { return true }  // CAP_SYS_NICE
-        var limit = rlimit()
-        guard getrlimit(__rlimit_resource_t(__RLIMIT_NICE.rawValue), &limit) == 0 else { return false }
-        // RLIMIT_NICE n allows nice values down to 20 - n.
-        return limit.rlim_cur == rlim_t.max || 20 - Int64(clamping: limit.rlim_cur) <= Int64(base)
+        let answer = UnsafeMutablePointer<Bool>.allocate(capacity: 1)
+        answer.initialize(to: false)
+        defer { answer.deallocate() }
+        var thread = pthread_t()
+        guard pthread_create(&thread, nil, { raw in
+            raw?.assumingMemoryBound(to: Bool.self).pointee = PreparePriority.tryLowerAndRestore()
+            return nil
+        }, answer) == 0 else { return false }
+        pthread_join(thread, nil)
+        return answer.pointee
     }()
+
+    /// On a thread of its own, which ends after: moves it to base + increment and back.
+    private static func tryLowerAndRestore() -> Bool {
+        guard let base = niceOf(getpid()), base + increment <= 19 else { return false }
+        let which = __priority_which_t(PRIO_PROCESS.rawValue)
+        guard setpriority(which, 0, base + increment) == 0 else { return false }
+        return setpriority(which, 0, base) == 0
+    }
 
     /// Sets the calling thread to the process's nice (`background` false) or below it.
     static func setCallingThread(background: Bool) {
@@ -55,15 +71,5 @@ public enum PreparePriority {
         errno = 0
         let value = getpriority(__priority_which_t(PRIO_PROCESS.rawValue), id_t(tid))
         return value == -1 && errno != 0 ? nil : value
-    }
-
-    /// Whether capability `bit` is in this process's effective set (`CapEff` in /proc/self/status).
-    private static func hasCapability(_ bit: Int) -> Bool {
-        guard let status = POSIX.readFile("/proc/self/status") else { return false }
-        for line in status.split(separator: "\n") where line.hasPrefix("CapEff:") {
-            guard let mask = UInt64(line.dropFirst(7).filter { $0 != " " && $0 != "\t" }, radix: 16) else { return false }
-            return mask & (1 << UInt64(bit)) != 0
-        }
-        return false
     }
 }
