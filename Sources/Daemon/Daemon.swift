@@ -142,7 +142,8 @@ public enum Daemon {
         umask(0o177)
         // Suppressed refusals are summed per window; this writes the sums even when no further
         // refusal comes to close the window.
-        let flusher = Task.detached(priority: .utility) {
+        // At the default priority, not `.utility`: why in `PreparePriority`.
+        let flusher = Task.detached {
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(refusals.windowSeconds))
                 refusals.flush()

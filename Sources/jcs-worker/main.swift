@@ -50,6 +50,7 @@ func serve() -> Int32 {
         fail(.protocolViolation(reason: "the first message must be 'prepare'"), status: 2)
     }
     if let cgroupLayout { Sandbox.adoptCgroupLayout(cgroupLayout) }
+    PreparePriority.recordCoordinator()
     let sandbox: Sandbox
     do {
         let profile: Profile

@@ -14,7 +14,7 @@ struct GracefulShutdownTests {
         #expect(fixture.jcs("project", "start", fixture.projectRoot, "--id", "p1").status == 0)
         let followed = fixture.directory.file("follow.out")
         let follower = try #require(
-            Self.spawn(
+            spawnUnwaited(
                 [BuiltProducts.path("jcs"), "events", "p1", "--follow", "--json", "--socket", fixture.daemon.socketPath],
                 stdout: followed))
 
@@ -37,19 +37,6 @@ struct GracefulShutdownTests {
         // Well under the 10 s grace period: the stream ended on the shutdown signal itself.
         #expect(Self.nowMs() - started < 5_000)
         #expect(access(fixture.daemon.socketPath, F_OK) != 0)
-    }
-
-    private static func spawn(_ argv: [String], stdout: String) -> pid_t? {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, stdout, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        let cargs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
-        defer { cargs.forEach { free($0) } }
-        var pid: pid_t = 0
-        guard posix_spawn(&pid, argv[0], &actions, nil, cargs, environ) == 0 else { return nil }
-        return pid
     }
 
     private static func nowMs() -> Int64 {

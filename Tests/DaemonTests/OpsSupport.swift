@@ -82,6 +82,21 @@ enum Ops {
     }
 }
 
+/// Starts `argv` with stdin from /dev/null and stdout to the file `stdout` (stderr stays the
+/// test's), and returns without waiting: the caller reaps the pid.
+func spawnUnwaited(_ argv: [String], stdout: String) -> pid_t? {
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 1, stdout, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+    let cargs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
+    defer { cargs.forEach { free($0) } }
+    var pid: pid_t = 0
+    guard posix_spawn(&pid, argv[0], &actions, nil, cargs, environ) == 0 else { return nil }
+    return pid
+}
+
 /// A program running in the background for one test (a TLS endpoint), killed when it goes away.
 final class BackgroundProgram {
     let pid: pid_t

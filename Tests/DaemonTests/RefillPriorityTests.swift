@@ -70,21 +70,17 @@ struct RefillPriorityTests {
                 BuiltProducts.path("jcs"), "tool", "run", "p1", "shell.run", "--args", #"{"argv":["cat","/proc/self/stat"]}"#,
                 "--json", "--socket", fixture.daemon.socketPath,
             ]
-            var actions = posix_spawn_file_actions_t()
-            posix_spawn_file_actions_init(&actions)
-            defer { posix_spawn_file_actions_destroy(&actions) }
-            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-            posix_spawn_file_actions_addopen(&actions, 1, out, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-            let cargs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
-            defer { cargs.forEach { free($0) } }
-            var pid: pid_t = 0
-            let rc = posix_spawn(&pid, argv[0], &actions, nil, cargs, environ)
-            guard rc == 0 else { throw DaemonProcess.Failure(description: "posix_spawn jcs: \(rc)") }
+            guard let pid = spawnUnwaited(argv, stdout: out) else {
+                throw DaemonProcess.Failure(description: "posix_spawn \(argv[0]) failed")
+            }
             running.append((pid, out))
         }
-        return try running.map { call in
+        // Every call is reaped before any answer is read, so a bad one leaves no child behind.
+        for call in running {
             var status: Int32 = 0
             while waitpid(call.pid, &status, 0) < 0 && errno == EINTR {}
+        }
+        return try running.map { call in
             let answer = try JSONParser.parse(readTextFile(call.out) ?? "")
             guard let stat = answer["output"]?["stdout"]?.stringValue, let nice = ProcStat.nice(stat) else {
                 throw DaemonProcess.Failure(description: "call without a stat line: \(answer)")

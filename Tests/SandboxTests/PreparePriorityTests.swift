@@ -34,6 +34,10 @@ struct PreparePriorityTests {
         for (worker, prepared) in zip(workers, nices) {
             // The sandbox's init was started by the worker, at the worker's priority.
             if let initPid = worker.ready?.pid { #expect(ProcStat.nice(of: pid_t(initPid)) == prepared) }
+            // Its trap group reader answers every sandbox on the host, under a lock they take
+            // turns on: at the coordinator's priority from the start, whatever the prepare's.
+            let readers = ProcStat.threadNices(of: worker.pid, named: "jcs-trap-reader")
+            #expect(readers == [base], "the trap readers of a worker prepared at \(String(describing: prepared))")
             let result = try worker.run(argv: ["/bin/cat", "/proc/self/stat"])
             #expect(result.exitCode == 0, "\(result.err)")
             #expect(ProcStat.nice(result.out) == base, "tool stat: \(result.out), prepared at \(String(describing: prepared))")

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Foundation
 
 /// Fields of a `/proc/PID/stat` line, as the kernel reports a task: its parent and nice value.
 public enum ProcStat {
@@ -26,5 +27,14 @@ public enum ProcStat {
     /// The nice value of a process's main thread, nil when it is gone.
     public static func nice(of pid: pid_t) -> Int32? {
         readTextFile("/proc/\(pid)/stat").flatMap(nice)
+    }
+
+    /// The nice values of a process's threads named `name` (their `comm`).
+    public static func threadNices(of pid: pid_t, named name: String) -> [Int32] {
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
+        return tasks.compactMap { tid in
+            guard let stat = readTextFile("/proc/\(pid)/task/\(tid)/stat"), stat.contains("(\(name))") else { return nil }
+            return nice(stat)
+        }
     }
 }

@@ -18,7 +18,8 @@ enum MCPListChangedFeed {
     static func start(hub: TelemetryHub, sessions: MCPSessions) {
         // Subscribed here, synchronously, so no reload after the router exists is missed.
         let events = hub.subscribe()
-        Task.detached(priority: .utility) {
+        // At the default priority, not `.utility`: why in `PreparePriority`.
+        Task.detached {
             for await event in events where event.name == EventKind.projectAssetsReloaded {
                 let streams = sessions.streams(of: event.projectId)
                 guard !streams.isEmpty else { continue }

@@ -12,7 +12,8 @@ enum MetricsFeed {
     static func start(hub: TelemetryHub, collector: MetricsCollector) {
         // Subscribed here, synchronously, so nothing emitted after the router exists is missed.
         let events = hub.subscribe()
-        Task.detached(priority: .utility) {
+        // At the default priority, not `.utility`: why in `PreparePriority`.
+        Task.detached {
             for await event in events {
                 collector.observe(event)
             }

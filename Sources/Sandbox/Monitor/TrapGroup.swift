@@ -344,6 +344,10 @@ final class TrapGroup: Sendable {
 
 private func trapGroupReader(_ raw: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
     let group = Unmanaged<TrapGroup>.fromOpaque(raw!).takeRetainedValue()
+    // It answers every sandbox on the host under a lock they share: not at a refill's priority.
+    PreparePriority.setCallingThreadForHostWork()
+    // Named so that an operator (and a test) can tell it in `ps -L` and /proc/PID/task.
+    try? POSIX.writeFile("/proc/thread-self/comm", "jcs-trap-reader")
     group.readForever()
 }
 

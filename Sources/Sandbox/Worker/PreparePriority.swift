@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Synchronization
 
 /// The CPU priority of preparing a sandbox ahead of its call, and of running the call.
 ///
@@ -16,6 +17,12 @@ import Glibc
 /// Only where the kernel lets a thread of the process take its nice value back down
 /// (`CAP_SYS_NICE` in the host's user namespace, or an `RLIMIT_NICE` that reaches the base;
 /// `canRestore` asks): otherwise a tool would inherit the refill's priority and keep it.
+///
+/// Without that, a preparer thread keeps the nice of the thread that started it, and so does
+/// every tool. On Linux, Dispatch runs each priority's jobs on threads of their own nice (a
+/// `.utility` task's at +2), and an actor drained by such a thread runs the other callers' jobs
+/// there too; so the daemon starts no task below the default priority, and its preparer
+/// threads start at the coordinator's nice (`RefillPriorityTests` checks both cases).
 public enum PreparePriority {
     public static let increment: Int32 = 10
 
@@ -50,6 +57,25 @@ public enum PreparePriority {
         let target = background ? min(19, base + increment) : base
         // PRIO_PROCESS with id 0 is the calling thread on Linux, not its whole process.
         if niceOf(0) != target { _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, target) }
+    }
+
+    /// The coordinator's nice, in a worker (`jcs-worker` records it before it prepares); unset
+    /// (`Int32.min`) elsewhere.
+    private static let coordinatorNice = Atomic<Int32>(.min)
+
+    /// In a worker, before it prepares: records the nice of the coordinator that spawned it.
+    public static func recordCoordinator() {
+        if let nice = niceOf(getppid()) { coordinatorNice.store(nice, ordering: .relaxed) }
+    }
+
+    /// For a thread that works for every sandbox on the host, such as the trap group's reader,
+    /// which holds a lock all their monitors take turns on: it runs at the coordinator's nice,
+    /// never at a refill's (in a worker prepared ahead of need, all its threads start below), nor
+    /// at the Dispatch priority of the thread that happened to start it.
+    static func setCallingThreadForHostWork() {
+        let recorded = coordinatorNice.load(ordering: .relaxed)
+        guard let target = recorded != .min ? recorded : niceOf(getpid()), niceOf(0) != target else { return }
+        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, target)
     }
 
     /// In a worker at `run`: every thread of this process and the sandbox's init take the
