@@ -28,7 +28,7 @@ struct RefillPriorityTests {
         // first worker are ahead of need.
         for _ in 0..<5 where !lowered {
             for nice in try Self.burst(fixture, calls: 8) { #expect(nice == base, "a tool ran at nice \(nice), the daemon at \(base)") }
-            lowered = Self.eventually { Self.workers(of: daemon).contains(base + PreparePriority.increment) }
+            lowered = MCPCancellationTests.eventually(seconds: 5) { Self.workers(of: daemon).contains(base + PreparePriority.increment) }
         }
         #expect(lowered, "no warm worker at nice \(base + PreparePriority.increment): \(Self.workers(of: daemon))")
         // The refills already at the lower priority hand their tools the daemon's.
@@ -99,14 +99,5 @@ struct RefillPriorityTests {
             nices.append(nice)
         }
         return nices
-    }
-
-    /// Polls for up to 5 s.
-    static func eventually(_ condition: () -> Bool) -> Bool {
-        for _ in 0..<100 {
-            if condition() { return true }
-            usleep(50_000)
-        }
-        return condition()
     }
 }

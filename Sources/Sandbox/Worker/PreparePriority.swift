@@ -46,17 +46,14 @@ public enum PreparePriority {
     /// On a thread of its own, which ends after: moves it to base + increment and back.
     private static func tryLowerAndRestore() -> Bool {
         guard let base = niceOf(getpid()), base + increment <= 19 else { return false }
-        let which = __priority_which_t(PRIO_PROCESS.rawValue)
-        guard setpriority(which, 0, base + increment) == 0 else { return false }
-        return setpriority(which, 0, base) == 0
+        return setNice(0, base + increment) && setNice(0, base)
     }
 
     /// Sets the calling thread to the process's nice (`background` false) or below it.
     static func setCallingThread(background: Bool) {
         guard canRestore, let base = niceOf(getpid()) else { return }
         let target = background ? min(19, base + increment) : base
-        // PRIO_PROCESS with id 0 is the calling thread on Linux, not its whole process.
-        if niceOf(0) != target { _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, target) }
+        if niceOf(0) != target { _ = setNice(0, target) }
     }
 
     /// The coordinator's nice, in a worker (`jcs-worker` records it before it prepares); unset
@@ -75,7 +72,7 @@ public enum PreparePriority {
     static func setCallingThreadForHostWork() {
         let recorded = coordinatorNice.load(ordering: .relaxed)
         guard let target = recorded != .min ? recorded : niceOf(getpid()), niceOf(0) != target else { return }
-        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, target)
+        _ = setNice(0, target)
     }
 
     /// In a worker at `run`: every thread of this process and the sandbox's init take the
@@ -84,18 +81,25 @@ public enum PreparePriority {
     /// do (a prepare for a waiting caller) or when the parent cannot be read.
     public static func adoptParents(sandboxInit: pid_t) {
         guard let base = niceOf(getppid()), let own = niceOf(getpid()), own != base else { return }
-        let which = __priority_which_t(PRIO_PROCESS.rawValue)
         for name in POSIX.entries(of: "/proc/self/task") ?? [] {
-            if let tid = Int32(name) { _ = setpriority(which, id_t(tid), base) }
+            if let tid = Int32(name) { _ = setNice(tid, base) }
         }
-        _ = setpriority(which, id_t(sandboxInit), base)
+        _ = setNice(sandboxInit, base)
     }
 
     /// The nice value of one thread (a pid names its process's main thread, 0 the calling thread),
     /// nil when unknown.
     static func niceOf(_ tid: pid_t) -> Int32? {
         errno = 0
-        let value = getpriority(__priority_which_t(PRIO_PROCESS.rawValue), id_t(tid))
+        let value = getpriority(which, id_t(tid))
         return value == -1 && errno != 0 ? nil : value
     }
+
+    /// Sets one thread's nice value (ids as in `niceOf`); false when the kernel refuses.
+    private static func setNice(_ tid: pid_t, _ value: Int32) -> Bool {
+        setpriority(which, id_t(tid), value) == 0
+    }
+
+    /// PRIO_PROCESS names one thread on Linux (its tid; 0 the calling thread), not a whole process.
+    private static let which = __priority_which_t(PRIO_PROCESS.rawValue)
 }
